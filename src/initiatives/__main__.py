@@ -1,0 +1,3 @@
+from initiatives.cli import main
+
+main()

@@ -1,0 +1,534 @@
+"""`Store`: the one way into the database. Every write runs in one transaction: all of it or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Engine, create_engine, event, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from initiatives.errors import InputError, NotFound, StaleVersion, describe_validation_error
+from initiatives.model import (
+    Batch,
+    Document,
+    Finding,
+    Initiative,
+    Organization,
+    PartnerRef,
+    Revision,
+)
+from initiatives.store import mapping
+from initiatives.store.tables import (
+    DocumentRow,
+    FindingInitiativeRow,
+    FindingRow,
+    InitiativeCountryRow,
+    InitiativeRow,
+    InitiativeSdgRow,
+    OrganizationRow,
+    ParticipationRow,
+    RevisionRow,
+    utcnow,
+)
+
+DEFAULT_URL = "sqlite:///initiatives.db"
+
+
+def normalise_url(url_or_path: str) -> str:
+    """Accept a SQLAlchemy URL or a plain file path (taken as a SQLite file)."""
+    if "://" in url_or_path:
+        if url_or_path.startswith("postgresql://"):
+            return "postgresql+psycopg://" + url_or_path.removeprefix("postgresql://")
+        if url_or_path.startswith("postgres://"):
+            return "postgresql+psycopg://" + url_or_path.removeprefix("postgres://")
+        return url_or_path
+    return f"sqlite:///{url_or_path}"
+
+
+def natural_key(rec: Initiative) -> str | None:
+    """What makes two imports of a record "the same record": an external identifier, else its place in a document."""
+    ident = rec.extras.get("identifier")
+    if ident:
+        parts = ["id", str(ident)]
+    elif rec.source_document:
+        anchor = "" if (rec.code or rec.title) else str(rec.source_lines[0] if rec.source_lines else "")
+        parts = ["doc", rec.source_document, rec.code or "", "" if rec.code else (rec.title or ""), anchor]
+    else:
+        return None
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+_ORG_PUNCT = re.compile(r"[^\w]+")
+
+
+def org_key(name: str, country: str | None = None) -> str:
+    base = _ORG_PUNCT.sub(" ", name.casefold()).strip()
+    base = re.sub(r"^the ", "", base)
+    return f"{base}|{country or ''}"
+
+
+@dataclass
+class InitiativeQuery:
+    """Filters for listing initiatives; every filter is optional and they combine with AND."""
+
+    kind: str | None = None
+    country: str | None = None
+    status: str | None = None
+    sdg: int | None = None
+    text: str | None = None
+    organization_id: int | None = None
+    source_document: str | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass
+class SaveSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    initiative_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class AuditSaveSummary:
+    new: int = 0
+    seen_again: int = 0
+    reopened: int = 0
+    auto_resolved: int = 0
+
+
+class _OrgResolver:
+    """Finds the one Organization behind a name, acronym or alias, creating it when it is new."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.by_key: dict[str, OrganizationRow] = {}
+        self.by_acronym: dict[str, OrganizationRow] = {}
+        for row in session.scalars(select(OrganizationRow)):
+            self._index(row)
+
+    def _index(self, row: OrganizationRow) -> None:
+        self.by_key[row.key] = row
+        self.by_key.setdefault(org_key(row.name), row)
+        for alias in row.aliases or []:
+            self.by_key.setdefault(org_key(alias, row.country), row)
+            self.by_key.setdefault(org_key(alias), row)
+        if row.acronym:
+            self.by_acronym.setdefault(row.acronym.casefold(), row)
+
+    def find(self, name: str, acronym: str | None, country: str | None) -> OrganizationRow | None:
+        for key in (org_key(name, country), org_key(name) if not country else None):
+            if key and key in self.by_key:
+                return self.by_key[key]
+        for probe in (acronym, name):
+            if probe and probe.casefold() in self.by_acronym:
+                row = self.by_acronym[probe.casefold()]
+                if not country or not row.country or row.country == country:
+                    return row
+        return None
+
+    def resolve(self, org: Organization | PartnerRef, country: str | None = None) -> OrganizationRow:
+        country = getattr(org, "country", None) or country
+        row = self.find(org.name, org.acronym, country)
+        if row is None:
+            row = OrganizationRow(
+                key=org_key(org.name, country), name=org.name, acronym=org.acronym, type=org.type,
+                country=country, aliases=list(getattr(org, "aliases", []) or []),
+            )
+            self.session.add(row)
+            self.session.flush()
+        else:
+            if row.type == "unknown" and org.type != "unknown":
+                row.type = org.type
+            if not row.acronym and org.acronym:
+                row.acronym = org.acronym
+            if org.name != row.name and org.name != row.acronym and org.name not in (row.aliases or []):
+                row.aliases = [*(row.aliases or []), org.name]
+        self._index(row)
+        return row
+
+
+class Store:
+    """A registry database: SQLite by default, PostgreSQL through the same code."""
+
+    def __init__(self, url: str = DEFAULT_URL, *, echo: bool = False) -> None:
+        self.url = normalise_url(url)
+        self.engine: Engine = create_engine(self.url, echo=echo)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str = DEFAULT_URL, *, migrate: bool = True) -> Store:
+        store = cls(url)
+        if migrate:
+            store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        from initiatives.store.migrate import upgrade
+
+        upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed at the end of the block, or rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # ------------------------------------------------------------------ documents
+
+    def save_document(self, doc: Document, session: Session | None = None) -> Document:
+        with self._maybe(session) as s:
+            row = s.scalar(select(DocumentRow).where(DocumentRow.sha256 == doc.sha256))
+            if row is None:
+                row = DocumentRow(path=doc.path, sha256=doc.sha256, media_type=doc.media_type, title=doc.title,
+                                  text=doc.text, ingested_at=doc.ingested_at or utcnow())
+                s.add(row)
+                s.flush()
+            return mapping.document_from_row(row)
+
+    def get_document(self, ref: int | str) -> Document:
+        """A document by id, sha256 or file name."""
+        with self.transaction() as s:
+            if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+                row = s.get(DocumentRow, int(ref))
+            else:
+                row = s.scalar(select(DocumentRow).where(DocumentRow.sha256 == ref)) or s.scalar(
+                    select(DocumentRow).where(DocumentRow.path.like(f"%{ref}")).order_by(DocumentRow.id.desc())
+                )
+            if row is None:
+                raise NotFound(f"no document {ref}")
+            return mapping.document_from_row(row)
+
+    def documents(self) -> list[Document]:
+        with self.transaction() as s:
+            rows = s.scalars(select(DocumentRow).order_by(DocumentRow.id))
+            return [mapping.document_from_row(r, with_text=False) for r in rows]
+
+    # ------------------------------------------------------------------ initiatives
+
+    def save_batch(self, batch: Batch, *, author: str = "import", reason: str | None = None) -> SaveSummary:
+        """Save everything a reader produced, in one transaction. Records already stored are updated
+        (with revisions) or left alone when nothing changed."""
+        summary = SaveSummary()
+        with self.transaction() as s:
+            for doc in batch.documents:
+                self.save_document(doc, session=s)
+            orgs = _OrgResolver(s)
+            for org in batch.organizations:
+                orgs.resolve(org)
+            for rec in batch.initiatives:
+                saved, outcome = self._upsert(s, rec, orgs, author=author, reason=reason)
+                setattr(summary, outcome, getattr(summary, outcome) + 1)
+                summary.initiative_ids.append(saved)
+            if batch.findings:
+                self._attach_findings(s, batch.findings, batch_ids=summary.initiative_ids, batch=batch)
+        return summary
+
+    def add_initiative(self, rec: Initiative, *, author: str) -> Initiative:
+        with self.transaction() as s:
+            row = self._insert(s, rec, _OrgResolver(s), author=author, reason=None)
+            return mapping.initiative_from_row(row)
+
+    def _insert(self, s: Session, rec: Initiative, orgs: _OrgResolver, *, author: str,
+                reason: str | None) -> InitiativeRow:
+        row = InitiativeRow(natural_key=natural_key(rec), version=1)
+        mapping.apply_to_row(row, rec)
+        s.add(row)
+        s.flush()
+        self._set_partners(s, row, rec.partners, orgs)
+        if rec.source_document:
+            doc = s.scalar(select(DocumentRow.id).where(DocumentRow.path.like(f"%{rec.source_document}")).limit(1))
+            row.document_id = doc
+        s.add(RevisionRow(entity="initiative", entity_id=row.id, field="(created)", old=None, new=None,
+                          author=author, at=utcnow(), reason=reason))
+        return row
+
+    def _upsert(self, s: Session, rec: Initiative, orgs: _OrgResolver, *, author: str,
+                reason: str | None) -> tuple[int, str]:
+        key = natural_key(rec)
+        row = None
+        if rec.id is not None:
+            row = s.get(InitiativeRow, rec.id)
+        if row is None and key is not None:
+            row = s.scalar(select(InitiativeRow).where(InitiativeRow.natural_key == key).limit(1))
+        if row is None:
+            return self._insert(s, rec, orgs, author=author, reason=reason).id, "created"
+        current = mapping.initiative_from_row(row)
+        changed = self._write_changes(s, row, current, rec, orgs, author=author, reason=reason)
+        return row.id, "updated" if changed else "unchanged"
+
+    def _write_changes(self, s: Session, row: InitiativeRow, current: Initiative, new: Initiative,
+                       orgs: _OrgResolver, *, author: str, reason: str | None) -> bool:
+        before, after = mapping.comparable(current), mapping.comparable(new)
+        changed = [f for f in mapping.EDITABLE_FIELDS if before.get(f) != after.get(f)]
+        if not changed:
+            return False
+        now = utcnow()
+        mapping.apply_to_row(row, new)
+        if "partners" in changed:
+            self._set_partners(s, row, new.partners, orgs)
+        row.natural_key = natural_key(new)
+        row.version += 1
+        row.updated_at = now
+        for f in changed:
+            s.add(RevisionRow(entity="initiative", entity_id=row.id, field=f, old=before.get(f),
+                              new=after.get(f), author=author, at=now, reason=reason))
+        return True
+
+    def _set_partners(self, s: Session, row: InitiativeRow, partners: Iterable[PartnerRef],
+                      orgs: _OrgResolver) -> None:
+        row.participations.clear()
+        s.flush()
+        for i, p in enumerate(partners):
+            org = orgs.resolve(p)
+            row.participations.append(ParticipationRow(organization_id=org.id, role=p.role, name=p.name,
+                                                       type=p.type, position=i))
+        s.flush()
+
+    def get_initiative(self, initiative_id: int) -> Initiative:
+        with self.transaction() as s:
+            row = s.get(InitiativeRow, initiative_id)
+            if row is None:
+                raise NotFound(f"no initiative #{initiative_id}")
+            return mapping.initiative_from_row(row)
+
+    def find_initiative(self, ref: str) -> Initiative:
+        """An initiative by id, or by its code."""
+        if ref.isdigit():
+            try:
+                return self.get_initiative(int(ref))
+            except NotFound:
+                pass
+        with self.transaction() as s:
+            row = s.scalar(select(InitiativeRow).where(InitiativeRow.code == ref).order_by(InitiativeRow.id).limit(1))
+            if row is None:
+                raise NotFound(f"no initiative with id or code {ref!r}")
+            return mapping.initiative_from_row(row)
+
+    def _filtered(self, q: InitiativeQuery) -> Any:
+        stmt = select(InitiativeRow)
+        if q.kind:
+            stmt = stmt.where(InitiativeRow.kind == q.kind)
+        if q.status:
+            stmt = stmt.where(InitiativeRow.status == q.status)
+        if q.source_document:
+            stmt = stmt.where(InitiativeRow.source_document == q.source_document)
+        if q.country:
+            stmt = stmt.where(InitiativeRow.id.in_(
+                select(InitiativeCountryRow.initiative_id).where(InitiativeCountryRow.iso3 == q.country.upper())))
+        if q.sdg:
+            stmt = stmt.where(InitiativeRow.id.in_(
+                select(InitiativeSdgRow.initiative_id).where(InitiativeSdgRow.sdg == q.sdg)))
+        if q.organization_id:
+            stmt = stmt.where(InitiativeRow.id.in_(
+                select(ParticipationRow.initiative_id).where(ParticipationRow.organization_id == q.organization_id)))
+        if q.text:
+            for word in q.text.split():
+                like = f"%{word}%"
+                stmt = stmt.where(or_(InitiativeRow.title.ilike(like), InitiativeRow.summary.ilike(like),
+                                      InitiativeRow.code.ilike(like)))
+        return stmt
+
+    def list_initiatives(self, q: InitiativeQuery | None = None) -> list[Initiative]:
+        q = q or InitiativeQuery()
+        stmt = self._filtered(q).order_by(InitiativeRow.id).offset(q.offset)
+        if q.limit is not None:
+            stmt = stmt.limit(q.limit)
+        with self.transaction() as s:
+            return [mapping.initiative_from_row(r) for r in s.scalars(stmt)]
+
+    def count_initiatives(self, q: InitiativeQuery | None = None) -> int:
+        stmt = select(func.count()).select_from(self._filtered(q or InitiativeQuery()).subquery())
+        with self.transaction() as s:
+            return int(s.scalar(stmt) or 0)
+
+    def update_initiative(self, initiative_id: int, changes: dict[str, Any], *, author: str,
+                          expected_version: int | None = None, reason: str | None = None) -> Initiative:
+        """Change some fields of a record, recording a Revision for each. Raises StaleVersion when the
+        record moved on since `expected_version`, and InputError naming the field when a value is invalid."""
+        unknown = set(changes) - set(mapping.EDITABLE_FIELDS)
+        if unknown:
+            raise InputError(f"unknown field(s): {', '.join(sorted(unknown))}", record=f"#{initiative_id}",
+                             field=sorted(unknown)[0])
+        with self.transaction() as s:
+            row = s.get(InitiativeRow, initiative_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no initiative #{initiative_id}")
+            if expected_version is not None and row.version != expected_version:
+                raise StaleVersion(initiative_id, expected_version, row.version)
+            current = mapping.initiative_from_row(row)
+            data = current.model_dump()
+            data.update(changes)
+            try:
+                new = Initiative.model_validate(data)
+            except ValidationError as exc:
+                loc, msg = describe_validation_error(exc)
+                raise InputError(msg, record=current.label, field=loc) from None
+            self._write_changes(s, row, current, new, _OrgResolver(s), author=author, reason=reason)
+            s.flush()
+            return mapping.initiative_from_row(row)
+
+    def delete_initiative(self, initiative_id: int, *, author: str) -> None:
+        with self.transaction() as s:
+            row = s.get(InitiativeRow, initiative_id)
+            if row is None:
+                raise NotFound(f"no initiative #{initiative_id}")
+            s.add(RevisionRow(entity="initiative", entity_id=initiative_id, field="(deleted)",
+                              old=mapping.comparable(mapping.initiative_from_row(row)), new=None,
+                              author=author, at=utcnow()))
+            s.delete(row)
+
+    def history(self, initiative_id: int, entity: str = "initiative") -> list[Revision]:
+        with self.transaction() as s:
+            rows = s.scalars(select(RevisionRow).where(RevisionRow.entity == entity,
+                                                       RevisionRow.entity_id == initiative_id)
+                             .order_by(RevisionRow.at, RevisionRow.id))
+            return [mapping.revision_from_row(r) for r in rows]
+
+    # ------------------------------------------------------------------ organisations
+
+    def organizations(self) -> list[Organization]:
+        with self.transaction() as s:
+            return [mapping.organization_from_row(r) for r in s.scalars(select(OrganizationRow)
+                                                                        .order_by(OrganizationRow.name))]
+
+    def get_organization(self, organization_id: int) -> Organization:
+        with self.transaction() as s:
+            row = s.get(OrganizationRow, organization_id)
+            if row is None:
+                raise NotFound(f"no organisation #{organization_id}")
+            return mapping.organization_from_row(row)
+
+    # ------------------------------------------------------------------ findings
+
+    def _attach_findings(self, s: Session, findings: list[Finding], *, batch_ids: list[int], batch: Batch) -> None:
+        """Store findings that came with an import (e.g. a gold file), linked to the batch's records by label."""
+        labels: dict[tuple[str | None, str], int] = {}
+        for rec, rid in zip(batch.initiatives, batch_ids, strict=True):
+            for label in {rec.code, rec.title} - {None}:
+                labels.setdefault((rec.source_document, label), rid)
+                labels.setdefault((None, label), rid)
+        for f in findings:
+            rid = labels.get((f.source_document, f.record)) or labels.get((None, f.record))
+            ids = f.initiative_ids or ([rid] if rid else [])
+            self._upsert_finding(s, f.model_copy(update={"initiative_ids": ids}), utcnow())
+
+    def _upsert_finding(self, s: Session, f: Finding, now: dt.datetime) -> tuple[FindingRow, str]:
+        fp = f.fingerprint or finding_fingerprint(f)
+        row = s.scalar(select(FindingRow).where(FindingRow.fingerprint == fp))
+        outcome = "seen_again"
+        if row is None:
+            row = FindingRow(fingerprint=fp, status=f.status, created_at=now, comment=f.comment, reviewer=f.reviewer)
+            s.add(row)
+            outcome = "new"
+        elif row.status == "resolved":
+            s.add(RevisionRow(entity="finding", entity_id=row.id, field="status", old="resolved", new="open",
+                              author="audit", at=now, reason="the problem was found again"))
+            row.status = "open"
+            outcome = "reopened"
+        row.rule, row.severity, row.record, row.field = f.rule, f.severity, f.record, f.field
+        row.message, row.evidence_text, row.reviewer_flagged = f.message, f.evidence_text, f.reviewer_flagged
+        row.evidence = [e.model_dump(mode="json") for e in f.evidence]
+        row.initiative_ids = list(f.initiative_ids)
+        row.source_document = f.source_document
+        row.source_first_line, row.source_last_line = f.source_lines or (None, None)
+        row.updated_at = row.last_seen_at = now
+        s.flush()
+        existing = set(s.scalars(select(FindingInitiativeRow.initiative_id)
+                                 .where(FindingInitiativeRow.finding_id == row.id)))
+        for iid in set(f.initiative_ids) - existing:
+            if s.get(InitiativeRow, iid) is not None:
+                s.add(FindingInitiativeRow(finding_id=row.id, initiative_id=iid))
+        return row, outcome
+
+    def save_audit(self, findings: list[Finding], *, rules_run: Iterable[str] | None = None) -> AuditSaveSummary:
+        """Store one audit run's findings. Review decisions are kept; a resolved finding that comes back is
+        reopened; an open finding of a rule that ran but did not find it again is resolved as fixed."""
+        summary = AuditSaveSummary()
+        now = utcnow()
+        with self.transaction() as s:
+            seen: set[int] = set()
+            for f in findings:
+                row, outcome = self._upsert_finding(s, f, now)
+                seen.add(row.id)
+                setattr(summary, outcome, getattr(summary, outcome) + 1)
+            if rules_run is not None:
+                stale = s.scalars(select(FindingRow).where(FindingRow.rule.in_(list(rules_run)),
+                                                           FindingRow.status.in_(("open", "acknowledged"))))
+                for row in stale:
+                    if row.id in seen:
+                        continue
+                    s.add(RevisionRow(entity="finding", entity_id=row.id, field="status", old=row.status,
+                                      new="resolved", author="audit", at=now, reason="no longer found"))
+                    row.status, row.updated_at = "resolved", now
+                    summary.auto_resolved += 1
+        return summary
+
+    def findings(self, *, status: str | None = None, rule: str | None = None, severity: str | None = None,
+                 initiative_id: int | None = None) -> list[Finding]:
+        stmt = select(FindingRow)
+        if status:
+            stmt = stmt.where(FindingRow.status == status)
+        if rule:
+            stmt = stmt.where(FindingRow.rule == rule)
+        if severity:
+            stmt = stmt.where(FindingRow.severity == severity)
+        if initiative_id is not None:
+            stmt = stmt.where(FindingRow.id.in_(select(FindingInitiativeRow.finding_id)
+                                                .where(FindingInitiativeRow.initiative_id == initiative_id)))
+        with self.transaction() as s:
+            return [mapping.finding_from_row(r) for r in s.scalars(stmt.order_by(FindingRow.id))]
+
+    def set_finding_status(self, finding_id: int, status: str, *, reviewer: str, comment: str | None = None) -> Finding:
+        if status not in ("open", "acknowledged", "resolved", "waived"):
+            raise InputError(f"unknown status {status!r} (open, acknowledged, resolved, waived)", field="status")
+        with self.transaction() as s:
+            row = s.get(FindingRow, finding_id)
+            if row is None:
+                raise NotFound(f"no finding #{finding_id}")
+            now = utcnow()
+            s.add(RevisionRow(entity="finding", entity_id=row.id, field="status", old=row.status, new=status,
+                              author=reviewer, at=now, reason=comment))
+            row.status, row.reviewer, row.updated_at = status, reviewer, now
+            if comment is not None:
+                row.comment = comment
+            s.flush()
+            return mapping.finding_from_row(row)
+
+    # ------------------------------------------------------------------ helpers
+
+    @contextmanager
+    def _maybe(self, session: Session | None) -> Iterator[Session]:
+        if session is not None:
+            yield session
+        else:
+            with self.transaction() as s:
+                yield s
+
+
+def finding_fingerprint(f: Finding) -> str:
+    """Stable identity of a finding across audit runs: the rule, the records and the evidence it quotes."""
+    parts = [f.rule, f.record, ",".join(map(str, sorted(f.initiative_ids))), f.field or "", f.evidence_text]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
