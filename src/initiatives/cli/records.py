@@ -17,7 +17,7 @@ from initiatives.cli import app
 from initiatives.cli._context import DB_OPTION, default_author, open_store
 from initiatives.edits import parse_assignment
 from initiatives.errors import InitiativesError, InputError
-from initiatives.interop import formats, registry_json, tabular
+from initiatives.interop import formats, registry_json
 from initiatives.store import InitiativeQuery, Store
 
 
@@ -211,39 +211,19 @@ def _short(value: object) -> str:
 @app.command()
 def export(
     db: Db = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="json or csv")] = "json",
+    format: Annotated[str, typer.Option("--format", "-f", help="One of: " + ", ".join(formats.WRITERS))] = "json",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: standard output)")] = None,
     kind: KindOpt = None, country: CountryOpt = None, status: StatusOpt = None, sdg: SdgOpt = None,
     text: TextOpt = None,
 ) -> None:
     """Export records (and, for JSON, their organisations and findings) as open data."""
-    if format not in EXPORTERS:
-        raise InputError(f"unknown format {format!r} (one of {', '.join(EXPORTERS)})", field="--format")
+    writer = formats.writer_for(format)
     store = open_store(db)
     q = _query(kind, country, status, sdg, text)
+    selection = formats.select(store, q, filtered=any((kind, country, status, sdg, text)))
     stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
-        EXPORTERS[format](store, q, stream, filtered=any((kind, country, status, sdg, text)))
+        writer(selection, stream)
     finally:
         if output:
             stream.close()
-
-
-def _export_json(store: Store, q: InitiativeQuery, stream, *, filtered: bool) -> None:  # type: ignore[no-untyped-def]
-    records = store.list_initiatives(q)
-    if filtered:
-        ids = {r.id for r in records}
-        org_ids = {p.organization_id for r in records for p in r.partners}
-        orgs = [o for o in store.organizations() if o.id in org_ids]
-        findings = [f for f in store.findings() if ids & set(f.initiative_ids)]
-    else:
-        orgs, findings = store.organizations(), store.findings()
-    json.dump(registry_json.export(records, orgs, findings), stream, ensure_ascii=False, indent=2)
-    stream.write("\n")
-
-
-def _export_csv(store: Store, q: InitiativeQuery, stream, *, filtered: bool) -> None:  # type: ignore[no-untyped-def]
-    tabular.write_csv(store.list_initiatives(q), stream)
-
-
-EXPORTERS = {"json": _export_json, "csv": _export_csv}

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from initiatives.errors import InputError
-from initiatives.model import Batch
+from initiatives.model import Batch, Finding, Initiative, Organization
+
+if TYPE_CHECKING:
+    from initiatives.store import InitiativeQuery, Store
 
 Reader = Callable[[Path], Batch]
 
@@ -35,3 +41,57 @@ def read(path: Path) -> Batch:
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     return reader_for(path)(path)
+
+
+# ------------------------------------------------------------------------------------------------ writers
+
+
+@dataclass
+class Selection:
+    """What an export writes: some records, and the organisations and findings that belong to them."""
+
+    initiatives: list[Initiative]
+    organizations: list[Organization] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+Writer = Callable[[Selection, IO[str]], None]
+
+
+def select(store: Store, q: InitiativeQuery, *, filtered: bool) -> Selection:
+    """The records a query selects, with their organisations and findings (all of them when unfiltered)."""
+    records = store.list_initiatives(q)
+    if not filtered:
+        return Selection(records, store.organizations(), store.findings())
+    ids = {r.id for r in records}
+    org_ids = {p.organization_id for r in records for p in r.partners}
+    orgs = [o for o in store.organizations() if o.id in org_ids]
+    findings = [f for f in store.findings() if ids & set(f.initiative_ids)]
+    return Selection(records, orgs, findings)
+
+
+def _write_json(sel: Selection, out: IO[str]) -> None:
+    from initiatives.interop import registry_json
+
+    json.dump(registry_json.export(sel.initiatives, sel.organizations, sel.findings), out, ensure_ascii=False,
+              indent=2)
+    out.write("\n")
+
+
+def _write_csv(sel: Selection, out: IO[str]) -> None:
+    from initiatives.interop import tabular
+
+    tabular.write_csv(sel.initiatives, out)
+
+
+# format name -> writer; later formats (iati, dpg, xlsx) add themselves here
+WRITERS: dict[str, Writer] = {
+    "json": _write_json,
+    "csv": _write_csv,
+}
+
+
+def writer_for(name: str) -> Writer:
+    if name not in WRITERS:
+        raise InputError(f"unknown format {name!r} (one of {', '.join(WRITERS)})", field="--format")
+    return WRITERS[name]
