@@ -25,7 +25,7 @@ def row(rec: Initiative) -> dict[str, str]:
         "status": rec.status or "", "start": str(rec.start or ""), "end": str(rec.end or ""),
         "countries": join(rec.countries), "country_groups": join(rec.country_groups),
         "partners": join(f"{p.name} ({p.role}, {p.type})" for p in rec.partners),
-        "budget_amount": str(rec.budget.amount.normalize()) if rec.budget else "",
+        "budget_amount": format(rec.budget.amount.normalize(), "f") if rec.budget else "",
         "budget_currency": rec.budget.currency if rec.budget else "",
         "funding_source": rec.funding_source or "", "sdgs": join(rec.sdgs), "themes": join(rec.themes),
         "date_announced": str(rec.date_announced or ""), "location": rec.location or "",
