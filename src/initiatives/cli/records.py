@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -88,16 +89,18 @@ def list_(
     q = _query(kind, country, status, sdg, text, limit)
     records = store.list_initiatives(q)
     total = store.count_initiatives(_query(kind, country, status, sdg, text))
-    table = Table(title=f"{total} initiative{'s' if total != 1 else ''}", title_justify="left")
-    table.add_column("id", no_wrap=True, justify="right")
-    table.add_column("code", no_wrap=True, max_width=14)
-    table.add_column("title", overflow="fold", min_width=28, ratio=1)
-    for col in ("kind", "status", "dates", "countries"):
-        table.add_column(col, overflow="fold")
+    table = Table(title=f"{total} initiative{'s' if total != 1 else ''}", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("code", overflow="fold", max_width=10)
+    table.add_column("title", overflow="fold", min_width=12, ratio=4)
+    table.add_column("kind", overflow="fold")
+    table.add_column("status", overflow="fold")
+    table.add_column("dates", overflow="fold", max_width=10)
+    table.add_column("countries", overflow="fold", min_width=7, ratio=1)
     for r in records:
-        dates = f"{r.start or '?'} – {r.end or '?'}" if (r.start or r.end) else ""
-        title = (r.title or r.summary or "")[:90]
-        table.add_row(str(r.id), r.code or "", title, r.kind, r.status or "", dates, ", ".join(r.countries))
+        dates = f"{r.start or '?'} → {r.end or '?'}" if (r.start or r.end) else ""
+        title = (r.title or r.summary or "")[:120]
+        table.add_row(str(r.id), r.code or "", title, r.kind, r.status or "", dates, " ".join(r.countries))
     out.print(table)
     if total > len(records):
         out.print(f"(showing {len(records)} of {total}; use --limit)")
