@@ -20,6 +20,11 @@ DATA = SHARED / "data"
 _db_counter = itertools.count(1)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if not (SEEDS.is_dir() and any(SEEDS.iterdir()) and GOLD.is_dir() and DATA.is_dir()):
+        raise pytest.UsageError(f"the shared test data is missing: expected seeds/, gold/ and data/ in {SHARED}")
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[object]:
     """One PostgreSQL server for the whole run. Set INITIATIVES_SKIP_POSTGRES=1 to skip (never in CI)."""
