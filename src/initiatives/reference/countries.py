@@ -46,3 +46,28 @@ def alpha3_to_alpha2(code: str) -> str | None:
         return "XK"
     country = pycountry.countries.get(alpha_3=code)
     return country.alpha_2 if country else None
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                table.setdefault(value.casefold(), c.alpha_3)
+    for code, label in USER_ASSIGNED.items():
+        table.setdefault(label.casefold(), code)
+    return table
+
+
+def lookup(text: str) -> str | None:
+    """An exact country reference: alpha-3, alpha-2 or an English name ("npl", "NP", "Nepal")."""
+    value = text.strip()
+    if not value:
+        return None
+    if value.upper() in _by_alpha3():
+        return value.upper()
+    if len(value) == 2:
+        return alpha2_to_alpha3(value)
+    return _by_name().get(value.casefold().replace("_", " "))

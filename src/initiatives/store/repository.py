@@ -24,6 +24,7 @@ from initiatives.model import (
     PartnerRef,
     Revision,
 )
+from initiatives.store import search_index
 from initiatives.store import mapping
 from initiatives.store.tables import (
     DocumentRow,
@@ -187,6 +188,7 @@ class Store:
         """A session whose work is committed at the end of the block, or rolled back on any error."""
         with self._sessions() as session, session.begin():
             yield session
+            search_index.refresh_marked(session)
 
     # ------------------------------------------------------------------ documents
 
@@ -255,6 +257,7 @@ class Store:
             row.document_id = doc
         s.add(RevisionRow(entity="initiative", entity_id=row.id, field="(created)", old=None, new=None,
                           author=author, at=utcnow(), reason=reason))
+        search_index.mark(s, row.id)
         return row
 
     def _upsert(self, s: Session, rec: Initiative, orgs: _OrgResolver, *, author: str,
@@ -287,6 +290,7 @@ class Store:
         for f in changed:
             s.add(RevisionRow(entity="initiative", entity_id=row.id, field=f, old=before.get(f),
                               new=after.get(f), author=author, at=now, reason=reason))
+        search_index.mark(s, row.id)
         return True
 
     def _set_partners(self, s: Session, row: InitiativeRow, partners: Iterable[PartnerRef],

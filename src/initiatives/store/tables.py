@@ -169,3 +169,13 @@ class RevisionRow(Base):
     __table_args__ = (Index("ix_revisions_entity", "entity", "entity_id"),)
 
 
+
+
+class SearchEntryRow(Base):
+    """The searchable text of one initiative. SQLite indexes it with FTS5 (`search_fts`, kept in sync by
+    triggers); PostgreSQL with a stored, weighted `tsv` tsvector column and a GIN index (migration 0002)."""
+
+    __tablename__ = "search_entries"
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")

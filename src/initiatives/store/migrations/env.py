@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from initiatives.store.migrate import include_object
 from initiatives.store.tables import Base
 
 config = context.config
@@ -25,6 +26,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

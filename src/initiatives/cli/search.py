@@ -1,0 +1,68 @@
+"""`initiatives search`: the same search the API and the Explore page use."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from initiatives.cli import app
+from initiatives.cli._context import DB_OPTION, open_store
+from initiatives.interop.registry_json import record_to_data
+from initiatives.search.engine import MARK_END, MARK_START, search as run_search
+from initiatives.store import search_index
+
+out = Console(highlight=False)
+
+
+def highlighted(snippet: str) -> Text:
+    text = Text()
+    for i, part in enumerate(snippet.replace(MARK_END, MARK_START).split(MARK_START)):
+        text.append(part, style="bold yellow" if i % 2 else "")
+    return text
+
+
+@app.command(context_settings={"ignore_unknown_options": True})
+def search(
+    query: Annotated[list[str] | None, typer.Argument(
+        help='Words, "phrases", -excluded and filters: country:NPL sdg:16 partner:UNDP kind:pilot '
+             "status:ongoing group:LDC year:2015..2018 budget:>1000000")] = None,
+    db: Annotated[str | None, DB_OPTION] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print hits and facets as JSON")] = False,
+    reindex: Annotated[bool, typer.Option("--reindex", help="Rebuild the search index first")] = False,
+) -> None:
+    """Search initiatives: ranked, with highlighted snippets and facet counts."""
+    store = open_store(db)
+    if reindex:
+        with store.transaction() as s:
+            n = search_index.rebuild(s)
+        out.print(f"Re-indexed {n} initiatives")
+        if not query:
+            return
+    result = run_search(store, " ".join(query or []), limit=limit)
+    if as_json:
+        out.print_json(json.dumps({
+            "total": result.total,
+            "hits": [{"score": round(h.score, 4), "snippet": h.snippet.replace(MARK_START, "[").replace(MARK_END, "]"),
+                      "record": record_to_data(h.initiative, with_sources=False)} for h in result.hits],
+            "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in result.facets.items()},
+        }, ensure_ascii=False))
+        return
+    out.print(f"[bold]{result.total}[/] match{'es' if result.total != 1 else ''}")
+    for h in result.hits:
+        rec = h.initiative
+        head = Text(f"#{rec.id} ", style="dim")
+        head.append(rec.label if rec.code else (rec.title or rec.label)[:100], style="bold")
+        if rec.code and rec.title:
+            head.append(f"  {rec.title[:90]}")
+        meta = " · ".join(filter(None, [rec.kind, rec.status, " ".join(rec.countries)]))
+        out.print(head)
+        out.print(Text(f"   {meta}", style="cyan"))
+        out.print(Text("   ").append(highlighted(h.snippet)))
+    for name, values in result.facets.items():
+        if values:
+            out.print(f"[dim]{name}:[/] " + ", ".join(f"{v} ({c})" for v, c in values[:8]))

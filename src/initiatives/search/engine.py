@@ -1,0 +1,238 @@
+"""Run a parsed query against the store: ranked hits with highlighted snippets, a total, and facet counts.
+
+SQLite uses FTS5 (bm25, snippet); PostgreSQL uses a weighted tsvector (ts_rank_cd, ts_headline). Both
+answer with the same `SearchResult`. Highlights in snippets are wrapped in MARK_START / MARK_END, which a
+front end turns into <mark> (web) or bold (terminal) after escaping the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Float, Integer, Select, String, and_, cast, func, not_, or_, select, text
+from sqlalchemy.orm import Session
+
+from initiatives.model import Initiative
+from initiatives.search.query import ParsedQuery, parse
+from initiatives.store import Store, mapping
+from initiatives.store.tables import (
+    InitiativeCountryRow,
+    InitiativeRow,
+    InitiativeSdgRow,
+    OrganizationRow,
+    ParticipationRow,
+)
+
+MARK_START, MARK_END = "\ue000", "\ue001"
+FACETS = ("kind", "status", "country", "sdg", "partner")
+
+
+@dataclass
+class SearchHit:
+    initiative: Initiative
+    score: float
+    snippet: str
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[SearchHit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    query: ParsedQuery = field(default_factory=ParsedQuery)
+
+
+def search(store: Store, query: str | ParsedQuery, *, limit: int = 20, offset: int = 0,
+           with_facets: bool = True, facet_limit: int = 15) -> SearchResult:
+    q = parse(query) if isinstance(query, str) else query
+    backend = _Backend.for_store(store)
+    with store.transaction() as s:
+        matched = backend.matches(q)
+        ids = _filtered_ids(q, matched, backend)
+        total = int(s.scalar(select(func.count()).select_from(ids.subquery())) or 0)
+        page = _page(s, q, ids, matched, limit, offset)
+        rows = {r.id: r for r in s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_([i for i, _ in page])))}
+        snippets = backend.snippets(s, q, [i for i, _ in page]) if q.has_text else {}
+        hits = [SearchHit(mapping.initiative_from_row(rows[i]), score,
+                          " ".join((snippets.get(i) or _plain_snippet(rows[i])).split()))
+                for i, score in page if i in rows]
+        facets = _facets(s, ids, facet_limit) if with_facets else {}
+    return SearchResult(total=total, hits=hits, facets=facets, query=q)
+
+
+def _plain_snippet(row: InitiativeRow, words: int = 30) -> str:
+    parts = (row.summary or row.title or "").split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+# ---------------------------------------------------------------------------------------------- backends
+
+
+class _Backend:
+    """How one database does text matching."""
+
+    @staticmethod
+    def for_store(store: Store) -> _Backend:
+        return _Postgres() if store.engine.dialect.name == "postgresql" else _Sqlite()
+
+    def matches(self, q: ParsedQuery) -> Any:  # a subquery (id, score) or None when there is no text
+        raise NotImplementedError
+
+    def excluded(self, q: ParsedQuery) -> Any:
+        raise NotImplementedError
+
+    def snippets(self, s: Session, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
+        raise NotImplementedError
+
+
+def _fts5_quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+class _Sqlite(_Backend):
+    def _match(self, terms: list[str]) -> str:
+        return " ".join(_fts5_quote(t) for t in terms)
+
+    def matches(self, q: ParsedQuery) -> Any:
+        if not q.has_text:
+            return None
+        expr = self._match(q.text_terms())
+        if q.excluded:
+            expr += " NOT (" + " OR ".join(_fts5_quote(t) for t in q.excluded) + ")"
+        return (text("SELECT rowid AS id, -bm25(search_fts, 4.0, 1.0) AS score FROM search_fts "
+                     "WHERE search_fts MATCH :m").bindparams(m=expr)
+                .columns(id=Integer, score=Float).subquery("fts"))
+
+    def excluded(self, q: ParsedQuery) -> Any:
+        expr = " OR ".join(_fts5_quote(t) for t in q.excluded)
+        return text("SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :x").bindparams(x=expr).columns(
+            id=Integer)
+
+    def snippets(self, s: Session, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        stmt = text(f"SELECT rowid, snippet(search_fts, 1, :a, :b, '…', 24) FROM search_fts "
+                    f"WHERE search_fts MATCH :m AND rowid IN ({','.join(str(int(i)) for i in ids)})")
+        rows = s.execute(stmt, {"a": MARK_START, "b": MARK_END, "m": self._match(q.text_terms())})
+        return {int(r[0]): r[1] for r in rows}
+
+
+class _Postgres(_Backend):
+    @staticmethod
+    def _websearch(q: ParsedQuery, *, with_excluded: bool = True) -> str:
+        parts = [*q.words, *(f'"{p}"' for p in q.phrases)]
+        if with_excluded:
+            parts += [f"-{x}" if " " not in x else f'-"{x}"' for x in q.excluded]
+        return " ".join(parts)
+
+    def matches(self, q: ParsedQuery) -> Any:
+        if not q.has_text:
+            return None
+        return (text("SELECT initiative_id AS id, ts_rank_cd(tsv, websearch_to_tsquery('english', :m)) AS score "
+                     "FROM search_entries WHERE tsv @@ websearch_to_tsquery('english', :m)")
+                .bindparams(m=self._websearch(q)).columns(id=Integer, score=Float).subquery("fts"))
+
+    def excluded(self, q: ParsedQuery) -> Any:
+        words = " OR ".join(f'"{x}"' for x in q.excluded)
+        return (text("SELECT initiative_id AS id FROM search_entries "
+                     "WHERE tsv @@ websearch_to_tsquery('english', :x)").bindparams(x=words).columns(id=Integer))
+
+    def snippets(self, s: Session, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        opts = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, " \
+               "FragmentDelimiter=\" … \""
+        stmt = text("SELECT initiative_id, ts_headline('english', body, websearch_to_tsquery('english', :m), :o) "
+                    "FROM search_entries WHERE initiative_id = ANY(:ids)")
+        rows = s.execute(stmt, {"m": self._websearch(q, with_excluded=False), "o": opts, "ids": ids})
+        return {int(r[0]): r[1] for r in rows}
+
+
+# ---------------------------------------------------------------------------------------------- filters
+
+
+def _filtered_ids(q: ParsedQuery, matched: Any, backend: _Backend) -> Select[Any]:
+    stmt = select(InitiativeRow.id)
+    if matched is not None:
+        stmt = stmt.join(matched, matched.c.id == InitiativeRow.id)
+    elif q.excluded:
+        stmt = stmt.where(not_(InitiativeRow.id.in_(select(backend.excluded(q).subquery().c.id))))
+    for cond in _conditions(q):
+        stmt = stmt.where(cond)
+    return stmt
+
+
+def _conditions(q: ParsedQuery) -> list[Any]:
+    conds: list[Any] = []
+    if q.kinds:
+        conds.append(InitiativeRow.kind.in_(q.kinds))
+    if q.statuses:
+        conds.append(InitiativeRow.status.in_(q.statuses))
+    for code in q.countries:  # every named country must be among the record's countries
+        conds.append(InitiativeRow.id.in_(select(InitiativeCountryRow.initiative_id)
+                                          .where(InitiativeCountryRow.iso3 == code)))
+    for sdg in q.sdgs:
+        conds.append(InitiativeRow.id.in_(select(InitiativeSdgRow.initiative_id).where(InitiativeSdgRow.sdg == sdg)))
+    for partner in q.partners:
+        like = f"%{partner}%"
+        orgs = select(OrganizationRow.id).where(or_(OrganizationRow.name.ilike(like),
+                                                    OrganizationRow.acronym.ilike(partner),
+                                                    cast(OrganizationRow.aliases, String).ilike(like)))
+        conds.append(InitiativeRow.id.in_(select(ParticipationRow.initiative_id).where(
+            or_(ParticipationRow.organization_id.in_(orgs), ParticipationRow.name.ilike(like)))))
+    for group in q.groups:
+        conds.append(cast(InitiativeRow.country_groups, String).ilike(f'%"{group}"%'))
+    for doc in q.documents:
+        conds.append(InitiativeRow.source_document.ilike(f"%{doc}%"))
+    if q.year_from or q.year_to:
+        start_year, end_year = func.substr(InitiativeRow.start, 1, 4), func.substr(InitiativeRow.end, 1, 4)
+        conds.append(or_(InitiativeRow.start.is_not(None), InitiativeRow.end.is_not(None)))
+        if q.year_to:
+            conds.append(or_(InitiativeRow.start.is_(None), start_year <= str(q.year_to)))
+        if q.year_from:
+            conds.append(or_(InitiativeRow.end.is_(None), end_year >= str(q.year_from)))
+            conds.append(or_(InitiativeRow.end.is_not(None), start_year >= str(q.year_from)))
+    if q.budget_op and q.budget_value is not None:
+        col = InitiativeRow.budget_amount
+        op = {">": col > q.budget_value, ">=": col >= q.budget_value, "<": col < q.budget_value,
+              "<=": col <= q.budget_value, "=": col == q.budget_value}[q.budget_op]
+        conds.append(and_(col.is_not(None), op))
+    return conds
+
+
+def _page(s: Session, q: ParsedQuery, ids: Select[Any], matched: Any, limit: int,
+          offset: int) -> list[tuple[int, float]]:
+    if matched is not None:
+        stmt = (select(InitiativeRow.id, matched.c.score).join(matched, matched.c.id == InitiativeRow.id)
+                .where(InitiativeRow.id.in_(ids)).order_by(matched.c.score.desc(), InitiativeRow.id))
+    else:
+        stmt = (select(InitiativeRow.id, func.cast(0.0, Float)).where(InitiativeRow.id.in_(ids))
+                .order_by(InitiativeRow.updated_at.desc(), InitiativeRow.id.desc()))
+    return [(int(i), float(score or 0.0)) for i, score in s.execute(stmt.limit(limit).offset(offset))]
+
+
+def _facets(s: Session, ids: Select[Any], limit: int) -> dict[str, list[tuple[str, int]]]:
+    sub = ids.subquery()
+    idcol = sub.c.id
+    out: dict[str, list[tuple[str, int]]] = {}
+    queries = {
+        "kind": select(InitiativeRow.kind, func.count()).where(InitiativeRow.id.in_(select(idcol)))
+        .group_by(InitiativeRow.kind),
+        "status": select(InitiativeRow.status, func.count()).where(InitiativeRow.id.in_(select(idcol)),
+                                                                   InitiativeRow.status.is_not(None))
+        .group_by(InitiativeRow.status),
+        "country": select(InitiativeCountryRow.iso3, func.count()).where(
+            InitiativeCountryRow.initiative_id.in_(select(idcol))).group_by(InitiativeCountryRow.iso3),
+        "sdg": select(InitiativeSdgRow.sdg, func.count()).where(
+            InitiativeSdgRow.initiative_id.in_(select(idcol))).group_by(InitiativeSdgRow.sdg),
+        "partner": select(OrganizationRow.name, func.count(func.distinct(ParticipationRow.initiative_id)))
+        .join(OrganizationRow, OrganizationRow.id == ParticipationRow.organization_id)
+        .where(ParticipationRow.initiative_id.in_(select(idcol))).group_by(OrganizationRow.name),
+    }
+    for name, stmt in queries.items():
+        rows = s.execute(stmt.order_by(func.count().desc() if name != "partner" else
+                                       func.count(func.distinct(ParticipationRow.initiative_id)).desc())
+                         .limit(limit)).all()
+        out[name] = [(str(value), int(count)) for value, count in rows]
+    return out
