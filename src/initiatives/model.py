@@ -338,6 +338,16 @@ class Initiative(_Record):
         """How a person refers to the record: its code, else its title, else its id."""
         return self.code or self.title or (f"#{self.id}" if self.id else "untitled")
 
+    @property
+    def display_title(self) -> str:
+        """A title to show: the title, else the start of the summary, else the label."""
+        if self.title:
+            return self.title
+        if self.summary:
+            words = self.summary.split()
+            return " ".join(words[:14]) + (" …" if len(words) > 14 else "")
+        return self.label
+
 
 class Finding(_Record):
     """A data-quality problem found by an audit rule, and what a reviewer decided about it."""

@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from initiatives.cli import app
 from initiatives.cli._context import DB_OPTION, open_store
 from initiatives.interop.registry_json import record_to_data
 from initiatives.search.engine import MARK_END, MARK_START, search as run_search
-from initiatives.store import search_index
+from initiatives.store import Store, search_index
 
 out = Console(highlight=False)
 
@@ -32,6 +33,7 @@ def search(
              "status:ongoing group:LDC year:2015..2018 budget:>1000000")] = None,
     db: Annotated[str | None, DB_OPTION] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    mode: Annotated[str, typer.Option(help="text (BM25), semantic (meaning) or hybrid (both, fused)")] = "text",
     as_json: Annotated[bool, typer.Option("--json", help="Print hits and facets as JSON")] = False,
     reindex: Annotated[bool, typer.Option("--reindex", help="Rebuild the search index first")] = False,
 ) -> None:
@@ -43,7 +45,9 @@ def search(
         out.print(f"Re-indexed {n} initiatives")
         if not query:
             return
-    result = run_search(store, " ".join(query or []), limit=limit)
+    if mode != "text":
+        refresh_vectors(store)
+    result = run_search(store, " ".join(query or []), limit=limit, mode=mode)
     if as_json:
         out.print_json(json.dumps({
             "total": result.total,
@@ -56,9 +60,9 @@ def search(
     for h in result.hits:
         rec = h.initiative
         head = Text(f"#{rec.id} ", style="dim")
-        head.append(rec.label if rec.code else (rec.title or rec.label)[:100], style="bold")
-        if rec.code and rec.title:
-            head.append(f"  {rec.title[:90]}")
+        head.append(rec.code or rec.display_title[:100], style="bold")
+        if rec.code:
+            head.append(f"  {rec.display_title[:90]}")
         meta = " · ".join(filter(None, [rec.kind, rec.status, " ".join(rec.countries)]))
         out.print(head)
         out.print(Text(f"   {meta}", style="cyan"))
@@ -66,3 +70,55 @@ def search(
     for name, values in result.facets.items():
         if values:
             out.print(f"[dim]{name}:[/] " + ", ".join(f"{v} ({c})" for v, c in values[:8]))
+
+
+def refresh_vectors(store: Store, *, quiet: bool = False) -> int:
+    """Embed records that are new or changed since their vector was made (if the model is installed)."""
+    from initiatives.search import embeddings, semantic
+
+    if not embeddings.available():
+        return 0
+    pending = semantic.stale_ids(store, embeddings.MiniLM.name)
+    if not pending:
+        return 0
+    with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), disable=quiet or len(pending) < 50, transient=True) as bar:
+        task = bar.add_task("embed", total=len(pending))
+        return semantic.update_vectors(store, progress=lambda done, total: bar.update(task, completed=done))
+
+
+@app.command()
+def embed(db: Annotated[str | None, DB_OPTION] = None) -> None:
+    """Make the embeddings semantic search uses, for records that are new or changed."""
+    from initiatives.search import embeddings
+
+    store = open_store(db)
+    if not embeddings.available():
+        raise embeddings.SemanticUnavailable(f"semantic search is not installed: {embeddings.INSTALL_HINT}")
+    n = refresh_vectors(store)
+    out.print(f"Embedded {n} record{'s' if n != 1 else ''}; every record is up to date")
+
+
+@app.command()
+def similar(
+    ref: Annotated[str, typer.Argument(help="Record id or code")],
+    db: Annotated[str | None, DB_OPTION] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+) -> None:
+    """The initiatives most like one record, by meaning."""
+    from initiatives.search import embeddings, semantic
+
+    store = open_store(db)
+    if not embeddings.available():
+        raise embeddings.SemanticUnavailable(f"semantic search is not installed: {embeddings.INSTALL_HINT}")
+    rec = store.find_initiative(ref)
+    refresh_vectors(store)
+    out.print(f"Like [bold]#{rec.id} {rec.code or ''}[/] {rec.display_title[:100]}")
+    for iid, score in semantic.similar_ids(store, rec.id or 0, limit):
+        other = store.get_initiative(iid)
+        line = Text(f"  {score:.3f}  ", style="cyan")
+        line.append(f"#{other.id} ", style="dim").append(" ".join(filter(None, [other.code,
+                                                                                other.display_title[:90]])))
+        if other.countries:
+            line.append(f"  ({' '.join(other.countries)})", style="dim")
+        out.print(line)

@@ -43,10 +43,22 @@ class SearchResult:
     query: ParsedQuery = field(default_factory=ParsedQuery)
 
 
-def search(store: Store, query: str | ParsedQuery, *, limit: int = 20, offset: int = 0,
+MODES = ("text", "semantic", "hybrid")
+RANK_DEPTH = 200  # how many candidates each ranking contributes in semantic and hybrid modes
+
+
+def search(store: Store, query: str | ParsedQuery, *, limit: int = 20, offset: int = 0, mode: str = "text",
            with_facets: bool = True, facet_limit: int = 15) -> SearchResult:
+    """Search the registry. `mode`: "text" (BM25 full text), "semantic" (meaning, by embeddings) or
+    "hybrid" (both rankings fused). Filters and exclusions narrow every mode."""
     q = parse(query) if isinstance(query, str) else query
+    if mode not in MODES:
+        from initiatives.errors import InputError
+
+        raise InputError(f"unknown search mode {mode!r} (one of {', '.join(MODES)})", field="mode")
     backend = _Backend.for_store(store)
+    if mode != "text" and q.has_text:
+        return _ranked_search(store, q, backend, mode, limit, offset, with_facets, facet_limit)
     with store.transaction() as s:
         matched = backend.matches(q)
         ids = _filtered_ids(q, matched, backend)
@@ -59,6 +71,41 @@ def search(store: Store, query: str | ParsedQuery, *, limit: int = 20, offset: i
                 for i, score in page if i in rows]
         facets = _facets(s, ids, facet_limit) if with_facets else {}
     return SearchResult(total=total, hits=hits, facets=facets, query=q)
+
+
+def _ranked_search(store: Store, q: ParsedQuery, backend: _Backend, mode: str, limit: int, offset: int,
+                   with_facets: bool, facet_limit: int) -> SearchResult:
+    from initiatives.search import semantic
+
+    narrowed = q.has_filters or bool(q.excluded)
+    text_query = " ".join(q.text_terms())
+    with store.transaction() as s:
+        allowed = list(s.scalars(_filtered_ids(_without_text(q), None, backend))) if narrowed else None
+        text_rank: list[int] = []
+        if mode == "hybrid":
+            matched = backend.matches(q)
+            text_rank = [i for i, _ in _page(s, q, _filtered_ids(q, matched, backend), matched, RANK_DEPTH, 0)]
+    meaning = semantic.semantic_ids(store, text_query, RANK_DEPTH, allowed=allowed)
+    if mode == "hybrid":
+        ranked = semantic.reciprocal_rank_fusion(text_rank, [i for i, _ in meaning])
+    else:
+        ranked = meaning
+    page = ranked[offset:offset + limit]
+    with store.transaction() as s:
+        rows = {r.id: r for r in s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_([i for i, _ in page])))}
+        snippets = backend.snippets(s, q, [i for i, _ in page])
+        hits = [SearchHit(mapping.initiative_from_row(rows[i]), score,
+                          " ".join((snippets.get(i) or _plain_snippet(rows[i])).split()))
+                for i, score in page if i in rows]
+        ids = select(InitiativeRow.id).where(InitiativeRow.id.in_([i for i, _ in ranked]))
+        facets = _facets(s, ids, facet_limit) if with_facets else {}
+    return SearchResult(total=len(ranked), hits=hits, facets=facets, query=q)
+
+
+def _without_text(q: ParsedQuery) -> ParsedQuery:
+    from dataclasses import replace
+
+    return replace(q, words=[], phrases=[])
 
 
 def _plain_snippet(row: InitiativeRow, words: int = 30) -> str:

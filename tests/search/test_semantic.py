@@ -1,0 +1,109 @@
+"""Semantic search, similarity and hybrid ranking with the real packaged MiniLM model on the CPU."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import GOLD, REPO
+from initiatives.interop import registry_json
+from initiatives.search import embeddings, search, semantic
+from initiatives.store import Store
+
+if not embeddings.available():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI installs the semantic extra; the embedding model must be importable here")
+    pytest.skip("the optional embedding model is not installed (pip install '.[semantic]')", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def model() -> embeddings.EmbeddingModel:
+    return embeddings.default_model()
+
+
+@pytest.fixture
+def loaded(sqlite_store: Store, model: embeddings.EmbeddingModel) -> Store:
+    for path in sorted(GOLD.glob("*.json")):
+        sqlite_store.save_batch(registry_json.read(path))
+    semantic.update_vectors(sqlite_store, model)
+    return sqlite_store
+
+
+def test_vectors_are_made_once_and_again_after_an_edit(loaded: Store, model: embeddings.EmbeddingModel) -> None:
+    assert semantic.stale_ids(loaded, model.name) == []
+    assert semantic.update_vectors(loaded, model) == 0
+    rec = loaded.find_initiative("GLO14X01")
+    loaded.update_initiative(rec.id, {"title": "9th IGF"}, author="t")
+    assert semantic.stale_ids(loaded, model.name) == [rec.id]
+    assert semantic.update_vectors(loaded, model) == 1
+
+
+def test_vectors_are_unit_length_and_deterministic(model: embeddings.EmbeddingModel) -> None:
+    a, b = model.encode(["open government data portal", "open government data portal"])
+    assert a.shape == (384,) and abs(float(np.linalg.norm(a)) - 1.0) < 1e-4
+    assert float(a @ b) > 0.9999
+
+
+def test_similar_finds_the_same_series(loaded: Store) -> None:
+    rec = loaded.find_initiative("GLO15X01")
+    codes = [loaded.get_initiative(i).code for i, _ in semantic.similar_ids(loaded, rec.id, 2)]
+    assert set(codes) == {"GLO14X01", "GLO11X01"}
+
+
+@pytest.mark.parametrize(("need", "expected"), [
+    ("drones for health deliveries", "Drone Testing Corridors"),
+    ("help ministries publish datasets for transparency", "ROA-264-9"),
+    ("young entrepreneurs social impact workshop", "UPSHIFT"),
+])
+def test_a_need_in_other_words_finds_the_initiative(loaded: Store, need: str, expected: str) -> None:
+    result = search(loaded, need, mode="semantic", limit=3)
+    labels = [h.initiative.code or h.initiative.title for h in result.hits]
+    assert expected in labels, labels
+
+
+def test_hybrid_uses_both_rankings_and_filters(loaded: Store) -> None:
+    text_only = search(loaded, "digital learning content teachers", mode="text")
+    hybrid = search(loaded, "digital learning content teachers", mode="hybrid", limit=10)
+    assert hybrid.total >= text_only.total and hybrid.hits
+    filtered = search(loaded, "digital learning content teachers kind:pilot", mode="hybrid", limit=50)
+    assert filtered.hits and all(h.initiative.kind == "pilot" for h in filtered.hits)
+    excluded = search(loaded, "internet governance -Turkey", mode="semantic", limit=50)
+    assert "GLO14X01" not in {h.initiative.code for h in excluded.hits}
+
+
+def test_hnsw_index_beyond_the_exact_limit(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(7)
+    n, dim = semantic.EXACT_LIMIT + 2000, 32
+    matrix = rng.normal(size=(n, dim)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    store = Store.open(f"sqlite:///{tmp_path / 'v.db'}")
+    index = semantic.VectorIndex(ids=ids, matrix=matrix,
+                                 hnsw=semantic._hnsw(store, "test-model", (n, 0, n), ids, matrix))
+    assert index.hnsw is not None
+    hits = sum(index.nearest(matrix[i], 1)[0][0] == ids[i] for i in range(0, n, 97))
+    assert hits / len(range(0, n, 97)) >= 0.95  # approximate, but finds a vector itself
+    exact = index.nearest(matrix[5], 3, allowed=[6, 7, 8])
+    assert {i for i, _ in exact} == {6, 7, 8}
+    assert (tmp_path / "v.db.test-model.usearch").exists()  # cached beside the database
+    store.close()
+
+
+def test_reciprocal_rank_fusion_prefers_agreement() -> None:
+    fused = [i for i, _ in semantic.reciprocal_rank_fusion([1, 2, 3], [3, 1, 4])]
+    assert fused[:2] == [1, 3] and set(fused) == {1, 2, 3, 4}
+
+
+def test_without_the_model_package_the_feature_says_so() -> None:
+    code = ("import sys; sys.modules['sentence_transformers'] = None\n"
+            "from initiatives.search import embeddings\n"
+            "assert not embeddings.available()\n"
+            "try:\n    embeddings.MiniLM()\nexcept embeddings.SemanticUnavailable as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO / "src")}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "semantic search is not available" in out.stdout and "initiatives[semantic]" in out.stdout
