@@ -10,7 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, String, and_, cast, func, not_, or_, select, text
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    cast,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from initiatives.model import Initiative
@@ -61,16 +77,35 @@ def search(store: Store, query: str | ParsedQuery, *, limit: int = 20, offset: i
         return _ranked_search(store, q, backend, mode, limit, offset, with_facets, facet_limit)
     with store.transaction() as s:
         matched = backend.matches(q)
-        ids = _filtered_ids(q, matched, backend)
-        total = int(s.scalar(select(func.count()).select_from(ids.subquery())) or 0)
-        page = _page(s, q, ids, matched, limit, offset)
+        _materialise(s, _candidates(q, matched, backend))
+        total = int(s.scalar(select(func.count()).select_from(HITS)) or 0)
+        page = [(int(i), float(score)) for i, score in s.execute(
+            select(HITS.c.id, HITS.c.score).order_by(HITS.c.score.desc(), HITS.c.id.desc()).limit(limit)
+            .offset(offset))]
         rows = {r.id: r for r in s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_([i for i, _ in page])))}
         snippets = backend.snippets(s, q, [i for i, _ in page]) if q.has_text else {}
         hits = [SearchHit(mapping.initiative_from_row(rows[i]), score,
                           " ".join((snippets.get(i) or _plain_snippet(rows[i])).split()))
                 for i, score in page if i in rows]
-        facets = _facets(s, ids, facet_limit) if with_facets else {}
+        facets = _facets(s, facet_limit) if with_facets else {}
     return SearchResult(total=total, hits=hits, facets=facets, query=q)
+
+
+# The matches of one search, evaluated once and then counted, paged and faceted (a per-connection temp table).
+_temp = MetaData()
+HITS = Table("search_hits", _temp, Column("id", Integer, primary_key=True), Column("score", Float),
+             prefixes=["TEMPORARY"])
+
+
+def _materialise(s: Session, candidates: Select[Any]) -> None:
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS search_hits "
+                             "(id integer PRIMARY KEY, score double precision) ON COMMIT DELETE ROWS")
+    else:
+        HITS.create(conn, checkfirst=True)
+    s.execute(HITS.delete())
+    s.execute(HITS.insert().from_select(["id", "score"], candidates))
 
 
 def _ranked_search(store: Store, q: ParsedQuery, backend: _Backend, mode: str, limit: int, offset: int,
@@ -84,7 +119,9 @@ def _ranked_search(store: Store, q: ParsedQuery, backend: _Backend, mode: str, l
         text_rank: list[int] = []
         if mode == "hybrid":
             matched = backend.matches(q)
-            text_rank = [i for i, _ in _page(s, q, _filtered_ids(q, matched, backend), matched, RANK_DEPTH, 0)]
+            cands = _candidates(q, matched, backend).subquery()
+            text_rank = list(s.scalars(select(cands.c.id).order_by(cands.c.score.desc(), cands.c.id.desc())
+                                       .limit(RANK_DEPTH)))
     meaning = semantic.semantic_ids(store, text_query, RANK_DEPTH, allowed=allowed)
     if mode == "hybrid":
         ranked = semantic.reciprocal_rank_fusion(text_rank, [i for i, _ in meaning])
@@ -97,8 +134,11 @@ def _ranked_search(store: Store, q: ParsedQuery, backend: _Backend, mode: str, l
         hits = [SearchHit(mapping.initiative_from_row(rows[i]), score,
                           " ".join((snippets.get(i) or _plain_snippet(rows[i])).split()))
                 for i, score in page if i in rows]
-        ids = select(InitiativeRow.id).where(InitiativeRow.id.in_([i for i, _ in ranked]))
-        facets = _facets(s, ids, facet_limit) if with_facets else {}
+        facets = {}
+        if with_facets:
+            _materialise(s, select(InitiativeRow.id, literal(0.0, Float))
+                         .where(InitiativeRow.id.in_([i for i, _ in ranked])))
+            facets = _facets(s, facet_limit)
     return SearchResult(total=len(ranked), hits=hits, facets=facets, query=q)
 
 
@@ -147,9 +187,10 @@ class _Sqlite(_Backend):
         expr = self._match(q.text_terms())
         if q.excluded:
             expr += " NOT (" + " OR ".join(_fts5_quote(t) for t in q.excluded) + ")"
+        # MATERIALIZED: evaluate the match once, as the outer loop, instead of once per filtered row
         return (text("SELECT rowid AS id, -bm25(search_fts, 4.0, 1.0) AS score FROM search_fts "
                      "WHERE search_fts MATCH :m").bindparams(m=expr)
-                .columns(id=Integer, score=Float).subquery("fts"))
+                .columns(id=Integer, score=Float).cte("fts").prefix_with("MATERIALIZED"))
 
     def excluded(self, q: ParsedQuery) -> Any:
         expr = " OR ".join(_fts5_quote(t) for t in q.excluded)
@@ -199,11 +240,25 @@ class _Postgres(_Backend):
 # ---------------------------------------------------------------------------------------------- filters
 
 
+def _candidates(q: ParsedQuery, matched: Any, backend: _Backend) -> Select[Any]:
+    """(id, score) of every record the query selects; score is the text rank, or 0 without text."""
+    if matched is not None:
+        stmt = select(InitiativeRow.id, matched.c.score).join(matched, matched.c.id == InitiativeRow.id)
+    else:
+        stmt = select(InitiativeRow.id, literal(0.0, Float).label("score"))
+    return _narrowed(stmt, q, backend, text_matched=matched is not None)
+
+
 def _filtered_ids(q: ParsedQuery, matched: Any, backend: _Backend) -> Select[Any]:
     stmt = select(InitiativeRow.id)
     if matched is not None:
         stmt = stmt.join(matched, matched.c.id == InitiativeRow.id)
-    elif q.excluded:
+    return _narrowed(stmt, q, backend, text_matched=matched is not None)
+
+
+def _narrowed(stmt: Select[Any], q: ParsedQuery, backend: _Backend, *, text_matched: bool) -> Select[Any]:
+    """Apply the filters; exclusions too, unless the text match already applied them."""
+    if q.excluded and not text_matched:
         stmt = stmt.where(not_(InitiativeRow.id.in_(select(backend.excluded(q).subquery().c.id))))
     for cond in _conditions(q):
         stmt = stmt.where(cond)
@@ -248,20 +303,9 @@ def _conditions(q: ParsedQuery) -> list[Any]:
     return conds
 
 
-def _page(s: Session, q: ParsedQuery, ids: Select[Any], matched: Any, limit: int,
-          offset: int) -> list[tuple[int, float]]:
-    if matched is not None:
-        stmt = (select(InitiativeRow.id, matched.c.score).join(matched, matched.c.id == InitiativeRow.id)
-                .where(InitiativeRow.id.in_(ids)).order_by(matched.c.score.desc(), InitiativeRow.id))
-    else:
-        stmt = (select(InitiativeRow.id, func.cast(0.0, Float)).where(InitiativeRow.id.in_(ids))
-                .order_by(InitiativeRow.updated_at.desc(), InitiativeRow.id.desc()))
-    return [(int(i), float(score or 0.0)) for i, score in s.execute(stmt.limit(limit).offset(offset))]
-
-
-def _facets(s: Session, ids: Select[Any], limit: int) -> dict[str, list[tuple[str, int]]]:
-    sub = ids.subquery()
-    idcol = sub.c.id
+def _facets(s: Session, limit: int) -> dict[str, list[tuple[str, int]]]:
+    """Counts per value over the materialised matches (HITS)."""
+    idcol = HITS.c.id
     out: dict[str, list[tuple[str, int]]] = {}
     queries = {
         "kind": select(InitiativeRow.kind, func.count()).where(InitiativeRow.id.in_(select(idcol)))

@@ -164,7 +164,7 @@ def _hnsw(store: Store, model_name: str, stamp: tuple[int, int, int], ids: np.nd
         return Index.restore(str(path), view=False)
     index = Index(ndim=matrix.shape[1], metric="cos", dtype="f32", connectivity=16, expansion_add=128,
                   expansion_search=64)
-    index.add(ids, matrix)
+    index.add(ids, matrix, threads=0)  # 0: every core
     if path and meta:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
