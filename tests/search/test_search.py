@@ -117,3 +117,22 @@ def test_parse_reads_every_part() -> None:
     assert q.kinds == ["programme"] and q.statuses == ["ongoing"]
     assert (q.year_from, q.year_to) == (2019, None)
     assert q.budget_op == "<=" and q.budget_value == 250_000
+
+
+def test_other_views_narrow_their_own_selects(loaded: Store) -> None:
+    from sqlalchemy import select
+
+    from initiatives.search.engine import narrow, ranked_ids, snippets_for
+    from initiatives.store.tables import InitiativeRow
+
+    dialect = loaded.engine.dialect.name
+    with loaded.transaction() as s:
+        ids = narrow(select(InitiativeRow.id), "internet governance -Turkey kind:project", dialect)
+        found = set(s.scalars(ids))
+        expected = {h.initiative.id for h in search(loaded, "internet governance -Turkey kind:project",
+                                                   limit=100).hits}
+        assert found == expected and found
+        ranked = ranked_ids(s, "internet governance", dialect, ids, limit=10)
+        assert set(ranked) == found
+        marks = snippets_for(s, "internet governance", dialect, ranked)
+        assert all(MARK_START in v for v in marks.values()) and marks

@@ -163,7 +163,7 @@ class _Backend:
     def for_store(store: Store) -> _Backend:
         return _Postgres() if store.engine.dialect.name == "postgresql" else _Sqlite()
 
-    def matches(self, q: ParsedQuery) -> Any:  # a subquery (id, score) or None when there is no text
+    def matches(self, q: ParsedQuery, name: str = "fts") -> Any:  # (id, score) rows, or None without text
         raise NotImplementedError
 
     def excluded(self, q: ParsedQuery) -> Any:
@@ -181,7 +181,7 @@ class _Sqlite(_Backend):
     def _match(self, terms: list[str]) -> str:
         return " ".join(_fts5_quote(t) for t in terms)
 
-    def matches(self, q: ParsedQuery) -> Any:
+    def matches(self, q: ParsedQuery, name: str = "fts") -> Any:
         if not q.has_text:
             return None
         expr = self._match(q.text_terms())
@@ -190,7 +190,7 @@ class _Sqlite(_Backend):
         # MATERIALIZED: evaluate the match once, as the outer loop, instead of once per filtered row
         return (text("SELECT rowid AS id, -bm25(search_fts, 4.0, 1.0) AS score FROM search_fts "
                      "WHERE search_fts MATCH :m").bindparams(m=expr)
-                .columns(id=Integer, score=Float).cte("fts").prefix_with("MATERIALIZED"))
+                .columns(id=Integer, score=Float).cte(name).prefix_with("MATERIALIZED"))
 
     def excluded(self, q: ParsedQuery) -> Any:
         expr = " OR ".join(_fts5_quote(t) for t in q.excluded)
@@ -214,12 +214,12 @@ class _Postgres(_Backend):
             parts += [f"-{x}" if " " not in x else f'-"{x}"' for x in q.excluded]
         return " ".join(parts)
 
-    def matches(self, q: ParsedQuery) -> Any:
+    def matches(self, q: ParsedQuery, name: str = "fts") -> Any:
         if not q.has_text:
             return None
         return (text("SELECT initiative_id AS id, ts_rank_cd(tsv, websearch_to_tsquery('english', :m)) AS score "
                      "FROM search_entries WHERE tsv @@ websearch_to_tsquery('english', :m)")
-                .bindparams(m=self._websearch(q)).columns(id=Integer, score=Float).subquery("fts"))
+                .bindparams(m=self._websearch(q)).columns(id=Integer, score=Float).subquery(name))
 
     def excluded(self, q: ParsedQuery) -> Any:
         words = " OR ".join(f'"{x}"' for x in q.excluded)
@@ -327,3 +327,39 @@ def _facets(s: Session, limit: int) -> dict[str, list[tuple[str, int]]]:
                          .limit(limit)).all()
         out[name] = [(str(value), int(count)) for value, count in rows]
     return out
+
+
+# ---------------------------------------------------------------------------------------------- for other views
+
+
+def narrow(stmt: Select[Any], query: str | ParsedQuery, dialect: str) -> Select[Any]:
+    """Narrow any SELECT over initiatives to the records a query matches (text, exclusions and filters).
+    This is how the Explore page and the API combine their own facets with the search syntax."""
+    q = parse(query) if isinstance(query, str) else query
+    backend: _Backend = _Postgres() if dialect == "postgresql" else _Sqlite()
+    matched = backend.matches(q)
+    if matched is not None:
+        stmt = stmt.join(matched, matched.c.id == InitiativeRow.id)
+    return _narrowed(stmt, q, backend, text_matched=matched is not None)
+
+
+def ranked_ids(s: Session, query: str | ParsedQuery, dialect: str, ids: Select[Any], limit: int,
+               offset: int = 0) -> list[int]:
+    """The ids among `ids` (a SELECT of initiative ids) in relevance order for the query's text."""
+    q = parse(query) if isinstance(query, str) else query
+    backend: _Backend = _Postgres() if dialect == "postgresql" else _Sqlite()
+    matched = backend.matches(q, name="fts_rank")
+    if matched is None:
+        return list(s.scalars(ids.order_by(InitiativeRow.id.desc()).limit(limit).offset(offset)))
+    stmt = (select(InitiativeRow.id).join(matched, matched.c.id == InitiativeRow.id)
+            .where(InitiativeRow.id.in_(ids)).order_by(matched.c.score.desc(), InitiativeRow.id.desc()))
+    return list(s.scalars(stmt.limit(limit).offset(offset)))
+
+
+def snippets_for(s: Session, query: str | ParsedQuery, dialect: str, ids: list[int]) -> dict[int, str]:
+    """Highlighted passages (MARK_START/MARK_END) for records matched by the query's text."""
+    q = parse(query) if isinstance(query, str) else query
+    if not q.has_text or not ids:
+        return {}
+    backend: _Backend = _Postgres() if dialect == "postgresql" else _Sqlite()
+    return {i: " ".join(v.split()) for i, v in backend.snippets(s, q, ids).items()}
