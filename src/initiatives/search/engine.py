@@ -188,14 +188,14 @@ class _Sqlite(_Backend):
         if q.excluded:
             expr += " NOT (" + " OR ".join(_fts5_quote(t) for t in q.excluded) + ")"
         # MATERIALIZED: evaluate the match once, as the outer loop, instead of once per filtered row
-        return (text("SELECT rowid AS id, -bm25(search_fts, 4.0, 1.0) AS score FROM search_fts "
-                     "WHERE search_fts MATCH :m").bindparams(m=expr)
+        return (text(f"SELECT rowid AS id, -bm25(search_fts, 4.0, 1.0) AS score FROM search_fts "
+                     f"WHERE search_fts MATCH :{name}_m").bindparams(**{f"{name}_m": expr})
                 .columns(id=Integer, score=Float).cte(name).prefix_with("MATERIALIZED"))
 
     def excluded(self, q: ParsedQuery) -> Any:
         expr = " OR ".join(_fts5_quote(t) for t in q.excluded)
-        return text("SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :x").bindparams(x=expr).columns(
-            id=Integer)
+        return text("SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :excluded_x").bindparams(
+            excluded_x=expr).columns(id=Integer)
 
     def snippets(self, s: Session, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
         if not ids:
@@ -217,14 +217,15 @@ class _Postgres(_Backend):
     def matches(self, q: ParsedQuery, name: str = "fts") -> Any:
         if not q.has_text:
             return None
-        return (text("SELECT initiative_id AS id, ts_rank_cd(tsv, websearch_to_tsquery('english', :m)) AS score "
-                     "FROM search_entries WHERE tsv @@ websearch_to_tsquery('english', :m)")
-                .bindparams(m=self._websearch(q)).columns(id=Integer, score=Float).subquery(name))
+        return (text(f"SELECT initiative_id AS id, ts_rank_cd(tsv, websearch_to_tsquery('english', :{name}_m)) "
+                     f"AS score FROM search_entries WHERE tsv @@ websearch_to_tsquery('english', :{name}_m)")
+                .bindparams(**{f"{name}_m": self._websearch(q)}).columns(id=Integer, score=Float).subquery(name))
 
     def excluded(self, q: ParsedQuery) -> Any:
         words = " OR ".join(f'"{x}"' for x in q.excluded)
         return (text("SELECT initiative_id AS id FROM search_entries "
-                     "WHERE tsv @@ websearch_to_tsquery('english', :x)").bindparams(x=words).columns(id=Integer))
+                     "WHERE tsv @@ websearch_to_tsquery('english', :excluded_x)").bindparams(excluded_x=words)
+                .columns(id=Integer))
 
     def snippets(self, s: Session, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
         if not ids:
