@@ -35,7 +35,7 @@ def load(path: Path | None = None, *, known_rules: set[str] | None = None) -> di
             raise InputError(f"not valid TOML: {getattr(exc, 'msg', exc)}", file=str(path), line=line) from None
         validate(user, str(path), known_rules=known_rules)
         cfg = _merge(cfg, user)
-    validate(cfg, str(path or "default.toml"), known_rules=known_rules)
+    validate(cfg, str(path or "default.toml"))
     return cfg
 
 
