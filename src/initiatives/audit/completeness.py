@@ -98,7 +98,8 @@ def _peer_missing(ctx: AuditContext, lay: DocLayout) -> dict[int, tuple[list[str
                 present = sum(1 for p in peers if has_value(p, name))
                 if present / len(peers) >= rec_share and not has_value(r, name):
                     missing.append(name)
-            for name, n in counts.items():
+            order = [name for _, name in _LABEL_FIELDS]
+            for name, n in sorted(counts.items(), key=lambda kv: order.index(kv[0])):
                 if n / len(peers) < share or name in filled[id(r)]:
                     continue
                 if name == "countries" and (r.countries or r.country_groups):

@@ -48,7 +48,11 @@ def _evidence_sentence(line: str, m: re.Match[str]) -> str:
     end = line.find(". ", m.end())
     end = len(line.rstrip()) if end < 0 else end
     text = line[start:end].strip()
-    return text if len(text) <= 160 else line[max(m.start() - 60, start):m.end() + 60].strip()
+    if len(text) <= 160:
+        return text
+    s = line.rfind(" ", start, max(m.start() - 60, start)) + 1 or start
+    e = line.find(" ", min(m.end() + 60, len(line)))
+    return line[max(s, start):e if e > 0 else len(line)].strip()
 
 
 def _check(ctx: AuditContext, rec: Initiative) -> Iterable[Finding]:

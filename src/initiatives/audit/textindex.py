@@ -60,7 +60,7 @@ class PairHits:
                 out.append(Passage(run_start, run_start + diag, prev - run_start + k))
                 if s is not None:
                     run_start = prev = s
-        return sorted(out, key=lambda p: -p.length)
+        return sorted(out, key=lambda p: (-p.length, p.a_start, p.b_start))
 
 
 @dataclass
