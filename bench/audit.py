@@ -31,6 +31,15 @@ from initiatives.model import Batch, Document  # noqa: E402
 from initiatives.store import Store  # noqa: E402
 
 
+def _shared() -> Path:
+    """The shared/ folder beside the checkout (../shared), or beside the worktrees folder."""
+    repo = Path(__file__).resolve().parents[1]
+    for cand in (repo.parent / "shared", repo.parent.parent / "shared"):
+        if cand.is_dir():
+            return cand
+    return repo.parent / "shared"
+
+
 def norm(s: str) -> str:
     s = s.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"\s+", " ", s).strip().casefold()
@@ -107,7 +116,7 @@ def main() -> None:
     ap.add_argument("--docs", type=Path)
     ap.add_argument("--today", help="YYYY-MM-DD the audit treats as today (default: today)")
     ap.add_argument("--synthetic", type=int, help="audit N synthetic records built from --data")
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=_shared() / "data")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     today = dt.date.fromisoformat(args.today) if args.today else None

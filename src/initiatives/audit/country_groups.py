@@ -56,6 +56,7 @@ def regions() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
+@lru_cache(maxsize=1)
 def _region_re() -> re.Pattern[str]:
     names = sorted(regions(), key=len, reverse=True)
     one = "(?:" + "|".join(re.escape(n) for n in names) + ")"
@@ -64,15 +65,16 @@ def _region_re() -> re.Pattern[str]:
                       rf"(?:\s+regions?)?", re.I)
 
 
-_TITLE_REGION = None
 
 
+@lru_cache(maxsize=1)
 def _title_region() -> re.Pattern[str]:
     names = sorted(regions(), key=len, reverse=True)
     one = "(?:" + "|".join(re.escape(n) for n in names) + ")"
     return re.compile(rf"\bin\s+(?:the\s+)?({one}(?:\s+and\s+(?:the\s+)?{one})*)\s*$", re.I)
 
 
+@lru_cache(maxsize=4096)
 def _split_regions(text: str) -> list[str]:
     found = []
     rest = text.casefold()

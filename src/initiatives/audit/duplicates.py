@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from initiatives.audit import textindex
@@ -73,8 +74,10 @@ def analyse(ctx: AuditContext) -> list[Pair]:
     k = int(cp.get("shingle_words", 8))
     recs = ctx.records
     texts = [_prose(ctx, r, n) for n, r in enumerate(recs)]
-    toks = [textindex.tokens(t, limit=2000) for t in texts]
-    index = textindex.build(toks, k, int(cp.get("boilerplate_records", 3)))
+    wordlists = [textindex.words(t, limit=2000) for t in texts]
+    index = textindex.build(wordlists, k, int(cp.get("boilerplate_records", 3)))
+    ctx.cache["word_counts"] = {id(r): len(w) for r, w in zip(recs, wordlists, strict=True)}
+    ctx.cache["index"] = (index, texts)
     candidates: dict[tuple[int, int], list[str]] = defaultdict(list)
     for key in index.pairs:
         candidates[key].append("text")
@@ -128,23 +131,20 @@ def analyse(ctx: AuditContext) -> list[Pair]:
             continue  # two records read from the same lines share their text by construction
         a, b = sorted((recs[i], recs[j]), key=position)
         ia, ib = (i, j) if a is recs[i] else (j, i)
-        hits = index.pairs.get((min(i, j), max(i, j)))
+        lo, hi = min(i, j), max(i, j)
+        hits = index.pairs.get((lo, hi))
         passages, jac = [], 0.0
         if hits:
             shared = len({h for h, _ in hits.hits})
-            na, nb = index.shingle_counts[i], index.shingle_counts[j]
+            na, nb = index.shingle_counts[lo], index.shingle_counts[hi]
             jac = shared / max(na + nb - shared, 1)
+            tlo, thi = textindex.tokens(texts[lo], limit=2000), textindex.tokens(texts[hi], limit=2000)
             for p in hits.passages(k):
-                ti = toks[min(i, j)]
-                if index.near_common(ti.words, p.a_start, p.length):
+                if index.near_common(lo, p.a_start, p.length):
                     continue  # part of standard wording that more records repeat
-                ta, tb = (toks[i], toks[j]) if i < j else (toks[j], toks[i])
-                xa, xb = (ia, ib) if i < j else (ib, ia)
-                qa = texts[min(i, j)][ta.starts[p.a_start]:ta.ends[p.a_start + p.length - 1]]
-                qb = texts[max(i, j)][tb.starts[p.b_start]:tb.ends[p.b_start + p.length - 1]]
-                if min(i, j) != ia:
-                    qa, qb = qb, qa
-                passages.append((qa, qb, p.length))
+                q_lo = texts[lo][tlo.starts[p.a_start]:tlo.ends[p.a_start + p.length - 1]]
+                q_hi = texts[hi][thi.starts[p.b_start]:thi.ends[p.b_start + p.length - 1]]
+                passages.append((q_lo, q_hi, p.length) if lo == ia else (q_hi, q_lo, p.length))
         pairs.append(Pair(a, b, jac, passages, reasons))
     for p in pairs:
         p.duplicate = _is_duplicate(ctx, p, float(dp.get("similarity", 0.8)))
@@ -265,14 +265,15 @@ def _copied_text(ctx: AuditContext) -> Iterable[Finding]:
     for p in analyse(ctx):
         if p.duplicate and p.jaccard >= 0.8:
             continue  # the same record twice: reported as duplicate-record
-        shorter_words = min(len(textindex.tokens(record_text(ctx, r)).words) for r in (p.a, p.b))
+        counts = ctx.cache.get("word_counts", {})
+        shorter_words = min(counts.get(id(r), 0) for r in (p.a, p.b))
         need = min_words if shorter_words < 80 else max(min_words, int(s.get("min_words_long", 12)))
         long = [x for x in p.passages if x[2] >= need]
         if not long:
             continue
         copy, original = _copy_owner(p)
         total = sum(x[2] for x in long)
-        shorter = min((len(textindex.tokens(record_text(ctx, r)).words) for r in (p.a, p.b)), default=0)
+        shorter = shorter_words
         if shorter and total >= 0.6 * shorter and not (p.a.title or p.b.title) is None:
             if min(len(record_text(ctx, p.a)), len(record_text(ctx, p.b))) < 400:
                 continue  # a teaser quoting the full entry it introduces
@@ -353,23 +354,35 @@ def _text_dup(ctx: AuditContext) -> Iterable[Finding]:
             yield from _in_document(ctx, lay)
         except Exception as exc:  # noqa: BLE001
             ctx.errors.append((ctx.rule_id, lay.doc.name, f"{type(exc).__name__}: {exc}"))
-    # records without a document: a passage repeated inside their own summary
+    # records without a document: a passage repeated inside their own text (from the shingle index)
+    analyse(ctx)
+    index, texts = ctx.cache["index"]
     with_doc = {id(r) for lay in layouts(ctx).values() for r in lay.records}
-    min_words = int(ctx.settings.get("min_words", 10))
-    for rec in ctx.records:
-        if id(rec) in with_doc or not rec.summary or len(rec.summary) < 120:
+    min_words = int(ctx.settings.get("min_words", 12))
+    need = max(min_words - index.k + 1, 1)  # consecutive repeated shingles
+    for n, rec in enumerate(ctx.records):
+        h = index.hashes[n]
+        if id(rec) in with_doc or len(h) < 2 * need:
             continue
-        t = textindex.tokens(rec.summary)
-        seen: dict[tuple[str, ...], int] = {}
-        for j in range(len(t.words) - min_words + 1):
-            key = tuple(t.words[j:j + min_words])
-            if key in seen and j - seen[key] >= min_words:
-                i = seen[key]
-                q = rec.summary[t.starts[j]:t.ends[j + min_words - 1]]
-                yield finding(ctx, rec, f"The same passage is given twice in the summary ({min_words}+ words).", [q],
-                              field="summary")
-                break
-            seen.setdefault(key, j)
+        _, first_pos, counts = np.unique(h, return_index=True, return_counts=True)
+        if counts.max() < 2:
+            continue
+        seen: dict[int, int] = {}
+        run, run_start = 0, None
+        for j, v in enumerate(h.tolist()):
+            prev = seen.get(v)
+            if prev is not None and j - prev >= index.k:
+                run += 1
+                run_start = j if run == 1 else run_start
+                if run >= need:
+                    t = textindex.tokens(texts[n])
+                    q = texts[n][t.starts[run_start]:t.ends[min(j + index.k - 1, len(t.ends) - 1)]]
+                    yield finding(ctx, rec, f"The same passage is given twice in the record's text "
+                                  f"({run + index.k - 1}+ words).", [q], field="summary")
+                    break
+            else:
+                run = 0
+            seen.setdefault(v, j)
 
 
 # ----------------------------------------------------------------------------------- titles

@@ -53,13 +53,17 @@ def _known(w: str, min_zipf: float = 3.0) -> bool:
 
 @lru_cache(maxsize=1)
 def _symspell():  # noqa: ANN202
-    from importlib import resources
-
+    """A SymSpell index of the common English words (wordfreq Zipf >= 3): fixes point to words people use."""
     from symspellpy import SymSpell
+    from wordfreq import top_n_list
 
     sym = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
-    path = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt")
-    sym.load_dictionary(str(path), term_index=0, count_index=1)
+    for w in top_n_list("en", 40000):
+        if w.isalpha() and len(w) > 2:
+            z = zipf_frequency(w, "en")
+            if z < 3.0:
+                break
+            sym.create_dictionary_entry(w, int(10 ** z))
     return sym
 
 
@@ -179,6 +183,21 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
                           int(corr.get("min_length", 8)), float(miss.get("country_score", 80)))
     trunc = int(corr.get("truncated_line_chars", 150))
     out: dict[str, list[tuple[Initiative, str, str, str]]] = defaultdict(list)
+    known_cache: dict[str, bool] = {}
+
+    def english(toks: list[str]) -> bool:
+        """Whether a text is English enough to spell-check (others would be all 'misspellings')."""
+        low = [t.lower() for t in toks if len(t) > 3 and t.islower()]
+        if len(low) < 8:
+            return True
+        hits = 0
+        for t in low:
+            v = known_cache.get(t)
+            if v is None:
+                v = known_cache[t] = zipf_frequency(t, "en") >= 2.0
+            hits += v
+        return hits / len(low) >= 0.75
+
     for rec, _n, line in _texts(ctx):
         stripped = line.rstrip()
         if len(stripped) >= trunc and not stripped.endswith(_END_PUNCT):
@@ -188,17 +207,26 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
                 out["corrupted-word"].append((rec, last.group(1), "", stripped[-40:].lstrip()))
                 stripped = stripped[:last.start()]
         handle = re.fullmatch(r"\s*[A-Z][\w -]{0,30}:\s*(\S+)\s*", stripped)  # "Wechat: someaccount"
-        for m in TOKEN.finditer(stripped):
-            if handle and m.group(1) == handle.group(1):
+        toks = TOKEN.findall(stripped)
+        if not english(toks):
+            continue
+        flagged = {}
+        for tok in set(toks):
+            if handle and tok == handle.group(1):
                 continue
-            v = classify(m.group(1))
-            if v is None:
-                continue
-            quote = _context(stripped, m.start(1), m.end(1))
-            if v.kind == "corrupt":
-                out["corrupted-word"].append((rec, m.group(1), "", quote))
-            else:
-                out["misspelling"].append((rec, m.group(1), f"{v.kind}:{v.fix}", quote))
+            v = classify(tok)
+            if v is not None:
+                flagged[tok] = v
+        if flagged:
+            for m in TOKEN.finditer(stripped):
+                v = flagged.get(m.group(1))
+                if v is None:
+                    continue
+                quote = _context(stripped, m.start(1), m.end(1))
+                if v.kind == "corrupt":
+                    out["corrupted-word"].append((rec, m.group(1), "", quote))
+                else:
+                    out["misspelling"].append((rec, m.group(1), f"{v.kind}:{v.fix}", quote))
         for m in REPEATED.finditer(stripped):
             if m.group(1).lower() not in _REPEAT_OK:
                 out["misspelling"].append((rec, m.group(0), f"repeat:{m.group(1)}", _context(stripped, m.start(),

@@ -1,9 +1,9 @@
 """A shingle index over record texts: which records share word sequences, without comparing all pairs.
 
-Each record's text becomes word k-shingles (hashed). A posting list per shingle holds the records that
-contain it; shingles in `boilerplate` or more records are standard wording and are dropped. Only records
-that share a shingle are ever compared. On very large runs, shingles are sampled by hash (1 in `mod`) so
-memory stays bounded; long copied passages are still found, very short ones may not be.
+Each record's text becomes hashed word k-shingles (a rolling polynomial hash in numpy). All shingles of the
+run are sorted once; a shingle held by exactly two records links that pair, and one held by `boilerplate` or
+more records is standard wording and links nobody. Only linked records are ever compared, so the cost is one
+sort of all shingles (n log n), not n² comparisons.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 WORD = re.compile(r"\w+", re.UNICODE)
+_P = np.uint64(1_000_003)
 
 
 @dataclass
@@ -23,6 +26,7 @@ class Tokens:
 
 
 def tokens(text: str, limit: int | None = None) -> Tokens:
+    """Words of a text (case-folded) with their character offsets, for quoting passages."""
     words, starts, ends = [], [], []
     for m in WORD.finditer(text):
         words.append(m.group(0).casefold())
@@ -31,6 +35,24 @@ def tokens(text: str, limit: int | None = None) -> Tokens:
         if limit and len(words) >= limit:
             break
     return Tokens(words, starts, ends)
+
+
+def words(text: str, limit: int | None = None) -> list[str]:
+    out = WORD.findall(text.casefold())
+    return out[:limit] if limit else out
+
+
+def shingles(ws: list[str], k: int) -> np.ndarray:
+    """Hashes of the word k-grams of `ws` (position j = words j..j+k-1)."""
+    n = len(ws) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    ids = np.fromiter((hash(w) for w in ws), dtype=np.int64, count=len(ws)).view(np.uint64)
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for t in range(k):
+            h = h * _P + ids[t:t + n]
+    return h
 
 
 @dataclass
@@ -66,68 +88,50 @@ class PairHits:
 @dataclass
 class ShingleIndex:
     k: int
+    hashes: list[np.ndarray]  # per record
     shingle_counts: list[int]
     pairs: dict[tuple[int, int], PairHits]
-    mod: int
     common: set[int] = field(default_factory=set)  # shingles in `boilerplate` or more records
 
-    def near_common(self, words: list[str], start: int, length: int) -> bool:
+    def near_common(self, rec: int, start: int, length: int) -> bool:
         """Whether a passage is a piece of longer standard wording: the common shingles right before or after
         it run longer than the passage itself (a variant word broke a boilerplate paragraph into pieces)."""
-        k = self.k
+        h, k = self.hashes[rec], self.k
 
         def common(j: int) -> bool:
-            return 0 <= j <= len(words) - k and hash(tuple(words[j:j + k])) in self.common
+            return 0 <= j < len(h) and int(h[j]) in self.common
 
-        before = 0
-        j = start - 1
+        before, j = 0, start - 1
         while common(j) and before <= length:
-            before += 1
-            j -= 1
-        after = 0
-        j = start + length - k + 1
+            before, j = before + 1, j - 1
+        after, j = 0, start + length - k + 1
         while common(j) and after <= length:
-            after += 1
-            j += 1
-        return max(before, after) + k - 1 >= length if max(before, after) else False
+            after, j = after + 1, j + 1
+        return bool(max(before, after)) and max(before, after) + k - 1 >= length
 
 
-def build(texts: list[Tokens], k: int, boilerplate: int, budget: int = 3_000_000) -> ShingleIndex:
-    total = sum(max(len(t.words) - k + 1, 0) for t in texts)
-    mod = max(1, -(-total // budget))
-    postings: dict[int, list[tuple[int, int]]] = {}
-    counts = []
-    for i, t in enumerate(texts):
-        w = t.words
-        n = 0
-        seen: set[int] = set()
-        for j in range(len(w) - k + 1):
-            h = hash(tuple(w[j:j + k]))
-            if mod > 1 and h % mod:
-                continue
-            n += 1
-            if h in seen:
-                continue
-            seen.add(h)
-            lst = postings.get(h)
-            if lst is None:
-                postings[h] = [(i, j)]
-            elif len(lst) <= boilerplate:
-                lst.append((i, j))
-        counts.append(n)
+def build(texts: list[list[str]], k: int, boilerplate: int) -> ShingleIndex:
+    """Index the word lists of all records."""
+    hashes = [shingles(ws, k) for ws in texts]
+    counts = [len(h) for h in hashes]
+    if not any(counts):
+        return ShingleIndex(k, hashes, counts, {})
+    all_h = np.concatenate(hashes)
+    rec = np.repeat(np.arange(len(hashes), dtype=np.int64), counts)
+    pos = np.concatenate([np.arange(c, dtype=np.int64) for c in counts])
+    order = np.lexsort((pos, rec, all_h))
+    all_h, rec, pos = all_h[order], rec[order], pos[order]
+    # keep the first occurrence of a shingle in each record
+    first = np.ones(len(all_h), dtype=bool)
+    first[1:] = (all_h[1:] != all_h[:-1]) | (rec[1:] != rec[:-1])
+    all_h, rec, pos = all_h[first], rec[first], pos[first]
+    starts = np.flatnonzero(np.r_[True, all_h[1:] != all_h[:-1]])
+    sizes = np.diff(np.r_[starts, len(all_h)])
+    common = set(all_h[starts[sizes >= boilerplate]].tolist())
     pairs: dict[tuple[int, int], PairHits] = defaultdict(PairHits)
-    common: set[int] = set()
-    for h, lst in postings.items():
-        if len(lst) < 2:
-            continue
-        recs = {i for i, _ in lst}
-        if len(recs) >= boilerplate:
-            common.add(h)
-            continue
-        if len(recs) < 2:
-            continue
-        (ia, ja), (ib, jb) = lst[0], next(x for x in lst if x[0] != lst[0][0])
-        if ia > ib:
-            ia, ja, ib, jb = ib, jb, ia, ja
-        pairs[(ia, ib)].hits.append((ja, jb))
-    return ShingleIndex(k, counts, dict(pairs), mod, common)
+    linked = starts[(sizes >= 2) & (sizes < boilerplate)]
+    for s, size in zip(linked.tolist(), sizes[(sizes >= 2) & (sizes < boilerplate)].tolist(), strict=True):
+        for x in range(s, s + size):
+            for y in range(x + 1, s + size):
+                pairs[(int(rec[x]), int(rec[y]))].hits.append((int(pos[x]), int(pos[y])))
+    return ShingleIndex(k, hashes, counts, dict(pairs), common)
