@@ -1,8 +1,8 @@
 """Synthetic registry for the audit benchmark, built from real records in ../shared/data.
 
 Real IATI activities (titles, descriptions, countries, dates, budgets; read with lxml) and Digital Public
-Goods nominees give the sentences and fields. Each synthetic record takes 3-5 real sentences with about one
-word in five swapped for another real word, so texts read like the sources but are not copies of each other.
+Goods nominees give the sentences and fields. Each synthetic record takes 3-5 real sentences with every other
+word swapped for another common real word, so texts use the sources' words but are not copies of each other.
 Then duplicates (same initiative, new code, reworded title) and copied passages (30+ words of one record
 pasted into another) are planted, and their record ids returned so the benchmark can check they are found.
 """
@@ -54,13 +54,17 @@ def build(data: Path, n: int, *, seed: int = 7, dup_share: float = 0.01, copy_sh
     rng = random.Random(seed)
     real = real_records(data)
     sentences = [s for r in real for s in re.split(r"(?<=[.!?])\s+", r["summary"]) if 6 <= len(s.split()) <= 60]
-    vocab = [w for s in sentences for w in s.split() if w.isalpha() and len(w) > 3]
+    from wordfreq import zipf_frequency
+
+    common = {w for s in sentences for w in s.split() if w.isalpha() and len(w) > 3}
+    common = {w for w in common if zipf_frequency(w, "en") >= 3.0}
+    vocab = [w for s in sentences for w in s.split() if w in common]
     records: list[Initiative] = []
     for i in range(n):
         base = real[i % len(real)]
         words = []
         for s in rng.sample(sentences, rng.randint(3, 5)):
-            words += [rng.choice(vocab) if rng.random() < 0.2 else w for w in s.split()]
+            words += [rng.choice(vocab) if rng.random() < 0.5 else w for w in s.split()]
         start, end = base["start"], base["end"]
         if start and end and start > end:
             start, end = end, start

@@ -125,6 +125,7 @@ def analyse(ctx: AuditContext) -> list[Pair]:
                 for u in untitled:
                     if pat.search(record_text(ctx, u).casefold()):
                         candidates[tuple(sorted((pos[id(r)], pos[id(u)])))].append("title-in-text")  # type: ignore[index]
+    min_passage = int(cp.get("min_words", 9))
     pairs = []
     for (i, j), reasons in candidates.items():
         if _overlap(recs[i], recs[j]):
@@ -138,10 +139,12 @@ def analyse(ctx: AuditContext) -> list[Pair]:
             shared = len({h for h, _ in hits.hits})
             na, nb = index.shingle_counts[lo], index.shingle_counts[hi]
             jac = shared / max(na + nb - shared, 1)
-            tlo, thi = textindex.tokens(texts[lo], limit=2000), textindex.tokens(texts[hi], limit=2000)
+            tlo = thi = None
             for p in hits.passages(k):
-                if index.near_common(lo, p.a_start, p.length):
-                    continue  # part of standard wording that more records repeat
+                if p.length < min_passage or index.near_common(lo, p.a_start, p.length):
+                    continue  # too short to matter, or part of standard wording that more records repeat
+                if tlo is None:
+                    tlo, thi = textindex.tokens(texts[lo], limit=2000), textindex.tokens(texts[hi], limit=2000)
                 q_lo = texts[lo][tlo.starts[p.a_start]:tlo.ends[p.a_start + p.length - 1]]
                 q_hi = texts[hi][thi.starts[p.b_start]:thi.ends[p.b_start + p.length - 1]]
                 passages.append((q_lo, q_hi, p.length) if lo == ia else (q_hi, q_lo, p.length))

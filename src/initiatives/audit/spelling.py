@@ -134,7 +134,7 @@ class Classifier:
             if len(tok) >= self.min_corrupt + 2 and _embedded_word(tok) and not _split(low):
                 return Verdict("corrupt", None)
             return None
-        parts = _split(low)
+        parts = _split(low) if zipf_frequency(low, "en") == 0 else None
         if parts:
             return Verdict("space", parts)
         sugg = _symspell().lookup(low, verbosity=0, max_edit_distance=2 if len(low) > 5 else 1)
@@ -183,21 +183,7 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
                           int(corr.get("min_length", 8)), float(miss.get("country_score", 80)))
     trunc = int(corr.get("truncated_line_chars", 150))
     out: dict[str, list[tuple[Initiative, str, str, str]]] = defaultdict(list)
-    known_cache: dict[str, bool] = {}
-
-    def english(toks: list[str]) -> bool:
-        """Whether a text is English enough to spell-check (others would be all 'misspellings')."""
-        low = [t.lower() for t in toks if len(t) > 3 and t.islower()]
-        if len(low) < 8:
-            return True
-        hits = 0
-        for t in low:
-            v = known_cache.get(t)
-            if v is None:
-                v = known_cache[t] = zipf_frequency(t, "en") >= 2.0
-            hits += v
-        return hits / len(low) >= 0.75
-
+    lines: list[tuple[Initiative, str, list[str]]] = []
     for rec, _n, line in _texts(ctx):
         stripped = line.rstrip()
         if len(stripped) >= trunc and not stripped.endswith(_END_PUNCT):
@@ -206,27 +192,45 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
                                                      zipf_frequency(last.group(1), "en") == 0):
                 out["corrupted-word"].append((rec, last.group(1), "", stripped[-40:].lstrip()))
                 stripped = stripped[:last.start()]
-        handle = re.fullmatch(r"\s*[A-Z][\w -]{0,30}:\s*(\S+)\s*", stripped)  # "Wechat: someaccount"
-        toks = TOKEN.findall(stripped)
-        if not english(toks):
-            continue
-        flagged = {}
-        for tok in set(toks):
-            if handle and tok == handle.group(1):
-                continue
-            v = classify(tok)
-            if v is not None:
-                flagged[tok] = v
-        if flagged:
+        lines.append((rec, stripped, TOKEN.findall(stripped)))
+    # classify the vocabulary once; then each line only intersects its words with the suspicious ones
+    vocab: set[str] = set()
+    for _r, _s, toks in lines:
+        vocab.update(toks)
+    bad = {t for t in vocab if classify(t) is not None}
+    known: dict[str, bool] = {}
+
+    def english(toks: list[str]) -> bool:
+        """Whether a text is English enough to spell-check (others would be all 'misspellings')."""
+        low = [t for t in toks if len(t) > 3 and t.islower()]
+        if len(low) < 8:
+            return True
+        hits = 0
+        for t in low:
+            v = known.get(t)
+            if v is None:
+                v = known[t] = zipf_frequency(t, "en") >= 2.0
+            hits += v
+        return hits / len(low) >= 0.75
+
+    for rec, stripped, toks in lines:
+        suspicious = bad.intersection(toks)
+        if suspicious:
+            handle = re.fullmatch(r"\s*[A-Z][\w -]{0,30}:\s*(\S+)\s*", stripped)  # "Wechat: someaccount"
+            if handle:
+                suspicious.discard(handle.group(1))
+        if suspicious and english(toks):
             for m in TOKEN.finditer(stripped):
-                v = flagged.get(m.group(1))
-                if v is None:
+                if m.group(1) not in suspicious:
                     continue
+                v = classify(m.group(1))
                 quote = _context(stripped, m.start(1), m.end(1))
                 if v.kind == "corrupt":
                     out["corrupted-word"].append((rec, m.group(1), "", quote))
                 else:
                     out["misspelling"].append((rec, m.group(1), f"{v.kind}:{v.fix}", quote))
+        if " " not in stripped:
+            continue
         for m in REPEATED.finditer(stripped):
             if m.group(1).lower() not in _REPEAT_OK:
                 out["misspelling"].append((rec, m.group(0), f"repeat:{m.group(1)}", _context(stripped, m.start(),
@@ -302,6 +306,7 @@ def _country_name_forms(ctx: AuditContext) -> Iterable[Finding]:
         for n in (c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)):
             if n:
                 names.add(n.casefold())
+                names.add(n.casefold().replace(" the ", " "))
                 if ", " in n:
                     a, b = n.split(", ", 1)
                     names.add(f"{b} {a}".casefold())
