@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import resource
 import sys
@@ -129,14 +130,15 @@ def main() -> None:
         t0 = time.perf_counter()
         records, planted = build(args.data, args.synthetic, seed=args.seed)
         built = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = runner.run(records, [], today=today)
-        secs = time.perf_counter() - t0
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
         rules = Counter(f.rule for f in result.findings)
         found_dups = {tuple(sorted(f.initiative_ids)) for f in result.findings if f.rule == "duplicate-record"}
         found_copies = {tuple(sorted(f.initiative_ids)) for f in result.findings if f.rule == "copied-text"}
         report["speed"] = {
             "records": len(records), "build_seconds": round(built, 1), "audit_seconds": round(secs, 1),
+            "audit_cpu_seconds": round(cpu, 1), "load_average": [round(x, 1) for x in os.getloadavg()],
             "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "findings_by_rule": dict(rules), "rule_seconds": result.seconds,
             "planted_duplicates": len(planted["duplicate"]),

@@ -56,6 +56,9 @@ def regions() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
+_REGION_CUE = re.compile(r"(?:countries|nations|states|economies)\s+(?:in|of|from|across)\s", re.I)
+
+
 @lru_cache(maxsize=1)
 def _region_re() -> re.Pattern[str]:
     names = sorted(regions(), key=len, reverse=True)
@@ -198,7 +201,7 @@ def _regions(ctx: AuditContext, rec: Initiative, lay: DocLayout | None) -> Itera
         return
     text = record_text(ctx, rec)
     claims: list[tuple[str, list[str]]] = []
-    for m in _region_re().finditer(text):
+    for m in (_region_re().finditer(text) if _REGION_CUE.search(text) else ()):
         claims.append((m.group(0), _split_regions(m.group(1))))
     tm = _title_region().search(rec.title or "")
     if tm:

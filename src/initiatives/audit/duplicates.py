@@ -74,9 +74,16 @@ def analyse(ctx: AuditContext) -> list[Pair]:
     k = int(cp.get("shingle_words", 8))
     recs = ctx.records
     texts = [_prose(ctx, r, n) for n, r in enumerate(recs)]
-    wordlists = [textindex.words(t, limit=2000) for t in texts]
-    index = textindex.build(wordlists, k, int(cp.get("boilerplate_records", 3)))
-    ctx.cache["word_counts"] = {id(r): len(w) for r, w in zip(recs, wordlists, strict=True)}
+    counts: list[int] = []
+
+    def wordlists():  # one record's words at a time: only their hashes are kept
+        for t in texts:
+            ws = textindex.words(t, limit=2000)
+            counts.append(len(ws))
+            yield ws
+
+    index = textindex.build(wordlists(), k, int(cp.get("boilerplate_records", 3)))
+    ctx.cache["word_counts"] = {id(r): n for r, n in zip(recs, counts, strict=True)}
     ctx.cache["index"] = (index, texts)
     candidates: dict[tuple[int, int], list[str]] = defaultdict(list)
     for key in index.pairs:

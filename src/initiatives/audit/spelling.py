@@ -34,9 +34,13 @@ CONFUSIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"\b((?:could|should|would|must|might) of)\b", re.I), "have", "'of' should be 'have'."),
     (re.compile(r"\b(\w+ing-looking)\b", re.I), "", "a compound adjective takes the bare word: "),
 )
+_CUES = (("ead by",), (" form",), ("d of ", "t of "), ("ing-looking",))  # cheap substring tests first
 REPEATED = re.compile(r"\b([A-Za-z]{3,})\s+\1\b")
 _REPEAT_OK = {"that", "had", "very", "bye", "ha"}
 _END_PUNCT = tuple(".!?:;…\"”’')]|*>")
+
+
+_OTHER_LANGS = ("es", "fr", "pt", "de")
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ class Classifier:
         low = tok.lower()
         if zipf_frequency(low, "en") >= self.max_zipf:
             return None
+        if any(zipf_frequency(low, lang) >= 3.0 for lang in _OTHER_LANGS):
+            return None  # a word of another language quoted in the text, not a misspelling
         if tok[0].isupper():
             from rapidfuzz import fuzz, process
 
@@ -192,11 +198,11 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
                                                      zipf_frequency(last.group(1), "en") == 0):
                 out["corrupted-word"].append((rec, last.group(1), "", stripped[-40:].lstrip()))
                 stripped = stripped[:last.start()]
-        lines.append((rec, stripped, TOKEN.findall(stripped)))
+        lines.append((rec, stripped))
     # classify the vocabulary once; then each line only intersects its words with the suspicious ones
     vocab: set[str] = set()
-    for _r, _s, toks in lines:
-        vocab.update(toks)
+    for _r, stripped in lines:
+        vocab.update(TOKEN.findall(stripped))
     bad = {t for t in vocab if classify(t) is not None}
     known: dict[str, bool] = {}
 
@@ -213,7 +219,8 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
             hits += v
         return hits / len(low) >= 0.75
 
-    for rec, stripped, toks in lines:
+    for rec, stripped in lines:
+        toks = TOKEN.findall(stripped)
         suspicious = bad.intersection(toks)
         if suspicious:
             handle = re.fullmatch(r"\s*[A-Z][\w -]{0,30}:\s*(\S+)\s*", stripped)  # "Wechat: someaccount"
@@ -231,11 +238,14 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
                     out["misspelling"].append((rec, m.group(1), f"{v.kind}:{v.fix}", quote))
         if " " not in stripped:
             continue
-        for m in REPEATED.finditer(stripped):
+        repeats = len(set(toks)) < len(toks) and any(a == b for a, b in zip(toks, toks[1:]))
+        for m in REPEATED.finditer(stripped) if repeats else ():
             if m.group(1).lower() not in _REPEAT_OK:
                 out["misspelling"].append((rec, m.group(0), f"repeat:{m.group(1)}", _context(stripped, m.start(),
                                                                                               m.end())))
-        for pattern, fix, why in CONFUSIONS:
+        for (pattern, fix, why), cue in zip(CONFUSIONS, _CUES, strict=True):
+            if not any(c in stripped for c in cue):
+                continue
             for m in pattern.finditer(stripped):
                 wrong = m.group(1)
                 if fix == "":  # "-ing-looking" compounds
@@ -314,6 +324,8 @@ def _country_name_forms(ctx: AuditContext) -> Iterable[Finding]:
     pat = re.compile(r"\bRepublic of ([A-Z][a-z]+)\b")
     seen = set()
     for rec, _n, line in _texts(ctx):
+        if "Republic of " not in line:
+            continue
         for m in pat.finditer(line):
             phrase, country = m.group(0), m.group(1)
             if country not in short or phrase.casefold() in names or (id(rec), phrase) in seen:

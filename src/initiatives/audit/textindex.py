@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,7 +111,7 @@ class ShingleIndex:
         return bool(max(before, after)) and max(before, after) + k - 1 >= length
 
 
-def build(texts: list[list[str]], k: int, boilerplate: int) -> ShingleIndex:
+def build(texts: Iterable[list[str]], k: int, boilerplate: int) -> ShingleIndex:
     """Index the word lists of all records."""
     hashes = [shingles(ws, k) for ws in texts]
     counts = [len(h) for h in hashes]

@@ -56,6 +56,7 @@ def canonical(name: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
 def alias_pattern() -> re.Pattern[str]:
     words = sorted({a for aliases in _ALIASES.values() for a in aliases}, key=len, reverse=True)
     return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
