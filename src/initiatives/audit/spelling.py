@@ -127,7 +127,14 @@ class Classifier:
                 return Verdict("space", f"{a} {b}")
             return None
         low = tok.lower()
-        if zipf_frequency(low, "en") >= self.max_zipf:
+        z = zipf_frequency(low, "en")
+        if z >= self.max_zipf:
+            # a frequent misspelling ('goverment') is still far rarer than the word one letter away
+            if z < 3.0 and tok.islower() and len(low) >= 6:
+                sugg = _symspell().lookup(low, verbosity=0, max_edit_distance=1)
+                if sugg and sugg[0].term != low and sugg[0].term[0] == low[0] and \
+                        zipf_frequency(sugg[0].term, "en") >= max(4.5, z + 2.5):
+                    return Verdict("typo", sugg[0].term)
             return None
         if any(zipf_frequency(low, lang) >= 3.0 for lang in _OTHER_LANGS):
             return None  # a word of another language quoted in the text, not a misspelling
@@ -224,7 +231,7 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
         suspicious = bad.intersection(toks)
         if suspicious:
             handle = re.fullmatch(r"\s*[A-Z][\w -]{0,30}:\s*(\S+)\s*", stripped)  # "Wechat: someaccount"
-            if handle:
+            if handle and not handle.group(1)[:1].isupper():  # an account name, not a word
                 suspicious.discard(handle.group(1))
         if suspicious and english(toks):
             for m in TOKEN.finditer(stripped):
