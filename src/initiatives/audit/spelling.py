@@ -200,11 +200,12 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
     for rec, _n, line in _texts(ctx):
         stripped = line.rstrip()
         if len(stripped) >= trunc and not stripped.endswith(_END_PUNCT):
-            last = re.search(r"([A-Za-z]+)$", stripped)
+            tail = stripped[-40:]
+            last = re.search(r"([A-Za-z]+)$", tail)
             if last and last.group(1).islower() and (len(last.group(1)) <= 3 or
                                                      zipf_frequency(last.group(1), "en") == 0):
-                out["corrupted-word"].append((rec, last.group(1), "", stripped[-40:].lstrip()))
-                stripped = stripped[:last.start()]
+                out["corrupted-word"].append((rec, last.group(1), "", tail.split(" ", 1)[-1].strip()))
+                stripped = stripped[:len(stripped) - len(tail) + last.start()]
         lines.append((rec, stripped))
     # classify the vocabulary once; then each line only intersects its words with the suspicious ones
     vocab: set[str] = set()

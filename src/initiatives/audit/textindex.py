@@ -48,7 +48,7 @@ def shingles(ws: list[str], k: int) -> np.ndarray:
     n = len(ws) - k + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint64)
-    ids = np.fromiter((hash(w) for w in ws), dtype=np.int64, count=len(ws)).view(np.uint64)
+    ids = np.fromiter(map(hash, ws), dtype=np.int64, count=len(ws)).view(np.uint64)
     h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for t in range(k):
