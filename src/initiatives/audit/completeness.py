@@ -117,9 +117,9 @@ def _peer_missing(ctx: AuditContext, lay: DocLayout) -> dict[int, tuple[list[str
     return out
 
 
-def _words(names: list[str]) -> str:
+def _words(names: list[str], conj: str = "or") -> str:
     ws = [_WORDS.get(n, n.replace("_", " ")) for n in dict.fromkeys(names)]
-    return ws[0] if len(ws) == 1 else ", ".join(ws[:-1]) + " or " + ws[-1]
+    return ws[0] if len(ws) == 1 else ", ".join(ws[:-1]) + f" {conj} " + ws[-1]
 
 
 def _missing_field(ctx: AuditContext) -> Iterable[Finding]:
@@ -139,26 +139,31 @@ def _missing_for(ctx: AuditContext, rec: Initiative, kinds: Mapping[str, Any],
     lay = layout_of(ctx, rec)
     required = [f for f in kinds.get(rec.kind, {}).get("required", []) if not has_value(rec, f)]
     missing, quotes = list(required), []
+    peer_found = bool(required)
     if lay is not None:
         peer = per_doc.get(lay.doc.name, {}).get(id(rec))
         if peer:
             missing += peer[0]
             quotes += peer[1]
+            peer_found = True
     remarks = comments.matching(ctx, rec, comments.ABSENT)
     if not missing and not remarks:
         return
     if remarks and not missing:
         missing = ["countries"] if not rec.countries else []
+    if "dates" in missing and ("start" in missing or "end" in missing):
+        missing.remove("dates")
     parts = []
-    if missing:
-        only_empty = quotes and len(missing) == 1
-        if only_empty:
+    if missing and peer_found:
+        if quotes and len(missing) == 1:
             parts.append(f"The {_words(missing)} is empty: '{quotes[0]}' has nothing after it.")
         else:
-            parts.append(f"No {_words(missing)} is given" + (", although most other entries in this document have "
-                                                              "them." if lay is not None else "."))
-    if "countries" in missing and rec.country_groups:
-        parts.append(f"The focus countries give only the group(s) {', '.join(rec.country_groups)}.")
+            parts.append(f"Missing: {_words(missing, 'and')}" + (" (most other entries of this kind in the document "
+                                                                  "have them)." if lay is not None else "."))
+    if remarks and "countries" in missing and not rec.countries:
+        groups = ", ".join(rec.country_groups)
+        parts.append("The focus countries are not listed" + (f": only the group(s) {groups} are given." if groups
+                                                            else "."))
     if not quotes and lay is not None and rec.source_lines:
         block = lay.fields(rec)
         quotes.append(block[-1].label + ":" if False else _anchor(lay, rec, missing))
@@ -203,7 +208,8 @@ def _lost_values(ctx: AuditContext, lay: DocLayout) -> Iterable[Finding]:
             words = re.findall(r"[\w-]+", line[:-1].casefold())
             tail = " ".join(words[-2:])
             if words and (words[-1] in cues or tail in cues) and not re.match(r"(https?://|www\.|\[|<)", nxt):
-                links[id(rec)].append(line)
+                tail = re.split(r"(?<=[.!?])\s+", line)[-1]
+                links[id(rec)].append(tail)
                 owners[id(rec)] = rec
         elif _DANGLING.search(line) and len(line) < 120 and i < n and (not nxt or nxt[:1].isupper()):
             if re.search(r"\d", line) or "@" in line:  # a contact or reference line cut after its last comma

@@ -174,7 +174,9 @@ def _group_members(ctx: AuditContext, rec: Initiative, lay: DocLayout | None, to
         if sent and len(sent) < 200:
             quotes.append(sent)
         elif sent:
-            quotes.append(text[max(m.start() - 40, s):m.end() + 40].strip())
+            a = text.find(" ", max(m.start() - 40, s)) + 1
+            b = text.rfind(" ", m.end(), m.end() + 40)
+            quotes.append(text[a if 0 < a <= m.start() else m.start():b if b > 0 else m.end()].strip())
         break
     flagged = comments.matching(ctx, rec, comments.NOT_IN_GROUP) if lay else []
     quotes += [c.value.strip() for c in flagged]

@@ -213,9 +213,13 @@ def _is_duplicate(ctx: AuditContext, p: Pair, similarity: float) -> bool:
     return False
 
 
+def _named(ctx: AuditContext, r: Initiative) -> str:
+    """The record's label with where it is, e.g. 'WX-1 (line 12)'."""
+    lab = label(r)
+    return lab if "(line " in lab else f"{lab} ({_where(ctx, r)})"
+
+
 def _where(ctx: AuditContext, r: Initiative) -> str:
-    if "(line " in label(r):
-        return "untitled"
     return f"line {r.source_lines[0]}" if r.source_lines else (f"#{r.id}" if r.id else label(r))
 
 
@@ -252,8 +256,8 @@ def _duplicate_record(ctx: AuditContext) -> Iterable[Finding]:
         status = ""
         if rec.status and other.status and rec.status != other.status:
             status = f" with conflicting statuses ({other.status} vs {rec.status})"
-        msg = (f"The same initiative appears twice{status}: {label(other)} ({_where(ctx, other)}) and {label(rec)} "
-               f"({_where(ctx, rec)}); " + ", ".join(why) + ".")
+        msg = (f"The same initiative appears twice{status}: {_named(ctx, other)} and {_named(ctx, rec)}; "
+               + ", ".join(why) + ".")
         quotes = [_first_line(ctx, other), _first_line(ctx, rec)]
         if p.passages and p.jaccard >= 0.8:
             quotes = [p.passages[0][1 if rec is p.b else 0][:200]]
@@ -296,7 +300,7 @@ def _copied_text(ctx: AuditContext) -> Iterable[Finding]:
         if len(quote) > 200:
             quote = quote[:200].rsplit(" ", 1)[0]
         more = f" ({len(long)} passages, {total} words in all)" if len(long) > 1 else f" ({n} words)"
-        yield finding(ctx, copy, f"Text copied from {label(original)} ({_where(ctx, original)}){more}: "
+        yield finding(ctx, copy, f"Text copied from {_named(ctx, original)}{more}: "
                       "a passage is word for word the same in two different records.", [quote],
                       others=[original], field="summary")
 
@@ -350,7 +354,7 @@ def _in_document(ctx: AuditContext, lay: DocLayout) -> Iterable[Finding]:
         la, lb = lay.line_of(text.find(qa)), lay.line_of(text.find(qb, text.find(qa) + 1))
         where = f"lines {la} and {lb}" if la != lb else f"line {la}"
         frag = n < min_words
-        msg = (f"A stray fragment is pasted again ({where}): '{qb[-60:]}'." if frag else
+        msg = (f"A stray fragment is pasted again ({where}): '{qa}' appears a second time." if frag else
                f"The same passage is given twice, almost word for word ({where}, {n} words).")
         yield finding(ctx, rec, msg, [qb, qa] if frag else [qa, qb], field="summary")
 
