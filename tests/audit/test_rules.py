@@ -199,7 +199,7 @@ def test_title_mismatch_for_an_ambiguous_name_but_not_a_series():
 
 def test_corrupted_and_misspelt_words():
     text = ("W-1: Market access\nObjective: Farmers get better prices through a goverment programme and "
-            "reportrmation sharing with thebuyers. The the cooperative helps.\nFocus Countries: Buthan\n")
+            "reportrmation sharing with thebuyers. The the cooperative helps.\nFocus Countries: Buthan, Nepal\n")
     rec = Initiative(code="W-1", title="Market access", source_document="w.txt", source_lines=(1, 3))
     res = audit([rec], [doc(text, "w.txt")], only={"corrupted-word", "misspelling"})
     msgs = sorted(f.message for f in res.findings)

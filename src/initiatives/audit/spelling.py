@@ -72,6 +72,16 @@ def _symspell():  # noqa: ANN202
 
 
 @lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    """The words of symspellpy's English frequency dictionary (82,765 words from a curated corpus): a frequent
+    web misspelling ('goverment') is absent from it, a rare real word ('returnee') is not."""
+    from importlib import resources
+
+    text = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text("utf-8")
+    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
+
+
+@lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
     import pycountry
 
@@ -95,10 +105,37 @@ def _split(w: str) -> str | None:
     return best
 
 
+_SUFFIXES = ("s", "es", "ed", "ing", "ings", "ising", "izing", "isation", "ization", "isations", "izations",
+             "ise", "ize", "ised", "ized", "ly", "ally", "er", "ers", "ment", "ments", "ness", "al", "ity", "ist",
+             "ists", "ism", "ant", "ants", "ance", "ive", "ives", "able", "ible", "ship", "hood", "wise", "less")
+_PREFIXES = ("un", "re", "non", "pre", "post", "co", "inter", "intra", "trans", "multi", "sub", "over", "under",
+             "counter", "anti", "de", "dis", "mis", "micro", "macro", "cross", "self", "semi", "socio", "geo")
+
+
+def _derived(low: str) -> bool:
+    """A regular derivation of a known word ('operationalising', 'transhumant'): not a corruption."""
+    for suf in _SUFFIXES:
+        if low.endswith(suf) and len(low) - len(suf) >= 4:
+            stem = low[: -len(suf)]
+            if any(zipf_frequency(x, "en") >= 2.5 for x in (stem, stem + "e", stem.replace("is", "iz"))):
+                return True
+    for pre in _PREFIXES:
+        if low.startswith(pre) and len(low) - len(pre) >= 4 and (
+                zipf_frequency(low[len(pre):], "en") >= 2.5 or _derived_stem(low[len(pre):])):
+            return True
+    return False
+
+
+def _derived_stem(low: str) -> bool:
+    return any(low.endswith(suf) and zipf_frequency(low[: -len(suf)], "en") >= 2.5 for suf in _SUFFIXES)
+
+
 def _embedded_word(w: str) -> bool:
     """A long non-word that starts with a real word and goes on with letters that are no word:
     the mark of a find-and-replace accident ('defaultrmation')."""
     low = w.lower()
+    if _derived(low):
+        return False
     for i in range(len(low) - 3, 4, -1):
         if zipf_frequency(low[:i], "en") >= 3.5 and zipf_frequency(low[i:], "en") == 0:
             return True
@@ -130,20 +167,21 @@ class Classifier:
         z = zipf_frequency(low, "en")
         if z >= self.max_zipf:
             # a frequent misspelling ('goverment') is still far rarer than the word one letter away
-            if z < 3.0 and tok.islower() and len(low) >= 6:
+            plural = low.endswith("s") and zipf_frequency(low[:-1], "en") >= 3.0
+            if z < 3.0 and tok.islower() and len(low) >= 6 and low not in _dictionary() and not plural:
                 sugg = _symspell().lookup(low, verbosity=0, max_edit_distance=1)
                 if sugg and sugg[0].term != low and sugg[0].term[0] == low[0] and \
-                        zipf_frequency(sugg[0].term, "en") >= max(4.5, z + 2.5):
+                        zipf_frequency(sugg[0].term, "en") >= max(4.0, z + 1.5):
                     return Verdict("typo", sugg[0].term)
             return None
-        if any(zipf_frequency(low, lang) >= 3.0 for lang in _OTHER_LANGS):
+        if any(zipf_frequency(low, lang) >= 2.0 for lang in _OTHER_LANGS):
             return None  # a word of another language quoted in the text, not a misspelling
         if tok[0].isupper():
             from rapidfuzz import fuzz, process
 
             hit = process.extractOne(tok, _country_names(), scorer=fuzz.ratio, score_cutoff=self.country_score)
             if hit and hit[0] != tok:
-                return Verdict("country", hit[0])
+                return Verdict("country", hit[0])  # kept only where the line names other countries
             if len(tok) >= self.min_corrupt + 2 and _embedded_word(tok) and not _split(low):
                 return Verdict("corrupt", None)
             return None
@@ -202,7 +240,7 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
         if len(stripped) >= trunc and not stripped.endswith(_END_PUNCT):
             tail = stripped[-40:]
             last = re.search(r"([A-Za-z]+)$", tail)
-            if last and last.group(1).islower() and (len(last.group(1)) <= 3 or
+            if last and last.group(1).islower() and (len(last.group(1)) <= 2 or
                                                      zipf_frequency(last.group(1), "en") == 0):
                 out["corrupted-word"].append((rec, last.group(1), "", tail.split(" ", 1)[-1].strip()))
                 stripped = stripped[:len(stripped) - len(tail) + last.start()]
@@ -239,6 +277,8 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
                 if m.group(1) not in suspicious:
                     continue
                 v = classify(m.group(1))
+                if v.kind == "country" and not any(t in _country_names() and t != m.group(1) for t in toks):
+                    continue  # a place name near a country's spelling, in a line about no country
                 quote = _context(stripped, m.start(1), m.end(1))
                 if v.kind == "corrupt":
                     out["corrupted-word"].append((rec, m.group(1), "", quote))
