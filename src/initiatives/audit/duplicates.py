@@ -387,9 +387,10 @@ def _text_dup(ctx: AuditContext) -> Iterable[Finding]:
             continue
         seen: dict[int, int] = {}
         run, run_start = 0, None
+        title_words = len(textindex.words(rec.title or ""))  # a summary that opens with the title is fine
         for j, v in enumerate(h.tolist()):
             prev = seen.get(v)
-            if prev is not None and j - prev >= index.k:
+            if prev is not None and prev >= title_words and j - prev >= index.k:
                 run += 1
                 run_start = j if run == 1 else run_start
                 if run >= need:
