@@ -120,7 +120,7 @@ def build(texts: Iterable[list[str]], k: int, boilerplate: int) -> ShingleIndex:
     all_h = np.concatenate(hashes)
     rec = np.repeat(np.arange(len(hashes), dtype=np.int64), counts)
     pos = np.concatenate([np.arange(c, dtype=np.int64) for c in counts])
-    order = np.lexsort((pos, rec, all_h))
+    order = np.argsort(all_h, kind="stable")  # records and positions stay in order within a hash
     all_h, rec, pos = all_h[order], rec[order], pos[order]
     # keep the first occurrence of a shingle in each record
     first = np.ones(len(all_h), dtype=bool)
