@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from initiatives.audit import runner  # noqa: E402
 from initiatives.interop import registry_json  # noqa: E402
-from initiatives.model import Batch, Document  # noqa: E402
+from initiatives.model import Document  # noqa: E402
 from initiatives.store import Store  # noqa: E402
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from initiatives.audit import runner
-from initiatives.model import Batch, Document, Initiative
+from initiatives.model import Document, Initiative
 from initiatives.interop import registry_json
 from initiatives.store import Store
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from initiatives.audit.base import AuditContext, Rule
 from initiatives.audit.duplicates import ORDINAL, analyse, ordinal
 from initiatives.audit.evidence import finding
-from initiatives.audit.layout import DocLayout, label, layout_of, layouts, record_text
+from initiatives.audit.layout import DocLayout, label, layout_of, record_text
 from initiatives.audit.status import _section_lines
 from initiatives.model import Finding, Initiative
 

@@ -18,7 +18,7 @@ from wordfreq import zipf_frequency
 
 from initiatives.audit.base import AuditContext, Rule
 from initiatives.audit.evidence import finding
-from initiatives.audit.layout import label, layouts
+from initiatives.audit.layout import layouts
 from initiatives.model import Finding, Initiative
 
 TOKEN = re.compile(r"(?<![\w@/.-])([A-Za-z][a-z]*(?:[A-Z][a-z]+)?)(?![\w@/-]|\.\w)")
