@@ -165,8 +165,7 @@ def _missing_for(ctx: AuditContext, rec: Initiative, kinds: Mapping[str, Any],
         parts.append("The focus countries are not listed" + (f": only the group(s) {groups} are given." if groups
                                                             else "."))
     if not quotes and lay is not None and rec.source_lines:
-        block = lay.fields(rec)
-        quotes.append(block[-1].label + ":" if False else _anchor(lay, rec, missing))
+        quotes.append(_anchor(lay, rec, missing))
     for r in remarks:
         parts.append(f"Reviewer: “{r.value.strip()}”")
         quotes.append(lay.lines[r.line - 1].strip() if lay else r.value)

@@ -436,7 +436,6 @@ def _title_mismatch(ctx: AuditContext) -> Iterable[Finding]:
                 qa = next((ln.strip() for ln in lines[(r.source_lines or (1, 1))[0] - 1:(r.source_lines or (1, 1))[1]]
                            if r.title.casefold() in ln.casefold()), r.title)
                 qb = o.title
-                ia, ib = qa.casefold().find(short), qb.casefold().find(long)
                 qa = _sentence_with(qa, r.title)
                 yield finding(ctx, r, f"The name '{r.title}' is ambiguous: it is part of the name of another "
                               f"initiative in the same document, '{o.title}', so the two can be confused or merged.",

@@ -328,8 +328,8 @@ def _corrupted(ctx: AuditContext) -> Iterable[Finding]:
 
 
 def _is_truncation(rec: Initiative, quote: str, word: str) -> bool:
-    return quote.endswith(word) and (len(word) <= 3 or zipf_frequency(word, "en") == 0) and word.islower() and \
-        not TOKEN.fullmatch(word) is None and len(quote) >= len(word)
+    """The word ends a line that was cut: a fragment of two letters or a non-word, in lower case."""
+    return quote.endswith(word) and word.islower() and (len(word) <= 2 or zipf_frequency(word, "en") == 0)
 
 
 def _misspelling(ctx: AuditContext) -> Iterable[Finding]:
