@@ -242,7 +242,7 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
             last = re.search(r"([A-Za-z]+)$", tail)
             if last and last.group(1).islower() and (len(last.group(1)) <= 2 or
                                                      zipf_frequency(last.group(1), "en") == 0):
-                out["corrupted-word"].append((rec, last.group(1), "", tail.split(" ", 1)[-1].strip()))
+                out["corrupted-word"].append((rec, last.group(1), "truncated", tail.split(" ", 1)[-1].strip()))
                 stripped = stripped[:len(stripped) - len(tail) + last.start()]
         lines.append((rec, stripped))
     # classify the vocabulary once; then each line only intersects its words with the suspicious ones
@@ -311,25 +311,20 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
 
 
 def _corrupted(ctx: AuditContext) -> Iterable[Finding]:
-    grouped: dict[tuple[int, str], list[tuple[Initiative, str, str]]] = defaultdict(list)
-    for rec, word, _fix, quote in _scan(ctx)["corrupted-word"]:
-        grouped[(id(rec), word.lower())].append((rec, word, quote))
-    for items in grouped.values():
+    grouped: dict[tuple[int, str, str], list[tuple[Initiative, str, str]]] = defaultdict(list)
+    for rec, word, how, quote in _scan(ctx)["corrupted-word"]:
+        grouped[(id(rec), word.lower(), how)].append((rec, word, quote))
+    for (_rid, _w, how), items in grouped.items():
         rec, word, _ = items[0]
         quotes = list(dict.fromkeys(q for _, _, q in items))
         forms = "/".join(dict.fromkeys(w for _, w, _ in items))
         times = f" appears {len(items)} times" if len(items) > 1 else ""
-        if _is_truncation(rec, quotes[0], word):
+        if how == "truncated":
             msg = f"The text is cut off mid-word ('… {word}')."
         else:
             msg = (f"Corrupted word '{forms}'{times}: it is not a word in any common English word list and no real "
                    "word is one or two letters away (a find-and-replace or encoding accident?).")
         yield finding(ctx, rec, msg, quotes, field="text")
-
-
-def _is_truncation(rec: Initiative, quote: str, word: str) -> bool:
-    """The word ends a line that was cut: a fragment of two letters or a non-word, in lower case."""
-    return quote.endswith(word) and word.islower() and (len(word) <= 2 or zipf_frequency(word, "en") == 0)
 
 
 def _misspelling(ctx: AuditContext) -> Iterable[Finding]:
