@@ -135,3 +135,13 @@ def test_fail_on_and_bad_options(db):
     assert ok.exit_code == 0, ok.output
     bad = cli.invoke(app, ["review", "waive", "1", "--db", db])
     assert bad.exit_code != 0
+
+
+def test_a_new_family_joins_with_one_line(tmp_path):
+    path = tmp_path / "audit.toml"
+    path.write_text('[audit]\nfamilies = ["initiatives.audit.status", "extra_family"]\n', encoding="utf-8")
+    cfg = config.load(path)
+    recs = [Initiative(id=1, title="No code"), Initiative(id=2, code="X-1", title="Coded")]
+    res = runner.run(recs, [], cfg=cfg, today=TODAY)
+    assert res.rules_run == ["stale-status", "iati-identifier-missing"]
+    assert [(f.rule, f.record, f.severity) for f in res.findings] == [("iati-identifier-missing", "No code", "high")]
