@@ -18,7 +18,7 @@ from initiatives.audit import config as audit_config
 from initiatives.audit.completeness import completeness
 from initiatives.cli import app
 from initiatives.cli._context import DB_OPTION, default_author, open_store
-from initiatives.errors import InputError
+from initiatives.errors import InitiativesError, InputError
 from initiatives.interop.registry_json import finding_to_data
 from initiatives.store import Store, finding_fingerprint
 
@@ -193,8 +193,19 @@ def show(finding_id: Annotated[int, typer.Argument(help="Finding id")], db: Db =
         lines = f"lines {f.source_lines[0]}–{f.source_lines[1]}" if f.source_lines else ""
         out.print(f"[dim]{f.source_document} {lines}[/]")
     out.print(f.message)
-    for q in (f.evidence_text.split(" | ") if f.evidence_text else []):
-        out.print(f"  > {q}")
+    text = None
+    if f.evidence and f.source_document:
+        try:
+            text = store.get_document(f.evidence[0].document).text
+        except InitiativesError:
+            text = None
+    if text is not None:
+        for span in f.evidence:
+            line = text.count("\n", 0, span.start) + 1
+            out.print(f"  line {line}: > {text[span.start:span.end]}")
+    else:
+        for q in (f.evidence_text.split(" | ") if f.evidence_text else []):
+            out.print(f"  > {q}")
     if f.comment:
         out.print(f"Comment: {f.comment}")
     for rev in store.history(f.id, entity="finding"):
