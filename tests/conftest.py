@@ -11,11 +11,7 @@ import pytest
 
 from initiatives.store import Store
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO / ".." / "shared").resolve()
-SEEDS = SHARED / "seeds"
-GOLD = SHARED / "gold"
-DATA = SHARED / "data"
+from testdata import DATA, GOLD, SEEDS, SHARED
 
 _db_counter = itertools.count(1)
 

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import TODAY, audit, doc, shared_dir
+from audit_support import TODAY, audit, doc, shared_dir
 from typer.testing import CliRunner
 
 from initiatives.audit import config, runner
@@ -139,7 +139,7 @@ def test_fail_on_and_bad_options(db):
 
 def test_a_new_family_joins_with_one_line(tmp_path):
     path = tmp_path / "audit.toml"
-    path.write_text('[audit]\nfamilies = ["initiatives.audit.status", "extra_family"]\n', encoding="utf-8")
+    path.write_text('[audit]\nfamilies = ["initiatives.audit.status", "audit_extra_family"]\n', encoding="utf-8")
     cfg = config.load(path)
     recs = [Initiative(id=1, title="No code"), Initiative(id=2, code="X-1", title="Coded")]
     res = runner.run(recs, [], cfg=cfg, today=TODAY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import audit, doc, lines_of
+from audit_support import audit, doc, lines_of
 
 from initiatives.model import Initiative
 

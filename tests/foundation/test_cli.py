@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOLD, REPO
+from testdata import GOLD, REPO
 from initiatives.model import Batch, Document, Initiative
 from initiatives.store import Store
 

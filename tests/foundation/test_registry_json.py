@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOLD
+from testdata import GOLD
 from initiatives.errors import InputError
 from initiatives.interop import formats, registry_json
 from initiatives.store import InitiativeQuery, Store

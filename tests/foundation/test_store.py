@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from conftest import GOLD
+from testdata import GOLD
 from initiatives.errors import InputError, NotFound, StaleVersion
 from initiatives.interop import registry_json
 from initiatives.model import Batch, Document, Finding, Initiative, Organization, PartnerRef

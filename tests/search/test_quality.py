@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOLD
+from testdata import GOLD
 from initiatives.interop import registry_json
 from initiatives.search import embeddings, semantic
 from initiatives.search.quality import evaluate, ndcg

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import GOLD
+from testdata import GOLD
 from initiatives.errors import InputError
 from initiatives.interop import registry_json
 from initiatives.search import parse, search

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import GOLD, REPO
+from testdata import GOLD, REPO
 
 
 def test_search_command(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import GOLD, REPO
+from testdata import GOLD, REPO
 from initiatives.interop import registry_json
 from initiatives.search import embeddings, search, semantic
 from initiatives.store import Store
