@@ -23,9 +23,33 @@ def _registry_json(path: Path) -> Batch:
     return registry_json.read(path)
 
 
+def _json(path: Path) -> Batch:
+    """Registry JSON (gold shape) or a DPG nominee record, told apart by their keys."""
+    from initiatives.interop import dpg
+
+    if dpg.looks_like_nominee(path):
+        return dpg.read(path)
+    return _registry_json(path)
+
+
+def _iati(path: Path) -> Batch:
+    from initiatives.interop.iati import reader
+
+    return reader.read(path)
+
+
+def _tabular(path: Path) -> Batch:
+    from initiatives.interop import tabular
+
+    return tabular.read(path)
+
+
 # extension -> reader; later formats (IATI XML, DPG JSON, CSV/XLSX) add themselves here
 READERS: dict[str, Reader] = {
-    ".json": _registry_json,
+    ".json": _json,
+    ".xml": _iati,
+    ".csv": _tabular,
+    ".xlsx": _tabular,
 }
 
 
@@ -84,10 +108,31 @@ def _write_csv(sel: Selection, out: IO[str]) -> None:
     tabular.write_csv(sel.initiatives, out)
 
 
+def _write_iati(sel: Selection, out: IO[str]) -> None:
+    from initiatives.interop.iati import writer
+
+    writer.write(sel.initiatives, out)
+
+
+def _write_dpg(sel: Selection, out: IO[str]) -> None:
+    from initiatives.interop import dpg
+
+    dpg.write(sel.initiatives, out, organizations=sel.organizations)
+
+
+def _write_xlsx(sel: Selection, out: IO[str]) -> None:
+    from initiatives.interop import tabular
+
+    tabular.write_xlsx(sel.initiatives, out)
+
+
 # format name -> writer; later formats (iati, dpg, xlsx) add themselves here
 WRITERS: dict[str, Writer] = {
     "json": _write_json,
     "csv": _write_csv,
+    "iati": _write_iati,
+    "dpg": _write_dpg,
+    "xlsx": _write_xlsx,
 }
 
 

@@ -247,9 +247,9 @@ class _Mapper:
             elif tag == "recipient-country":
                 code = (child.get("code") or "").strip().upper()
                 item = {k: v for k, v in {"code": code, "percentage": child.get("percentage")}.items() if v}
-                rc.append(item)
                 iso3 = _countries.alpha2_to_alpha3(code) if code else None
                 if iso3 and codelists.is_code("Country", code):
+                    rc.append(item)
                     countries.append(iso3)
                     sources.setdefault("countries", []).append(self.span("recipient-country", n_country))
                 else:
@@ -268,6 +268,9 @@ class _Mapper:
                 raw_vocab = child.get("vocabulary") or "1"
                 vocab = SECTOR_VOCABULARY_V1.get(raw_vocab, raw_vocab)
                 code = (child.get("code") or "").strip()
+                if not code:
+                    self.problem("iati-codelist", "sector has no code", field="themes", value="")
+                    continue
                 item = {k: v for k, v in {"code": code, "vocabulary": vocab, "percentage": child.get("percentage"),
                                           "narrative": _pick(_narratives(child, self.lang))}.items() if v}
                 sectors.append(item)
@@ -318,10 +321,12 @@ class _Mapper:
             extras["title_narratives"] = titles
             sources["title"] = [self.span("title")]
         if descriptions:
-            main = next((d for d in descriptions if d["type"] == "1"), descriptions[0])
-            data["summary"] = _pick(main["narratives"])
             extras["descriptions"] = descriptions
-            sources["summary"] = [self.span("description")]
+            main = next((d for d in descriptions if d["type"] == "1"),
+                        next((d for d in descriptions if d["type"] != "4"), None))
+            if main:
+                data["summary"] = _pick(main["narratives"])
+                sources["summary"] = [self.span("description")]
         if dates:
             extras["activity_dates"] = dates
             start, end = dates.get("2") or dates.get("1"), dates.get("4") or dates.get("3")
@@ -329,6 +334,7 @@ class _Mapper:
                 self.problem("iati-date", f"the activity starts ({start}) after it ends ({end})", field="end",
                              value=end)
                 end = None
+                dates.pop("3", None), dates.pop("4", None)
             if start:
                 data["start"] = start
                 sources["start"] = [self.span("activity-date")]
