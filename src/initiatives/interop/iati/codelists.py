@@ -21,7 +21,7 @@ NAMES = (
     "ActivityStatus", "ActivityDateType", "OrganisationRole", "OrganisationType", "Sector", "SectorCategory",
     "SectorVocabulary", "UNSDG-Goals", "UNSDG-Targets", "Region", "RegionVocabulary", "Currency", "Country",
     "TransactionType", "RelatedActivityType", "BudgetType", "BudgetStatus", "DescriptionType", "Language",
-    "Version", "ActivityScope", "CollaborationType", "FlowType", "FinanceType", "AidType", "TiedStatus",
+    "Version", "OrganisationRegistrationAgency", "ActivityScope", "CollaborationType", "FlowType", "FinanceType", "AidType", "TiedStatus",
 )
 
 
