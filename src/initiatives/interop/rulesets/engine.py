@@ -39,10 +39,11 @@ class Result:
     case: dict[str, Any]
     element: Any
     passed: bool | None
+    failed_case: dict[str, Any] | None = None  # for a loop: the inner case that failed
 
     @property
     def info(self) -> dict[str, Any]:
-        return self.case.get("ruleInfo") or {}
+        return (self.failed_case or {}).get("ruleInfo") or self.case.get("ruleInfo") or {}
 
 
 def rule_name(name: str) -> str:
@@ -89,6 +90,7 @@ class _Rules:
 
     def __init__(self, today: dt.date) -> None:
         self.today = today
+        self.failed_case: dict[str, Any] | None = None
 
     # helpers
     @staticmethod
@@ -256,6 +258,7 @@ class _Rules:
                                 else v.replace("$1", val)
                     outcome = test_case(self, el, rule_name(name), filled)
                     if outcome is False:
+                        self.failed_case = filled
                         return False
                     if outcome is True:
                         result = True
@@ -279,7 +282,9 @@ def run(ruleset: dict[str, Any], tree: Any, *, today: dt.date | None = None) -> 
             for name, body in by_rule.items():
                 rule = rule_name(name)
                 for case in body.get("cases", []):
-                    yield Result(context, rule, case, el, test_case(rules, el, rule, case))
+                    rules.failed_case = None
+                    passed = test_case(rules, el, rule, case)
+                    yield Result(context, rule, case, el, passed, rules.failed_case if passed is False else None)
 
 
 def passes(ruleset: dict[str, Any], tree: Any, *, today: dt.date | None = None) -> bool:
