@@ -449,6 +449,8 @@ def _head(path: Path) -> tuple[str, dict[str, str], int]:
     """The root element's tag, attributes and line, read from the start of the file only."""
     with path.open("rb") as fh:
         head = fh.read(65536)
+        if not head.strip():
+            raise InputError("empty file: no root element", file=str(path), line=1)
         if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
             line = head[:head.find(b"<!")].count(b"\n") + 1
             raise InputError("the file declares a DTD (refused: entity expansion and external entities are "
