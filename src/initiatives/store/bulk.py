@@ -95,47 +95,60 @@ def insert_new(s: Session, records: list[Initiative], keys: list[str | None], or
     return ids
 
 
+def save_records(store: Store, s: Session, records: list[Initiative], orgs: Any, summary: SaveSummary, *,
+                 author: str, reason: str | None, document_ids: dict[str, int]) -> list[int]:
+    """Save records inside an open transaction: new ones by Core inserts, stored ones through the ORM.
+    Returns the id of each record, in order (a record repeated within `records` gets the later one's id)."""
+    from initiatives.store.repository import natural_key
+
+    keys = [natural_key(r) for r in records]
+    stored = _existing_keys(s, {k for k in keys if k})
+    last: dict[str, int] = {k: i for i, k in enumerate(keys) if k}  # the last record of a key wins
+    new_idx = [i for i, (r, k) in enumerate(zip(records, keys, strict=True))
+               if r.id is None and k and k not in stored and last[k] == i]
+    ids: dict[int, int] = {}
+    inserted = insert_new(s, [records[i] for i in new_idx], [keys[i] for i in new_idx], orgs,
+                          author=author, reason=reason, document_ids=document_ids)
+    ids.update(zip(new_idx, inserted, strict=True))
+    summary.created += len(inserted)
+    for i, rec in enumerate(records):
+        if i in ids:
+            continue
+        k = keys[i]
+        if k and k not in stored and last[k] != i and rec.id is None:
+            continue  # superseded by a later record with the same key
+        saved, outcome = store._upsert(s, rec, orgs, author=author, reason=reason)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        ids[i] = saved
+    for i, k in enumerate(keys):
+        if i not in ids and k:
+            ids[i] = ids[last[k]]
+            summary.unchanged += 1
+    return [ids[i] for i in range(len(records))]
+
+
+def document_ids(s: Session, docs: Iterable[Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for doc in docs:
+        row_id = s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256))
+        if row_id is not None:
+            out[doc.name] = row_id
+    return out
+
+
 def save_batch(store: Store, batch: Batch, *, author: str, reason: str | None) -> SaveSummary:
     """Like `Store.save_batch`, with Core inserts for the records that are new."""
-    from initiatives.store.repository import SaveSummary, _OrgResolver, natural_key
+    from initiatives.store.repository import SaveSummary, _OrgResolver
 
     summary = SaveSummary()
     with store.transaction() as s:
         for doc in batch.documents:
             store.save_document(doc, session=s)
-        document_ids: dict[str, int] = {}
-        for doc in batch.documents:
-            row_id = s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256))
-            if row_id is not None:
-                document_ids[doc.name] = row_id
         orgs = _OrgResolver(s)
         for org in batch.organizations:
             orgs.resolve(org)
-        keys = [natural_key(r) for r in batch.initiatives]
-        stored = _existing_keys(s, {k for k in keys if k})
-        # the last record of a key within the batch wins, as it would through the ORM path
-        last: dict[str, int] = {k: i for i, k in enumerate(keys) if k}
-        new_idx = [i for i, (r, k) in enumerate(zip(batch.initiatives, keys, strict=True))
-                   if r.id is None and k and k not in stored and last[k] == i]
-        ids: dict[int, int] = {}
-        inserted = insert_new(s, [batch.initiatives[i] for i in new_idx], [keys[i] for i in new_idx], orgs,
-                              author=author, reason=reason, document_ids=document_ids)
-        ids.update(zip(new_idx, inserted, strict=True))
-        summary.created += len(inserted)
-        for i, rec in enumerate(batch.initiatives):
-            if i in ids:
-                continue
-            k = keys[i]
-            if k and k not in stored and last[k] != i and rec.id is None:
-                continue  # superseded by a later record with the same key in this batch
-            saved, outcome = store._upsert(s, rec, orgs, author=author, reason=reason)
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
-            ids[i] = saved
-        for i, k in enumerate(keys):
-            if i not in ids and k:
-                ids[i] = ids[last[k]]
-                summary.unchanged += 1
-        summary.initiative_ids = [ids[i] for i in range(len(batch.initiatives))]
+        summary.initiative_ids = save_records(store, s, batch.initiatives, orgs, summary, author=author,
+                                              reason=reason, document_ids=document_ids(s, batch.documents))
         if batch.findings:
             store._attach_findings(s, batch.findings, batch_ids=summary.initiative_ids, batch=batch)
     return summary
