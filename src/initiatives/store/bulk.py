@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from initiatives.model import Batch, Initiative
+from initiatives.model import Batch, Document, Finding, Initiative
 from initiatives.store.tables import (
     DocumentRow,
+    FindingInitiativeRow,
+    FindingRow,
     InitiativeCountryRow,
     InitiativeRow,
     InitiativeSdgRow,
@@ -50,6 +52,40 @@ def _row_values(rec: Initiative, key: str | None, document_id: int | None, now: 
     }
 
 
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _executemany(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Plain scalar rows straight to the driver's executemany (SQLAlchemy's per-row parameter processing is
+    most of the cost of a large insert); Core for drivers with another parameter style."""
+    if not rows:
+        return
+    conn = s.connection()
+    mark = _PLACEHOLDER.get(conn.dialect.paramstyle)
+    if mark is None:
+        s.execute(insert(table), rows)
+        return
+    cols = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
+           f"VALUES ({', '.join([mark] * len(cols))})")
+    conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
+
+
+def _insert_rows(s: Session, table: Any, stmt: Any, params: list[dict[str, Any]]) -> list[int]:
+    """Insert initiative rows and return their ids in order. On SQLite the ids are allocated here (the
+    transaction already holds the write lock, so nobody else can take them) and the rows go in one
+    executemany; elsewhere INSERT ... RETURNING keeps the database's own sequence."""
+    if s.connection().dialect.name != "sqlite":
+        return [row[0] for row in s.execute(stmt, params)]
+    first = (s.scalar(select(func.max(table.c.id))) or 0) + 1
+    ids = list(range(first, first + len(params)))
+    for rid, p in zip(ids, params, strict=True):
+        p["id"] = rid
+    s.execute(insert(table), params)
+    return ids
+
+
 def _existing_keys(s: Session, keys: Iterable[str]) -> set[str]:
     found: set[str] = set()
     keys = list(keys)
@@ -71,7 +107,7 @@ def insert_new(s: Session, records: list[Initiative], keys: list[str | None], or
         chunk, chunk_keys = records[lo:lo + CHUNK], keys[lo:lo + CHUNK]
         params = [_row_values(r, k, document_ids.get(r.source_document or ""), now)
                   for r, k in zip(chunk, chunk_keys, strict=True)]
-        chunk_ids = [row[0] for row in s.execute(stmt, params)]
+        chunk_ids = _insert_rows(s, table, stmt, params)
         countries, sdgs, parts, sources, revisions = [], [], [], [], []
         for rid, rec in zip(chunk_ids, chunk, strict=True):
             countries.extend({"initiative_id": rid, "iso3": c, "position": i} for i, c in enumerate(rec.countries))
@@ -88,9 +124,10 @@ def insert_new(s: Session, records: list[Initiative], keys: list[str | None], or
             revisions.append({"entity": "initiative", "entity_id": rid, "field": "(created)", "old": None,
                               "new": None, "author": author, "at": now, "reason": reason})
         for row_table, rows in ((InitiativeCountryRow, countries), (InitiativeSdgRow, sdgs),
-                                (ParticipationRow, parts), (SourceRow, sources), (RevisionRow, revisions)):
-            if rows:
-                s.execute(insert(row_table.__table__), rows)
+                                (ParticipationRow, parts), (SourceRow, sources)):
+            _executemany(s, row_table.__table__, rows)
+        if revisions:
+            s.execute(insert(RevisionRow.__table__), revisions)
         ids.extend(chunk_ids)
     return ids
 
@@ -152,3 +189,50 @@ def save_batch(store: Store, batch: Batch, *, author: str, reason: str | None) -
         if batch.findings:
             store._attach_findings(s, batch.findings, batch_ids=summary.initiative_ids, batch=batch)
     return summary
+
+
+def save_findings(store: Store, s: Session, findings: list[Finding]) -> None:
+    """Store findings (already linked to their records) in an open transaction: new ones by Core inserts,
+    ones seen before through the store's upsert (which keeps review decisions)."""
+    from initiatives.store.repository import finding_fingerprint
+
+    now = utcnow()
+    prints = [f.fingerprint or finding_fingerprint(f) for f in findings]
+    existing: set[str] = set()
+    for i in range(0, len(prints), 500):
+        existing.update(s.scalars(select(FindingRow.fingerprint).where(FindingRow.fingerprint.in_(prints[i:i + 500]))))
+    fresh: dict[str, Finding] = {}
+    for f, fp in zip(findings, prints, strict=True):
+        if fp in existing:
+            store._upsert_finding(s, f.model_copy(update={"fingerprint": fp}), now)
+        else:
+            fresh[fp] = f
+    if not fresh:
+        return
+    table = FindingRow.__table__
+    rows = [{
+        "fingerprint": fp, "rule": f.rule, "severity": f.severity, "record": f.record, "field": f.field,
+        "message": f.message, "evidence": [e.model_dump(mode="json") for e in f.evidence],
+        "evidence_text": f.evidence_text, "initiative_ids": list(f.initiative_ids), "status": f.status,
+        "reviewer_flagged": f.reviewer_flagged, "comment": f.comment, "reviewer": f.reviewer,
+        "source_document": f.source_document,
+        "source_first_line": f.source_lines[0] if f.source_lines else None,
+        "source_last_line": f.source_lines[1] if f.source_lines else None,
+        "created_at": now, "updated_at": now, "last_seen_at": now,
+    } for fp, f in fresh.items()]
+    ids = [r[0] for r in s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)]
+    links = [{"finding_id": fid, "initiative_id": iid}
+             for fid, f in zip(ids, fresh.values(), strict=True) for iid in dict.fromkeys(f.initiative_ids)]
+    if links:
+        s.execute(insert(FindingInitiativeRow.__table__), links)
+
+
+def insert_document(s: Session, doc: Document) -> int:
+    """The id of the stored document with this sha256, inserting it (Core, no ORM copy kept) if it is new."""
+    row_id = s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256))
+    if row_id is not None:
+        return row_id
+    table = DocumentRow.__table__
+    return s.execute(insert(table).returning(table.c.id), {
+        "path": doc.path, "sha256": doc.sha256, "media_type": doc.media_type, "title": doc.title,
+        "text": doc.text, "ingested_at": doc.ingested_at or utcnow()}).scalar_one()

@@ -7,12 +7,13 @@ benchmark use. Critical problems raise InputError before or during the transacti
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
 from initiatives.interop.iati.reader import check_root, iter_activities, load_document
-from initiatives.model import Batch, Document, Finding
+from initiatives.model import Document, Finding
 from initiatives.store import Store
 from initiatives.store import bulk
 from initiatives.store.repository import SaveSummary, _OrgResolver
@@ -31,14 +32,24 @@ def import_file(store: Store, path: Path, *, author: str = "import", reason: str
                 chunk: int = CHUNK) -> ImportResult:
     check_root(path)
     document = load_document(path)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived objects, few cycles: collect once per chunk instead
+    try:
+        return _import(store, path, document, author=author, reason=reason, chunk=chunk)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _import(store: Store, path: Path, document: Document, *, author: str, reason: str | None,
+            chunk: int) -> ImportResult:
     findings: list[Finding] = []
     summary = SaveSummary()
     with store.transaction() as s:
-        store.save_document(document, session=s)
-        doc_ids = bulk.document_ids(s, [document])
+        doc_ids = {document.name: bulk.insert_document(s, document)}
         orgs = _OrgResolver(s)
         records = iter_activities(path, document, findings)
-        labels: dict[str, int] = {}
+        labels: dict[str, list[int]] = {}
         while True:
             part = list(islice(records, chunk))
             if not part:
@@ -46,13 +57,11 @@ def import_file(store: Store, path: Path, *, author: str = "import", reason: str
             ids = bulk.save_records(store, s, part, orgs, summary, author=author, reason=reason or
                                     f"import {path.name}", document_ids=doc_ids)
             summary.initiative_ids.extend(ids)
+            gc.collect(1)
             for rec, rid in zip(part, ids, strict=True):
-                if rec.code:
-                    labels[rec.code] = rid
-        if findings:  # link findings to their records by label, as save_batch does
-            from initiatives.model import Initiative
-
-            stub = Batch(origin=str(path), initiatives=[Initiative(code=c, source_document=path.name)
-                                                        for c in labels])
-            store._attach_findings(s, findings, batch_ids=list(labels.values()), batch=stub)
+                labels.setdefault(rec.code or f"line {rec.source_lines[0] if rec.source_lines else 0}", []
+                                  ).append(rid)
+        if findings:  # link each finding to its record by the label the reader gave it
+            linked = [f.model_copy(update={"initiative_ids": labels.get(f.record, [])[:1]}) for f in findings]
+            bulk.save_findings(store, s, linked)
     return ImportResult(summary=summary, findings=len(findings), document=document)

@@ -11,10 +11,12 @@ file and line; problems inside one activity become findings and the activity imp
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,45 @@ class _Ctx:
     version: str
     lang: str | None
     findings: list[Finding] = field(default_factory=list)
+
+
+_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(raw: str) -> str | None:
+    """YYYY-MM-DD of an xsd:date or dateTime, or None when it is not a real date."""
+    m = _DAY.match(raw)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+_SPAN_FIELDS = frozenset(("document", "start", "end", "text"))
+
+
+def _span(sha: str, start: int, end: int) -> Span:
+    """A Span built without validation (offsets come from str.find on the document itself): the importer
+    makes about ten per activity, and pydantic's constructor is the hot spot of a large import."""
+    obj = Span.__new__(Span)
+    object.__setattr__(obj, "__dict__", {"document": sha, "start": start, "end": end, "text": None})
+    object.__setattr__(obj, "__pydantic_fields_set__", _SPAN_FIELDS)
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+@lru_cache(maxsize=8192)
+def _parse_date(raw: str) -> PartialDate:
+    return PartialDate.parse(raw)
+
+
+@lru_cache(maxsize=512)
+def _alpha3(code: str) -> str | None:
+    return _countries.alpha2_to_alpha3(code) if codelists.is_code("Country", code) else None
 
 
 def _narratives(el: Any, default_lang: str | None) -> list[dict[str, str]]:
@@ -128,7 +169,7 @@ class _Mapper:
     def span(self, tag: str, nth: int = 0) -> Span:
         found = _elem_span(self.ctx.text, tag, self.start, self.end, nth)
         s, e = found or (self.start, self.end)
-        return Span(document=self.ctx.sha, start=s, end=e)
+        return _span(self.ctx.sha, s, e)
 
     def code(self, listname: str, value: str | None, *, field: str | None, what: str) -> bool:
         if value is None or value == "":
@@ -143,7 +184,7 @@ class _Mapper:
         if not raw:
             return None
         try:
-            return PartialDate.parse(raw)
+            return _parse_date(raw)
         except ValueError:
             self.problem("iati-date", f"{what} is not a date", field=field, value=raw)
             return None
@@ -247,8 +288,8 @@ class _Mapper:
             elif tag == "recipient-country":
                 code = (child.get("code") or "").strip().upper()
                 item = {k: v for k, v in {"code": code, "percentage": child.get("percentage")}.items() if v}
-                iso3 = _countries.alpha2_to_alpha3(code) if code else None
-                if iso3 and codelists.is_code("Country", code):
+                iso3 = _alpha3(code) if code else None
+                if iso3:
                     rc.append(item)
                     countries.append(iso3)
                     sources.setdefault("countries", []).append(self.span("recipient-country", n_country))
@@ -330,7 +371,7 @@ class _Mapper:
         if dates:
             extras["activity_dates"] = dates
             start, end = dates.get("2") or dates.get("1"), dates.get("4") or dates.get("3")
-            if start and end and PartialDate.parse(start).earliest() > PartialDate.parse(end).latest():
+            if start and end and _parse_date(start).earliest() > _parse_date(end).latest():
                 self.problem("iati-date", f"the activity starts ({start}) after it ends ({end})", field="end",
                              value=end)
                 end = None
@@ -373,7 +414,7 @@ class _Mapper:
         data.update(extras=extras, sources=sources, source_document=ctx.path.name,
                     source_lines=(self.line, self.end_line))
         try:
-            return Initiative.model_validate(data)
+            return _construct(data)
         except ValidationError as exc:  # a value the registry cannot hold: drop it, keep the record
             loc, msg = describe_validation_error(exc)
             self.problem("iati-value", msg, field=loc, severity="medium")
@@ -397,12 +438,14 @@ class _Mapper:
             return
         cur = self.currency(v_el.get("currency"), field="budget") or default_currency or ""
         raw_date = (d_el.get("iso-date") if d_el is not None else None) or v_el.get("value-date")
-        day = self.date(raw_date, field="budget", what="transaction-date") if raw_date else None
+        day = _iso_day(raw_date) if raw_date else None
+        if raw_date and day is None:
+            self.problem("iati-date", "transaction-date is not a date", field="budget", value=raw_date)
         slot = tx.setdefault((ttype, cur), {"value": Decimal(0), "count": 0, "first": None, "last": None})
         slot["value"] += amount
         slot["count"] += 1
         if day is not None:
-            text = str(day)
+            text = day
             if slot["first"] is None or text < slot["first"]:
                 slot["first"] = text
             if slot["last"] is None or text > slot["last"]:
@@ -424,6 +467,32 @@ class _Mapper:
             return None
         cur = default_currency if default_currency in totals else max(totals, key=lambda c: totals[c])
         return {"amount": totals[cur], "currency": cur}
+
+
+def _construct(data: dict[str, Any]) -> Initiative:
+    """Build the record without a second validation pass: every value was checked while mapping (codes
+    against codelists, dates parsed, names non-empty). Falls back to full validation for anything else."""
+    from initiatives.model import Money, PartnerRef
+    from initiatives.reference import currencies
+
+    budget = data.get("budget")
+    if budget is not None and not currencies.is_known(budget["currency"]):
+        return Initiative.model_validate(data)
+    values = dict(data)
+    for key in ("start", "end"):
+        if values.get(key) is not None:
+            values[key] = _parse_date(values[key])
+    if budget is not None:
+        values["budget"] = Money.model_construct(amount=budget["amount"], currency=budget["currency"])
+    values["partners"] = [PartnerRef.model_construct(name=p["name"], role=p["role"], type=p["type"], acronym=None,
+                                                     organization_id=None) for p in data.get("partners", [])]
+    for key in ("countries", "sdgs"):
+        values[key] = list(dict.fromkeys(data.get(key, [])))
+    full = {name: None for name in Initiative.model_fields}  # every field given: no default factories run
+    full.update(kind="project", country_groups=[], themes=[], comments=[], sdgs=[], countries=[], partners=[],
+                sources={}, extras={}, version=1)
+    full.update(values)
+    return Initiative.model_construct(**full)
 
 
 # ---------------------------------------------------------------------------------------------- the file
