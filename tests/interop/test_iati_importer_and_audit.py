@@ -92,3 +92,13 @@ def test_a_clean_activity_gives_no_finding_and_other_records_are_left_alone(tmp_
 
     store.add_initiative(Initiative(title="From a press release"), author="t")
     assert iati_rules.check(_context(store)) == []
+
+
+def test_formats_import_file_streams_xml_and_reads_the_rest(tmp_path: Path) -> None:
+    store = Store.open(str(tmp_path / "r.db"))
+    summary, n_findings = formats.import_file(store, ACTIVITIES / "spain-maec-indonesia-v2.01.xml", author="t")
+    assert summary.created == 83 and n_findings == 0
+    csv = tmp_path / "l.csv"
+    csv.write_text("code,title\nX-1,One\n", encoding="utf-8")
+    summary, _ = formats.import_file(store, csv, author="t")
+    assert summary.created == 1 and store.count_initiatives() == 84

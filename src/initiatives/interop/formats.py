@@ -13,6 +13,7 @@ from initiatives.model import Batch, Finding, Initiative, Organization
 
 if TYPE_CHECKING:
     from initiatives.store import InitiativeQuery, Store
+    from initiatives.store.repository import SaveSummary
 
 Reader = Callable[[Path], Batch]
 
@@ -65,6 +66,31 @@ def read(path: Path) -> Batch:
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     return reader_for(path)(path)
+
+
+def _iati_stream(store: Store, path: Path, author: str, reason: str | None) -> tuple[SaveSummary, int]:
+    from initiatives.interop.iati import importer
+
+    result = importer.import_file(store, path, author=author, reason=reason)
+    return result.summary, result.findings
+
+
+# extension -> importer that streams into the store (memory flat in the number of records); use for big files
+STREAM_IMPORTERS: dict[str, Callable[[Store, Path, str, str | None], tuple[SaveSummary, int]]] = {
+    ".xml": _iati_stream,
+}
+
+
+def import_file(store: Store, path: Path, *, author: str, reason: str | None = None) -> tuple[SaveSummary, int]:
+    """Read a file and save it in one transaction (streaming where the format allows);
+    returns the save summary and the number of findings inside its records."""
+    if not path.is_file():
+        raise InputError("no such file", file=str(path))
+    stream = STREAM_IMPORTERS.get(path.suffix.lower())
+    if stream is not None:
+        return stream(store, path, author, reason)
+    batch = read(path)
+    return store.save_batch(batch, author=author, reason=reason), len(batch.findings)
 
 
 # ------------------------------------------------------------------------------------------------ writers
