@@ -241,3 +241,22 @@ def insert_document(s: Session, doc: Document) -> int:
     return s.execute(insert(table).returning(table.c.id), {
         "path": doc.path, "sha256": doc.sha256, "media_type": doc.media_type, "title": doc.title,
         "text": doc.text, "ingested_at": doc.ingested_at or utcnow()}).scalar_one()
+
+
+def insert_document_bytes(s: Session, doc: Document, data: bytes) -> int:
+    """Like `insert_document`, with the text given as its UTF-8 bytes (checked by the caller): SQLite stores
+    them as TEXT without the driver making a UTF-8 copy of a Python str."""
+    row_id = s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256))
+    if row_id is not None:
+        return row_id
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        return insert_document(s, doc.model_copy(update={"text": data.decode("utf-8")}))
+    table = DocumentRow.__table__
+    at = table.c.ingested_at.type._cached_bind_processor(conn.dialect)
+    when = doc.ingested_at or utcnow()
+    conn.exec_driver_sql(
+        "INSERT INTO documents (path, sha256, media_type, title, text, ingested_at) "
+        "VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?)",
+        (doc.path, doc.sha256, doc.media_type, doc.title, data, at(when) if at else when))
+    return int(s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256)))

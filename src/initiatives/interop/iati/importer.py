@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from initiatives.interop.iati.reader import check_root, iter_activities, load_document
+from initiatives.interop.iati.reader import _decode, check_root, document_for, is_utf8, iter_activities
 from initiatives.model import Document, Finding
 from initiatives.store import Store
 from initiatives.store import bulk
@@ -31,22 +31,29 @@ class ImportResult:
 def import_file(store: Store, path: Path, *, author: str = "import", reason: str | None = None,
                 chunk: int = CHUNK) -> ImportResult:
     check_root(path)
-    document = load_document(path)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived objects, few cycles: collect once per chunk instead
     try:
-        return _import(store, path, document, author=author, reason=reason, chunk=chunk)
+        return _import(store, path, author=author, reason=reason, chunk=chunk)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _import(store: Store, path: Path, document: Document, *, author: str, reason: str | None,
-            chunk: int) -> ImportResult:
+def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int) -> ImportResult:
     findings: list[Finding] = []
     summary = SaveSummary()
     with store.transaction() as s:
-        doc_ids = {document.name: bulk.insert_document(s, document)}
+        # Memory: a UTF-8 file goes into the documents table from its bytes, before the decoded text exists
+        # (the driver would otherwise keep a UTF-8 copy of the text beside it), then the bytes are dropped.
+        data = path.read_bytes()
+        document = document_for(path, data, "")
+        doc_id = bulk.insert_document_bytes(s, document, data) if is_utf8(data) else None
+        document = document_for(path, data, _decode(data))
+        del data
+        if doc_id is None:
+            doc_id = bulk.insert_document(s, document)
+        doc_ids = {document.name: doc_id}
         orgs = _OrgResolver(s)
         records = iter_activities(path, document, findings)
         labels: dict[str, list[int]] = {}

@@ -11,6 +11,7 @@ file and line; problems inside one activity become findings and the activity imp
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import re
@@ -583,10 +584,32 @@ def iter_activities(path: Path, document: Document, findings: list[Finding]) -> 
             raise InputError(f"malformed XML: {exc.msg}", file=str(path), line=exc.lineno) from None
 
 
+def is_utf8(data: bytes) -> bool:
+    """True when the bytes are UTF-8 text as declared (or undeclared), checked without building a str."""
+    m = _ENCODING_RE.search(data[:200])
+    if (m and m.group(1).decode().lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii", "ascii")) \
+            or data.startswith(b"\xef\xbb\xbf"):
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 22
+    try:
+        for i in range(0, len(data), step):
+            decoder.decode(data[i:i + step], final=i + step >= len(data))
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def document_for(path: Path, data: bytes, text: str) -> Document:
+    """The Document of a file, built without validation: a validated copy of a 1 GB text would double it."""
+    doc = Document.model_construct(id=None, path=str(path), sha256=hashlib.sha256(data).hexdigest(),
+                                   media_type=MEDIA_TYPE, text=text, title=path.name, ingested_at=None)
+    return doc
+
+
 def load_document(path: Path) -> Document:
     data = path.read_bytes()
-    return Document(path=str(path), sha256=hashlib.sha256(data).hexdigest(), media_type=MEDIA_TYPE,
-                    text=_decode(data), title=path.name)
+    return document_for(path, data, _decode(data))
 
 
 def read(path: Path) -> Batch:
