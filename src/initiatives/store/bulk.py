@@ -108,7 +108,7 @@ def insert_new(s: Session, records: list[Initiative], keys: list[str | None], or
     table = InitiativeRow.__table__
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids: list[int] = []
-    org_ids: dict[tuple[str, str | None, str], int] = {}
+    org_ids: dict[tuple[str, str | None, str], int] = orgs.__dict__.setdefault("_bulk_ids", {})  # across chunks
     for lo in range(0, len(records), CHUNK):
         chunk, chunk_keys = records[lo:lo + CHUNK], keys[lo:lo + CHUNK]
         params = [_row_values(r, k, document_ids.get(r.source_document or ""), now)

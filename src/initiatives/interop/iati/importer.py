@@ -18,7 +18,7 @@ from initiatives.store import Store
 from initiatives.store import bulk
 from initiatives.store.repository import SaveSummary, _OrgResolver
 
-CHUNK = 2000
+CHUNK = 500
 
 
 @dataclass
