@@ -33,6 +33,15 @@ def activity_xml(rec: Initiative, ctx: AuditContext) -> tuple[str, int, int] | N
     if doc is None:
         return None
     text = doc.text
+    anchor = next((sp.start for spans in rec.sources.values() for sp in spans if sp.document == doc.sha256), None)
+    if anchor is not None:  # a span inside the activity: its element starts at the last "<iati-activity" before
+        at = text.rfind("<iati-activity", 0, anchor + 1)
+        while at != -1 and text[at + 14:at + 15] not in (" ", ">", "/", "\n", "\t", "\r"):
+            at = text.rfind("<iati-activity", 0, at)
+        if at != -1:
+            close = text.find(_END, at)
+            if close != -1:
+                return text[at:close + len(_END)], at, close + len(_END)
     first, last = rec.source_lines
     # char offset of the first line: count lines with str.find (documents can be large)
     pos = 0
