@@ -55,27 +55,35 @@ def _row_values(rec: Initiative, key: str | None, document_id: int | None, now: 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
-def _executemany(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Rows straight to the driver's executemany, each value through its column type's bind processor
-    (what SQLAlchemy does per row, without its per-statement overhead, which is most of the cost of a large
-    insert); Core for drivers with another parameter style."""
+def _executemany(s: Session, table: Any, rows: list[dict[str, Any]] | list[tuple[Any, ...]],
+                 cols: tuple[str, ...] | None = None) -> None:
+    """Rows (dicts, or tuples in the order of `cols`) straight to the driver's executemany, values through
+    their column type's bind processor where it has one (what SQLAlchemy does per row, without its
+    per-statement overhead, which is most of the cost of a large insert); Core for other parameter styles."""
     if not rows:
         return
+    if cols is None:
+        cols = tuple(rows[0])  # type: ignore[arg-type]
+        rows = [tuple(r[c] for c in cols) for r in rows]  # type: ignore[index]
     conn = s.connection()
     dialect = conn.dialect
     mark = _PLACEHOLDER.get(dialect.paramstyle)
     if mark is None:
-        s.execute(insert(table), rows)
+        s.execute(insert(table), [dict(zip(cols, r, strict=True)) for r in rows])
         return
-    cols = list(rows[0])
-    procs = [table.c[c].type._cached_bind_processor(dialect) for c in cols]
+    procs = [(i, p) for i, c in enumerate(cols) if (p := table.c[c].type._cached_bind_processor(dialect))]
+    if procs:
+        converted = []
+        for r in rows:
+            row = list(r)
+            for i, p in procs:
+                row[i] = p(row[i])
+            converted.append(tuple(row))
+        rows = converted  # type: ignore[assignment]
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
            f"VALUES ({', '.join([mark] * len(cols))})")
-    params = []
-    for r in rows:
-        params.append(tuple(r[c] if p is None else p(r[c]) for c, p in zip(cols, procs, strict=True)))
-    conn.exec_driver_sql(sql, params)
+    conn.exec_driver_sql(sql, rows)
 
 
 def _insert_rows(s: Session, table: Any, stmt: Any, params: list[dict[str, Any]]) -> list[int]:
@@ -114,25 +122,29 @@ def insert_new(s: Session, records: list[Initiative], keys: list[str | None], or
         params = [_row_values(r, k, document_ids.get(r.source_document or ""), now)
                   for r, k in zip(chunk, chunk_keys, strict=True)]
         chunk_ids = _insert_rows(s, table, stmt, params)
-        countries, sdgs, parts, sources, revisions = [], [], [], [], []
+        countries: list[tuple[Any, ...]] = []
+        sdgs: list[tuple[Any, ...]] = []
+        parts: list[tuple[Any, ...]] = []
+        sources: list[tuple[Any, ...]] = []
         for rid, rec in zip(chunk_ids, chunk, strict=True):
-            countries.extend({"initiative_id": rid, "iso3": c, "position": i} for i, c in enumerate(rec.countries))
-            sdgs.extend({"initiative_id": rid, "sdg": g, "position": i} for i, g in enumerate(rec.sdgs))
+            countries.extend((rid, c, i) for i, c in enumerate(rec.countries))
+            sdgs.extend((rid, g, i) for i, g in enumerate(rec.sdgs))
             for i, p in enumerate(rec.partners):
                 okey = (p.name, p.acronym, p.type)
                 if okey not in org_ids:
                     org_ids[okey] = orgs.resolve(p).id
-                parts.append({"initiative_id": rid, "organization_id": org_ids[okey], "role": p.role,
-                              "name": p.name, "type": p.type, "position": i})
+                parts.append((rid, org_ids[okey], p.role, p.name, p.type, i))
             for field, spans in rec.sources.items():
-                sources.extend({"initiative_id": rid, "field": field, "document_sha256": sp.document,
-                                "start": sp.start, "end": sp.end, "text": sp.text} for sp in spans)
-            revisions.append({"entity": "initiative", "entity_id": rid, "field": "(created)", "old": None,
-                              "new": None, "author": author, "at": now, "reason": reason})
-        for row_table, rows in ((InitiativeCountryRow, countries), (InitiativeSdgRow, sdgs),
-                                (ParticipationRow, parts), (SourceRow, sources)):
-            _executemany(s, row_table.__table__, rows)
-        _executemany(s, RevisionRow.__table__, revisions)
+                sources.extend((rid, field, sp.document, sp.start, sp.end, sp.text) for sp in spans)
+        revisions = [(rid, "initiative", "(created)", None, None, author, now, reason) for rid in chunk_ids]
+        _executemany(s, InitiativeCountryRow.__table__, countries, ("initiative_id", "iso3", "position"))
+        _executemany(s, InitiativeSdgRow.__table__, sdgs, ("initiative_id", "sdg", "position"))
+        _executemany(s, ParticipationRow.__table__, parts,
+                     ("initiative_id", "organization_id", "role", "name", "type", "position"))
+        _executemany(s, SourceRow.__table__, sources,
+                     ("initiative_id", "field", "document_sha256", "start", "end", "text"))
+        _executemany(s, RevisionRow.__table__, revisions,
+                     ("entity_id", "entity", "field", "old", "new", "author", "at", "reason"))
         ids.extend(chunk_ids)
     return ids
 
