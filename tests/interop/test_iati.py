@@ -220,3 +220,15 @@ def test_export_through_the_registry_writer(tmp_path, store) -> None:
     buf = io.StringIO()
     formats.writer_for("iati")(formats.select(store, InitiativeQuery(), filtered=False), buf)
     assert writer.validate(buf.getvalue()) == [] and buf.getvalue().count("<iati-activity ") == 8
+
+
+def test_date_spans_point_at_the_date_element_they_came_from() -> None:
+    batch = reader.read(ACTIVITIES / "iom-xm-dac-47066-v2.03.xml")
+    text = batch.documents[0].text
+    for rec in batch.initiatives[:50]:
+        for field, value in (("start", rec.start), ("end", rec.end)):
+            if value is None:
+                continue
+            span = rec.sources[field][0]
+            quoted = text[span.start:span.end]
+            assert quoted.startswith("<activity-date") and str(value) in quoted

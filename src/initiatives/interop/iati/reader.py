@@ -231,7 +231,8 @@ class _Mapper:
         related: list[dict[str, str]] = []
         countries: list[str] = []
         sdgs: list[int] = []
-        n_partner = n_country = 0
+        n_partner = n_country = n_date = 0
+        date_at: dict[str, int] = {}  # activity-date type -> which activity-date element it is
         for key in ("hierarchy", "last-updated-datetime", "humanitarian"):
             if el.get(key):
                 extras[key.replace("-", "_")] = el.get(key)
@@ -258,6 +259,8 @@ class _Mapper:
             elif tag == "activity-date":
                 raw_type = child.get("type") or ""
                 dtype = DATE_TYPE_V1.get(raw_type, raw_type)
+                date_at.setdefault(dtype, n_date)
+                n_date += 1
                 if not self.code("ActivityDateType", dtype, field="start", what="activity-date type"):
                     continue
                 raw = child.get("iso-date") or (child.text or "").strip()
@@ -379,10 +382,10 @@ class _Mapper:
                 dates.pop("3", None), dates.pop("4", None)
             if start:
                 data["start"] = start
-                sources["start"] = [self.span("activity-date")]
+                sources["start"] = [self.span("activity-date", date_at.get("2" if dates.get("2") else "1", 0))]
             if end:
                 data["end"] = end
-                sources["end"] = [self.span("activity-date")]
+                sources["end"] = [self.span("activity-date", date_at.get("4" if dates.get("4") else "3", 0))]
         if orgs:
             extras["participating_orgs"] = orgs
             data["partners"] = partners

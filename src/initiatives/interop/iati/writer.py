@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from initiatives.interop.iati.reader import ORG_TYPE, ROLE, STATUS, XML_LANG
+from initiatives.interop.iati.reader import ROLE, STATUS, XML_LANG
 from initiatives.model import Initiative, PartialDate
 from initiatives.reference import countries as _countries
 
