@@ -189,7 +189,7 @@ def test_document_derived_records_export_valid_iati(tmp_path, store) -> None:
     recs = [
         Initiative(kind="pilot", code="P-1", title="Solar kiosks", summary="Kiosks in two districts",
                    status="ongoing", start="2021-06", end="2023", countries=["BGD", "NPL"], sdgs=[7, 13],
-                   budget={"amount": 250000, "currency": "USD"},
+                   budget={"amount": 250000, "currency": "USD"}, location="Sylhet division",
                    partners=[PartnerRef(name="UNDP", role="lead", type="un"),
                              PartnerRef(name="Village councils", role="beneficiary")]),
         Initiative(title="An event with nothing else"),
@@ -201,6 +201,7 @@ def test_document_derived_records_export_valid_iati(tmp_path, store) -> None:
     assert back[0].countries == ["BGD", "NPL"] and back[0].sdgs == [7, 13]
     assert back[0].budget.amount == 250000 and str(back[0].start) == "2021-06-01"
     assert back[0].title == "Solar kiosks" and back[0].summary == "Kiosks in two districts"
+    assert back[0].location == "Sylhet division"
     assert back[1].title == "An event with nothing else" and back[1].summary is None
 
 
@@ -232,3 +233,12 @@ def test_date_spans_point_at_the_date_element_they_came_from() -> None:
             span = rec.sources[field][0]
             quoted = text[span.start:span.end]
             assert quoted.startswith("<activity-date") and str(value) in quoted
+
+
+def test_location_names_map_and_come_back() -> None:
+    batch = reader.read(ACTIVITIES / "covid19-multi-publisher-v2.03-dportal-extract.xml")
+    located = [r for r in batch.initiatives if r.location]
+    assert located and all(r.extras["locations"] for r in located)
+    rec = located[0]
+    span = rec.sources["location"][0]
+    assert batch.documents[0].text[span.start:span.end].startswith("<location")

@@ -230,6 +230,7 @@ class _Mapper:
         tx: dict[tuple[str, str], dict[str, Any]] = {}
         related: list[dict[str, str]] = []
         countries: list[str] = []
+        locations: list[str] = []
         sdgs: list[int] = []
         n_partner = n_country = n_date = 0
         date_at: dict[str, int] = {}  # activity-date type -> which activity-date element it is
@@ -351,6 +352,12 @@ class _Mapper:
                 sources.setdefault("budget", [self.span("budget")])
             elif tag == "transaction":
                 self._transaction(child, tx, default_currency)
+            elif tag == "location":
+                name_el = child.find("name")
+                name = _pick(_narratives(name_el, self.lang)) if name_el is not None else None
+                if name and name not in locations:
+                    locations.append(name)
+                    sources.setdefault("location", [self.span("location")])
             elif tag == "related-activity":
                 if child.get("ref"):
                     related.append({"ref": child.get("ref"), "type": child.get("type") or ""})
@@ -411,6 +418,9 @@ class _Mapper:
             extras["transactions"] = [
                 {"type": t, "currency": c, "value": format(v["value"], "f"), "count": v["count"],
                  "first_date": v["first"], "last_date": v["last"]} for (t, c), v in tx.items()]
+        if locations:
+            data["location"] = "; ".join(locations)
+            extras["locations"] = locations
         if related:
             extras["related_activities"] = related
             if any(r["type"] == "2" for r in related):

@@ -177,6 +177,13 @@ def activity(rec: Initiative, reporting_org: dict[str, str] | None = None) -> An
             el.set("vocabulary", rr["vocabulary"])
         if rr.get("percentage"):
             el.set("percentage", rr["percentage"])
+    # locations: the names the record keeps, or its free-text location as one
+    if rec.location:
+        kept_loc = ex.get("locations") if isinstance(ex.get("locations"), list) else None
+        names = kept_loc if kept_loc and "; ".join(kept_loc) == rec.location else [rec.location]
+        for name in names:
+            loc = etree.SubElement(act, "location")
+            _narrative(etree.SubElement(loc, "name"), name, None, lang)
     # sectors (SDG goals the record names but no sector carries are added as vocabulary 7)
     covered: set[int] = set()
     for s in ex.get("sectors") or []:
