@@ -147,6 +147,13 @@ def _elem_span(text: str, tag: str, lo: int, hi: int, nth: int = 0) -> tuple[int
     return (i, close + n + 2) if close != -1 else (i, gt + 1)
 
 
+_HANDLED = frozenset((
+    "transaction", "iati-identifier", "title", "description", "activity-status", "activity-date", "reporting-org",
+    "participating-org", "recipient-country", "recipient-region", "sector", "budget", "location",
+    "related-activity",
+))
+
+
 class _Mapper:
     """Maps one `iati-activity` element to an Initiative, collecting findings for what is unsound."""
 
@@ -243,7 +250,11 @@ class _Mapper:
             extras["default_lang"] = self.lang
         for child in el.iterchildren(tag=etree.Element):
             tag = child.tag
-            if tag == "iati-identifier":
+            if tag not in _HANDLED:  # results, document links, policy markers...: not mapped
+                continue
+            if tag == "transaction":  # the most frequent child: first
+                self._transaction(child, tx, default_currency)
+            elif tag == "iati-identifier":
                 self.ident = (child.text or "").strip() or None
             elif tag == "title":
                 titles.extend(_narratives(child, self.lang))
@@ -350,8 +361,6 @@ class _Mapper:
                     "value": format(amount, "f"), "currency": cur, "value_date": value_el.get("value-date"),
                 }.items() if v})
                 sources.setdefault("budget", [self.span("budget")])
-            elif tag == "transaction":
-                self._transaction(child, tx, default_currency)
             elif tag == "location":
                 name_el = child.find("name")
                 name = _pick(_narratives(name_el, self.lang)) if name_el is not None else None
