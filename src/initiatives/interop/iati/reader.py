@@ -83,18 +83,20 @@ def _iso_day(raw: str) -> str | None:
         return None
 
 
-_SPAN_FIELDS = frozenset(("document", "start", "end", "text"))
-
-
-def _span(sha: str, start: int, end: int) -> Span:
-    """A Span built without validation (offsets come from str.find on the document itself): the importer
-    makes about ten per activity, and pydantic's constructor is the hot spot of a large import."""
-    obj = Span.__new__(Span)
-    object.__setattr__(obj, "__dict__", {"document": sha, "start": start, "end": end, "text": None})
-    object.__setattr__(obj, "__pydantic_fields_set__", _SPAN_FIELDS)
+def _fast(cls: Any, values: dict[str, Any]) -> Any:
+    """A record built without validation, from values given for every field and already checked: the importer
+    makes about fifteen small records per activity, and pydantic's constructor is a hot spot of a large import."""
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
     return obj
+
+
+def _span(sha: str, start: int, end: int) -> Span:
+    """A Span (offsets come from str.find on the document itself)."""
+    return _fast(Span, {"document": sha, "start": start, "end": end, "text": None})
 
 
 @lru_cache(maxsize=8192)
@@ -507,8 +509,8 @@ def _construct(data: dict[str, Any]) -> Initiative:
             values[key] = _parse_date(values[key])
     if budget is not None:
         values["budget"] = Money.model_construct(amount=budget["amount"], currency=budget["currency"])
-    values["partners"] = [PartnerRef.model_construct(name=p["name"], role=p["role"], type=p["type"], acronym=None,
-                                                     organization_id=None) for p in data.get("partners", [])]
+    values["partners"] = [_fast(PartnerRef, {"name": p["name"], "role": p["role"], "type": p["type"], "acronym": None,
+                                              "organization_id": None}) for p in data.get("partners", [])]
     for key in ("countries", "sdgs"):
         values[key] = list(dict.fromkeys(data.get(key, [])))
     full = {name: None for name in Initiative.model_fields}  # every field given: no default factories run
