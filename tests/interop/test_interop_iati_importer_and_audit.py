@@ -102,27 +102,3 @@ def test_formats_import_file_streams_xml_and_reads_the_rest(tmp_path: Path) -> N
     csv.write_text("code,title\nX-1,One\n", encoding="utf-8")
     summary, _ = formats.import_file(store, csv, author="t")
     assert summary.created == 1 and store.count_initiatives() == 84
-
-
-def test_parallel_pipeline_stores_the_same_as_the_sequential_import(tmp_path: Path) -> None:
-    path = ACTIVITIES / "covid19-multi-publisher-v2.03-dportal-extract.xml"
-    seq = Store.open(str(tmp_path / "seq.db"))
-    par = Store.open(str(tmp_path / "par.db"))
-    a = importer.import_file(seq, path, chunk=100, parallel=False)
-    b = importer.import_file(par, path, chunk=100, parallel=True)
-    assert (a.summary.created, a.findings) == (b.summary.created, b.findings) == (401, a.findings)
-    strip = lambda r: r.model_dump(exclude={"id", "created_at", "updated_at", "partners"})  # noqa: E731
-    assert [strip(r) for r in seq.list_initiatives()] == [strip(r) for r in par.list_initiatives()]
-    key = lambda f: (f.rule, f.record, f.evidence_text, f.message, tuple(f.initiative_ids))  # noqa: E731
-    assert sorted(map(key, seq.findings())) == sorted(map(key, par.findings()))
-
-
-def test_parallel_pipeline_error_in_the_parser_stores_nothing(tmp_path: Path) -> None:
-    text = (ACTIVITIES / "iom-xm-dac-47066-v2.03.xml").read_text(encoding="utf-8")
-    broken = tmp_path / "broken.xml"
-    broken.write_text(text.replace("</iati-activities>", "<iati-activity></iati-activities>"), encoding="utf-8")
-    store = Store.open(str(tmp_path / "r.db"))
-    with pytest.raises(InputError) as exc:
-        importer.import_file(store, broken, chunk=100, parallel=True)
-    assert "broken.xml" in str(exc.value) and exc.value.line
-    assert store.count_initiatives() == 0 and store.documents() == []
