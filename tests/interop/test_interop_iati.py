@@ -242,3 +242,19 @@ def test_location_names_map_and_come_back() -> None:
     rec = located[0]
     span = rec.sources["location"][0]
     assert batch.documents[0].text[span.start:span.end].startswith("<location")
+
+
+def test_v105_example_imports_and_every_kind_of_record_exports_valid_iati(tmp_path) -> None:
+    v1 = reader.read(IATI / "examples" / "activity-standard-example-annotated-v1.05.xml").initiatives[0]
+    assert v1.extras["iati_version"] == "1.05" and v1.title and v1.countries
+    from interop_paths import DPG
+
+    product = formats.read(DPG / "nominees" / "openimis.json").initiatives[0]
+    csv = tmp_path / "s.csv"
+    csv.write_text("code,title,start,partners\nS-1,From a sheet,2020,Ministry of Health (lead, government)\n",
+                   encoding="utf-8")
+    sheet = formats.read(csv).initiatives[0]
+    assert [(p.name, p.role, p.type) for p in sheet.partners] == [("Ministry of Health", "lead", "government")]
+    buf = io.StringIO()
+    writer.write([v1, product, sheet], buf)
+    assert writer.validate(buf.getvalue()) == []
