@@ -251,7 +251,7 @@ def test_v105_example_imports_and_every_kind_of_record_exports_valid_iati(tmp_pa
 
     product = formats.read(DPG / "nominees" / "openimis.json").initiatives[0]
     csv = tmp_path / "s.csv"
-    csv.write_text("code,title,start,partners\nS-1,From a sheet,2020,Ministry of Health (lead, government)\n",
+    csv.write_text('code,title,start,partners\nS-1,From a sheet,2020,"Ministry of Health (lead, government)"\n',
                    encoding="utf-8")
     sheet = formats.read(csv).initiatives[0]
     assert [(p.name, p.role, p.type) for p in sheet.partners] == [("Ministry of Health", "lead", "government")]

@@ -124,3 +124,11 @@ def test_iati_records_export_to_csv_and_xlsx(tmp_path: Path) -> None:
     with p.open("w") as fh:
         formats.writer_for("xlsx")(sel, fh)
     assert len(formats.read(p).initiatives) == 8
+
+
+def test_cells_beyond_the_header_are_reported(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text("code,title,partners\nA-1,One,UNDP (lead, un)\n", encoding="utf-8")
+    batch = formats.read(p)
+    assert [(f.field, f.evidence_text) for f in batch.findings] == [("(row)", "un)")]
+    assert batch.initiatives[0].partners[0].name == "UNDP (lead"

@@ -331,6 +331,10 @@ def read(path: Path) -> Batch:
                   if h in IMPORT_COLUMNS and h not in NOT_READ}
         if all(v in (None, "") for v in values.values()):
             continue
+        extra = [c for c in cells[len(header):] if c not in (None, "")]
+        if extra:
+            rr.bad(number, line, "(row)", f"{len(extra)} cell(s) beyond the header were ignored (an unquoted "
+                   "comma?)", extra[0], _RowReader.text(values.get("code") or values.get("title")) or f"row {number}")
         rec = rr.record(values, number, line, span)
         if rec is not None:
             records.append(rec)
