@@ -13,6 +13,7 @@ from initiatives.model import Batch, Finding, Initiative, Organization
 
 if TYPE_CHECKING:
     from initiatives.store import InitiativeQuery, Store
+    from initiatives.store.repository import SaveSummary
 
 Reader = Callable[[Path], Batch]
 
@@ -23,9 +24,33 @@ def _registry_json(path: Path) -> Batch:
     return registry_json.read(path)
 
 
+def _json(path: Path) -> Batch:
+    """Registry JSON (gold shape) or a DPG nominee record, told apart by their keys."""
+    from initiatives.interop import dpg
+
+    if dpg.looks_like_nominee(path):
+        return dpg.read(path)
+    return _registry_json(path)
+
+
+def _iati(path: Path) -> Batch:
+    from initiatives.interop.iati import reader
+
+    return reader.read(path)
+
+
+def _tabular(path: Path) -> Batch:
+    from initiatives.interop import tabular
+
+    return tabular.read(path)
+
+
 # extension -> reader; later formats (IATI XML, DPG JSON, CSV/XLSX) add themselves here
 READERS: dict[str, Reader] = {
-    ".json": _registry_json,
+    ".json": _json,
+    ".xml": _iati,
+    ".csv": _tabular,
+    ".xlsx": _tabular,
 }
 
 
@@ -41,6 +66,31 @@ def read(path: Path) -> Batch:
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     return reader_for(path)(path)
+
+
+def _iati_stream(store: Store, path: Path, author: str, reason: str | None) -> tuple[SaveSummary, int]:
+    from initiatives.interop.iati import importer
+
+    result = importer.import_file(store, path, author=author, reason=reason)
+    return result.summary, result.findings
+
+
+# extension -> importer that streams into the store (memory flat in the number of records); use for big files
+STREAM_IMPORTERS: dict[str, Callable[[Store, Path, str, str | None], tuple[SaveSummary, int]]] = {
+    ".xml": _iati_stream,
+}
+
+
+def import_file(store: Store, path: Path, *, author: str, reason: str | None = None) -> tuple[SaveSummary, int]:
+    """Read a file and save it in one transaction (streaming where the format allows);
+    returns the save summary and the number of findings inside its records."""
+    if not path.is_file():
+        raise InputError("no such file", file=str(path))
+    stream = STREAM_IMPORTERS.get(path.suffix.lower())
+    if stream is not None:
+        return stream(store, path, author, reason)
+    batch = read(path)
+    return store.save_batch(batch, author=author, reason=reason), len(batch.findings)
 
 
 # ------------------------------------------------------------------------------------------------ writers
@@ -84,10 +134,31 @@ def _write_csv(sel: Selection, out: IO[str]) -> None:
     tabular.write_csv(sel.initiatives, out)
 
 
+def _write_iati(sel: Selection, out: IO[str]) -> None:
+    from initiatives.interop.iati import writer
+
+    writer.write(sel.initiatives, out)
+
+
+def _write_dpg(sel: Selection, out: IO[str]) -> None:
+    from initiatives.interop import dpg
+
+    dpg.write(sel.initiatives, out, organizations=sel.organizations)
+
+
+def _write_xlsx(sel: Selection, out: IO[str]) -> None:
+    from initiatives.interop import tabular
+
+    tabular.write_xlsx(sel.initiatives, out)
+
+
 # format name -> writer; later formats (iati, dpg, xlsx) add themselves here
 WRITERS: dict[str, Writer] = {
     "json": _write_json,
     "csv": _write_csv,
+    "iati": _write_iati,
+    "dpg": _write_dpg,
+    "xlsx": _write_xlsx,
 }
 
 

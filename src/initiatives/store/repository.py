@@ -225,6 +225,10 @@ class Store:
     def save_batch(self, batch: Batch, *, author: str = "import", reason: str | None = None) -> SaveSummary:
         """Save everything a reader produced, in one transaction. Records already stored are updated
         (with revisions) or left alone when nothing changed."""
+        from initiatives.store import bulk
+
+        if len(batch.initiatives) >= bulk.THRESHOLD:  # large imports: Core executemany for new records
+            return bulk.save_batch(self, batch, author=author, reason=reason)
         summary = SaveSummary()
         with self.transaction() as s:
             for doc in batch.documents:

@@ -1,0 +1,114 @@
+"""Benchmark: IATI import into SQLite, end to end, against the bare lxml parse of the same file.
+
+Builds a large file (default >= 200 MB) by repeating the real 2.0x activities in ../shared/data/iati/activities
+with a distinct iati-identifier per copy, then measures in separate processes (so each peak RSS is its own):
+  1. bare lxml iterparse over the file (activities/s, MB/s),
+  2. `initiatives.interop.iati.importer.import_file` into a fresh SQLite file (activities/s, peak RSS).
+Prints one JSON object. Usage: python bench/iati_import.py [--mb 200] [--keep FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = next((p for p in (ROOT / ".." / "shared", ROOT / ".." / ".." / "shared") if p.is_dir()), ROOT / ".." / "shared")
+ACTIVITIES = SHARED / "data" / "iati" / "activities"
+_IDENT = re.compile(r"<iati-identifier>([^<]*)</iati-identifier>")
+
+
+def build(target: Path, mb: int) -> int:
+    """Write a file of at least `mb` MB; returns the number of activities."""
+    chunks: list[str] = []
+    for path in sorted(ACTIVITIES.glob("*v2.0*.xml")):
+        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+        for act in tree.getroot().iterfind("iati-activity"):
+            chunks.append(etree.tostring(act, encoding="unicode"))
+    size = sum(len(c.encode()) for c in chunks)
+    copies = max(1, -(-mb * 1024 * 1024 // size))
+    n = 0
+    with target.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n')
+        for k in range(copies):
+            for chunk in chunks:
+                out.write(_IDENT.sub(lambda m: f"<iati-identifier>{m.group(1)}-r{k}</iati-identifier>", chunk, 1))
+                out.write("\n")
+                n += 1
+        out.write("</iati-activities>\n")
+    return n
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bare(path: str) -> dict[str, float]:
+    t = time.perf_counter()
+    n = 0
+    for _ev, el in etree.iterparse(path, events=("end",), tag="iati-activity", resolve_entities=False,
+                                   no_network=True, huge_tree=True):
+        n += 1
+        el.clear(keep_tail=False)
+        while el.getprevious() is not None:
+            del el.getparent()[0]
+    dt = time.perf_counter() - t
+    return {"activities": n, "seconds": round(dt, 2), "activities_per_s": round(n / dt), "peak_rss_mb": round(_peak_mb())}
+
+
+def importer(path: str) -> dict[str, float]:
+    from initiatives.interop.iati import importer as imp
+    from initiatives.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(str(Path(tmp) / "bench.db"))
+        t = time.perf_counter()
+        result = imp.import_file(store, Path(path), author="bench")
+        dt = time.perf_counter() - t
+        n = result.summary.created + result.summary.updated + result.summary.unchanged
+        stored = store.count_initiatives()
+    return {"activities": n, "stored": stored, "findings": result.findings, "seconds": round(dt, 2),
+            "activities_per_s": round(n / dt), "peak_rss_mb": round(_peak_mb())}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=int, default=200)
+    ap.add_argument("--keep", type=Path, help="build (or reuse) the big file here")
+    ap.add_argument("--phase", choices=("bare", "import"), help=argparse.SUPPRESS)
+    ap.add_argument("--file", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.phase:
+        print(json.dumps(bare(args.file) if args.phase == "bare" else importer(args.file)))
+        return
+    tmpdir = tempfile.TemporaryDirectory()
+    path = args.keep or Path(tmpdir.name) / "big.xml"
+    if not path.exists():
+        build(path, args.mb)
+    size_mb = path.stat().st_size / 1024 / 1024
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    runs = {}
+    for phase in ("bare", "import"):
+        proc = subprocess.run([sys.executable, __file__, "--phase", phase, "--file", str(path)], env=env,
+                              capture_output=True, text=True, check=True)
+        runs[phase] = json.loads(proc.stdout.strip().splitlines()[-1])
+    runs["bare"]["mb_per_s"] = round(size_mb / runs["bare"]["seconds"], 1)
+    print(json.dumps({
+        "file_mb": round(size_mb, 1), "bare_lxml": runs["bare"], "import_sqlite": runs["import"],
+        "import_vs_bare": round(runs["import"]["activities_per_s"] / runs["bare"]["activities_per_s"], 3),
+        "peak_rss_mb_per_file_mb": round(runs["import"]["peak_rss_mb"] / size_mb, 2),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,645 @@
+"""Read IATI activity XML (versions 1.0x and 2.0x) into Initiative records, streaming.
+
+The file is parsed with lxml `iterparse` one `iati-activity` at a time (each is cleared once mapped), with
+entity expansion, DTD loading and network access off; a file that declares a DTD is refused. The file is
+kept whole as a Document (sha256 of its bytes, text = the decoded XML) and every record's spans point at
+its activity element, or at the child element a value came from.
+
+Critical problems (malformed XML, a wrong root element, an unknown version, a DTD) raise InputError naming
+file and line; problems inside one activity become findings and the activity imports with what is sound.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from pydantic import ValidationError
+
+from initiatives.errors import InputError, describe_validation_error
+from initiatives.interop.iati import codelists
+from initiatives.model import Batch, Document, Finding, Initiative, PartialDate, Span
+from initiatives.reference import countries as _countries
+from initiatives.reference import currencies as _currencies
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+MEDIA_TYPE = "application/vnd.iati.activities+xml"
+_VERSION_RE = re.compile(r"^[12]\.0\d$")
+_ACT_START = re.compile(r"<iati-activity(?=[\s/>])")
+_ENCODING_RE = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+# IATI ActivityStatus -> registry status
+STATUS = {"1": "planned", "2": "ongoing", "3": "completed", "4": "completed", "5": "cancelled", "6": "suspended"}
+# IATI OrganisationRole -> registry role (Extending = the agency that manages the funds for the funder)
+ROLE = {"1": "funder", "2": "lead", "3": "partner", "4": "implementer"}
+ROLE_V1 = {"funding": "1", "accountable": "2", "extending": "3", "implementing": "4"}
+# IATI OrganisationType -> registry organisation type
+ORG_TYPE = {
+    "10": "government", "11": "government", "15": "government", "21": "civil_society", "22": "civil_society",
+    "23": "civil_society", "24": "civil_society", "30": "private", "40": "multilateral", "60": "foundation",
+    "70": "private", "71": "private", "72": "private", "73": "private", "80": "academic", "90": "unknown",
+}
+DATE_TYPE_V1 = {"start-planned": "1", "start-actual": "2", "end-planned": "3", "end-actual": "4"}
+TRANSACTION_TYPE_V1 = {"IF": "1", "C": "2", "D": "3", "E": "4", "IR": "5", "LR": "6", "R": "7", "QP": "8",
+                       "QS": "9", "CG": "10"}
+SECTOR_VOCABULARY_V1 = {"DAC": "1", "DAC-3": "2", "COFOG": "3", "NACE": "4", "NTEE": "5", "RO": "99", "RO2": "98"}
+# sector vocabulary -> codelist that holds its codes
+SECTOR_CODELIST = {"1": "Sector", "2": "SectorCategory", "7": "UNSDG-Goals", "8": "UNSDG-Targets"}
+
+
+@dataclass
+class _Ctx:
+    """What the mapping of one activity needs to know about its file."""
+
+    path: Path
+    sha: str
+    text: str
+    version: str
+    lang: str | None
+    findings: list[Finding] = field(default_factory=list)
+
+
+_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(raw: str) -> str | None:
+    """YYYY-MM-DD of an xsd:date or dateTime, or None when it is not a real date."""
+    m = _DAY.match(raw)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+def _fast(cls: Any, values: dict[str, Any]) -> Any:
+    """A record built without validation, from values given for every field and already checked: the importer
+    makes about fifteen small records per activity, and pydantic's constructor is a hot spot of a large import."""
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _span(sha: str, start: int, end: int) -> Span:
+    """A Span (offsets come from str.find on the document itself)."""
+    return _fast(Span, {"document": sha, "start": start, "end": end, "text": None})
+
+
+@lru_cache(maxsize=8192)
+def _parse_date(raw: str) -> PartialDate:
+    return PartialDate.parse(raw)
+
+
+@lru_cache(maxsize=512)
+def _alpha3(code: str) -> str | None:
+    return _countries.alpha2_to_alpha3(code) if codelists.is_code("Country", code) else None
+
+
+def _narratives(el: Any, default_lang: str | None) -> list[dict[str, str]]:
+    """The narratives of an element (2.0x `narrative` children, or the 1.0x plain text), language kept."""
+    out = []
+    for n in el.iterchildren("narrative"):
+        if n.text and n.text.strip():
+            out.append({"lang": (n.get(XML_LANG) or default_lang or "").lower(), "text": n.text.strip()})
+    if not out and el.text and el.text.strip():
+        out.append({"lang": (el.get(XML_LANG) or default_lang or "").lower(), "text": el.text.strip()})
+    return out
+
+
+def _pick(narrs: list[dict[str, str]]) -> str | None:
+    """The narrative to show: English first, else the first one."""
+    for n in narrs:
+        if n["lang"] in ("en", ""):
+            return n["text"]
+    return narrs[0]["text"] if narrs else None
+
+
+def _elem_span(text: str, tag: str, lo: int, hi: int, nth: int = 0) -> tuple[int, int] | None:
+    """Char range of the nth `<tag ...>...</tag>` (or `<tag/>`) between lo and hi."""
+    needle, n = "<" + tag, len(tag) + 1
+    i = text.find(needle, lo, hi)
+    while i != -1:
+        if text[i + n] in " \t\r\n/>":
+            if nth == 0:
+                break
+            nth -= 1
+        i = text.find(needle, i + 1, hi)
+    if i == -1:
+        return None
+    gt = text.find(">", i, hi)
+    if gt == -1:
+        return None
+    if text[gt - 1] == "/":
+        return i, gt + 1
+    close = text.find("</" + tag + ">", gt, hi)
+    return (i, close + n + 2) if close != -1 else (i, gt + 1)
+
+
+_HANDLED = frozenset((
+    "transaction", "iati-identifier", "title", "description", "activity-status", "activity-date", "reporting-org",
+    "participating-org", "recipient-country", "recipient-region", "sector", "budget", "location",
+    "related-activity",
+))
+
+
+class _Mapper:
+    """Maps one `iati-activity` element to an Initiative, collecting findings for what is unsound."""
+
+    def __init__(self, ctx: _Ctx, el: Any, start: int, end: int, line: int, end_line: int) -> None:
+        self.ctx, self.el, self.start, self.end, self.line, self.end_line = ctx, el, start, end, line, end_line
+        self.lang = (el.get(XML_LANG) or ctx.lang or "").lower() or None
+        self.ident: str | None = None
+        self.v1 = ctx.version.startswith("1")
+
+    def problem(self, rule: str, message: str, *, field: str | None = None, value: Any = None,
+                severity: str = "medium") -> None:
+        where = f"{self.ctx.path.name}:{self.line}"
+        shown = f" (value {value!r})" if value is not None else ""
+        self.ctx.findings.append(Finding(
+            rule=rule, severity=severity, record=self.ident or f"line {self.line}", field=field,
+            message=f"{where}: {message}{shown}", evidence_text=str(value) if value is not None else "",
+            evidence=[Span(document=self.ctx.sha, start=self.start, end=self.end)],
+            source_document=self.ctx.path.name, source_lines=(self.line, self.end_line),
+        ))
+
+    def span(self, tag: str, nth: int = 0) -> Span:
+        found = _elem_span(self.ctx.text, tag, self.start, self.end, nth)
+        s, e = found or (self.start, self.end)
+        return _span(self.ctx.sha, s, e)
+
+    def code(self, listname: str, value: str | None, *, field: str | None, what: str) -> bool:
+        if value is None or value == "":
+            return False
+        if not codelists.is_code(listname, value):
+            self.problem("iati-codelist", f"{what} {value!r} is not in the IATI {listname} codelist",
+                         field=field, value=value)
+            return False
+        return True
+
+    def date(self, raw: str | None, *, field: str, what: str) -> PartialDate | None:
+        if not raw:
+            return None
+        try:
+            return _parse_date(raw)
+        except ValueError:
+            self.problem("iati-date", f"{what} is not a date", field=field, value=raw)
+            return None
+
+    def amount(self, raw: str | None, *, field: str, what: str) -> Decimal | None:
+        if raw is None:
+            return None
+        try:
+            value = Decimal(raw.strip().replace(",", ""))
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite():
+            self.problem("iati-value", f"{what} is not a number", field=field, value=raw)
+            return None
+        return value
+
+    def currency(self, raw: str | None, *, field: str) -> str | None:
+        cur = (raw or "").strip().upper() or None
+        if cur and not (codelists.is_code("Currency", cur) or _currencies.is_known(cur)):
+            self.problem("iati-codelist", f"currency {cur!r} is not in the IATI Currency codelist",
+                         field=field, value=cur)
+            return None
+        return cur
+
+    # ------------------------------------------------------------------ the mapping
+
+    def map(self) -> Initiative:  # noqa: C901 - one pass over the children, one branch per element
+        el, ctx = self.el, self.ctx
+        default_currency = (el.get("default-currency") or "").upper() or None
+        data: dict[str, Any] = {"kind": "project"}
+        extras: dict[str, Any] = {"iati_version": ctx.version}
+        sources: dict[str, list[Span]] = {}
+        titles: list[dict[str, str]] = []
+        descriptions: list[dict[str, Any]] = []
+        dates: dict[str, str] = {}
+        partners: list[dict[str, str]] = []
+        orgs: list[dict[str, Any]] = []
+        rc: list[dict[str, str]] = []
+        rr: list[dict[str, str]] = []
+        sectors: list[dict[str, str]] = []
+        budgets: list[dict[str, str]] = []
+        tx: dict[tuple[str, str], dict[str, Any]] = {}
+        related: list[dict[str, str]] = []
+        countries: list[str] = []
+        locations: list[str] = []
+        sdgs: list[int] = []
+        n_partner = n_country = n_date = 0
+        date_at: dict[str, int] = {}  # activity-date type -> which activity-date element it is
+        for key in ("hierarchy", "last-updated-datetime", "humanitarian"):
+            if el.get(key):
+                extras[key.replace("-", "_")] = el.get(key)
+        if default_currency:
+            extras["default_currency"] = self.currency(default_currency, field="budget") or default_currency
+        if self.lang:
+            extras["default_lang"] = self.lang
+        for child in el.iterchildren(tag=etree.Element):
+            tag = child.tag
+            if tag not in _HANDLED:  # results, document links, policy markers...: not mapped
+                continue
+            if tag == "transaction":  # the most frequent child: first
+                self._transaction(child, tx, default_currency)
+            elif tag == "iati-identifier":
+                self.ident = (child.text or "").strip() or None
+            elif tag == "title":
+                titles.extend(_narratives(child, self.lang))
+            elif tag == "description":
+                narrs = _narratives(child, self.lang)
+                if narrs:
+                    descriptions.append({"type": child.get("type") or "1", "narratives": narrs})
+            elif tag == "activity-status":
+                code = child.get("code")
+                if self.code("ActivityStatus", code, field="status", what="activity-status"):
+                    data["status"] = STATUS[code]
+                    extras["activity_status"] = code
+                    sources["status"] = [self.span("activity-status")]
+            elif tag == "activity-date":
+                raw_type = child.get("type") or ""
+                dtype = DATE_TYPE_V1.get(raw_type, raw_type)
+                date_at.setdefault(dtype, n_date)
+                n_date += 1
+                if not self.code("ActivityDateType", dtype, field="start", what="activity-date type"):
+                    continue
+                raw = child.get("iso-date") or (child.text or "").strip()
+                d = self.date(raw, field="start" if dtype in ("1", "2") else "end", what=f"activity-date {dtype}")
+                if d is not None:
+                    dates[dtype] = str(d)
+            elif tag == "reporting-org":
+                extras["reporting_org"] = {k: v for k, v in {
+                    "ref": child.get("ref"), "type": child.get("type"),
+                    "secondary_reporter": child.get("secondary-reporter"),
+                    "narratives": _narratives(child, self.lang)}.items() if v}
+            elif tag == "participating-org":
+                raw_role = child.get("role") or ""
+                role = ROLE_V1.get(raw_role.lower(), raw_role)
+                otype = child.get("type")
+                narrs = _narratives(child, self.lang)
+                org = {k: v for k, v in {"ref": child.get("ref"), "role": role, "type": otype,
+                                         "activity_id": child.get("activity-id"), "narratives": narrs}.items() if v}
+                orgs.append(org)
+                role_ok = self.code("OrganisationRole", role, field="partners", what="participating-org role")
+                if otype:
+                    self.code("OrganisationType", otype, field="partners", what="participating-org type")
+                name = _pick(narrs) or child.get("ref")
+                if name:
+                    partners.append({"name": name, "role": ROLE[role] if role_ok else "partner",
+                                     "type": ORG_TYPE.get(otype or "", "unknown")})
+                    sources.setdefault("partners", []).append(self.span("participating-org", n_partner))
+                n_partner += 1
+            elif tag == "recipient-country":
+                code = (child.get("code") or "").strip().upper()
+                item = {k: v for k, v in {"code": code, "percentage": child.get("percentage")}.items() if v}
+                iso3 = _alpha3(code) if code else None
+                if iso3:
+                    rc.append(item)
+                    countries.append(iso3)
+                    sources.setdefault("countries", []).append(self.span("recipient-country", n_country))
+                else:
+                    self.problem("iati-codelist", "recipient-country code is not in the IATI Country codelist",
+                                 field="countries", value=code)
+                n_country += 1
+            elif tag == "recipient-region":
+                vocab = child.get("vocabulary") or "1"
+                code = child.get("code") or ""
+                rr.append({k: v for k, v in {"code": code, "vocabulary": vocab,
+                                             "percentage": child.get("percentage")}.items() if v})
+                if vocab == "1" and self.code("Region", code, field="region", what="recipient-region"):
+                    data.setdefault("region", codelists.label("Region", code))
+                    sources.setdefault("region", [self.span("recipient-region")])
+            elif tag == "sector":
+                raw_vocab = child.get("vocabulary") or "1"
+                vocab = SECTOR_VOCABULARY_V1.get(raw_vocab, raw_vocab)
+                code = (child.get("code") or "").strip()
+                if not code:
+                    self.problem("iati-codelist", "sector has no code", field="themes", value="")
+                    continue
+                item = {k: v for k, v in {"code": code, "vocabulary": vocab, "percentage": child.get("percentage"),
+                                          "narrative": _pick(_narratives(child, self.lang))}.items() if v}
+                sectors.append(item)
+                listname = SECTOR_CODELIST.get(vocab)
+                if vocab == "8" and not codelists.is_code("UNSDG-Targets", code) and codelists.is_code(
+                        "UNSDG-Targets", code.lower()):
+                    self.problem("iati-codelist", "SDG target code differs in case from the UNSDG-Targets "
+                                 "codelist", field="sdgs", value=code, severity="low")
+                    code = code.lower()
+                if listname and self.code(listname, code, field="sdgs" if vocab in ("7", "8") else "themes",
+                                          what=f"sector (vocabulary {vocab})"):
+                    if vocab in ("7", "8"):
+                        sdgs.append(int(code.split(".")[0]))
+                        sources.setdefault("sdgs", [self.span("sector")])
+                elif vocab == "9" and code.split(".")[0].isdigit() and 1 <= int(code.split(".")[0]) <= 17:
+                    sdgs.append(int(code.split(".")[0]))
+            elif tag == "budget":
+                value_el = child.find("value")
+                if value_el is None:
+                    continue
+                amount = self.amount(value_el.text, field="budget", what="budget value")
+                cur = self.currency(value_el.get("currency"), field="budget") or default_currency
+                if amount is None:
+                    continue
+                budgets.append({k: v for k, v in {
+                    "type": child.get("type") or "1", "status": child.get("status"),
+                    "start": (child.find("period-start").get("iso-date") if child.find("period-start") is not None
+                              else None),
+                    "end": (child.find("period-end").get("iso-date") if child.find("period-end") is not None
+                            else None),
+                    "value": format(amount, "f"), "currency": cur, "value_date": value_el.get("value-date"),
+                }.items() if v})
+                sources.setdefault("budget", [self.span("budget")])
+            elif tag == "location":
+                name_el = child.find("name")
+                name = _pick(_narratives(name_el, self.lang)) if name_el is not None else None
+                if name and name not in locations:
+                    locations.append(name)
+                    sources.setdefault("location", [self.span("location")])
+            elif tag == "related-activity":
+                if child.get("ref"):
+                    related.append({"ref": child.get("ref"), "type": child.get("type") or ""})
+        # ----- assemble
+        if not self.ident:
+            self.problem("iati-identifier", "the activity has no iati-identifier", field="code", severity="high")
+        else:
+            data["code"] = self.ident
+            extras["identifier"] = self.ident
+            sources["code"] = [self.span("iati-identifier")]
+        if titles:
+            data["title"] = _pick(titles)
+            extras["title_narratives"] = titles
+            sources["title"] = [self.span("title")]
+        if descriptions:
+            extras["descriptions"] = descriptions
+            main = next((d for d in descriptions if d["type"] == "1"),
+                        next((d for d in descriptions if d["type"] != "4"), None))
+            if main:
+                data["summary"] = _pick(main["narratives"])
+                sources["summary"] = [self.span("description")]
+        if dates:
+            extras["activity_dates"] = dates
+            start, end = dates.get("2") or dates.get("1"), dates.get("4") or dates.get("3")
+            if start and end and _parse_date(start).earliest() > _parse_date(end).latest():
+                self.problem("iati-date", f"the activity starts ({start}) after it ends ({end})", field="end",
+                             value=end)
+                end = None
+                dates.pop("3", None), dates.pop("4", None)
+            if start:
+                data["start"] = start
+                sources["start"] = [self.span("activity-date", date_at.get("2" if dates.get("2") else "1", 0))]
+            if end:
+                data["end"] = end
+                sources["end"] = [self.span("activity-date", date_at.get("4" if dates.get("4") else "3", 0))]
+        if orgs:
+            extras["participating_orgs"] = orgs
+            data["partners"] = partners
+            funders = [p["name"] for p in partners if p["role"] == "funder"]
+            if funders:
+                data["funding_source"] = "; ".join(dict.fromkeys(funders))
+        if rc:
+            extras["recipient_countries"] = rc
+            data["countries"] = countries
+        if rr:
+            extras["recipient_regions"] = rr
+        if sectors:
+            extras["sectors"] = sectors
+            data["sdgs"] = sdgs
+            themes = [codelists.label("Sector" if s["vocabulary"] == "1" else "SectorCategory", s["code"])
+                      for s in sectors if s["vocabulary"] in ("1", "2") and codelists.is_code(
+                          SECTOR_CODELIST[s["vocabulary"]], s.get("code"))]
+            data["themes"] = list(dict.fromkeys(themes))
+        if budgets:
+            extras["budgets"] = budgets
+            data["budget"] = self._budget_total(budgets, default_currency)
+        if tx:
+            extras["transactions"] = [
+                {"type": t, "currency": c, "value": format(v["value"], "f"), "count": v["count"],
+                 "first_date": v["first"], "last_date": v["last"]} for (t, c), v in tx.items()]
+        if locations:
+            data["location"] = "; ".join(locations)
+            extras["locations"] = locations
+        if related:
+            extras["related_activities"] = related
+            if any(r["type"] == "2" for r in related):
+                data["kind"] = "programme"
+        data.update(extras=extras, sources=sources, source_document=ctx.path.name,
+                    source_lines=(self.line, self.end_line))
+        try:
+            return _construct(data)
+        except ValidationError as exc:  # a value the registry cannot hold: drop it, keep the record
+            loc, msg = describe_validation_error(exc)
+            self.problem("iati-value", msg, field=loc, severity="medium")
+            if loc:
+                data.pop(loc.split(".")[0], None)
+            return Initiative.model_validate(data)
+
+    def _transaction(self, child: Any, tx: dict[tuple[str, str], dict[str, Any]], default_currency: str | None) -> None:
+        t_el, v_el, d_el = child.find("transaction-type"), child.find("value"), child.find("transaction-date")
+        raw_type = (t_el.get("code") if t_el is not None else None) or ""
+        ttype = TRANSACTION_TYPE_V1.get(raw_type, raw_type)
+        if not ttype:
+            self.problem("iati-codelist", "transaction has no transaction-type", field="budget", value="")
+            return
+        if not self.code("TransactionType", ttype, field="budget", what="transaction-type"):
+            return
+        if v_el is None:
+            return
+        amount = self.amount(v_el.text, field="budget", what="transaction value")
+        if amount is None:
+            return
+        cur = self.currency(v_el.get("currency"), field="budget") or default_currency or ""
+        raw_date = (d_el.get("iso-date") if d_el is not None else None) or v_el.get("value-date")
+        day = _iso_day(raw_date) if raw_date else None
+        if raw_date and day is None:
+            self.problem("iati-date", "transaction-date is not a date", field="budget", value=raw_date)
+        slot = tx.setdefault((ttype, cur), {"value": Decimal(0), "count": 0, "first": None, "last": None})
+        slot["value"] += amount
+        slot["count"] += 1
+        if day is not None:
+            text = day
+            if slot["first"] is None or text < slot["first"]:
+                slot["first"] = text
+            if slot["last"] is None or text > slot["last"]:
+                slot["last"] = text
+
+    @staticmethod
+    def _budget_total(budgets: list[dict[str, str]], default_currency: str | None) -> dict[str, Any] | None:
+        """The activity's budget: original budgets summed (revised ones instead, per period, where given)."""
+        by_period: dict[tuple[str, str], dict[str, str]] = {}
+        for b in budgets:
+            key = (b.get("start", ""), b.get("end", ""))
+            if key not in by_period or b.get("type") == "2":
+                by_period[key] = b
+        totals: dict[str, Decimal] = {}
+        for b in by_period.values():
+            if b.get("currency"):
+                totals[b["currency"]] = totals.get(b["currency"], Decimal(0)) + Decimal(b["value"])
+        if not totals:
+            return None
+        cur = default_currency if default_currency in totals else max(totals, key=lambda c: totals[c])
+        return {"amount": totals[cur], "currency": cur}
+
+
+def _construct(data: dict[str, Any]) -> Initiative:
+    """Build the record without a second validation pass: every value was checked while mapping (codes
+    against codelists, dates parsed, names non-empty). Falls back to full validation for anything else."""
+    from initiatives.model import Money, PartnerRef
+    from initiatives.reference import currencies
+
+    budget = data.get("budget")
+    if budget is not None and not currencies.is_known(budget["currency"]):
+        return Initiative.model_validate(data)
+    values = dict(data)
+    for key in ("start", "end"):
+        if values.get(key) is not None:
+            values[key] = _parse_date(values[key])
+    if budget is not None:
+        values["budget"] = Money.model_construct(amount=budget["amount"], currency=budget["currency"])
+    values["partners"] = [_fast(PartnerRef, {"name": p["name"], "role": p["role"], "type": p["type"], "acronym": None,
+                                              "organization_id": None}) for p in data.get("partners", [])]
+    for key in ("countries", "sdgs"):
+        values[key] = list(dict.fromkeys(data.get(key, [])))
+    full = {name: None for name in Initiative.model_fields}  # every field given: no default factories run
+    full.update(kind="project", country_groups=[], themes=[], comments=[], sdgs=[], countries=[], partners=[],
+                sources={}, extras={}, version=1)
+    full.update(values)
+    return Initiative.model_construct(**full)
+
+
+# ---------------------------------------------------------------------------------------------- the file
+
+
+def _decode(data: bytes) -> str:
+    m = _ENCODING_RE.search(data[:200])
+    encoding = m.group(1).decode() if m else "utf-8"
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding, errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+def _parser_args() -> dict[str, Any]:
+    return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": True,
+            "remove_comments": True, "remove_pis": True}
+
+
+def _head(path: Path) -> tuple[str, dict[str, str], int]:
+    """The root element's tag, attributes and line, read from the start of the file only."""
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+        if not head.strip():
+            raise InputError("empty file: no root element", file=str(path), line=1)
+        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            line = head[:head.find(b"<!")].count(b"\n") + 1
+            raise InputError("the file declares a DTD (refused: entity expansion and external entities are "
+                             "not allowed in IATI files)", file=str(path), line=line)
+        fh.seek(0)
+        try:
+            for _event, el in etree.iterparse(fh, events=("start",), **_parser_args()):
+                return el.tag, dict(el.attrib), el.sourceline or 1
+        except etree.XMLSyntaxError as exc:
+            raise InputError(f"malformed XML: {exc.msg}", file=str(path), line=exc.lineno) from None
+    raise InputError("empty file: no root element", file=str(path), line=1)
+
+
+def check_root(path: Path) -> str:
+    """The IATI version of the file, or InputError when it is not an IATI activity file we can read."""
+    tag, attrs, line = _head(path)
+    if tag != "iati-activities":
+        raise InputError(f"wrong root element <{tag}> (expected <iati-activities>)", file=str(path), line=line)
+    version = (attrs.get("version") or "").strip()
+    if not version:
+        return "1.0x"  # the 1.0x schemas did not require @version
+    if not _VERSION_RE.match(version):
+        raise InputError(f"unknown IATI version {version!r} (this reads 1.0x and 2.0x)", file=str(path),
+                         line=line, field="version")
+    return version
+
+
+def iter_activities(path: Path, document: Document, findings: list[Finding]) -> Iterator[Initiative]:
+    """Yield one record per activity, in file order; memory stays flat apart from the document text."""
+    tag, attrs, _line = _head(path)
+    version = check_root(path)
+    ctx = _Ctx(path=path, sha=document.sha256, text=document.text, version=version,
+               lang=(attrs.get(XML_LANG) or "").lower() or None, findings=findings)
+    text = document.text
+    pos, line = 0, 1
+    with path.open("rb") as fh:
+        try:
+            for _event, el in etree.iterparse(fh, events=("end",), tag="iati-activity", **_parser_args()):
+                m = _ACT_START.search(text, pos)
+                if m is None:  # the text and the parse disagree (e.g. a prefixed tag): fall back to lines
+                    start = end = pos
+                else:
+                    start = m.start()
+                    gt = text.find(">", start)
+                    if text[gt - 1] == "/":
+                        end = gt + 1
+                    else:
+                        close = text.find("</iati-activity>", gt)
+                        end = close + 16 if close != -1 else gt + 1
+                line += text.count("\n", pos, start)
+                end_line = line + text.count("\n", start, end)
+                rec = _Mapper(ctx, el, start, end, line, end_line).map()
+                pos, line = end, end_line
+                el.clear(keep_tail=False)
+                parent = el.getparent()
+                if parent is not None:
+                    while el.getprevious() is not None:
+                        del parent[0]
+                yield rec
+        except etree.XMLSyntaxError as exc:
+            raise InputError(f"malformed XML: {exc.msg}", file=str(path), line=exc.lineno) from None
+
+
+def is_utf8(data: bytes) -> bool:
+    """True when the bytes are UTF-8 text as declared (or undeclared), checked without building a str."""
+    m = _ENCODING_RE.search(data[:200])
+    if (m and m.group(1).decode().lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii", "ascii")) \
+            or data.startswith(b"\xef\xbb\xbf"):
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 22
+    try:
+        for i in range(0, len(data), step):
+            decoder.decode(data[i:i + step], final=i + step >= len(data))
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def document_for(path: Path, data: bytes, text: str) -> Document:
+    """The Document of a file, built without validation: a validated copy of a 1 GB text would double it."""
+    doc = Document.model_construct(id=None, path=str(path), sha256=hashlib.sha256(data).hexdigest(),
+                                   media_type=MEDIA_TYPE, text=text, title=path.name, ingested_at=None)
+    return doc
+
+
+def load_document(path: Path) -> Document:
+    data = path.read_bytes()
+    return document_for(path, data, _decode(data))
+
+
+def read(path: Path) -> Batch:
+    """The whole file as one Batch: its Document, its records and the findings inside them."""
+    check_root(path)
+    document = load_document(path)
+    findings: list[Finding] = []
+    records = list(iter_activities(path, document, findings))
+    return Batch(origin=str(path), documents=[document], initiatives=records, findings=findings)

@@ -1,0 +1,274 @@
+"""A fast path for saving large batches: SQLAlchemy Core executemany inserts for new records.
+
+`Store.save_batch` goes through the ORM record by record, which is right for a press release and too slow
+for an IATI file of 100,000 activities. Here new records (by natural key) are inserted with one
+executemany per table (rows, countries, SDGs, participations, sources, "(created)" revisions); records
+already stored go through the ORM path, so updates still leave revisions. Same tables, same values, one
+transaction: all of it or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from initiatives.model import Batch, Document, Finding, Initiative
+from initiatives.store.tables import (
+    DocumentRow,
+    FindingInitiativeRow,
+    FindingRow,
+    InitiativeCountryRow,
+    InitiativeRow,
+    InitiativeSdgRow,
+    ParticipationRow,
+    RevisionRow,
+    SourceRow,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from initiatives.store.repository import SaveSummary, Store
+
+THRESHOLD = 200  # batches with at least this many records take the bulk path
+CHUNK = 2000
+
+
+def _row_values(rec: Initiative, key: str | None, document_id: int | None, now: Any) -> dict[str, Any]:
+    return {
+        "kind": rec.kind, "code": rec.code, "title": rec.title, "summary": rec.summary, "status": rec.status,
+        "start": str(rec.start) if rec.start else None, "end": str(rec.end) if rec.end else None,
+        "date_announced": str(rec.date_announced) if rec.date_announced else None,
+        "budget_amount": rec.budget.amount if rec.budget else None,
+        "budget_currency": rec.budget.currency if rec.budget else None,
+        "funding_source": rec.funding_source, "location": rec.location, "lead_unit": rec.lead_unit,
+        "region": rec.region, "country_groups": list(rec.country_groups), "themes": list(rec.themes),
+        "comments": list(rec.comments), "extras": rec.extras, "source_document": rec.source_document,
+        "source_first_line": rec.source_lines[0] if rec.source_lines else None,
+        "source_last_line": rec.source_lines[1] if rec.source_lines else None,
+        "document_id": document_id, "natural_key": key, "version": 1, "created_at": now, "updated_at": now,
+    }
+
+
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _executemany(s: Session, table: Any, rows: list[dict[str, Any]] | list[tuple[Any, ...]],
+                 cols: tuple[str, ...] | None = None) -> None:
+    """Rows (dicts, or tuples in the order of `cols`) straight to the driver's executemany, values through
+    their column type's bind processor where it has one (what SQLAlchemy does per row, without its
+    per-statement overhead, which is most of the cost of a large insert); Core for other parameter styles."""
+    if not rows:
+        return
+    if cols is None:
+        cols = tuple(rows[0])  # type: ignore[arg-type]
+        rows = [tuple(r[c] for c in cols) for r in rows]  # type: ignore[index]
+    conn = s.connection()
+    dialect = conn.dialect
+    mark = _PLACEHOLDER.get(dialect.paramstyle)
+    if mark is None:
+        s.execute(insert(table), [dict(zip(cols, r, strict=True)) for r in rows])
+        return
+    procs = [(i, p) for i, c in enumerate(cols) if (p := table.c[c].type._cached_bind_processor(dialect))]
+    if procs:
+        converted = []
+        for r in rows:
+            row = list(r)
+            for i, p in procs:
+                row[i] = p(row[i])
+            converted.append(tuple(row))
+        rows = converted  # type: ignore[assignment]
+    quote = dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
+           f"VALUES ({', '.join([mark] * len(cols))})")
+    conn.exec_driver_sql(sql, rows)
+
+
+def _insert_rows(s: Session, table: Any, stmt: Any, params: list[dict[str, Any]]) -> list[int]:
+    """Insert initiative rows and return their ids in order. On SQLite the ids are allocated here (the
+    transaction already holds the write lock, so nobody else can take them) and the rows go in one
+    executemany; elsewhere INSERT ... RETURNING keeps the database's own sequence."""
+    if s.connection().dialect.name != "sqlite":
+        return [row[0] for row in s.execute(stmt, params)]
+    first = (s.scalar(select(func.max(table.c.id))) or 0) + 1
+    ids = list(range(first, first + len(params)))
+    for rid, p in zip(ids, params, strict=True):
+        p["id"] = rid
+    _executemany(s, table, params)
+    return ids
+
+
+def _existing_keys(s: Session, keys: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    keys = list(keys)
+    for i in range(0, len(keys), 500):
+        found.update(s.scalars(select(InitiativeRow.natural_key).where(
+            InitiativeRow.natural_key.in_(keys[i:i + 500]))))
+    return found
+
+
+def insert_new(s: Session, records: list[Initiative], keys: list[str | None], orgs: Any, *, author: str,
+               reason: str | None, document_ids: dict[str, int]) -> list[int]:
+    """Insert records known to be new; returns their ids in order."""
+    now = utcnow()
+    table = InitiativeRow.__table__
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids: list[int] = []
+    org_ids: dict[tuple[str, str | None, str], int] = orgs.__dict__.setdefault("_bulk_ids", {})  # across chunks
+    for lo in range(0, len(records), CHUNK):
+        chunk, chunk_keys = records[lo:lo + CHUNK], keys[lo:lo + CHUNK]
+        params = [_row_values(r, k, document_ids.get(r.source_document or ""), now)
+                  for r, k in zip(chunk, chunk_keys, strict=True)]
+        chunk_ids = _insert_rows(s, table, stmt, params)
+        countries: list[tuple[Any, ...]] = []
+        sdgs: list[tuple[Any, ...]] = []
+        parts: list[tuple[Any, ...]] = []
+        sources: list[tuple[Any, ...]] = []
+        for rid, rec in zip(chunk_ids, chunk, strict=True):
+            countries.extend((rid, c, i) for i, c in enumerate(rec.countries))
+            sdgs.extend((rid, g, i) for i, g in enumerate(rec.sdgs))
+            for i, p in enumerate(rec.partners):
+                okey = (p.name, p.acronym, p.type)
+                if okey not in org_ids:
+                    org_ids[okey] = orgs.resolve(p).id
+                parts.append((rid, org_ids[okey], p.role, p.name, p.type, i))
+            for field, spans in rec.sources.items():
+                sources.extend((rid, field, sp.document, sp.start, sp.end, sp.text) for sp in spans)
+        revisions = [(rid, "initiative", "(created)", None, None, author, now, reason) for rid in chunk_ids]
+        _executemany(s, InitiativeCountryRow.__table__, countries, ("initiative_id", "iso3", "position"))
+        _executemany(s, InitiativeSdgRow.__table__, sdgs, ("initiative_id", "sdg", "position"))
+        _executemany(s, ParticipationRow.__table__, parts,
+                     ("initiative_id", "organization_id", "role", "name", "type", "position"))
+        _executemany(s, SourceRow.__table__, sources,
+                     ("initiative_id", "field", "document_sha256", "start", "end", "text"))
+        _executemany(s, RevisionRow.__table__, revisions,
+                     ("entity_id", "entity", "field", "old", "new", "author", "at", "reason"))
+        ids.extend(chunk_ids)
+    return ids
+
+
+def save_records(store: Store, s: Session, records: list[Initiative], orgs: Any, summary: SaveSummary, *,
+                 author: str, reason: str | None, document_ids: dict[str, int]) -> list[int]:
+    """Save records inside an open transaction: new ones by Core inserts, stored ones through the ORM.
+    Returns the id of each record, in order (a record repeated within `records` gets the later one's id)."""
+    from initiatives.store.repository import natural_key
+
+    keys = [natural_key(r) for r in records]
+    stored = _existing_keys(s, {k for k in keys if k})
+    last: dict[str, int] = {k: i for i, k in enumerate(keys) if k}  # the last record of a key wins
+    new_idx = [i for i, (r, k) in enumerate(zip(records, keys, strict=True))
+               if r.id is None and k and k not in stored and last[k] == i]
+    ids: dict[int, int] = {}
+    inserted = insert_new(s, [records[i] for i in new_idx], [keys[i] for i in new_idx], orgs,
+                          author=author, reason=reason, document_ids=document_ids)
+    ids.update(zip(new_idx, inserted, strict=True))
+    summary.created += len(inserted)
+    for i, rec in enumerate(records):
+        if i in ids:
+            continue
+        k = keys[i]
+        if k and k not in stored and last[k] != i and rec.id is None:
+            continue  # superseded by a later record with the same key
+        saved, outcome = store._upsert(s, rec, orgs, author=author, reason=reason)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        ids[i] = saved
+    for i, k in enumerate(keys):
+        if i not in ids and k:
+            ids[i] = ids[last[k]]
+            summary.unchanged += 1
+    return [ids[i] for i in range(len(records))]
+
+
+def document_ids(s: Session, docs: Iterable[Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for doc in docs:
+        row_id = s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256))
+        if row_id is not None:
+            out[doc.name] = row_id
+    return out
+
+
+def save_batch(store: Store, batch: Batch, *, author: str, reason: str | None) -> SaveSummary:
+    """Like `Store.save_batch`, with Core inserts for the records that are new."""
+    from initiatives.store.repository import SaveSummary, _OrgResolver
+
+    summary = SaveSummary()
+    with store.transaction() as s:
+        for doc in batch.documents:
+            store.save_document(doc, session=s)
+        orgs = _OrgResolver(s)
+        for org in batch.organizations:
+            orgs.resolve(org)
+        summary.initiative_ids = save_records(store, s, batch.initiatives, orgs, summary, author=author,
+                                              reason=reason, document_ids=document_ids(s, batch.documents))
+        if batch.findings:
+            store._attach_findings(s, batch.findings, batch_ids=summary.initiative_ids, batch=batch)
+    return summary
+
+
+def save_findings(store: Store, s: Session, findings: list[Finding]) -> None:
+    """Store findings (already linked to their records) in an open transaction: new ones by Core inserts,
+    ones seen before through the store's upsert (which keeps review decisions)."""
+    from initiatives.store.repository import finding_fingerprint
+
+    now = utcnow()
+    prints = [f.fingerprint or finding_fingerprint(f) for f in findings]
+    existing: set[str] = set()
+    for i in range(0, len(prints), 500):
+        existing.update(s.scalars(select(FindingRow.fingerprint).where(FindingRow.fingerprint.in_(prints[i:i + 500]))))
+    fresh: dict[str, Finding] = {}
+    for f, fp in zip(findings, prints, strict=True):
+        if fp in existing:
+            store._upsert_finding(s, f.model_copy(update={"fingerprint": fp}), now)
+        else:
+            fresh[fp] = f
+    if not fresh:
+        return
+    table = FindingRow.__table__
+    rows = [{
+        "fingerprint": fp, "rule": f.rule, "severity": f.severity, "record": f.record, "field": f.field,
+        "message": f.message, "evidence": [e.model_dump(mode="json") for e in f.evidence],
+        "evidence_text": f.evidence_text, "initiative_ids": list(f.initiative_ids), "status": f.status,
+        "reviewer_flagged": f.reviewer_flagged, "comment": f.comment, "reviewer": f.reviewer,
+        "source_document": f.source_document,
+        "source_first_line": f.source_lines[0] if f.source_lines else None,
+        "source_last_line": f.source_lines[1] if f.source_lines else None,
+        "created_at": now, "updated_at": now, "last_seen_at": now,
+    } for fp, f in fresh.items()]
+    ids = [r[0] for r in s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)]
+    links = [{"finding_id": fid, "initiative_id": iid}
+             for fid, f in zip(ids, fresh.values(), strict=True) for iid in dict.fromkeys(f.initiative_ids)]
+    if links:
+        s.execute(insert(FindingInitiativeRow.__table__), links)
+
+
+def insert_document(s: Session, doc: Document) -> int:
+    """The id of the stored document with this sha256, inserting it (Core, no ORM copy kept) if it is new."""
+    row_id = s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256))
+    if row_id is not None:
+        return row_id
+    table = DocumentRow.__table__
+    return s.execute(insert(table).returning(table.c.id), {
+        "path": doc.path, "sha256": doc.sha256, "media_type": doc.media_type, "title": doc.title,
+        "text": doc.text, "ingested_at": doc.ingested_at or utcnow()}).scalar_one()
+
+
+def insert_document_bytes(s: Session, doc: Document, data: bytes) -> int:
+    """Like `insert_document`, with the text given as its UTF-8 bytes (checked by the caller): SQLite stores
+    them as TEXT without the driver making a UTF-8 copy of a Python str."""
+    row_id = s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256))
+    if row_id is not None:
+        return row_id
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        return insert_document(s, doc.model_copy(update={"text": data.decode("utf-8")}))
+    table = DocumentRow.__table__
+    at = table.c.ingested_at.type._cached_bind_processor(conn.dialect)
+    when = doc.ingested_at or utcnow()
+    conn.exec_driver_sql(
+        "INSERT INTO documents (path, sha256, media_type, title, text, ingested_at) "
+        "VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?)",
+        (doc.path, doc.sha256, doc.media_type, doc.title, data, at(when) if at else when))
+    return int(s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256)))

@@ -1,0 +1,104 @@
+"""The streaming IATI importer (the large-file path) and the `iati-` audit rule family."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from initiatives.audit import iati_rules
+from initiatives.audit.base import AuditContext, Rule
+from initiatives.errors import InputError
+from initiatives.interop import formats
+from initiatives.interop.iati import importer
+from initiatives.store import Store
+from interop_paths import ACTIVITIES
+
+
+def _context(store: Store) -> AuditContext:
+    docs = {}
+    for d in store.documents():
+        full = store.get_document(d.sha256)
+        docs[full.name] = docs[full.sha256] = full
+    return AuditContext(records=store.list_initiatives(), documents=docs, today=dt.date(2026, 11, 21))
+
+
+def test_streaming_import_stores_what_read_and_save_batch_store(tmp_path: Path) -> None:
+    path = ACTIVITIES / "covid19-multi-publisher-v2.03-dportal-extract.xml"
+    streamed = Store.open(str(tmp_path / "s.db"))
+    result = importer.import_file(streamed, path, chunk=150)  # several chunks
+    batched = Store.open(str(tmp_path / "b.db"))
+    batch = formats.read(path)
+    batched.save_batch(batch)
+    assert result.summary.created == 401 and result.findings == len(batch.findings)
+    strip = lambda r: r.model_dump(exclude={"id", "created_at", "updated_at", "partners"})  # noqa: E731
+    assert [strip(r) for r in streamed.list_initiatives()] == [strip(r) for r in batched.list_initiatives()]
+    key = lambda f: (f.rule, f.record, f.evidence_text, f.message)  # noqa: E731
+    assert sorted(map(key, streamed.findings())) == sorted(map(key, batched.findings()))
+    assert all(f.initiative_ids for f in streamed.findings())
+    again = importer.import_file(streamed, path)
+    assert again.summary.created == 0 and again.summary.unchanged == 401
+
+
+def test_streaming_import_of_a_file_broken_at_the_end_stores_nothing(tmp_path: Path) -> None:
+    text = (ACTIVITIES / "iom-xm-dac-47066-v2.03.xml").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.xml"
+    broken.write_text(text.replace("</iati-activities>", "<iati-activity></iati-activities>"), encoding="utf-8")
+    store = Store.open(str(tmp_path / "r.db"))
+    with pytest.raises(InputError) as exc:
+        importer.import_file(store, broken, chunk=100)
+    assert "broken.xml" in str(exc.value) and exc.value.line
+    assert store.count_initiatives() == 0 and store.documents() == [] and store.findings() == []
+
+
+def test_rule_family_shape() -> None:
+    assert iati_rules.RULES and all(isinstance(r, Rule) and r.id.startswith("iati-") for r in iati_rules.RULES)
+
+
+def test_iati_ruleset_findings_name_rule_file_and_line(tmp_path: Path) -> None:
+    store = Store.open(str(tmp_path / "r.db"))
+    store.save_batch(formats.read(ACTIVITIES / "who-xm-dac-928-v2.03-dportal-extract.xml"))
+    findings = iati_rules.check(_context(store))
+    assert findings
+    f = next(f for f in findings if "4.4.1" in f.message)  # transactions with an empty description narrative
+    assert f.rule == "iati-standard-ruleset" and f.severity == "high" and f.initiative_ids
+    assert "who-xm-dac-928-v2.03-dportal-extract.xml:" in f.message
+    line = int(f.message.rsplit(":", 1)[1].rstrip(")"))
+    doc = store.get_document(f.evidence[0].document)
+    assert "<description" in doc.text.splitlines()[line - 1]
+    assert 2 <= line and f.source_lines[0] <= line <= f.source_lines[1]
+
+
+def test_a_clean_activity_gives_no_finding_and_other_records_are_left_alone(tmp_path: Path) -> None:
+    xml = tmp_path / "clean.xml"
+    xml.write_text('''<iati-activities version="2.03">
+ <iati-activity xml:lang="en" default-currency="EUR" last-updated-datetime="2024-01-01T00:00:00">
+  <iati-identifier>XM-DAC-7-clean-1</iati-identifier>
+  <reporting-org ref="XM-DAC-7" type="10"><narrative>Ministry</narrative></reporting-org>
+  <title><narrative>Clean water</narrative></title>
+  <description><narrative>Wells</narrative></description>
+  <participating-org role="1" ref="XM-DAC-7" type="10"><narrative>Ministry</narrative></participating-org>
+  <activity-status code="2"/>
+  <activity-date type="2" iso-date="2023-01-01"/>
+  <recipient-country code="KE"/>
+  <sector vocabulary="1" code="14030"/>
+ </iati-activity>
+</iati-activities>''', encoding="utf-8")
+    store = Store.open(str(tmp_path / "r.db"))
+    store.save_batch(formats.read(xml))
+    store.save_batch(formats.read(ACTIVITIES / "tearfund-gb-chc-265464-drc-v1.0x.xml"))  # 1.0x: not checked
+    from initiatives.model import Initiative
+
+    store.add_initiative(Initiative(title="From a press release"), author="t")
+    assert iati_rules.check(_context(store)) == []
+
+
+def test_formats_import_file_streams_xml_and_reads_the_rest(tmp_path: Path) -> None:
+    store = Store.open(str(tmp_path / "r.db"))
+    summary, n_findings = formats.import_file(store, ACTIVITIES / "spain-maec-indonesia-v2.01.xml", author="t")
+    assert summary.created == 83 and n_findings == 0
+    csv = tmp_path / "l.csv"
+    csv.write_text("code,title\nX-1,One\n", encoding="utf-8")
+    summary, _ = formats.import_file(store, csv, author="t")
+    assert summary.created == 1 and store.count_initiatives() == 84
