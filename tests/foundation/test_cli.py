@@ -37,7 +37,7 @@ def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_import_list_export_round_trip(cli) -> None:  # type: ignore[no-untyped-def]
     cli("init")
     out = cli("import", str(GOLD_003)).stdout
-    assert "22 created" in out
+    assert "22 created" in out and "40 findings" in out
     listed = cli("list", "--country", "BGD").stdout
     gold = json.loads(GOLD_003.read_text())
     for code in (r["code"] for r in gold["records"] if "BGD" in r["countries"]):
@@ -130,3 +130,19 @@ def test_unknown_filter_values_are_clear(cli) -> None:  # type: ignore[no-untype
     assert proc.returncode == 2 and "unknown format 'pdf'" in proc.stderr
     proc = cli("show", "NOPE", ok=False)
     assert proc.returncode == 2 and "no initiative with id or code 'NOPE'" in proc.stderr
+
+
+def test_formats_through_the_command_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from testdata import DATA
+
+    iati = DATA / "iati" / "activities" / "netherlands-mfa-xm-dac-7-v2.03.xml"
+    out = cli("import", str(iati)).stdout
+    assert "13 created" in out
+    proc = cli("export", "--format", "xlsx", ok=False)
+    assert proc.returncode == 2 and "binary format" in proc.stderr
+    target = tmp_path / "all.xlsx"
+    cli("export", "--format", "xlsx", "--output", str(target))
+    assert target.read_bytes()[:2] == b"PK"  # a zip container
+    xml = tmp_path / "all.xml"
+    cli("export", "--format", "iati", "--output", str(xml))
+    assert xml.read_text().count("<iati-activity") == 13

@@ -24,6 +24,7 @@ FAMILIES: list[str] = [
     "initiatives.audit.spelling",
     "initiatives.audit.dates",
     "initiatives.audit.funding",
+    "initiatives.audit.iati_rules",
 ]
 
 

@@ -58,7 +58,8 @@ def init(db: Db = None) -> None:
 
 @app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Files to import: registry JSON (gold shape), ...")],
+    files: Annotated[list[Path], typer.Argument(
+        help="Files to import: registry JSON (gold shape), IATI activity XML, DPG nominee JSON, CSV or XLSX")],
     db: Db = None,
     author: Annotated[str | None, typer.Option(help="Who the changes are attributed to")] = None,
 ) -> None:
@@ -67,14 +68,14 @@ def import_(
     failed = 0
     for path in files:
         try:
-            batch = formats.read(path)
-            summary = store.save_batch(batch, author=author or default_author(), reason=f"import {path.name}")
+            summary, findings = formats.import_file(store, path, author=author or default_author(),
+                                                    reason=f"import {path.name}")
         except InitiativesError as exc:
             failed += 1
             err.print(f"[red]error:[/] {exc}", soft_wrap=True)
             continue
         out.print(f"{path}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
-                  f"{len(batch.organizations)} organisations, {len(batch.findings)} findings")
+                  f"{findings} finding{'s' if findings != 1 else ''}")
     if failed:
         raise typer.Exit(2)
 
@@ -221,6 +222,8 @@ def export(
 ) -> None:
     """Export records (and, for JSON, their organisations and findings) as open data."""
     writer = formats.writer_for(format)
+    if format in formats.BINARY_FORMATS and output is None:
+        raise InputError(f"{format} is a binary format: write it to a file with --output FILE", field="--output")
     store = open_store(db)
     q = _query(kind, country, status, sdg, text)
     selection = formats.select(store, q, filtered=any((kind, country, status, sdg, text)))

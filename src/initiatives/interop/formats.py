@@ -162,6 +162,10 @@ WRITERS: dict[str, Writer] = {
 }
 
 
+# Formats that are not text: the command line writes them only to a file.
+BINARY_FORMATS = frozenset({"xlsx"})
+
+
 def writer_for(name: str) -> Writer:
     if name not in WRITERS:
         raise InputError(f"unknown format {name!r} (one of {', '.join(WRITERS)})", field="--format")
