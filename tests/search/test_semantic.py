@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from testdata import GOLD, REPO
+from initiatives.errors import InputError
 from initiatives.interop import registry_json
 from initiatives.search import embeddings, search, semantic
 from initiatives.store import Store
@@ -107,3 +108,22 @@ def test_without_the_model_package_the_feature_says_so() -> None:
                          env={**os.environ, "PYTHONPATH": str(REPO / "src")}, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "semantic search is not available" in out.stdout and "initiatives[semantic]" in out.stdout
+
+
+def test_what_worked_elsewhere_ranks_peers_in_other_countries(loaded: Store) -> None:
+    import datetime as dt
+
+    from initiatives.search.elsewhere import profile, what_worked_elsewhere
+
+    hits = what_worked_elsewhere(loaded, "Kyrgyzstan", "digital learning for teachers", k=5,
+                                 today=dt.date(2026, 11, 21))
+    assert hits and all("KGZ" not in h.initiative.countries for h in hits)
+    assert hits[0].initiative.title == "Pathfinder pilot: Uzbekistan"
+    assert {"LLDC", "Central Asia"} <= set(hits[0].shared)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # groups are read at a date: Nepal leaves the LDC list on 24 November 2026
+    assert "LDC" in profile("NPL", dt.date(2026, 11, 21)) and "LDC" not in profile("NPL", dt.date(2027, 1, 1))
+    with pytest.raises(InputError):
+        what_worked_elsewhere(loaded, "Atlantis")
+    with pytest.raises(InputError, match="give a theme"):
+        what_worked_elsewhere(loaded, "Iceland")

@@ -15,16 +15,14 @@ from initiatives.audit.layout import DocLayout, layout_of, record_text
 from initiatives.model import Finding, Initiative
 from initiatives.reference import countries as country_ref
 from initiatives.reference import groups
+from initiatives.reference import regions as regions_ref
 
 _GROUP_NAMES = {"LDC": "least developed countries (LDCs)", "LLDC": "landlocked developing countries (LLDCs)",
                 "SIDS": "small island developing States (SIDS)"}
 
 
-@lru_cache(maxsize=1)
 def _coco():  # noqa: ANN202 - country_converter's table, loaded once
-    import country_converter as coco
-
-    return coco.CountryConverter().data
+    return regions_ref.un_table()
 
 
 @lru_cache(maxsize=1)

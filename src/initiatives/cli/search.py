@@ -122,3 +122,35 @@ def similar(
         if other.countries:
             line.append(f"  ({' '.join(other.countries)})", style="dim")
         out.print(line)
+
+
+@app.command()
+def elsewhere(
+    country: Annotated[str, typer.Argument(help="The country that wants to learn: NPL, NP or Nepal")],
+    theme: Annotated[str | None, typer.Option(help="What it needs, in words, e.g. 'teacher training'")] = None,
+    db: Annotated[str | None, DB_OPTION] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+) -> None:
+    """What worked elsewhere: initiatives in other countries with similar themes, peers first."""
+    from initiatives.reference import countries
+    from initiatives.search import embeddings
+    from initiatives.search.elsewhere import profile, what_worked_elsewhere
+
+    store = open_store(db)
+    if not embeddings.available():
+        raise embeddings.SemanticUnavailable(f"semantic search is not installed: {embeddings.INSTALL_HINT}")
+    refresh_vectors(store)
+    hits = what_worked_elsewhere(store, country, theme, limit)
+    code = countries.lookup(country) or country
+    out.print(f"For [bold]{countries.name(code)}[/] ({', '.join(sorted(profile(code))) or 'no group'})"
+              + (f", theme “{theme}”" if theme else ""))
+    for h in hits:
+        rec = h.initiative
+        line = Text(f"  {h.score:.3f}  ", style="cyan")
+        line.append(" ".join(filter(None, [rec.code, rec.display_title[:80]])))
+        line.append(f"  in {' '.join(rec.countries)}", style="dim")
+        if rec.status:
+            line.append(f" · {rec.status}", style="dim")
+        if h.shared:
+            line.append(f"  shares: {', '.join(h.shared)}", style="green")
+        out.print(line)
