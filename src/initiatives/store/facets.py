@@ -1,0 +1,312 @@
+"""Explore queries: filtered, sorted, paginated initiatives with facet counts.
+
+Full-text search is a later issue: text matching goes through `match_text`, one function the search
+engine can replace (it gets a SELECT over `initiatives` and the query text, and returns the narrowed SELECT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, case, cast, exists, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from initiatives.model import Initiative
+from initiatives.store import mapping
+from initiatives.store.repository import Store
+from initiatives.store.tables import (
+    FindingInitiativeRow,
+    FindingRow,
+    InitiativeCountryRow,
+    InitiativeRow,
+    InitiativeSdgRow,
+    OrganizationRow,
+    ParticipationRow,
+)
+
+SORTS: dict[str, Any] = {
+    "id": InitiativeRow.id.asc(),
+    "-id": InitiativeRow.id.desc(),
+    "title": func.coalesce(InitiativeRow.title, InitiativeRow.code).asc(),
+    "-title": func.coalesce(InitiativeRow.title, InitiativeRow.code).desc(),
+    "start": InitiativeRow.start.asc(),
+    "-start": InitiativeRow.start.desc(),
+    "budget": InitiativeRow.budget_amount.asc(),
+    "-budget": InitiativeRow.budget_amount.desc(),
+    "updated": InitiativeRow.updated_at.asc(),
+    "-updated": InitiativeRow.updated_at.desc(),
+}
+MAX_PER_PAGE = 500
+
+
+@dataclass
+class ExploreQuery:
+    """Every filter is optional; several values of one facet combine with OR, facets combine with AND."""
+
+    text: str | None = None
+    kinds: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    country_groups: list[str] = field(default_factory=list)
+    sdgs: list[int] = field(default_factory=list)
+    partners: list[int] = field(default_factory=list)  # organisation ids
+    partner_types: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    budget_min: Decimal | None = None
+    budget_max: Decimal | None = None
+    has_open_findings: bool | None = None
+    ids: list[int] = field(default_factory=list)
+    sort: str = "id"
+    page: int = 1
+    per_page: int = 25
+
+    def is_filtered(self) -> bool:
+        skip = {"sort", "page", "per_page"}
+        return any(getattr(self, f.name) not in (None, [], "") for f in fields(self) if f.name not in skip)
+
+
+@dataclass
+class ExplorePage:
+    items: list[Initiative]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
+    open_findings: dict[int, int] = field(default_factory=dict)  # initiative id -> open findings
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+# ------------------------------------------------------------------------------------------------ text
+
+
+def like_text(stmt: Select[Any], text: str) -> Select[Any]:
+    """Every word must appear (case-insensitive) in code, title or summary."""
+    for word in text.split():
+        like = f"%{word}%"
+        stmt = stmt.where(or_(InitiativeRow.title.ilike(like), InitiativeRow.summary.ilike(like),
+                              InitiativeRow.code.ilike(like)))
+    return stmt
+
+
+# The search engine replaces this (see module docstring).
+match_text: Callable[[Select[Any], str], Select[Any]] = like_text
+
+
+# ------------------------------------------------------------------------------------------------ filters
+
+
+def _year(column: Any) -> Any:
+    return cast(func.substr(column, 1, 4), Integer)
+
+
+def _group_values(dialect: str) -> Any:
+    """A table-valued function listing one initiative's country groups (JSON array)."""
+    if dialect == "sqlite":
+        return func.json_each(InitiativeRow.country_groups).table_valued("value")
+    return func.json_array_elements_text(InitiativeRow.country_groups).table_valued("value")
+
+
+def _open_findings_exists() -> Any:
+    return exists(select(FindingInitiativeRow.finding_id)
+                  .join(FindingRow, FindingRow.id == FindingInitiativeRow.finding_id)
+                  .where(FindingInitiativeRow.initiative_id == InitiativeRow.id, FindingRow.status == "open"))
+
+
+def filtered_ids(q: ExploreQuery, dialect: str, *, skip: str | None = None) -> Select[Any]:
+    """SELECT initiatives.id matching every filter of `q` except the facet named `skip`."""
+    stmt = select(InitiativeRow.id)
+    if q.ids:
+        stmt = stmt.where(InitiativeRow.id.in_(q.ids))
+    if q.kinds and skip != "kind":
+        stmt = stmt.where(InitiativeRow.kind.in_(q.kinds))
+    if q.statuses and skip != "status":
+        stmt = stmt.where(InitiativeRow.status.in_(q.statuses))
+    if q.regions and skip != "region":
+        stmt = stmt.where(InitiativeRow.region.in_(q.regions))
+    if q.countries and skip != "country":
+        stmt = stmt.where(InitiativeRow.id.in_(
+            select(InitiativeCountryRow.initiative_id).where(InitiativeCountryRow.iso3.in_(q.countries))))
+    if q.sdgs and skip != "sdg":
+        stmt = stmt.where(InitiativeRow.id.in_(
+            select(InitiativeSdgRow.initiative_id).where(InitiativeSdgRow.sdg.in_(q.sdgs))))
+    if q.partners and skip != "partner":
+        stmt = stmt.where(InitiativeRow.id.in_(
+            select(ParticipationRow.initiative_id).where(ParticipationRow.organization_id.in_(q.partners))))
+    if q.partner_types and skip != "partner_type":
+        stmt = stmt.where(InitiativeRow.id.in_(
+            select(ParticipationRow.initiative_id).where(ParticipationRow.type.in_(q.partner_types))))
+    if q.country_groups and skip != "country_group":
+        groups = _group_values(dialect)
+        stmt = stmt.where(exists(select(groups.c.value).where(groups.c.value.in_(q.country_groups))))
+    first_year = _year(func.coalesce(InitiativeRow.start, InitiativeRow.date_announced))
+    last_year = _year(func.coalesce(InitiativeRow.end, InitiativeRow.start, InitiativeRow.date_announced))
+    if q.year_from is not None and skip != "year":
+        stmt = stmt.where(last_year >= q.year_from)
+    if q.year_to is not None and skip != "year":
+        stmt = stmt.where(first_year <= q.year_to)
+    if q.budget_min is not None:
+        stmt = stmt.where(InitiativeRow.budget_amount >= q.budget_min)
+    if q.budget_max is not None:
+        stmt = stmt.where(InitiativeRow.budget_amount <= q.budget_max)
+    if q.has_open_findings is not None and skip != "has_open_findings":
+        cond = _open_findings_exists()
+        stmt = stmt.where(cond if q.has_open_findings else ~cond)
+    if q.text and q.text.strip():
+        stmt = match_text(stmt, q.text.strip())
+    return stmt
+
+
+# ------------------------------------------------------------------------------------------------ facets
+
+
+def _counts(s: Session, stmt: Select[Any], limit: int | None = None) -> list[tuple[Any, int]]:
+    n = func.count().label("n")
+    stmt = stmt.add_columns(n).order_by(n.desc())
+    if limit:
+        stmt = stmt.limit(limit)
+    return [(value, int(count)) for value, count in s.execute(stmt) if value is not None]
+
+
+def facet_counts(s: Session, q: ExploreQuery, dialect: str, *, partners_limit: int = 30) -> dict[str, list[tuple[Any, int]]]:
+    """How many matching initiatives each facet value has. A facet's own filter is left out of its counts,
+    so a person sees what else they could pick (multi-select facets)."""
+
+    def within(facet: str, column: Any) -> Any:
+        narrowed = q.is_filtered()
+        return column.in_(filtered_ids(q, dialect, skip=facet)) if narrowed else True
+
+    out: dict[str, list[tuple[Any, int]]] = {}
+    out["kind"] = _counts(s, select(InitiativeRow.kind).where(within("kind", InitiativeRow.id))
+                          .group_by(InitiativeRow.kind))
+    out["status"] = _counts(s, select(InitiativeRow.status).where(within("status", InitiativeRow.id))
+                            .group_by(InitiativeRow.status))
+    out["region"] = _counts(s, select(InitiativeRow.region).where(within("region", InitiativeRow.id))
+                            .group_by(InitiativeRow.region), 30)
+    out["country"] = _counts(s, select(InitiativeCountryRow.iso3)
+                             .where(within("country", InitiativeCountryRow.initiative_id))
+                             .group_by(InitiativeCountryRow.iso3))
+    out["sdg"] = _counts(s, select(InitiativeSdgRow.sdg).where(within("sdg", InitiativeSdgRow.initiative_id))
+                         .group_by(InitiativeSdgRow.sdg))
+    org_count = func.count(func.distinct(ParticipationRow.initiative_id)).label("n")
+    partner_rows = s.execute(
+        select(ParticipationRow.organization_id, OrganizationRow.name, org_count)
+        .join(OrganizationRow, OrganizationRow.id == ParticipationRow.organization_id)
+        .where(within("partner", ParticipationRow.initiative_id))
+        .group_by(ParticipationRow.organization_id, OrganizationRow.name)
+        .order_by(org_count.desc(), OrganizationRow.name).limit(partners_limit))
+    out["partner"] = [((oid, name), int(n)) for oid, name, n in partner_rows]
+    type_count = func.count(func.distinct(ParticipationRow.initiative_id)).label("n")
+    out["partner_type"] = [
+        (t, int(n)) for t, n in s.execute(
+            select(ParticipationRow.type, type_count).where(within("partner_type", ParticipationRow.initiative_id))
+            .group_by(ParticipationRow.type).order_by(type_count.desc()))]
+    groups = _group_values(dialect)
+    out["country_group"] = _counts(s, select(groups.c.value).select_from(InitiativeRow).join(groups, true())
+                                   .where(within("country_group", InitiativeRow.id)).group_by(groups.c.value))
+    year = _year(func.coalesce(InitiativeRow.start, InitiativeRow.date_announced))
+    out["year"] = sorted(_counts(s, select(year).where(within("year", InitiativeRow.id)).group_by(year)))
+    flag = case((_open_findings_exists(), True), else_=False)
+    out["has_open_findings"] = _counts(s, select(flag).where(within("has_open_findings", InitiativeRow.id))
+                                       .group_by(flag))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ the query
+
+
+def explore(store: Store, q: ExploreQuery, *, with_facets: bool = True) -> ExplorePage:
+    """One page of matching initiatives, the total, and (optionally) facet counts."""
+    dialect = store.engine.dialect.name
+    per_page = max(1, min(q.per_page, MAX_PER_PAGE))
+    page = max(1, q.page)
+    order = SORTS.get(q.sort, SORTS["id"])
+    ids = filtered_ids(q, dialect)
+    with store.transaction() as s:
+        total = int(s.scalar(select(func.count()).select_from(ids.subquery())) or 0)
+        rows = s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_(ids))
+                         .order_by(order, InitiativeRow.id).offset((page - 1) * per_page).limit(per_page)).all()
+        items = [mapping.initiative_from_row(r) for r in rows]
+        open_counts = dict(s.execute(
+            select(FindingInitiativeRow.initiative_id, func.count())
+            .join(FindingRow, FindingRow.id == FindingInitiativeRow.finding_id)
+            .where(FindingRow.status == "open", FindingInitiativeRow.initiative_id.in_([r.id for r in rows]))
+            .group_by(FindingInitiativeRow.initiative_id)).all()) if rows else {}
+        facets = facet_counts(s, q, dialect) if with_facets else {}
+    return ExplorePage(items=items, total=total, page=page, per_page=per_page, facets=facets,
+                       open_findings={int(k): int(v) for k, v in open_counts.items()})
+
+
+def all_matching(store: Store, q: ExploreQuery) -> list[Initiative]:
+    """Every matching initiative (for exports), in the query's sort order."""
+    order = SORTS.get(q.sort, SORTS["id"])
+    with store.transaction() as s:
+        rows = s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_(filtered_ids(q, store.engine.dialect.name)))
+                         .order_by(order, InitiativeRow.id))
+        return [mapping.initiative_from_row(r) for r in rows]
+
+
+def totals(store: Store) -> dict[str, int]:
+    """Counts for the home page."""
+    from initiatives.store.tables import DocumentRow
+
+    with store.transaction() as s:
+        return {
+            "initiatives": int(s.scalar(select(func.count(InitiativeRow.id))) or 0),
+            "organizations": int(s.scalar(select(func.count(OrganizationRow.id))) or 0),
+            "documents": int(s.scalar(select(func.count(DocumentRow.id))) or 0),
+            "countries": int(s.scalar(select(func.count(func.distinct(InitiativeCountryRow.iso3)))) or 0),
+            "open_findings": int(s.scalar(select(func.count(FindingRow.id)).where(FindingRow.status == "open")) or 0),
+        }
+
+
+def budgets(store: Store) -> list[tuple[int, str | None, list[int], Decimal, str]]:
+    """(id, start-or-announced date, sdgs, amount, currency) of every budgeted record, for money totals."""
+    with store.transaction() as s:
+        rows = s.execute(select(InitiativeRow.id, func.coalesce(InitiativeRow.start, InitiativeRow.date_announced),
+                                InitiativeRow.budget_amount, InitiativeRow.budget_currency)
+                         .where(InitiativeRow.budget_amount.is_not(None))).all()
+        sdg_rows = s.execute(select(InitiativeSdgRow.initiative_id, InitiativeSdgRow.sdg)
+                             .where(InitiativeSdgRow.initiative_id.in_(
+                                 select(InitiativeRow.id).where(InitiativeRow.budget_amount.is_not(None))))).all()
+    sdgs: dict[int, list[int]] = {}
+    for iid, sdg in sdg_rows:
+        sdgs.setdefault(iid, []).append(sdg)
+    return [(iid, date, sdgs.get(iid, []), Decimal(amount), currency) for iid, date, amount, currency in rows
+            if currency]
+
+
+def spans_in_document(store: Store, sha256: str) -> list[tuple[int, int, str, int]]:
+    """(start, end, field, initiative id) of every stored span that points into a document."""
+    from initiatives.store.tables import SourceRow
+
+    with store.transaction() as s:
+        rows = s.execute(select(SourceRow.start, SourceRow.end, SourceRow.field, SourceRow.initiative_id)
+                         .where(SourceRow.document_sha256 == sha256).order_by(SourceRow.start)).all()
+    return [(int(a), int(b), str(f), int(i)) for a, b, f, i in rows]
+
+
+def country_counts(store: Store) -> dict[str, int]:
+    """Number of initiatives per country (ISO3)."""
+    with store.transaction() as s:
+        rows = s.execute(select(InitiativeCountryRow.iso3, func.count()).group_by(InitiativeCountryRow.iso3)).all()
+    return {iso3: int(n) for iso3, n in rows}
+
+
+def organization_counts(store: Store) -> dict[int, int]:
+    """Number of initiatives each organisation takes part in."""
+    n = func.count(func.distinct(ParticipationRow.initiative_id))
+    with store.transaction() as s:
+        rows = s.execute(select(ParticipationRow.organization_id, n).group_by(ParticipationRow.organization_id)).all()
+    return {int(o): int(c) for o, c in rows}
+
+
+__all__ = ["ExplorePage", "ExploreQuery", "SORTS", "all_matching", "and_", "explore", "facet_counts",
+           "filtered_ids", "like_text", "match_text", "totals"]

@@ -1,0 +1,103 @@
+"""Seams to the ingest and audit engines, which live in other packages and are imported lazily.
+
+If a package is not installed (or does not offer the entry point yet) the caller gets `ServiceUnavailable`,
+which the API answers with 503 and a JSON error, instead of failing at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from initiatives.errors import InitiativesError
+from initiatives.interop import formats
+from initiatives.store import Store
+
+
+class ServiceUnavailable(InitiativesError):
+    def __init__(self, service: str, detail: str) -> None:
+        self.service = service
+        super().__init__(f"{service} is not installed: {detail}")
+
+
+@dataclass
+class FileSummary:
+    file: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    documents: int = 0
+    organizations: int = 0
+    findings: int = 0
+    initiative_ids: list[int] = field(default_factory=list)
+    error: str | None = None
+
+
+def _extractor() -> Any | None:
+    """`initiatives.ingest.extract(path) -> Batch`, when the ingest package provides it."""
+    try:
+        module = importlib.import_module("initiatives.ingest")
+    except ImportError:
+        return None
+    return getattr(module, "extract", None)
+
+
+def supported_suffixes() -> set[str]:
+    """File types an upload may carry: structured formats always, documents when ingest is installed."""
+    suffixes = set(formats.READERS)
+    extract = _extractor()
+    if extract is not None:
+        module = importlib.import_module("initiatives.ingest")
+        suffixes |= set(getattr(module, "SUFFIXES", (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".csv",
+                                                      ".xlsx", ".xml")))
+    return suffixes
+
+
+def ingest_files(store: Store, paths: list[Path], *, author: str, names: list[str] | None = None) -> list[FileSummary]:
+    """Read and store each file in its own transaction; a bad file is reported and stores nothing."""
+    extract = _extractor()
+    out: list[FileSummary] = []
+    for i, path in enumerate(paths):
+        name = names[i] if names else path.name
+        summary = FileSummary(file=name)
+        try:
+            if path.suffix.lower() in formats.READERS and path.suffix.lower() != ".csv":
+                batch = formats.read(path)
+            elif extract is not None:
+                batch = extract(path)
+            else:
+                raise ServiceUnavailable("ingest", "initiatives.ingest.extract is missing; only "
+                                         + ", ".join(sorted(formats.READERS)) + " files can be read")
+            saved = store.save_batch(batch, author=author, reason=f"upload {name}")
+        except ServiceUnavailable:
+            raise
+        except InitiativesError as exc:
+            summary.error = str(exc).replace(str(path), name)
+            out.append(summary)
+            continue
+        summary.created, summary.updated, summary.unchanged = saved.created, saved.updated, saved.unchanged
+        summary.initiative_ids = saved.initiative_ids
+        summary.documents = len(batch.documents)
+        summary.organizations = len(batch.organizations)
+        summary.findings = len(batch.findings)
+        out.append(summary)
+    return out
+
+
+def run_audit(store: Store) -> dict[str, Any]:
+    """Run every audit rule over the registry and store the findings; returns the save summary."""
+    try:
+        module = importlib.import_module("initiatives.audit")
+    except ImportError as exc:
+        raise ServiceUnavailable("audit", str(exc)) from None
+    runner = getattr(module, "run_audit", None) or getattr(module, "run", None)
+    if runner is None:
+        raise ServiceUnavailable("audit", "initiatives.audit.run_audit is missing")
+    result = runner(store)
+    if hasattr(result, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(result)
+    return dict(result) if isinstance(result, dict) else {"result": str(result)}
