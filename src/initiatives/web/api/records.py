@@ -247,7 +247,8 @@ def get_document(document_id: int, request: Request, user: User | None = require
         "spans": [{"start": a, "end": b, "field": f, "initiative_id": i} for a, b, f, i in spans]}
 
 
-async def receive_uploads(request: Request, suffixes: set[str] | None = None) -> list[tuple[str, Path]]:
+async def receive_uploads(request: Request, suffixes: set[str] | None = None, *,
+                          form_csrf: bool = False) -> list[tuple[str, Path]]:
     """Save the multipart `files` of a request to a temporary folder, refusing oversize bodies and unsupported
     types before anything is stored. Returns (original name, saved path) pairs."""
     limit = request.app.state.max_upload_bytes
@@ -255,6 +256,10 @@ async def receive_uploads(request: Request, suffixes: set[str] | None = None) ->
     if length and length.isdigit() and int(length) > limit:
         raise PayloadTooLarge(f"upload of {int(length):,} bytes is over the limit of {limit:,} bytes")
     form = await request.form(max_files=200)
+    if form_csrf:
+        from initiatives.web.auth import check_csrf
+
+        check_csrf(request, str(form.get("csrf_token") or "") or request.headers.get("x-csrf-token"))
     uploads = [v for k, v in form.multi_items() if k == "files" and hasattr(v, "filename")]
     others = [k for k, v in form.multi_items() if k not in ("files", "csrf_token")]
     if others:
