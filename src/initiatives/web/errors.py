@@ -38,6 +38,12 @@ def error(status: int, message: str, field: str | None = None, **extra: Any) -> 
     return JSONResponse({"error": message, "field": field, **extra}, status_code=status)
 
 
+def _page(request: Request, status: int, message: str) -> Response:
+    from initiatives.web.pages import render
+
+    return render(request, "error.html", status_code=status, status=status, message=message)
+
+
 def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
@@ -70,8 +76,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
         if _wants_html(request):
-            return request.app.state.templates.TemplateResponse(
-                request, "error.html", {"status": 404, "message": str(exc)}, status_code=404)
+            return _page(request, 404, str(exc))
         return error(404, str(exc))
 
     @app.exception_handler(StaleVersion)
@@ -99,8 +104,7 @@ def install(app: FastAPI) -> None:
         if _wants_html(request) and exc.status == 401:
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if _wants_html(request):
-            return request.app.state.templates.TemplateResponse(
-                request, "error.html", {"status": exc.status, "message": str(exc)}, status_code=exc.status)
+            return _page(request, exc.status, str(exc))
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         resp = error(exc.status, str(exc))
         if headers:
@@ -110,9 +114,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_html(request):
-            return request.app.state.templates.TemplateResponse(
-                request, "error.html", {"status": exc.status_code, "message": str(exc.detail)},
-                status_code=exc.status_code)
+            return _page(request, exc.status_code, str(exc.detail))
         return error(exc.status_code, str(exc.detail))
 
     @app.exception_handler(InitiativesError)
