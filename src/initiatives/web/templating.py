@@ -44,6 +44,16 @@ def highlight(text: str | None, query: str | None, width: int = 220) -> Markup:
     return Markup(prefix + "".join(parts) + suffix)
 
 
+def mark_quote(sentence: str | None, quote: str | None) -> Markup:
+    """The sentence with the exact quoted text in <mark>."""
+    sentence = sentence or ""
+    at = sentence.find(quote or "\0") if quote else -1
+    if at < 0:
+        return escape(sentence)
+    end = at + len(quote or "")
+    return Markup(f"{escape(sentence[:at])}<mark>{escape(sentence[at:end])}</mark>{escape(sentence[end:])}")
+
+
 def money(value: Any) -> str:
     try:
         number = float(value)
@@ -61,6 +71,7 @@ def make(folder: Path) -> Jinja2Templates:
     env = templates.env
     env.filters["highlight"] = highlight
     env.filters["money"] = money
+    env.filters["mark_quote"] = mark_quote
     env.filters["country_name"] = countries.name
     env.globals["FIELD_COLOURS"] = FIELD_COLOURS
     env.trim_blocks = True
