@@ -40,8 +40,10 @@ def serve(
         os.environ["INITIATIVES_DATA_DIR"] = data_dir
     store.close()
     out.print(f"Serving on [bold]http://{host}:{port}[/] (API docs at /docs). Press Ctrl+C to stop.")
+    from initiatives.web.server import PROTOCOL
+
     uvicorn.run("initiatives.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                http=PROTOCOL, log_level="warning")
 
 
 @user_app.command("add")
