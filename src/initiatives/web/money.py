@@ -57,6 +57,7 @@ class Rates:
         with self._lock:
             self._cc = cc
             self.source = f"loaded file {path.name}"
+            self.__dict__["_factors"] = {}
 
     @property
     def currencies(self) -> set[str]:
@@ -84,14 +85,23 @@ class Rates:
             return None
         return Decimal(str(round(value, 2)))
 
+    def factor(self, currency: str, when: str | None) -> Decimal | None:
+        """USD per unit of `currency` at `when`, memoised (many amounts share a currency and a month)."""
+        key = (currency, when)
+        cache = self.__dict__.setdefault("_factors", {})
+        if key not in cache:
+            one = self.to_usd(Decimal(1_000_000), currency, when)
+            cache[key] = None if one is None else one / Decimal(1_000_000)
+        return cache[key]
+
     def total(self, items: list[tuple[Decimal, str, str | None]]) -> Totals:
         """Sum (amount, currency, date) items in USD; unconvertible ones are summed per currency."""
         out = Totals()
         for amount, currency, when in items:
-            usd = self.to_usd(amount, currency, when)
-            if usd is None:
+            f = Decimal(1) if currency == "USD" else self.factor(currency, when)
+            if f is None:
                 out.unconverted[currency] += amount
             else:
-                out.usd += usd
+                out.usd += (amount * f).quantize(Decimal("0.01"))
                 out.converted += 1
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,38 @@ def _money(t: Totals) -> dict[str, Any]:
             "unconverted": {c: float(a) for c, a in sorted(t.unconverted.items())}}
 
 
+_CACHE: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+_LOCK = threading.Lock()
+
+
+def _fingerprint(store: Store) -> tuple[Any, ...]:
+    """Changes whenever the figures could: records added, edited or deleted (every write leaves a revision),
+    findings stored or reviewed."""
+    from sqlalchemy import func, select
+
+    from initiatives.store.tables import FindingRow, InitiativeRow, RevisionRow
+
+    with store.transaction() as s:
+        return (
+            s.scalar(select(func.count(InitiativeRow.id))), s.scalar(select(func.max(InitiativeRow.updated_at))),
+            s.scalar(select(func.max(RevisionRow.id))), s.scalar(select(func.count(FindingRow.id))),
+            s.scalar(select(func.max(FindingRow.updated_at))),
+        )
+
+
 def compute(store: Store, rates: Rates) -> dict[str, Any]:
+    """The figures, recomputed only when the data (or the loaded rates) changed since the last call."""
+    key = (*_fingerprint(store), rates.source)
+    cached = _CACHE.get(store.url)
+    if cached and cached[0] == key:
+        return cached[1]
+    with _LOCK:
+        figures = _compute(store, rates)
+        _CACHE[store.url] = (key, figures)
+    return figures
+
+
+def _compute(store: Store, rates: Rates) -> dict[str, Any]:
     with store.transaction() as s:
         counts = facets.facet_counts(s, facets.ExploreQuery(), store.engine.dialect.name, partners_limit=10)
     by_year: dict[int, Totals] = defaultdict(Totals)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from initiatives.errors import InputError, NotFound, describe_validation_error
@@ -98,12 +99,11 @@ def create_initiative(body: InitiativeCreate, request: Request, response: Respon
     return record_json(saved)
 
 
-@router.get("/initiatives/{initiative_id}", tags=["initiatives"])
-def get_initiative(initiative_id: int, request: Request, response: Response,
-                   user: User | None = require(None)) -> dict[str, Any]:
+@router.get("/initiatives/{initiative_id}", tags=["initiatives"], response_class=JSONResponse)
+def get_initiative(initiative_id: int, request: Request, user: User | None = require(None)) -> JSONResponse:
+    """One initiative; its ETag is its version (send it back as If-Match when you update)."""
     rec = store_of(request).get_initiative(initiative_id)
-    response.headers["ETag"] = etag(rec)
-    return record_json(rec)
+    return JSONResponse(record_json(rec), headers={"ETag": etag(rec)})
 
 
 @router.patch("/initiatives/{initiative_id}", tags=["initiatives"])
