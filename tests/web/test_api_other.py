@@ -185,3 +185,23 @@ def test_openapi_docs_are_served_locally(client, path):
     r = client.get(path)
     assert r.status_code == 200
     assert "cdn." not in r.text and "unpkg" not in r.text
+
+
+def test_admin_loads_a_rates_file(client, tokens):
+    """An admin can load an ECB-format rates file; a currency it adds becomes convertible."""
+    h = bearer(tokens["admin"])
+    before = client.get("/api/v1/stats").json()
+    client.post("/api/v1/initiatives", json={"title": "Fund in pesos", "kind": "fund", "start": "2024-03",
+                                             "budget": {"amount": 1000, "currency": "ARS"}}, headers=bearer(tokens["editor"]))
+    assert client.get("/api/v1/stats").json()["budget"]["unconverted"].get("ARS") == 1000
+    rates = "Date,USD,ARS,\n2024-03-01,1.08,900.0,\n2024-02-01,1.08,880.0,\n"
+    files = [("files", ("eurofxref-hist.csv", rates.encode(), "text/csv"))]
+    assert client.post("/api/v1/rates", files=files, headers=bearer(tokens["editor"])).status_code == 403
+    r = client.post("/api/v1/rates", files=files, headers=h)
+    assert r.status_code == 200 and "ARS" in r.json()["currencies"]
+    after = client.get("/api/v1/stats").json()
+    assert "ARS" not in after["budget"]["unconverted"]
+    assert after["budget"]["usd"] == pytest.approx(before["budget"]["usd"] + 1000 / 900 * 1.08, abs=0.05)
+    bad = client.post("/api/v1/rates", files=[("files", ("rates.csv", b"not,a\nrates,file\n", "text/csv"))], headers=h)
+    assert bad.status_code == 422 and bad.json()["field"] == "files"
+    assert client.post("/api/v1/rates", files=[("files", ("rates.pdf", b"%PDF", "application/pdf"))], headers=h).status_code == 415

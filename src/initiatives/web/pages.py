@@ -141,7 +141,7 @@ def explore(request: Request, user: User | None = require(None)) -> HTMLResponse
     return render(request, "explore.html", q=q, page=page, error=error, facet_labels=FACET_LABELS,
                   toggle=query.toggle, url=query.url, writers=list(formats.WRITERS),
                   export_params=urlencode(query.to_params(q)), kinds=model.KINDS, statuses=model.STATUSES,
-                  sorts=list(facets.SORTS))
+                  sorts=list(facets.SORTS), params=query.to_params(q))
 
 
 # ------------------------------------------------------------------------------------------------ initiatives
