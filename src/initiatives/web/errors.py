@@ -117,6 +117,10 @@ def install(app: FastAPI) -> None:
             return _page(request, exc.status_code, str(exc.detail))
         return error(exc.status_code, str(exc.detail))
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        return error(422, "a number is out of range", None)
+
     @app.exception_handler(InitiativesError)
     async def _other(request: Request, exc: InitiativesError) -> Response:
         return error(400, str(exc))

@@ -36,8 +36,8 @@ def _decimal(name: str, raw: str) -> Decimal:
         value = Decimal(raw.replace(",", ""))
     except InvalidOperation:
         raise InputError(f"expected a number, got {raw!r}", field=name) from None
-    if not value.is_finite():
-        raise InputError(f"expected a finite number, got {raw!r}", field=name)
+    if not value.is_finite() or abs(value) > Decimal("1e20"):
+        raise InputError(f"expected a finite number below 1e20, got {raw!r}", field=name)
     return value
 
 
@@ -68,7 +68,7 @@ def parse(params: QueryParams, *, strict: bool = True) -> ExploreQuery:
                 if v not in model.ORG_TYPES:
                     raise InputError(f"unknown partner type {v!r}", field="partner_type")
         if param in ("sdg", "partner", "id"):
-            values = [_int(param, v, 1, 17 if param == "sdg" else None) for v in values]  # type: ignore[misc]
+            values = [_int(param, v, 1, 17 if param == "sdg" else 2**62) for v in values]  # type: ignore[misc]
         setattr(q, attr, values)
     q.text = (params.get("q") or "").strip() or None
     if params.get("year_from"):
@@ -89,7 +89,7 @@ def parse(params: QueryParams, *, strict: bool = True) -> ExploreQuery:
         raise InputError(f"unknown sort {sort!r} (one of {', '.join(SORTS)})", field="sort")
     q.sort = sort
     if params.get("page"):
-        q.page = _int("page", params["page"], 1)
+        q.page = _int("page", params["page"], 1, 1_000_000)
     if params.get("per_page"):
         q.per_page = _int("per_page", params["per_page"], 1, MAX_PER_PAGE)
     return q
