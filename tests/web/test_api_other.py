@@ -205,3 +205,17 @@ def test_admin_loads_a_rates_file(client, tokens):
     bad = client.post("/api/v1/rates", files=[("files", ("rates.csv", b"not,a\nrates,file\n", "text/csv"))], headers=h)
     assert bad.status_code == 422 and bad.json()["field"] == "files"
     assert client.post("/api/v1/rates", files=[("files", ("rates.pdf", b"%PDF", "application/pdf"))], headers=h).status_code == 415
+
+
+def test_document_upload_needs_the_ingest_engine(client, tokens):
+    """A .txt document goes to initiatives.ingest.extract; without it the answer is 503, and nothing is stored."""
+    from initiatives.web import services
+
+    seed_text = (GOLD.parent / "seeds" / "002_d5bd7149008d43e0.txt").read_bytes()
+    r = client.post("/api/v1/documents", headers=bearer(tokens["editor"]),
+                    files=[("files", ("press.txt", seed_text, "text/plain"))])
+    if services._extractor() is None:
+        assert r.status_code == 503 and r.json()["service"] == "ingest"
+        assert len(client.get("/api/v1/documents").json()) == 4
+    else:
+        assert r.status_code == 200 and r.json()["files"][0]["error"] is None

@@ -44,15 +44,34 @@ def _extractor() -> Any | None:
     return getattr(module, "extract", None)
 
 
+# Document types the ingest engine reads (its own SUFFIXES, when it declares them, win).
+DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".csv", ".xlsx", ".xml")
+
+
+def document_suffixes() -> set[str]:
+    module = importlib.import_module("initiatives.ingest") if _extractor() is not None else None
+    return set(getattr(module, "SUFFIXES", DOCUMENT_SUFFIXES))
+
+
 def supported_suffixes() -> set[str]:
     """File types an upload may carry: structured formats always, documents when ingest is installed."""
     suffixes = set(formats.READERS)
-    extract = _extractor()
-    if extract is not None:
-        module = importlib.import_module("initiatives.ingest")
-        suffixes |= set(getattr(module, "SUFFIXES", (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".csv",
-                                                      ".xlsx", ".xml")))
+    if _extractor() is not None:
+        suffixes |= document_suffixes()
     return suffixes
+
+
+def check_suffix(name: str, allowed: set[str]) -> str | None:
+    """None when `name` may be uploaded; raises ServiceUnavailable for a document type while ingest is missing;
+    else returns the refused suffix."""
+    from pathlib import PurePath
+
+    suffix = PurePath(name).suffix.lower()
+    if suffix in allowed:
+        return None
+    if suffix in DOCUMENT_SUFFIXES and _extractor() is None:
+        raise ServiceUnavailable("ingest", f"{name}: reading {suffix} documents needs initiatives.ingest.extract")
+    return suffix or "(none)"
 
 
 def ingest_files(store: Store, paths: list[Path], *, author: str, names: list[str] | None = None) -> list[FileSummary]:

@@ -268,9 +268,14 @@ async def receive_uploads(request: Request, suffixes: set[str] | None = None, *,
         raise InputError("no file sent: attach one or more files as 'files'", field="files")
     allowed = suffixes or services.supported_suffixes()
     for up in uploads:
-        suffix = Path(up.filename or "").suffix.lower()
-        if suffix not in allowed:
-            raise UnsupportedType(f"{up.filename}: unsupported file type {suffix or '(none)'!r} "
+        name = up.filename or ""
+        if suffixes:  # a fixed list (e.g. rates files): no ingest involved
+            suffix = Path(name).suffix.lower()
+            refused = None if suffix in suffixes else (suffix or "(none)")
+        else:
+            refused = services.check_suffix(name, allowed)
+        if refused:
+            raise UnsupportedType(f"{up.filename}: unsupported file type {refused!r} "
                                   f"(accepted: {', '.join(sorted(allowed))})")
     folder = Path(tempfile.mkdtemp(prefix="initiatives-upload-"))
     saved: list[tuple[str, Path]] = []
