@@ -36,12 +36,15 @@ class FileSummary:
 
 
 def _extractor() -> Any | None:
-    """`initiatives.ingest.extract(path) -> Batch`, when the ingest package provides it."""
-    try:
-        module = importlib.import_module("initiatives.ingest")
-    except ImportError:
-        return None
-    return getattr(module, "extract", None)
+    """`extract(path) -> Batch` from the ingest package (`initiatives.ingest` or its `pipeline`), if there."""
+    for name in ("initiatives.ingest", "initiatives.ingest.pipeline"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if callable(getattr(module, "extract", None)):
+            return module.extract
+    return None
 
 
 # Document types the ingest engine reads (its own SUFFIXES, when it declares them, win).
@@ -106,17 +109,24 @@ def ingest_files(store: Store, paths: list[Path], *, author: str, names: list[st
 
 
 def run_audit(store: Store) -> dict[str, Any]:
-    """Run every audit rule over the registry and store the findings; returns the save summary."""
+    """Run every audit rule over the registry and store the findings (`Store.save_audit`); returns the
+    save summary. Uses `initiatives.audit.run_audit(store)` if the package offers one, else its
+    `runner.run(records, documents)`."""
+    from dataclasses import asdict, is_dataclass
+
     try:
-        module = importlib.import_module("initiatives.audit")
+        package = importlib.import_module("initiatives.audit")
     except ImportError as exc:
         raise ServiceUnavailable("audit", str(exc)) from None
-    runner = getattr(module, "run_audit", None) or getattr(module, "run", None)
-    if runner is None:
-        raise ServiceUnavailable("audit", "initiatives.audit.run_audit is missing")
-    result = runner(store)
-    if hasattr(result, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        return asdict(result)
-    return dict(result) if isinstance(result, dict) else {"result": str(result)}
+    whole = getattr(package, "run_audit", None)
+    if callable(whole):
+        result = whole(store)
+        return asdict(result) if is_dataclass(result) else dict(result)
+    try:
+        runner = importlib.import_module("initiatives.audit.runner")
+    except ImportError:
+        raise ServiceUnavailable("audit", "initiatives.audit.runner is missing") from None
+    documents = [store.get_document(d.sha256) for d in store.documents()]
+    result = runner.run(store.list_initiatives(), documents)
+    summary = store.save_audit(result.findings, rules_run=result.rules_run)
+    return {**asdict(summary), "rules_run": len(result.rules_run), "errors": len(getattr(result, "errors", []))}
