@@ -394,8 +394,9 @@ async def upload(request: Request) -> Response:
         saved = await receive_uploads(request, form_csrf=True)
         results = await run_in_threadpool(services.ingest_files, store_of(request), [p for _, p in saved],
                                           author=author(user), names=[n for n, _ in saved])
-        for _, p in saved:
-            Path(p).unlink(missing_ok=True)
+        import shutil
+
+        shutil.rmtree(saved[0][1].parent.parent, ignore_errors=True)
         error = None
     except InitiativesError as exc:
         results, error = None, str(exc)

@@ -92,6 +92,9 @@ def ingest_files(store: Store, paths: list[Path], *, author: str, names: list[st
             else:
                 raise ServiceUnavailable("ingest", "initiatives.ingest.extract is missing; only "
                                          + ", ".join(sorted(formats.READERS)) + " files can be read")
+            for doc in batch.documents:
+                if doc.path == str(path):
+                    doc.path = name  # keep the name the person uploaded, not the temporary path
             saved = store.save_batch(batch, author=author, reason=f"upload {name}")
         except ServiceUnavailable:
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -282,7 +283,8 @@ async def receive_uploads(request: Request, suffixes: set[str] | None = None, *,
     total = 0
     for i, up in enumerate(uploads):
         name = Path(up.filename or f"file{i}").name
-        target = folder / f"{i:03d}_{name}"
+        (folder / str(i)).mkdir()
+        target = folder / str(i) / name  # the original name: documents and records are known by it
         with target.open("wb") as out:
             while chunk := await up.read(1 << 20):
                 total += len(chunk)
@@ -302,7 +304,6 @@ async def upload_documents(request: Request, user: User = require("editor")) -> 
 
     summaries = await run_in_threadpool(services.ingest_files, store_of(request), [p for _, p in saved],
                                         author=author(user), names=[n for n, _ in saved])
-    for _, p in saved:
-        p.unlink(missing_ok=True)
+    shutil.rmtree(saved[0][1].parent.parent, ignore_errors=True)
     return {"files": [asdict(s) for s in summaries],
             "ok": all(s.error is None for s in summaries)}
