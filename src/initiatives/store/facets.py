@@ -264,6 +264,35 @@ def _has_matched(s: Session) -> bool:
     return bool(s.info.get("explore_matched"))
 
 
+_UNFILTERED: dict[str, tuple[tuple[Any, ...], dict[str, list[tuple[Any, int]]]]] = {}
+
+
+def data_fingerprint(store: Store) -> tuple[Any, ...]:
+    """Changes whenever counts could: records added, edited or deleted (every write leaves a revision),
+    findings stored or reviewed. Cheap: indexed maxima and counts."""
+    from initiatives.store.tables import RevisionRow
+
+    with store.transaction() as s:
+        return (
+            s.scalar(select(func.count(InitiativeRow.id))), s.scalar(select(func.max(InitiativeRow.updated_at))),
+            s.scalar(select(func.max(RevisionRow.id))), s.scalar(select(func.count(FindingRow.id))),
+            s.scalar(select(func.max(FindingRow.updated_at))),
+        )
+
+
+def unfiltered_facets(store: Store) -> dict[str, list[tuple[Any, int]]]:
+    """Facet counts over the whole registry, recomputed only when the data changed (they cost seconds at
+    100,000 records and every visit to Explore starts there)."""
+    key = data_fingerprint(store)
+    cached = _UNFILTERED.get(store.url)
+    if cached and cached[0] == key:
+        return cached[1]
+    with store.transaction() as s:
+        counts = facet_counts(s, ExploreQuery(), store.engine.dialect.name)
+    _UNFILTERED[store.url] = (key, counts)
+    return counts
+
+
 def explore(store: Store, q: ExploreQuery, *, with_facets: bool = True) -> ExplorePage:
     """One page of matching initiatives, the total, and (optionally) facet counts."""
     dialect = store.engine.dialect.name
@@ -285,9 +314,11 @@ def explore(store: Store, q: ExploreQuery, *, with_facets: bool = True) -> Explo
             .join(FindingRow, FindingRow.id == FindingInitiativeRow.finding_id)
             .where(FindingRow.status == "open", FindingInitiativeRow.initiative_id.in_([r.id for r in rows]))
             .group_by(FindingInitiativeRow.initiative_id)).all()) if rows else {}
-        facets = facet_counts(s, q, dialect) if with_facets else {}
+        facets = facet_counts(s, q, dialect) if with_facets and q.is_filtered() else {}
         s.info.pop("explore_matched", None)
         s.info.pop("explore_text", None)
+    if with_facets and not q.is_filtered():
+        facets = unfiltered_facets(store)
     return ExplorePage(items=items, total=total, page=page, per_page=per_page, facets=facets,
                        open_findings={int(k): int(v) for k, v in open_counts.items()})
 

@@ -20,24 +20,9 @@ _CACHE: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
 _LOCK = threading.Lock()
 
 
-def _fingerprint(store: Store) -> tuple[Any, ...]:
-    """Changes whenever the figures could: records added, edited or deleted (every write leaves a revision),
-    findings stored or reviewed."""
-    from sqlalchemy import func, select
-
-    from initiatives.store.tables import FindingRow, InitiativeRow, RevisionRow
-
-    with store.transaction() as s:
-        return (
-            s.scalar(select(func.count(InitiativeRow.id))), s.scalar(select(func.max(InitiativeRow.updated_at))),
-            s.scalar(select(func.max(RevisionRow.id))), s.scalar(select(func.count(FindingRow.id))),
-            s.scalar(select(func.max(FindingRow.updated_at))),
-        )
-
-
 def compute(store: Store, rates: Rates) -> dict[str, Any]:
     """The figures, recomputed only when the data (or the loaded rates) changed since the last call."""
-    key = (*_fingerprint(store), rates.source)
+    key = (*facets.data_fingerprint(store), rates.source)
     cached = _CACHE.get(store.url)
     if cached and cached[0] == key:
         return cached[1]
@@ -48,8 +33,7 @@ def compute(store: Store, rates: Rates) -> dict[str, Any]:
 
 
 def _compute(store: Store, rates: Rates) -> dict[str, Any]:
-    with store.transaction() as s:
-        counts = facets.facet_counts(s, facets.ExploreQuery(), store.engine.dialect.name, partners_limit=10)
+    counts = facets.unfiltered_facets(store)
     by_year: dict[int, Totals] = defaultdict(Totals)
     by_sdg: dict[int, Totals] = defaultdict(Totals)
     overall = Totals()
