@@ -53,8 +53,14 @@ def test_get_has_etag_and_404(client):
     assert missing.status_code == 404 and "99999" in missing.json()["error"]
 
 
+def _pilots(client) -> int:
+    facets = client.get("/api/v1/initiatives", params={"per_page": 1}).json()["facets"]["kind"]
+    return next(f["count"] for f in facets if f["value"] == "pilot")
+
+
 def test_create_needs_editor(client, tokens):
     body = {"kind": "pilot", "title": "Solar schools", "countries": ["NPL"], "sdgs": [7]}
+    pilots = _pilots(client)
     assert client.post("/api/v1/initiatives", json=body).status_code == 401
     assert client.post("/api/v1/initiatives", json=body, headers=bearer(tokens["viewer"])).status_code == 403
     r = client.post("/api/v1/initiatives", json=body, headers=bearer(tokens["editor"]))
@@ -64,6 +70,7 @@ def test_create_needs_editor(client, tokens):
     assert r.headers["location"] == f"/api/v1/initiatives/{created['id']}"
     history = client.get(f"/api/v1/initiatives/{created['id']}/history").json()
     assert history[0]["field"] == "(created)" and history[0]["author"] == "editor"
+    assert _pilots(client) == pilots + 1  # cached whole-registry counts follow the data
 
 
 def test_create_rejects_bad_input_without_writing(client, tokens):
