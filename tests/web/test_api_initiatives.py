@@ -145,3 +145,11 @@ def test_sources_quote_the_document(client):
     assert title["quote"] in title["sentence"] and title["line"] >= 1
     assert src["record"]["document_name"].endswith(".txt")
     assert client.get("/api/v1/initiatives/99999/sources").status_code == 404
+
+
+def test_fast_read_is_the_same_record(app):
+    from initiatives.store import facets
+
+    store = app.state.store
+    for rec in store.list_initiatives():
+        assert facets.read_initiative(store, rec.id) == store.get_initiative(rec.id)

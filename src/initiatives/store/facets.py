@@ -7,11 +7,12 @@ engine can replace (it gets a SELECT over `initiatives` and the query text, and 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, Select, Table, and_, case, cast, exists, func, insert, or_, select, true
+from sqlalchemy import bindparam, Column, Integer, MetaData, Select, Table, and_, case, cast, exists, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from initiatives.model import Initiative
@@ -262,6 +263,46 @@ def _materialise(s: Session, q: ExploreQuery, dialect: str) -> bool:
 
 def _has_matched(s: Session) -> bool:
     return bool(s.info.get("explore_matched"))
+
+
+@lru_cache(maxsize=1)
+def _read_statements() -> tuple[Any, ...]:
+    """The statements of `read_initiative`, built once (building a statement costs more than running it)."""
+    from initiatives.store.tables import SourceRow
+
+    iid = bindparam("iid")
+    t = InitiativeRow.__table__
+    return (
+        select(t).where(t.c.id == iid),
+        select(InitiativeCountryRow.iso3).where(InitiativeCountryRow.initiative_id == iid)
+        .order_by(InitiativeCountryRow.position),
+        select(InitiativeSdgRow.sdg).where(InitiativeSdgRow.initiative_id == iid).order_by(InitiativeSdgRow.position),
+        select(ParticipationRow.name, ParticipationRow.role, ParticipationRow.type, ParticipationRow.organization_id)
+        .where(ParticipationRow.initiative_id == iid).order_by(ParticipationRow.position),
+        select(SourceRow.field, SourceRow.document_sha256, SourceRow.start, SourceRow.end, SourceRow.text)
+        .where(SourceRow.initiative_id == iid).order_by(SourceRow.id),
+    )
+
+
+def read_initiative(store: Store, initiative_id: int) -> Initiative:
+    """One initiative by id through SQLAlchemy Core: the same record as `Store.get_initiative` (it goes
+    through the same `mapping.initiative_from_row`) at less cost, for the API's hot read path."""
+    from types import SimpleNamespace
+
+    from initiatives.errors import NotFound
+
+    main, countries_q, sdgs_q, partners_q, sources_q = _read_statements()
+    p = {"iid": initiative_id}
+    with store.engine.connect() as conn:
+        row = conn.execute(main, p).mappings().first()
+        if row is None:
+            raise NotFound(f"no initiative #{initiative_id}")
+        ns = SimpleNamespace(**row)
+        ns.countries = [SimpleNamespace(iso3=r[0]) for r in conn.execute(countries_q, p)]
+        ns.sdgs = [SimpleNamespace(sdg=r[0]) for r in conn.execute(sdgs_q, p)]
+        ns.participations = [SimpleNamespace(**r) for r in conn.execute(partners_q, p).mappings()]
+        ns.sources = [SimpleNamespace(**r) for r in conn.execute(sources_q, p).mappings()]
+    return mapping.initiative_from_row(ns)  # type: ignore[arg-type]
 
 
 _UNFILTERED: dict[str, tuple[tuple[Any, ...], dict[str, list[tuple[Any, int]]]]] = {}
