@@ -219,3 +219,17 @@ def test_document_upload_needs_the_ingest_engine(client, tokens):
         assert len(client.get("/api/v1/documents").json()) == 4
     else:
         assert r.status_code == 200 and r.json()["files"][0]["error"] is None
+
+
+def test_user_admin_changes(client, tokens):
+    h = bearer(tokens["admin"])
+    client.post("/api/v1/users", json={"name": "temp", "password": "long-enough"}, headers=h)
+    r = client.patch("/api/v1/users/temp", json={"role": "editor"}, headers=h)
+    assert r.status_code == 200 and r.json()["role"] == "editor"
+    assert client.patch("/api/v1/users/temp", json={"role": "king"}, headers=h).json()["field"] == "role"
+    assert client.patch("/api/v1/users/nobody", json={"role": "editor"}, headers=h).status_code == 404
+    assert client.delete("/api/v1/users/admin", headers=h).status_code == 422  # not yourself
+    assert client.delete("/api/v1/users/temp", headers=h).status_code == 204
+    assert "temp" not in [u["name"] for u in client.get("/api/v1/users", headers=h).json()]
+    mine = client.post("/api/v1/me/tokens", json={"label": "laptop"}, headers=bearer(tokens["viewer"]))
+    assert mine.status_code == 201 and mine.json()["user"] == "viewer"
