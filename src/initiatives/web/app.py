@@ -10,7 +10,6 @@ from pathlib import Path
 import js_lib_htmx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import event
 from starlette.middleware.sessions import SessionMiddleware

@@ -21,7 +21,6 @@ from initiatives.interop import formats
 from initiatives.model import Initiative
 from initiatives.reference import countries as country_ref
 from initiatives.store import InitiativeQuery, facets
-from initiatives.store.mapping import EDITABLE_FIELDS
 from initiatives.store.users import ROLES, User
 from initiatives.web import provenance, query, services, stats
 from initiatives.web.api.records import receive_uploads
