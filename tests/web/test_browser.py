@@ -177,6 +177,9 @@ def test_registry_end_to_end(page, tmp_path):
         page.goto(f"{base}{path}")
         assert page.locator("h1").first.is_visible()
         shot(page, name, full_page=name not in ("review", "organizations"))
+    page.goto(f"{base}/docs")  # Swagger UI from the app itself
+    page.locator(".swagger-ui .opblock").first.wait_for()
+    shot(page, "api-docs", full_page=False)
 
 
 def test_phone_width_and_keyboard(page):

@@ -67,6 +67,8 @@ def install(app: FastAPI) -> None:
             msg = f"unknown field {field!r}"
         elif kind == "missing":
             msg = f"field {field!r} is required"
+        if _wants_html(request):
+            return _page(request, 422, f"{field}: {msg}" if field else msg)
         return error(422, msg, field)
 
     @app.exception_handler(InputError)

@@ -85,7 +85,7 @@ def ingest_files(store: Store, paths: list[Path], *, author: str, names: list[st
         name = names[i] if names else path.name
         summary = FileSummary(file=name)
         try:
-            if path.suffix.lower() in formats.READERS and path.suffix.lower() != ".csv":
+            if path.suffix.lower() in formats.READERS:  # structured registry formats first
                 batch = formats.read(path)
             elif extract is not None:
                 batch = extract(path)
