@@ -12,11 +12,14 @@ import time
 from typing import Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from initiatives.errors import InitiativesError
 from initiatives.store.users import User, Users
 
 ANONYMOUS_CACHE_SECONDS = 2.0
+# Declares the bearer scheme in OpenAPI (Swagger's "Authorize"); the header itself is read in current_user.
+_BEARER = HTTPBearer(auto_error=False, description="An API token: `initiatives user token NAME`, or POST /api/v1/me/tokens")
 
 
 class AuthError(InitiativesError):
@@ -86,7 +89,8 @@ def require(role: str | None) -> Any:
 
     # async: runs on the event loop (its lookups are one indexed row, or none for an anonymous read),
     # which saves a thread-pool hop on every request
-    async def dependency(request: Request) -> User | None:
+    async def dependency(request: Request,
+                         _token: HTTPAuthorizationCredentials | None = Depends(_BEARER)) -> User | None:
         user = current_user(request)
         if role is None:
             if user is None and not anonymous_read(request):
