@@ -89,7 +89,10 @@ def test_findings_filter_and_review(client, tokens):
     assert client.patch(f"/api/v1/findings/{fid}", json=body, headers=bearer(tokens["editor"])).status_code == 403
     r = client.patch(f"/api/v1/findings/{fid}", json=body, headers=bearer(tokens["reviewer"]))
     assert r.status_code == 200 and r.json()["status"] == "resolved" and r.json()["comment"] == "fixed the title"
-    assert client.get(f"/api/v1/findings/{fid}").json()["status"] == "resolved"
+    stored = client.get(f"/api/v1/findings/{fid}").json()
+    assert stored["status"] == "resolved"
+    assert stored["history"][-1] | {"at": None} == {"at": None, "by": "reviewer", "from": "open", "to": "resolved",
+                                                    "comment": "fixed the title"}
     bad = client.patch(f"/api/v1/findings/{fid}", json={"status": "done"}, headers=bearer(tokens["reviewer"]))
     assert bad.status_code == 422 and bad.json()["field"] == "status"
     assert client.patch("/api/v1/findings/99999", json=body, headers=bearer(tokens["reviewer"])).status_code == 404

@@ -32,11 +32,15 @@ def list_findings(request: Request, status: str | None = None, rule: str | None 
 
 @router.get("/findings/{finding_id}")
 def get_finding(finding_id: int, request: Request, user: User | None = require(None)) -> dict[str, Any]:
+    """One finding with its review history (who changed its status, when, with which comment)."""
     from initiatives.errors import NotFound
 
-    for f in store_of(request).findings():
+    store = store_of(request)
+    for f in store.findings():
         if f.id == finding_id:
-            return registry_json.finding_to_data(f)
+            history = [{"at": r.at.isoformat(), "by": r.author, "from": r.old, "to": r.new, "comment": r.reason}
+                       for r in store.history(finding_id, entity="finding")]
+            return registry_json.finding_to_data(f) | {"history": history}
     raise NotFound(f"no finding #{finding_id}")
 
 
