@@ -67,6 +67,15 @@ def test_upload_bad_files_store_nothing(client, tokens):
     assert "virus.exe" in unsupported.json()["error"]
     oversize = client.post("/api/v1/documents", headers=h, files=[("files", ("big.json", b" " * (2 * 1024 * 1024), "application/json"))])
     assert oversize.status_code == 413 and oversize.json()["field"] == "files"
+    def chunks():  # no Content-Length: the limit holds while the body arrives
+        boundary = b"--xyz\r\n"
+        yield boundary + b'Content-Disposition: form-data; name="files"; filename="big.json"\r\n\r\n'
+        for _ in range(40):
+            yield b" " * 65536
+        yield b"\r\n--xyz--\r\n"
+    chunked = client.post("/api/v1/documents", headers=h | {"Content-Type": "multipart/form-data; boundary=xyz"},
+                          content=chunks())
+    assert chunked.status_code == 413
     broken = client.post("/api/v1/documents", headers=h, files=[
         ("files", ("broken.json", b'{"records": [{"title": "a", "countries": ["Narnia"]}]}', "application/json"))])
     assert broken.status_code == 200

@@ -70,6 +70,9 @@ def create_app(db: str | None = None, *, store: Store | None = None, max_upload_
     rates_file = users.setting("rates_file")
     app.state.rates = Rates(Path(rates_file) if rates_file and Path(rates_file).is_file() else None)
     app.state.templates = templating.make(HERE / "templates")
+    from initiatives.web.limits import BodyLimit
+
+    app.add_middleware(BodyLimit, limit=app.state.max_upload_bytes)
     app.add_middleware(SessionMiddleware, secret_key=_secret(users), session_cookie="initiatives_session",
                        same_site="lax", https_only=False)
     app.mount("/static/htmx", StaticFiles(directory=Path(js_lib_htmx.__file__).parent / "static" / "htmx"),
