@@ -153,3 +153,17 @@ def test_fast_read_is_the_same_record(app):
     store = app.state.store
     for rec in store.list_initiatives():
         assert facets.read_initiative(store, rec.id) == store.get_initiative(rec.id)
+
+
+def test_budget_range_is_in_usd(client, tokens):
+    h = bearer(tokens["editor"])
+    eur = client.post("/api/v1/initiatives", json={"title": "Euro fund", "kind": "fund",
+                                                   "budget": {"amount": 1_000_000, "currency": "EUR"}}, headers=h).json()
+    btc = client.post("/api/v1/initiatives", json={"title": "Coin fund", "kind": "fund",
+                                                   "budget": {"amount": 1_000_000, "currency": "BTC"}}, headers=h).json()
+    ids = {i["id"] for i in client.get("/api/v1/initiatives", params={"budget_min": 1_010_000, "budget_max": 1_500_000,
+                                                                      "per_page": 500, "facets": "false"}).json()["items"]}
+    assert eur["id"] in ids  # 1 m EUR is more than 1.01 m USD at any recent rate
+    assert btc["id"] not in ids  # no rate: no USD value to compare
+    below = client.get("/api/v1/initiatives", params={"budget_max": 1_000_000, "kind": "fund", "per_page": 500}).json()
+    assert eur["id"] not in {i["id"] for i in below["items"]}

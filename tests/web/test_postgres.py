@@ -49,3 +49,5 @@ def test_explore_and_edit_on_postgres(pg_client):
     assert stale.status_code == 409
     assert client.get("/api/v1/export", params={"format": "csv", "kind": "pilot"}).status_code == 200
     assert client.get("/").status_code == 200
+    ranged = client.get("/api/v1/initiatives", params={"budget_min": 100000, "budget_max": 10_000_000}).json()
+    assert ranged["total"] >= 1

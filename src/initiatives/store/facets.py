@@ -70,8 +70,9 @@ class ExploreQuery:
     partner_types: list[str] = field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
-    budget_min: Decimal | None = None
+    budget_min: Decimal | None = None  # in USD when `usd_factors` is given, else in the stated currency
     budget_max: Decimal | None = None
+    usd_factors: dict[str, Decimal] | None = None  # currency -> USD per unit, for the budget range
     has_open_findings: bool | None = None
     ids: list[int] = field(default_factory=list)
     sort: str = "id"
@@ -79,7 +80,7 @@ class ExploreQuery:
     per_page: int = 25
 
     def is_filtered(self) -> bool:
-        skip = {"sort", "page", "per_page"}
+        skip = {"sort", "page", "per_page", "usd_factors"}
         return any(getattr(self, f.name) not in (None, [], "") for f in fields(self) if f.name not in skip)
 
 
@@ -170,10 +171,16 @@ def filtered_ids(q: ExploreQuery, dialect: str, *, skip: str | None = None, text
         stmt = stmt.where(last_year >= q.year_from)
     if q.year_to is not None and skip != "year":
         stmt = stmt.where(first_year <= q.year_to)
+    budget: Any = InitiativeRow.budget_amount
+    if q.usd_factors and (q.budget_min is not None or q.budget_max is not None):
+        # amounts in a currency with no factor (e.g. crypto) have no USD value: a range leaves them out
+        budget = InitiativeRow.budget_amount * case(
+            *((InitiativeRow.budget_currency == cur, float(f)) for cur, f in sorted(q.usd_factors.items())),
+            else_=None)
     if q.budget_min is not None:
-        stmt = stmt.where(InitiativeRow.budget_amount >= q.budget_min)
+        stmt = stmt.where(budget >= q.budget_min)
     if q.budget_max is not None:
-        stmt = stmt.where(InitiativeRow.budget_amount <= q.budget_max)
+        stmt = stmt.where(budget <= q.budget_max)
     if q.has_open_findings is not None and skip != "has_open_findings":
         cond = _open_findings_exists()
         stmt = stmt.where(cond if q.has_open_findings else ~cond)

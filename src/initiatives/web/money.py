@@ -58,6 +58,7 @@ class Rates:
             self._cc = cc
             self.source = f"loaded file {path.name}"
             self.__dict__["_factors"] = {}
+            self.__dict__["_current"] = None
 
     @property
     def currencies(self) -> set[str]:
@@ -93,6 +94,14 @@ class Rates:
             one = self.to_usd(Decimal(1_000_000), currency, when)
             cache[key] = None if one is None else one / Decimal(1_000_000)
         return cache[key]
+
+    def current_factors(self) -> dict[str, Decimal]:
+        """USD per unit of every currency with a rate, at the latest date the rates cover (for filters)."""
+        cached = self.__dict__.get("_current")
+        if cached is None:
+            cached = self.__dict__["_current"] = {
+                c: f for c in sorted(self.currencies) if (f := self.factor(c, None)) is not None}
+        return cached
 
     def total(self, items: list[tuple[Decimal, str, str | None]]) -> Totals:
         """Sum (amount, currency, date) items in USD; unconvertible ones are summed per currency."""

@@ -132,7 +132,7 @@ def world_shapes() -> Response:
 @router.get("/explore")
 def explore(request: Request, user: User | None = require(None)) -> HTMLResponse:
     try:
-        q = query.parse(request.query_params)
+        q = query.parse(request.query_params, usd_factors=request.app.state.rates.current_factors())
         error = None
     except InputError as exc:
         q, error = query.parse(request.query_params.__class__(""), strict=False), str(exc)

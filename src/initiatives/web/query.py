@@ -41,13 +41,13 @@ def _decimal(name: str, raw: str) -> Decimal:
     return value
 
 
-def parse(params: QueryParams, *, strict: bool = True) -> ExploreQuery:
+def parse(params: QueryParams, *, strict: bool = True, usd_factors: dict[str, Decimal] | None = None) -> ExploreQuery:
     """Build an ExploreQuery; with `strict`, an unknown parameter is an error naming it."""
     if strict:
         unknown = sorted(set(params) - KNOWN)
         if unknown:
             raise InputError(f"unknown parameter (known: {', '.join(sorted(KNOWN))})", field=unknown[0])
-    q = ExploreQuery()
+    q = ExploreQuery(usd_factors=usd_factors)
     for param, attr in MULTI.items():
         values = [v.strip() for raw in params.getlist(param) for v in raw.split(",") if v.strip()]
         if param == "kind":
@@ -129,5 +129,5 @@ def toggle(q: ExploreQuery, param: str, value: Any) -> str:
         values.remove(value)
     else:
         values.append(value)
-    copy = ExploreQuery(**{**q.__dict__, attr: values, "page": 1})
+    copy = ExploreQuery(**{**q.__dict__, attr: values, "page": 1})  # keeps usd_factors
     return url("/explore", copy)

@@ -42,7 +42,7 @@ def export(request: Request, format: str = "json", user: User | None = require(N
     """The records matching the same filters as GET /initiatives (with their organisations and findings)."""
     if format not in formats.WRITERS:
         raise InputError(f"unknown format {format!r} (one of {', '.join(formats.WRITERS)})", field="format")
-    q = query.parse(request.query_params)
+    q = query.parse(request.query_params, usd_factors=request.app.state.rates.current_factors())
     buf = io.StringIO()
     formats.WRITERS[format](selection(request, q), buf)
     ext = EXTENSIONS.get(format, format)

@@ -63,7 +63,7 @@ def list_initiatives(request: Request, user: User | None = require(None)) -> dic
 
     Parameters: q, kind, status, country, region, country_group, sdg, partner (organisation id), partner_type,
     year_from, year_to, budget_min, budget_max, has_open_findings, sort, page, per_page, facets (true/false)."""
-    q = query.parse(request.query_params)
+    q = query.parse(request.query_params, usd_factors=request.app.state.rates.current_factors())
     want_facets = request.query_params.get("facets", "true").lower() not in ("false", "0", "no")
     page = facets.explore(store_of(request), q, with_facets=want_facets)
     return {
