@@ -189,6 +189,11 @@ def test_phone_width_and_keyboard(page):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"page is {width}px wide at phone width"
     shot(page, "explore-phone", full_page=False)
+    for path in ("/", "/initiatives/45", "/review", "/documents/1"):
+        page.goto(f"{base}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"{path} is {width}px wide at phone width"
+    shot(page, "document-phone", full_page=False)
     # keyboard: the skip link is the first stop and moves focus to the content
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
