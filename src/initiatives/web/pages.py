@@ -12,11 +12,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from initiatives import model
 from initiatives.edits import parse_value
-from initiatives.errors import InitiativesError, InputError, NotFound, StaleVersion
+from initiatives.errors import InitiativesError, InputError, NotFound, StaleVersion, describe_validation_error
 from initiatives.interop import formats
 from initiatives.model import Initiative
 from initiatives.reference import countries as country_ref
@@ -189,9 +190,7 @@ async def new_initiative(request: Request) -> Response:
     values = {f: str(form.get(f) or "") for f in ("kind", "code", "title", "summary")}
     try:
         rec = Initiative.model_validate({k: (v or None) for k, v in values.items()} | {"kind": values["kind"] or "project"})
-    except Exception as exc:
-        from initiatives.errors import describe_validation_error
-
+    except ValidationError as exc:
         loc, msg = describe_validation_error(exc)
         return render(request, "new.html", status_code=422, errors={(loc or "title").split(".")[0]: msg}, values=values,
                       kinds=model.KINDS)
@@ -232,9 +231,7 @@ async def edit_initiative(initiative_id: int, request: Request) -> Response:
     for field, value in changes.items():
         try:
             Initiative.model_validate(current.model_dump() | {field: value})
-        except Exception as exc:
-            from initiatives.errors import describe_validation_error
-
+        except ValidationError as exc:
             _, msg = describe_validation_error(exc)
             errors[field] = msg
     if errors:
