@@ -113,8 +113,8 @@ def home(request: Request, user: User | None = require(None)) -> HTMLResponse:
     figures = stats.compute(store_of(request), request.app.state.rates)
     from initiatives.web import worldmap
 
-    world = worldmap.render({c["iso3"]: c["initiatives"] for c in figures["by_country"]})
-    return render(request, "home.html", stats=figures, world=world)
+    counts = {c["iso3"]: c["initiatives"] for c in figures["by_country"]}
+    return render(request, "home.html", stats=figures, world=worldmap.render(counts), legend=worldmap.legend(counts))
 
 
 @router.get("/map/world.svg")

@@ -74,3 +74,17 @@ def render(counts: dict[str, int]) -> Markup | None:
             parts.append(use)
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def legend(counts: dict[str, int]) -> list[tuple[str, str]]:
+    """(colour, label) pairs explaining the map's fills."""
+    top = max(counts.values(), default=0)
+    out = [(EMPTY, "0")]
+    if top <= 0:
+        return out
+    seen: dict[str, list[int]] = {}
+    for n in range(1, top + 1):
+        seen.setdefault(_colour(n, top), []).append(n)
+    for colour, ns in seen.items():
+        out.append((colour, str(ns[0]) if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"))
+    return out
