@@ -1,0 +1,52 @@
+"""Exports of any filtered selection, in every format `interop.formats.WRITERS` knows."""
+
+from __future__ import annotations
+
+import io
+
+from fastapi import APIRouter, Request, Response
+
+from initiatives.errors import InputError
+from initiatives.interop import formats
+from initiatives.store import facets
+from initiatives.store.users import User
+from initiatives.web import query
+from initiatives.web.api.records import store_of
+from initiatives.web.auth import require
+
+router = APIRouter(tags=["exports"])
+
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "iati": "application/xml", "xml": "application/xml",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+EXTENSIONS = {"iati": "xml"}
+
+
+@router.get("/formats")
+def list_formats(user: User | None = require(None)) -> list[str]:
+    return list(formats.WRITERS)
+
+
+def selection(request: Request, q: facets.ExploreQuery) -> formats.Selection:
+    store = store_of(request)
+    records = facets.all_matching(store, q)
+    if not q.is_filtered():
+        return formats.Selection(records, store.organizations(), store.findings())
+    ids = {r.id for r in records}
+    org_ids = {p.organization_id for r in records for p in r.partners}
+    return formats.Selection(records, [o for o in store.organizations() if o.id in org_ids],
+                             [f for f in store.findings() if ids & set(f.initiative_ids)])
+
+
+@router.get("/export")
+def export(request: Request, format: str = "json", user: User | None = require(None)) -> Response:
+    """The records matching the same filters as GET /initiatives (with their organisations and findings)."""
+    if format not in formats.WRITERS:
+        raise InputError(f"unknown format {format!r} (one of {', '.join(formats.WRITERS)})", field="format")
+    q = query.parse(request.query_params, usd_factors=request.app.state.rates.current_factors())
+    buf = io.StringIO()
+    formats.WRITERS[format](selection(request, q), buf)
+    ext = EXTENSIONS.get(format, format)
+    return Response(buf.getvalue(), media_type=MEDIA_TYPES.get(format, "application/octet-stream"),
+                    headers={"Content-Disposition": f'attachment; filename="initiatives.{ext}"'})
+
+

@@ -1,0 +1,53 @@
+"""The web app on PostgreSQL: Explore facets (JSON arrays, temporary tables), edits with versions, exports.
+
+Uses the `pg_url` fixture of the shared test set-up (a throw-away server the test run starts); skipped when
+that fixture is not there.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from initiatives.store import Store
+from initiatives.store.users import Users
+from initiatives.web.app import create_app
+
+from .seed import seed
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_client(request, tmp_path):
+    try:
+        url = request.getfixturevalue("pg_url")
+    except pytest.FixtureLookupError:
+        pytest.skip("no pg_url fixture (the shared PostgreSQL test server) in this checkout")
+    store = Store.open(url)
+    seed(store)
+    users = Users(store)
+    users.add("editor", "correct-horse-1", "editor")
+    token = users.new_token("editor")
+    with TestClient(create_app(store=store, data_dir=tmp_path)) as client:
+        yield client, {"Authorization": f"Bearer {token}"}
+    store.close()
+
+
+def test_explore_and_edit_on_postgres(pg_client):
+    client, auth = pg_client
+    body = client.get("/api/v1/initiatives", params={"country_group": "LDC", "q": "e-government"}).json()
+    assert body["total"] >= 1 and all("LDC" in i["country_groups"] for i in body["items"])
+    groups = {f["value"]: f["count"] for f in body["facets"]["country_group"]}
+    assert groups["LDC"] == body["total"]
+    page = client.get("/explore", params={"kind": "project", "country": "BGD", "q": "capacity"})
+    assert page.status_code == 200
+    rec = client.get("/api/v1/initiatives/3").json()
+    ok = client.patch("/api/v1/initiatives/3", json={"status": "completed", "version": rec["version"]}, headers=auth)
+    assert ok.status_code == 200
+    stale = client.patch("/api/v1/initiatives/3", json={"status": "ongoing", "version": rec["version"]}, headers=auth)
+    assert stale.status_code == 409
+    assert client.get("/api/v1/export", params={"format": "csv", "kind": "pilot"}).status_code == 200
+    assert client.get("/").status_code == 200
+    ranged = client.get("/api/v1/initiatives", params={"budget_min": 100000, "budget_max": 10_000_000}).json()
+    assert ranged["total"] >= 1
