@@ -1,0 +1,221 @@
+"""Readers: turn a file (txt, md, html, docx, pdf) into a Document whose text every span points into.
+
+Each reader returns plain text with one paragraph or heading per line, so line numbers (source_lines) and
+character offsets (spans) mean the same thing whatever the format was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from initiatives.errors import InputError
+from initiatives.model import Document
+
+MAX_BYTES = 50 * 1024 * 1024
+
+# Lines a web page carries that are not content: cookie and JavaScript banners, skip links, share buttons.
+_BOILERPLATE = re.compile(
+    r"^\s*(?:sorry,? )?(?:you need to |please )?enable javascript\b.*$"
+    r"|^\s*(?:skip to (?:main )?content|accept (?:all )?cookies|this (?:web)?site uses cookies\b.*"
+    r"|share (?:this|on)\b.*|print this page|back to top)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _decode(data: bytes, name: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise InputError("binary file, not text", file=name)
+    for enc in ("utf-8-sig",):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            pass
+    # Windows-1252 is the usual suspect for saved pages; accept it only if the bytes really are text.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 or Windows-1252 text (byte {exc.start})", file=name) from None
+    if sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f") > len(text) // 100:
+        raise InputError("binary file, not text", file=name)
+    return text
+
+
+def _tidy(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    return text
+
+
+def read_text(data: bytes, name: str) -> str:
+    return _tidy(_decode(data, name))
+
+
+_BLOCK_TAGS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "br",
+               "table", "ul", "ol", "dt", "dd", "blockquote", "pre", "header", "main", "figcaption"}
+_DROP_TAGS = ["script", "style", "noscript", "nav", "footer", "header", "aside", "form", "iframe", "svg",
+              "button", "template"]
+
+
+def read_html(data: bytes, name: str) -> str:
+    """Visible text of a page, one block per line; navigation, scripts and banners dropped.
+
+    Headings become Markdown headings and table rows Markdown rows, so the segmenter reads HTML and
+    Markdown the same way.
+    """
+    from selectolax.parser import HTMLParser
+
+    tree = HTMLParser(_decode(data, name))
+    for sel in _DROP_TAGS:
+        for node in tree.css(sel):
+            node.decompose()
+    for node in tree.css('[role="navigation"], [aria-hidden="true"], .cookie, .breadcrumb, .menu'):
+        node.decompose()
+    root = tree.body or tree.root
+    lines: list[str] = []
+    if root is None:
+        return ""
+    for node in root.traverse(include_text=False):
+        tag = node.tag
+        if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
+            lines.append("#" * int(tag[1]) + " " + _squash(node.text(separator=" ")))
+        elif tag == "tr":
+            cells = [_squash(c.text(separator=" ")) for c in node.iter() if c.tag in ("td", "th")]
+            if cells:
+                lines.append("| " + " | ".join(cells) + " |")
+                if node.css_first("th") is not None:
+                    lines.append("| " + " | ".join("---" for _ in cells) + " |")
+        elif tag in {"p", "li", "dt", "dd", "blockquote", "pre", "figcaption"}:
+            if node.parent is not None and _inside(node, {"p", "li", "td", "th", "blockquote"}):
+                continue
+            text = _squash(node.text(separator=" "))
+            if text:
+                lines.append(("- " if tag == "li" else "") + text)
+        elif tag == "div" and not any(c.tag in _BLOCK_TAGS for c in node.iter()):
+            text = _squash(node.text(separator=" "))
+            if text and not _inside(node, {"p", "li", "td", "th"}):
+                lines.append(text)
+    text = "\n\n".join(line for line in lines if line.strip("#| -"))
+    return _BOILERPLATE.sub("", text).strip() + "\n"
+
+
+def _inside(node, tags: set[str]) -> bool:  # type: ignore[no-untyped-def]
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in tags:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+
+
+def read_docx(data: bytes, name: str) -> str:
+    import io
+
+    import docx  # python-docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        d = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise InputError(f"not a readable .docx file ({exc.__class__.__name__})", file=name) from None
+    lines: list[str] = []
+    for para in d.paragraphs:
+        text = _squash(para.text)
+        if not text:
+            continue
+        style = (para.style.name or "").lower() if para.style is not None else ""
+        level = re.search(r"heading (\d)", style)
+        if level:
+            text = "#" * int(level.group(1)) + " " + text
+        elif style == "title":
+            text = "# " + text
+        lines.append(text)
+    for table in d.tables:
+        for i, row in enumerate(table.rows):
+            cells = [_squash(c.text) for c in row.cells]
+            lines.append("| " + " | ".join(cells) + " |")
+            if i == 0:
+                lines.append("| " + " | ".join("---" for _ in cells) + " |")
+    return "\n\n".join(lines) + "\n"
+
+
+def read_pdf(data: bytes, name: str) -> str:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        pdf = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in pdf.pages]
+    except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise InputError(f"not a readable PDF ({exc})", file=name) from None
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise InputError("PDF has no text layer (scanned?)", file=name)
+    # Undo hyphenation at line ends, keep lines otherwise: listings rely on them.
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
+    return _tidy(text)
+
+
+TextReader = Callable[[bytes, str], str]
+
+READERS: dict[str, tuple[TextReader, str]] = {
+    ".txt": (read_text, "text/plain"),
+    ".text": (read_text, "text/plain"),
+    ".md": (read_text, "text/markdown"),
+    ".markdown": (read_text, "text/markdown"),
+    ".html": (read_html, "text/html"),
+    ".htm": (read_html, "text/html"),
+    ".docx": (read_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".pdf": (read_pdf, "application/pdf"),
+}
+
+
+def supported(path: Path) -> bool:
+    return path.suffix.lower() in READERS
+
+
+def read_document(path: Path) -> Document:
+    """Read one file into a Document. Raises InputError (naming the file) for anything it cannot read."""
+    name = str(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(f"unsupported file type {path.suffix or '(none)'!r} (ingest reads "
+                         f"{', '.join(sorted(READERS))})", file=name)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"file is {size / 1e6:.0f} MB, over the 50 MB limit", file=name)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file vanished before it could be read", file=name) from None
+    except IsADirectoryError:
+        raise InputError("is a directory", file=name) from None
+    except PermissionError:
+        raise InputError("permission denied", file=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", file=name) from None
+    if not data.strip():
+        raise InputError("empty file", file=name)
+    fn, media = reader
+    text = fn(data, name)
+    if not text.strip():
+        raise InputError("no text in file", file=name)
+    return Document(path=name, sha256=hashlib.sha256(data).hexdigest(), media_type=media, text=text,
+                    title=_title(text))
+
+
+def _title(text: str) -> str | None:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if len(line) > 3 and not line.startswith("---") and ":" not in line[:20]:
+            return line[:200]
+    return None
