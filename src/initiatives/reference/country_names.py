@@ -145,7 +145,7 @@ def _scanner() -> re.Pattern[str]:
     forms.update({"Viet Nam", "Lao PDR", "Republic of Korea", "Côte d'Ivoire", "Côte d’Ivoire",
                   "Türkiye", "Republic of Uzbekistan", "Republic of Kyrgyzstan", "UK", "USA"})
     forms -= {"America", "Korea", "Congo", "Emirates", "England", "Britain", "Holland"}
-    alt = "|".join(re.escape(f).replace("\\ ", r"\s+").replace("'", "['’]").replace("’", "['’]")
+    alt = "|".join(re.escape(f).replace("\\ ", r"\s+").replace("'", "\x00").replace("’", "\x00").replace("\x00", "['’]")
                    for f in sorted(forms, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])")
 

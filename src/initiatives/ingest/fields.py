@@ -1,0 +1,408 @@
+"""Field extraction: from a segment's text to draft values, each with the character span it came from."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from initiatives.ingest import groups, normalise
+from initiatives.ingest.labels import Label, label_of
+from initiatives.ingest.orgs import OrgMention, find_orgs, org_type
+from initiatives.ingest.segment import Line, Segment
+from initiatives.reference import country_names
+
+Spans = list[tuple[int, int]]
+
+
+@dataclass
+class Draft:
+    """Values found for one record, with their spans (absolute offsets into Document.text)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    spans: dict[str, Spans] = field(default_factory=dict)
+    partners: list[dict[str, Any]] = field(default_factory=list)  # name, role, type, acronym, span
+    misspelt: list[str] = field(default_factory=list)
+
+    def set(self, name: str, value: Any, span: tuple[int, int] | None) -> None:
+        if value in (None, "", []):
+            return
+        if name in self.values and self.values[name] not in (None, "", []):
+            return
+        self.values[name] = value
+        if span:
+            self.spans.setdefault(name, []).append(span)
+
+    def add(self, name: str, item: Any, span: tuple[int, int] | None) -> None:
+        seq = self.values.setdefault(name, [])
+        if item not in seq:
+            seq.append(item)
+        if span:
+            self.spans.setdefault(name, []).append(span)
+
+    def partner(self, name: str, role: str, type_: str, acronym: str | None, span: tuple[int, int] | None) -> None:
+        name = name.strip(" ,;.")
+        if not name:
+            return
+        key = _pkey(name, acronym)
+        for p in self.partners:
+            if _pkey(p["name"], p["acronym"]) & key:
+                if _ROLE_RANK[role] > _ROLE_RANK[p["role"]]:
+                    p["role"] = role
+                if p["type"] == "unknown":
+                    p["type"] = type_
+                return
+        self.partners.append({"name": name, "role": role, "type": type_, "acronym": acronym, "span": span})
+
+
+_ROLE_RANK = {"partner": 0, "beneficiary": 1, "implementer": 2, "signatory": 3, "funder": 4, "lead": 5}
+
+
+def _pkey(name: str, acronym: str | None) -> set[str]:
+    base = re.sub(r"\s*\([^)]*\)\s*", " ", name).casefold().strip()
+    base = re.sub(r"^the\s+", "", base)
+    keys = {re.sub(r"[^\w]+", " ", base).strip()}
+    m = re.search(r"\(([^)]+)\)", name)
+    if m:
+        keys.add(m.group(1).casefold())
+    if acronym:
+        keys.add(acronym.casefold())
+    return keys
+
+
+# --------------------------------------------------------------------------- labelled fields
+
+
+def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) -> list[tuple[Label, int, int]]:
+    """Read every labelled field inside the segment; return (label, value start, value end) for each."""
+    found = []
+    body = [ln for ln in lines if seg.first <= ln.no <= seg.last]
+    for idx, ln in enumerate(body):
+        lab = label_of(ln.text)
+        if lab is None or (seg.mode == "teaser"):
+            continue
+        vstart = ln.start + lab.value_offset
+        vend = ln.end - (len(ln.text) - len(ln.text.rstrip()))
+        value = text[vstart:vend]
+        if not value.strip():
+            # value on the following line(s): "Objective:" then a paragraph
+            for nxt in body[idx + 1: idx + 4]:
+                if nxt.blank:
+                    continue
+                if label_of(nxt.text) is not None:
+                    break
+                vstart, vend, value = nxt.start, nxt.end, nxt.text
+                break
+        if not value.strip():
+            continue
+        lead_ws = len(value) - len(value.lstrip())
+        vstart += lead_ws
+        value = value.strip()
+        found.append((lab, vstart, vstart + len(value)))
+        _apply_label(lab.family, lab.label, value, vstart, draft)
+    return found
+
+
+def split_items(value: str, start: int) -> list[tuple[str, int, int]]:
+    """Split a list value on commas/semicolons (not inside parentheses or organisation names) and a final 'and'."""
+    protected = [(m.start(), m.end()) for m in re.finditer(r"\([^)]*\)", value)]
+    protected += [(o.start, o.end) for o in find_orgs(value) if "," in value[o.start:o.end]]
+    cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
+                                   value)
+            if not any(a <= m.start() < b for a, b in protected)]
+    items, pos = [], 0
+    for m in cuts:
+        items.append((pos, m.start()))
+        pos = m.end()
+    items.append((pos, len(value)))
+    out = []
+    for a, b in items:
+        piece = value[a:b]
+        stripped = piece.strip(" .;,")
+        stripped = re.sub(r"^(?:and|the)\s+", "", stripped)
+        if not stripped:
+            continue
+        off = value.find(stripped, a)
+        out.append((stripped, start + off, start + off + len(stripped)))
+    return out
+
+
+def _merge_and_names(items: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Undo splits that cut one organisation's name ("Office on Drugs" + "Crime")."""
+    out: list[tuple[str, int, int]] = []
+    for item in items:
+        if out and item[0][:1].isupper() and len(item[0].split()) == 1 and not item[0].isupper() \
+                and org_type(item[0]) == "unknown" and len(out[-1][0].split()) >= 3:
+            prev = out.pop()
+            out.append((f"{prev[0]} and {item[0]}", prev[1], item[2]))
+            continue
+        out.append(item)
+    return out
+
+
+def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> None:
+    span = (vstart, vstart + len(value))
+    if family == "time":
+        start, end = normalise.parse_range(value)
+        d.set("start", str(start) if start else None, span)
+        d.set("end", str(end) if end else None, span)
+    elif family in ("start", "end"):
+        dt = normalise.parse_date(value)
+        d.set(family, str(dt) if dt else None, span)
+    elif family == "countries":
+        for item, a, b in split_items(value, vstart):
+            code = country_names.lookup(item)
+            if code and not groups.canonical(item):
+                d.add("countries", code, (a, b))
+                if not country_names.is_exact(item):
+                    d.misspelt.append(item)
+            else:
+                d.add("country_groups", groups.canonical(item) or item, (a, b))
+    elif family == "budget":
+        hits = normalise.find_money(value)
+        if hits:
+            h = hits[0]
+            d.set("budget", {"amount": h.amount, "currency": h.currency}, (vstart + h.start, vstart + h.end))
+    elif family == "funding":
+        d.set("funding_source", value, span)
+        code = country_names.lookup(value, fuzzy=False)
+        if code or re.match(r"(?:the )?government of", value, re.I):
+            d.partner(value, "funder", "government", None, span)
+    elif family == "donor":
+        for item, a, b in _merge_and_names(split_items(value, vstart)):
+            t = org_type(item)
+            if t == "unknown" and country_names.lookup(item, fuzzy=False):
+                t = "government"
+            d.partner(item, "funder", t, None, (a, b))
+    elif family == "partners":
+        role = "implementer" if "implement" in label else "partner"
+        for item, a, b in _merge_and_names(split_items(value, vstart)):
+            acr = re.search(r"\(([A-Z][\w\- ]+)\)", item)
+            d.partner(item, role, org_type(item, acr.group(1) if acr else None), acr.group(1) if acr else None,
+                      (a, b))
+    elif family == "lead":
+        d.set("lead_unit", value, span)
+        unit = re.split(r"\s*/\s*", value)[-1].strip()
+        off = value.rfind(unit)
+        d.partner(unit, "lead", org_type(unit, unit if unit.isupper() else None) if org_type(unit) != "unknown"
+                  else ("un" if re.match(r"^UN|United Nations", value) else "unknown"), None,
+                  (vstart + off, vstart + off + len(unit)))
+    elif family == "region":
+        d.set("region", value, span)
+    elif family == "themes":
+        for item, a, b in split_items(value, vstart):
+            sdg = re.fullmatch(r"(?:SDGs?|Goal)\s*(\d{1,2})", item, re.I)
+            if sdg or (re.fullmatch(r"\d{1,2}", item) and d.values.get("sdgs")):
+                n = int(sdg.group(1) if sdg else item)
+                if 1 <= n <= 17:
+                    d.add("sdgs", n, (a, b))
+                continue
+            d.add("themes", item, (a, b))
+    elif family == "sdgs":
+        for n in re.finditer(r"\d{1,2}", value):
+            if 1 <= int(n.group(0)) <= 17:
+                d.add("sdgs", int(n.group(0)), (vstart + n.start(), vstart + n.end()))
+    elif family == "status":
+        st = _status_word(value)
+        d.set("status", st, span)
+    elif family == "comment":
+        d.add("comments", value, span)
+    elif family == "title":
+        d.set("title", value, span)
+    elif family == "code":
+        d.set("code", value, span)
+    elif family == "kind":
+        from initiatives.ingest.segment import kind_of
+
+        d.set("kind", kind_of(value), span)
+    elif family == "location":
+        code = country_names.lookup(value, fuzzy=False)
+        if code:
+            d.add("countries", code, span)
+        else:
+            d.set("location", value, span)
+    elif family == "announced":
+        dt = normalise.parse_date(value)
+        d.set("date_announced", str(dt) if dt and dt.precision == "day" else None, span)
+    elif family == "description":
+        d.set("summary", value, span)
+
+
+def _status_word(value: str) -> str | None:
+    v = value.lower()
+    if re.search(r"complet|closed|ended|finished|concluded|past", v):
+        return "completed"
+    if re.search(r"ongoing|on-going|active|current|in progress|implementation|running", v):
+        return "ongoing"
+    if re.search(r"plann|pipeline|proposed|upcoming|forthcoming", v):
+        return "planned"
+    if re.search(r"suspend|on hold", v):
+        return "suspended"
+    if re.search(r"cancel", v):
+        return "cancelled"
+    return None
+
+
+# --------------------------------------------------------------------------- prose cues
+
+_FUNDER_BEFORE = re.compile(r"(?:funded|financed|sponsored|supported|backed|underwritten) by\s+(?:the\s+)?$|"
+                            r"(?:grant|grants|funding|donation|contribution|support) from\s+(?:the\s+)?$", re.I)
+_FUNDER_AFTER = re.compile(r"^\W{0,3}(?:\([^)]*\)\s*)?(?:is|was|are|were|has been|will be)?\s*(?:an?|the|one of the)?\s*"
+                           r"(?:core |main |lead |key |founding )?(?:investor|sponsor|donor|funder|financer)s?\b|"
+                           r"^\s*(?:funds|finances|funded|financed|provided funding|contributed|pledged|donated)\b", re.I)
+_LEAD_BEFORE = re.compile(r"(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed) by\s+(?:the\s+)?$",
+                          re.I)
+_IMPL_BEFORE = re.compile(r"(?:implemented|delivered|executed|run|operated) by\s+(?:the\s+)?$", re.I)
+_PARTNER_BEFORE = re.compile(r"(?:in (?:partnership|collaboration|cooperation) with|partnered with|together with|"
+                             r"jointly with|alongside|with support of)\s+(?:the\s+)?$", re.I)
+_SIGN = re.compile(r"\b(?:sign(?:ed|ing|s)?|signature|memorandum of understanding|MoU)\b", re.I)
+_BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|fund of|invest\w*|pledg\w*|commit\w*|"
+                         r"rais\w*|disburs\w*|capital|allocat\w*|award\w*|contribut\w*|size|valued|cost\w*|"
+                         r"donat\w*|financ\w*|amount\w*)\W+(?:\w+\W+){0,6}$", re.I)
+
+THEMES = [
+    "digital public goods", "open source", "e-government", "e-participation", "open government data", "open data",
+    "artificial intelligence", "machine learning", "blockchain", "cryptocurrency", "data science", "big data",
+    "drones", "internet governance", "cybersecurity", "digital identity", "digital transformation",
+    "capacity building", "capacity development", "education", "health", "public health", "nutrition", "WASH",
+    "water", "sanitation", "climate", "renewable energy", "agriculture", "gender", "youth", "entrepreneurship",
+    "innovation", "fintech", "financial inclusion", "governance", "accountability", "transparency",
+    "policy coherence", "service delivery", "employment", "child protection", "social protection", "connectivity",
+    "disaster risk reduction", "South-South cooperation", "public-private partnership", "early childhood",
+    "teacher training", "mobile technology", "real-time data", "design", "research", "startups",
+]
+_THEME_RE = [(t, re.compile(rf"(?<![\w-]){re.escape(t)}(?![\w-])", re.I)) for t in THEMES]
+
+
+def themes_in(text: str, start: int, d: Draft, limit: int = 8) -> None:
+    for theme, rx in _THEME_RE:
+        if len(d.values.get("themes", [])) >= limit:
+            break
+        m = rx.search(text)
+        if m:
+            d.add("themes", theme, (start + m.start(), start + m.end()))
+
+
+_CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed) by\b|\b(?:grants?|funding|donations?|"
+                r"contributions?) from\b", re.I), "funder"),
+    (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed) by\b", re.I), "lead"),
+    (re.compile(r"\b(?:implemented|delivered|executed|run|operated) by\b", re.I), "implementer"),
+    (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
+                r"\bjointly with\b|\bwith (?:the )?support of\b", re.I), "partner"),
+]
+
+
+def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
+    """The role a sentence gives an organisation: the nearest cue before it in its clause, or one after it."""
+    after = text[m.end:m.end + 60]
+    if _FUNDER_AFTER.search(after):
+        return "funder"
+    sent_start = max(text.rfind(". ", 0, m.start) + 2, text.rfind("\n", 0, m.start) + 1, window_start)
+    before = text[sent_start:m.start]
+    best, best_pos = None, -1
+    for rx, role in _CLAUSE_CUES:
+        for cm in rx.finditer(before):
+            if cm.start() > best_pos:
+                best, best_pos = role, cm.start()
+    if best is not None and not re.search(r"[.;]", before[best_pos:]):
+        return best
+    if press:
+        sent_end_c = [i for i in (text.find(". ", m.end), text.find("\n", m.end)) if i >= 0]
+        sent = text[sent_start:min(sent_end_c) if sent_end_c else len(text)]
+        if _SIGN.search(sent):
+            return "signatory"
+    return "partner"
+
+
+def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, has_labels: bool,
+                 taken_spans: Spans, record_titles: list[str]) -> None:
+    """Values written in running text within the segment's window."""
+    a, b = seg.text_range
+    window = text[a:b]
+    in_orgs = [(o.start, o.end) for o in orgs if a <= o.start < b and o.type != "unknown"]
+
+    def inside_org(s: int, e: int) -> bool:
+        return any(os <= s and e <= oe for os, oe in in_orgs)
+
+    # partners from organisation mentions (first: funders' countries are not focus countries)
+    funder_spans: Spans = []
+    for o in orgs:
+        if not (a <= o.start < b):
+            continue
+        if seg.title and _same_name(o.name, seg.title):
+            continue
+        if any(_same_name(o.name, t) for t in record_titles if t != seg.title):
+            continue
+        role = role_for(text, o, a, seg.mode == "press")
+        if seg.mode == "entry" and role == "partner":
+            continue  # listings name their partners in labelled fields; a passing mention is not one
+        if role == "funder":
+            funder_spans.append((o.start, o.end))
+        d.partner(o.name, role, o.type, o.acronym, (o.start, o.end))
+    # countries
+    hits = country_names.find_in_text(window)
+    if not has_labels:
+        loc_country = _location(window, a, d)
+        for code, s, e in hits:
+            s, e = s + a, e + a
+            if (s, e) == loc_country or any(fs <= s and e <= fe for fs, fe in funder_spans):
+                continue
+            d.add("countries", code, (s, e))
+    elif not d.values.get("countries"):
+        _location(window, a, d)
+        # a listing whose label names only groups: countries enumerated in its text still count
+        for run in _enumerations(hits):
+            for code, s, e in run:
+                d.add("countries", code, (s + a, e + a))
+    else:
+        _location(window, a, d)
+    # groups
+    for label, s, e in groups.find_in_text(window):
+        if not inside_org(s + a, e + a):
+            d.add("country_groups", label, (s + a, e + a))
+    # SDGs
+    for n, s, e in normalise.find_sdgs(window):
+        d.add("sdgs", n, (s + a, e + a))
+    # budget in prose (only with a money cue just before)
+    if "budget" not in d.values:
+        for h in normalise.find_money(window):
+            if _BUDGET_CUE.search(window[max(0, h.start - 60):h.start]):
+                d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start + a, h.end + a))
+                break
+    themes_in(window, a, d)
+
+
+def _same_name(a: str, b: str) -> bool:
+    k = lambda s: re.sub(r"[^\w]+", " ", re.sub(r"['’]s\b", "", s.casefold())).strip()  # noqa: E731
+    return k(a) == k(b) or k(a).endswith(k(b)) and len(k(b)) > 8
+
+
+def _enumerations(hits: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]]:
+    """Runs of >= 2 countries written as one list ("Bangladesh, Nepal, Panama and Uruguay")."""
+    runs, cur = [], []
+    for h in hits:
+        if cur and h[1] - cur[-1][2] <= 7:
+            cur.append(h)
+        else:
+            if len(cur) >= 2:
+                runs.append(cur)
+            cur = [h]
+    if len(cur) >= 2:
+        runs.append(cur)
+    return runs
+
+
+_LOC_RE = re.compile(r"\b(?:in|at)\s+(?P<city>[A-Z][\w’'\-]+(?:\s[A-Z][\w’'\-]+){0,2}),\s+(?P<country>[A-Z][\w’'\-]+"
+                     r"(?:\s[A-Z][\w’'\-]+){0,2})")
+
+
+def _location(window: str, a: int, d: Draft) -> tuple[int, int] | None:
+    """ "held in João Pessoa, Brazil" -> location João Pessoa; returns the country's span (not a focus country)."""
+    for m in _LOC_RE.finditer(window):
+        code = country_names.lookup(m.group("country"), fuzzy=False)
+        if code and not country_names.lookup(m.group("city"), fuzzy=False):
+            d.set("location", m.group("city"), (a + m.start("city"), a + m.end("city")))
+            return (a + m.start("country"), a + m.end("country"))
+    return None
+

@@ -1,0 +1,62 @@
+"""Country groups (LDC, LLDC, SIDS, "Developing Countries", regions) as written -> one canonical label."""
+
+from __future__ import annotations
+
+import re
+
+# canonical label -> patterns (case-insensitive) that name it
+GROUPS: list[tuple[str, str]] = [
+    ("LLDC", r"\bLLDCs?\b|\bland-?locked developing countries\b"),
+    ("SIDS", r"\bSIDS\b|\bsmall island developing states\b"),
+    ("LDC", r"\bLDCs?\b|\bleast developed countries\b"),
+    ("Developing Countries", r"\bdeveloping countries\b"),
+    ("All Member States", r"\ball (?:UN |united nations )?member states\b"),
+    ("Global South", r"\bglobal south\b"),
+    ("low- and middle-income countries", r"\blow[- ]and middle[- ]income countries\b|\bLMICs?\b"),
+    ("Eastern Caribbean", r"\b(?:the )?eastern caribbean\b"),
+    ("Sub-Saharan Africa", r"\bsub-saharan africa\b"),
+    ("Asia and the Pacific", r"\basia(?: and|-)(?: the)? pacific\b"),
+    ("Latin America and the Caribbean", r"\blatin america and the caribbean\b"),
+    ("Latin America", r"\blatin america\b(?! and the caribbean)"),
+    ("East Asia", r"\beast asia\b"),
+    ("South Asia", r"\bsouth asia\b"),
+    ("Southeast Asia", r"\bsouth-?east asia\b"),
+    ("Central Asia", r"\bcentral asia\b"),
+    ("Middle East and North Africa", r"\bmiddle east and north africa\b|\bMENA\b"),
+    ("Arab States", r"\barab states\b|\barab region\b"),
+    ("West Africa", r"\bwest africa\b"),
+    ("East Africa", r"\beast africa\b"),
+    ("Africa", r"\bafrica\b"),
+    ("Europe", r"\beurope\b"),
+    ("Pacific", r"\bpacific islands?\b"),
+    ("Caribbean", r"\bcaribbean\b"),
+    ("Global", r"^\s*global\s*$|\bworldwide\b"),
+]
+_COMPILED = [(label, re.compile(p, re.I)) for label, p in GROUPS]
+# The acronyms must keep their case: "sids" in a word is not SIDS.
+_CASED = {"LDC", "LLDC", "SIDS", "Middle East and North Africa", "low- and middle-income countries"}
+
+
+def canonical(text: str) -> str | None:
+    """The canonical group a label value names ("Least Developed Countries" -> "LDC"), or None."""
+    t = text.strip(" .;,*")
+    for label, rx in _COMPILED:
+        m = rx.search(t)
+        if m and len(t) <= len(m.group(0)) + 12:
+            return label
+    return None
+
+
+def find_in_text(text: str) -> list[tuple[str, int, int]]:
+    """Groups named in running text; overlapping names (Latin America ⊂ Latin America and the Caribbean) once."""
+    out: list[tuple[str, int, int]] = []
+    for label, p in GROUPS:
+        if label == "Global":
+            continue
+        flags = 0 if label in _CASED else re.I
+        pattern = p if label not in _CASED else p.replace(r"\bleast", r"\b[Ll]east").replace(r"\bland", r"\b[Ll]and")
+        for m in re.finditer(pattern, text, flags):
+            if any(s <= m.start() < e for _, s, e in out):
+                continue
+            out.append((label, m.start(), m.end()))
+    return sorted(out, key=lambda x: x[1])

@@ -1,0 +1,273 @@
+"""Organisations: find them in text, tell their type, and keep one entry per real organisation.
+
+Cues are generic: "Full Name (ACRONYM)", names built on organisation nouns (Ministry, University, Agency...),
+"Government(s) of A and B", lists after "corporations such as", and a short gazetteer of UN-system and
+multilateral acronyms (public knowledge, not taken from any document).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from initiatives.reference import country_names
+
+# UN system entities and other multilaterals by acronym (UN System Chart; general knowledge).
+UN_ACRONYMS = {
+    "UN", "UNICEF", "UNDP", "UNESCO", "UNFPA", "UNHCR", "UNEP", "UNOPS", "UNIDO", "UNITAR", "UNCTAD", "UNECA", "ECA",
+    "ESCAP", "UNESCAP", "ECLAC", "ESCWA", "ECE", "UNECE", "ITU", "WHO", "WFP", "FAO", "ILO", "IOM", "IFAD", "UNAIDS",
+    "OCHA", "OHCHR", "UNHABITAT", "UN-Habitat", "UN-Women", "UN Women", "UNU", "UNV", "UNRWA", "UNODC", "UN DESA",
+    "DESA", "UNDESA", "OHRLLS", "UN OHRLLS", "DPIDG", "UNPOG", "UNPAN", "ECOSOC", "HLPF", "UNCDF", "UNSSC",
+    "UNCTs", "UNCT", "RCO", "RCOs", "DCO", "UNFCCC", "WIPO", "UPU", "ICAO", "IMO", "WMO", "UNWTO", "IAEA", "UNMAS",
+    "IGF", "DSDG", "EAPD", "UNFFS", "DGB", "UNSD", "UNFF",
+}
+MULTILATERAL_ACRONYMS = {"WB", "IMF", "OECD", "EU", "AU", "ADB", "AfDB", "IDB", "IsDB", "AIIB", "GAVI", "GPE",
+                         "DPGA", "EIB", "EBRD", "ASEAN", "ECOWAS", "SADC", "OAS", "APEC", "G20", "G7"}
+
+# Head nouns that make a capitalised phrase an organisation, with the type they suggest.
+_TYPE_NOUNS: list[tuple[str, str]] = [
+    (r"\bUnited Nations\b|^UN\b|^UN[-\s]|\bUNICEF\b|\bUNDP\b", "un"),
+    (r"\b(?:University|Universidad|Université|Academy|College|Institute of Technology|Polytechnic|School)\b", "academic"),
+    (r"\bFoundation\b|\bFoundations\b|\bTrust\b", "foundation"),
+    (r"\b(?:Government|Ministry|Ministries|Minister|Federal|Directorate|Authority|Agence|Agency for|Department of|"
+     r"National Agency|Municipality|City of|Council of|Parliament|Presidency|Embassy|Commission for)\b", "government"),
+    (r"\b(?:Bank|Alliance|Union|Partnership on|Organisation for|Organization for)\b", "multilateral"),
+    (r"\b(?:Inc|Ltd|LLC|plc|Corp|Corporation|Company|Group|GmbH|S\.A\.|Technologies|Labs)\b\.?", "private"),
+    (r"\b(?:NGO|Network|Association|Society|Scouts|Guides|Entrepreneurs|Coalition|Federation of|Red Cross|"
+     r"Crescent|Initiative for)\b", "civil_society"),
+    (r"\b(?:Academy of|Institute|Centre for|Center for)\b", "academic"),
+]
+_ORG_NOUNS = (r"(?:University|Academy|College|Institute|Foundation|Trust|Ministry|Government|Directorate|Authority|"
+              r"Agency|Department|Division|Office|Commission|Organi[sz]ation|Programme|Bank|Union|Council|"
+              r"Association|Society|Secretariat|Branch|Network|Alliance|Federation|Corporation|Company|"
+              r"Entrepreneurs|Scouts|Hub|Laboratory|Board|Centre|Center|Mission|Unit|"
+              r"Agence)\b")
+
+_CAP = r"[A-Z][\w’'&\-]*"
+_LINK = r"(?:of|for|on|and|the|de|la|du|des|pour|l'|l’|in|&)"
+_NAME = rf"{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP})*"
+_NAME_C = rf"{_CAP}(?:(?:,?[ \t]+)(?:{_LINK}[ \t]+)*{_CAP})*"
+PAREN_ACR = re.compile(rf"(?P<name>{_NAME_C})[ \t]*\((?P<acr>[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*|[A-Z]{{2,}}[a-z]?s?)\)")
+NOUN_NAME = re.compile(rf"(?P<name>(?:{_CAP}[ \t]+(?:{_LINK}[ \t]+)*)*{_ORG_NOUNS}(?:[ \t]+(?:{_LINK}[ \t]+)+{_NAME})?)")
+GOVS = re.compile(r"\b[Gg]overnments? of (?:the )?(?P<list>(?:[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*"
+                  r"(?:,\s*|\s+and\s+|\s*&\s*)?)+)")
+SUCH_AS = re.compile(r"\b(?P<noun>corporations|companies|firms|businesses|universities|foundations|NGOs|"
+                     r"organi[sz]ations|partners|donors|agencies|startups)\s*\(?\s*(?:such as|like|including|e\.g\.)"
+                     r"\s+(?P<list>[^.;)]+)")
+_NOUN_TYPE = {"corporations": "private", "companies": "private", "firms": "private", "businesses": "private",
+              "universities": "academic", "foundations": "foundation", "ngos": "civil_society",
+              "startups": "startup", "donors": "unknown", "partners": "unknown", "organisations": "unknown",
+              "organizations": "unknown", "agencies": "unknown"}
+
+_NOT_ORG_WORDS = re.compile(
+    r"^(?:The|This|These|Our|Its|Their|A|An|In|On|At|For|From|Sustainable Development Goals?|Member States|"
+    r"Secretary[- ]General|General Assembly Resolution|Internet|Objective|Comment|Time Frame|Focus Countries|"
+    r"Key Accomplishments|Main Expectations)$")
+
+
+@dataclass
+class OrgMention:
+    name: str
+    acronym: str | None
+    type: str
+    start: int
+    end: int
+    country: str | None = None
+    aliases: list[str] = field(default_factory=list)
+
+
+def org_type(name: str, acronym: str | None = None) -> str:
+    probe = f"{name} {acronym or ''}"
+    if acronym in UN_ACRONYMS or name in UN_ACRONYMS:
+        return "un"
+    if acronym in MULTILATERAL_ACRONYMS or name in MULTILATERAL_ACRONYMS:
+        return "multilateral"
+    for pattern, kind in _TYPE_NOUNS:
+        if re.search(pattern, probe):
+            return kind
+    if re.search(r"\b(?:Division|Branch|Office|Secretariat)\b", name) and re.search(r"\bUN|United Nations", probe):
+        return "un"
+    if country_names.lookup(name, fuzzy=False):
+        return "government"
+    return "unknown"
+
+
+_PERSON_TITLES = r"(?:Chancellor|Dean|President|Director|Director-General|Minister|Representative|Head|Chair|Secretary)"
+_NOT_ORG_PARTS = re.compile(r"\b(?:Goals?|Agenda|Framework|Plan|Strategy|Tool|Readiness|Management|System|Platform|"
+                            r"Report|Resolution|Summit|Conference|Fund|Forum)\b")
+_GENERIC = {"media center", "media centre", "press office", "civil society", "private sector", "innovation lab", "country office", "country offices", "government",
+            "the government", "national government", "local government"}
+
+
+def _clean(name: str, split_and: bool = True) -> str:
+    name = re.sub(r"\s+", " ", name.strip())
+    name = re.sub(r"^(?:[A-Z][\w\-]*\s+){0,2}[A-Z][\w\-]*['’]s\s+", "", name)  # "DESA's Division for ..." -> "Division for ..."
+    name = re.sub(r"^(?:the|The|a|an|An|A|and|with|by|of|Our|Their|Its|This|These)\s+", "", name)
+    name = re.sub(rf"^(?:\w+ing\s+(?:the\s+)?|{_PERSON_TITLES}\s+(?:of\s+)?(?:the\s+)?)", "", name)
+    # "Tsinghua University and UNICEF", "Ministry of Education and UNICEF": two organisations, keep the first
+    m = re.match(r"^(.+?)\s+(?:and|&)\s+(.+)$", name)
+    if split_and and m and (re.fullmatch(r"[A-Z][A-Z\-]+s?", m.group(2)) or org_type(m.group(2)) != "unknown"
+                            and org_type(m.group(1)) != "unknown" and not re.search(r"\b(?:of|for|on)\b", m.group(1))):
+        name = m.group(1)
+    return name.strip(" ,;:.’'\"“”*")
+
+
+def _initials_match(name: str, acr: str) -> bool:
+    words = [w for w in re.split(r"[\s\-/]+", name) if w and w[0].isupper()]
+    letters = "".join(w[0] for w in words).upper()
+    a = re.sub(r"[^A-Z]", "", acr.upper())
+    return bool(a) and (a in letters or letters.endswith(a) or _subseq(a, "".join(name.split()).upper()))
+
+
+def _subseq(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def _trim_to_acronym(name: str, acr: str) -> str:
+    """Start the name at the first capitalised word that begins the acronym ("... Directorate of X (DX)")."""
+    words = name.split()
+    for i in range(len(words)):
+        tail = " ".join(words[i:])
+        if words[i][0].upper() == acr[0].upper() and not re.search(r"['’]s$", words[i]) \
+                and _initials_match(tail, acr):
+            return tail
+    return name
+
+
+def find_orgs(text: str) -> list[OrgMention]:
+    """Every organisation mention in a text, longest names first where they overlap."""
+    found: list[OrgMention] = []
+    for m in PAREN_ACR.finditer(text):
+        name, acr = m.group("name"), m.group("acr")
+        if country_names.lookup(acr, fuzzy=False):
+            continue
+        name = _trim_to_acronym(_clean(name, split_and=False), acr)
+        if not _initials_match(name, acr) and acr in UN_ACRONYMS:
+            name = acr
+        if _NOT_ORG_PARTS.search(name) and not re.search(r"United Nations|UN ", name):
+            continue
+        if re.search(r"\bCountries\b|\bGovernment Data\b", name) or text[m.end():m.end() + 1] == ":":
+            continue
+        if not re.search(_ORG_NOUNS, name) and acr not in UN_ACRONYMS | MULTILATERAL_ACRONYMS:
+            continue
+        if name == acr or not _initials_match(name, acr):
+            t = org_type(acr, acr)
+            if t == "unknown" and not re.search(_ORG_NOUNS, name):
+                continue
+        found.append(OrgMention(name, acr, org_type(name, acr), m.start("name") + m.group("name").find(name.split()[0]),
+                                m.end()))
+    for m in GOVS.finditer(text):
+        items = [x for x in re.split(r",\s*|\s+and\s+|\s*&\s*", m.group("list")) if x.strip()]
+        pos = m.start("list")
+        for item in items:
+            item = item.strip()
+            code = country_names.lookup(item, fuzzy=False)
+            if not code:
+                break
+            start = text.find(item, pos)
+            pos = start + len(item)
+            prefix = "Government of the " if item.startswith("Republic") else "Government of "
+            found.append(OrgMention(prefix + item, None, "government", start, pos, country=code))
+    for m in SUCH_AS.finditer(text):
+        kind = _NOUN_TYPE.get(m.group("noun").lower(), "unknown")
+        pos = m.start("list")
+        for item in re.split(r",\s*|\s+and\s+|\s+or\s+", m.group("list")):
+            item = item.strip(" .")
+            if not item or not item[0].isupper() or len(item.split()) > 6:
+                continue
+            if country_names.lookup(item, fuzzy=False):
+                continue
+            start = text.find(item, pos)
+            pos = start + len(item)
+            found.append(OrgMention(item, None, org_type(item) if org_type(item) != "unknown" else kind, start, pos))
+    for m in NOUN_NAME.finditer(text):
+        name = _clean(m.group("name"))
+        if len(name.split()) < 2 or _NOT_ORG_WORDS.match(name) or name.casefold() in _GENERIC:
+            continue
+        if _NOT_ORG_PARTS.search(name):
+            continue
+        if re.fullmatch(rf"(?:{_LINK}\s+)*{_ORG_NOUNS}s?(?:\s+.*)?", name) and not re.search(r"\b(?:of|for)\s+[A-Z]", name):
+            continue  # "Ministry" alone, "Office" alone
+        start = m.start() + m.group(0).find(name)
+        found.append(OrgMention(name, None, org_type(name), start, start + len(name)))
+    for m in re.finditer(r"(?<![\w\-])(" + "|".join(sorted(map(re.escape, UN_ACRONYMS | MULTILATERAL_ACRONYMS),
+                                                            key=len, reverse=True)) + r")(?![\w\-])", text):
+        if m.group(1) in {"UN", "WB", "AU", "EU", "ECE", "ECA", "G7", "G20", "RCO", "UNCT"}:
+            continue
+        found.append(OrgMention(m.group(1), m.group(1), org_type(m.group(1), m.group(1)), m.start(), m.end()))
+    return _non_overlapping(found)
+
+
+_TOPIC_GOV = re.compile(r"^(?:Open|Digital|E-|Good|Local|Central|National|Electronic|Smart)\s*Government\b")
+
+
+def _non_overlapping(found: list[OrgMention]) -> list[OrgMention]:
+    found = [o for o in found if not _TOPIC_GOV.match(o.name)]
+    found.sort(key=lambda o: (o.start, -(o.end - o.start)))
+    out: list[OrgMention] = []
+    for o in found:
+        if out and o.start < out[-1].end:
+            prev = out[-1]
+            if o.end - o.start > prev.end - prev.start and o.start >= prev.start:
+                out[-1] = o
+            continue
+        out.append(o)
+    for o in out:
+        if o.country is None:
+            o.country = _org_country(o.name)
+    return out
+
+
+def _org_country(name: str) -> str | None:
+    m = re.search(r"\b(?:of|in)\s+(?:the\s+)?([A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+)*)\s*$", name)
+    if m and re.search(r"Government|Ministry|Embassy|Republic", name):
+        code = country_names.lookup(m.group(1), fuzzy=False)
+        if code:
+            return code
+    first = name.split()[0]
+    for probe in (first, " ".join(name.split()[:2])):
+        code = country_names.lookup(probe, fuzzy=False)
+        if code and len(name.split()) > 1:
+            return code
+    return None
+
+
+def key(name: str) -> str:
+    name = re.sub(r"['’]s\b", "", name.casefold())
+    return re.sub(r"[^\w]+", " ", re.sub(r"^the\s+", "", name)).strip()
+
+
+class OrgBook:
+    """Organisations seen in one document: one entry per organisation, joined by name or acronym."""
+
+    def __init__(self) -> None:
+        self.entries: list[OrgMention] = []
+
+    def add(self, m: OrgMention) -> OrgMention:
+        hit = self.find(m.name, m.acronym, m.country)
+        if hit is None:
+            entry = OrgMention(m.name, m.acronym, m.type, m.start, m.end, m.country)
+            self.entries.append(entry)
+            return entry
+        if hit.acronym is None and m.acronym:
+            hit.acronym = m.acronym
+        if hit.type == "unknown" and m.type != "unknown":
+            hit.type = m.type
+        # Prefer the full name over the acronym as the entry's name.
+        if hit.name == hit.acronym and m.name != m.acronym:
+            hit.aliases.append(hit.name)
+            hit.name = m.name
+        elif m.name not in (hit.name, hit.acronym) and m.name not in hit.aliases:
+            hit.aliases.append(m.name)
+        return hit
+
+    def find(self, name: str, acronym: str | None = None, country: str | None = None) -> OrgMention | None:
+        k = key(name)
+        for e in self.entries:
+            if country and e.country and country != e.country:
+                continue
+            if key(e.name) == k or (e.acronym and (e.acronym == name or e.acronym == acronym)) \
+                    or (acronym and e.name == acronym) or k in {key(a) for a in e.aliases}:
+                return e
+        return None

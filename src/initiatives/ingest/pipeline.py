@@ -1,0 +1,240 @@
+"""The ingest pipeline as one pure function: `extract(path) -> Batch` (read -> segment -> extract -> normalise).
+
+Nothing here touches the store; `initiatives.cli.ingest` saves each Batch in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from initiatives.ingest import normalise
+from initiatives.ingest.fields import Draft, labelled_fields, prose_fields, _apply_label
+from initiatives.ingest.labels import label_of
+from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
+from initiatives.ingest.prose import prose_segments
+from initiatives.ingest.readers import read_document
+from initiatives.ingest.segment import Line, Segment, find_dateline, kind_of, segment, split_lines
+from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
+
+_STRUCTURED = {"time", "start", "end", "countries", "budget", "funding", "donor", "partners", "lead", "region"}
+_NO_DOMINANT_LEAD = {"entry", "teaser", "press"}
+
+
+def extract(path: Path | str) -> Batch:
+    """Read one file and return everything it describes: the Document, its initiatives and organisations."""
+    doc = read_document(Path(path))
+    return extract_document(doc)
+
+
+def extract_document(doc: Document) -> Batch:
+    text = doc.text
+    lines = split_lines(text)
+    segs = segment(text, lines)
+    excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") for n in
+                (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
+    segs += prose_segments(text, lines, excluded, segs)
+    segs.sort(key=lambda s: (s.first, s.start))
+
+    mentions = find_orgs(text)
+    book = OrgBook()
+    counts: Counter[int] = Counter()
+    for m in mentions:
+        entry = book.add(m)
+        counts[id(entry)] += 1
+    dominant = _dominant(book, counts)
+    dateline = find_dateline(lines)
+    titles = [s.title for s in segs if s.title]
+
+    records: list[Initiative] = []
+    for seg in segs:
+        rec = _record(doc, text, lines, seg, mentions, book, dominant, dateline, titles)
+        if rec is not None:
+            records.append(rec)
+    orgs = _organizations(book, records)
+    return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
+
+
+def _dominant(book: OrgBook, counts: Counter[int]) -> OrgMention | None:
+    if not counts:
+        return None
+    ident, n = counts.most_common(1)[0]
+    if n < 3:
+        return None
+    return next(e for e in book.entries if id(e) == ident)
+
+
+def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions: list[OrgMention], book: OrgBook,
+            dominant: OrgMention | None, dateline: Any, titles: list[str]) -> Initiative | None:
+    d = Draft()
+    if seg.code:
+        d.set("code", seg.code, seg.code_span)
+    if seg.title:
+        d.set("title", seg.title, seg.title_span)
+    found = labelled_fields(text, lines, seg, d) if seg.mode in ("entry", "heading", "press") else []
+    has_labels = any(lab.family in _STRUCTURED for lab, _, _ in found)
+    if seg.mode == "row":
+        _row_fields(seg, d)
+        has_labels = bool(d.values.get("countries"))
+    if seg.mode == "press" and dateline:
+        _press_fields(text, seg, d, dateline)
+    for name, role, s, e in seg.hints:
+        d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
+    prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles)
+    if seg.owner:
+        t = org_type(seg.owner, seg.owner if seg.owner.isupper() else None)
+        d.partner(seg.owner, "lead", t, seg.owner if seg.owner.isupper() else None, seg.title_span)
+    if dominant is not None and seg.mode not in _NO_DOMINANT_LEAD and not any(
+            p["role"] == "lead" for p in d.partners):
+        d.partner(dominant.name, "lead", dominant.type, dominant.acronym, None)
+    kind = d.values.get("kind") or seg.kind or "project"
+    status = d.values.get("status") or seg.status
+    if seg.mode == "press" and not status and re.search(r"\b(?:launch\w*|announc\w*|new|sign\w*)\b",
+                                                         (seg.title or "") + text[seg.start:seg.start + 600], re.I):
+        status = "ongoing"
+    summary = d.values.get("summary") or _summary(text, lines, seg)
+    data: dict[str, Any] = {
+        "kind": kind, "code": d.values.get("code"), "title": d.values.get("title"), "summary": summary,
+        "status": status, "start": d.values.get("start"), "end": d.values.get("end"),
+        "countries": d.values.get("countries", []), "country_groups": d.values.get("country_groups", []),
+        "partners": [PartnerRef(name=p["name"], role=p["role"], type=p["type"], acronym=p["acronym"])
+                     for p in d.partners],
+        "budget": d.values.get("budget"), "funding_source": d.values.get("funding_source"),
+        "sdgs": d.values.get("sdgs", []), "themes": d.values.get("themes", []),
+        "date_announced": d.values.get("date_announced"), "location": d.values.get("location"),
+        "lead_unit": d.values.get("lead_unit"), "region": d.values.get("region"),
+        "comments": d.values.get("comments", []),
+        "source_document": doc.name, "source_lines": (seg.first, seg.last),
+    }
+    spans = {k: v for k, v in d.spans.items() if k in data}
+    partner_spans = [p["span"] for p in d.partners if p.get("span")]
+    if partner_spans:
+        spans["partners"] = partner_spans
+    if summary and "summary" not in spans:
+        spans["summary"] = [_summary_span(text, lines, seg, summary)]
+    data["sources"] = {k: [Span(document=doc.sha256, start=s, end=e, text=text[s:e]) for s, e in v]
+                       for k, v in spans.items() if v}
+    extras: dict[str, Any] = {"segment": seg.mode}
+    if d.misspelt:
+        extras["countries_as_written"] = d.misspelt
+    if seg.context:
+        extras["section"] = seg.context
+    data["extras"] = extras
+    return _validated(data)
+
+
+def _validated(data: dict[str, Any]) -> Initiative | None:
+    """Build the record; a value the model rejects (e.g. start after end) is dropped, not the record."""
+    for _ in range(6):
+        try:
+            return Initiative.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = err.get("loc") or ()
+            field = str(loc[0]) if loc else None
+            if field in data and field not in ("kind", "source_document", "source_lines"):
+                data[field] = [] if isinstance(data[field], list) else None
+                data["sources"].pop(field, None)
+            elif not loc and data.get("start") and data.get("end"):  # start after end
+                data["end"] = None
+                data["sources"].pop("end", None)
+            else:
+                return None
+    return None
+
+
+def _row_fields(seg: Segment, d: Draft) -> None:
+    for header, (value, s, e) in seg.row.items():
+        if not value:
+            continue
+        lab = label_of(f"{header}: x")
+        if lab is None:
+            if re.search(r"\b(?:activit|description|details|summary|notes?)\w*", header):
+                d.set("summary", value, (s, e))
+            continue
+        _apply_label(lab.family, lab.label, value, s, d)
+
+
+def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
+    ln, m = dateline
+    date = normalise.parse_date(m.group("date"))
+    if date is not None and date.precision == "day":
+        d.set("date_announced", str(date), (ln.start + m.start("date"), ln.start + m.end("date")))
+    loc = m.group("loc").split(",")[0].strip()
+    d.set("location", loc.title() if loc.isupper() else loc, (ln.start + m.start("loc"), ln.start + m.start("loc")
+                                                              + len(loc)))
+    head = (seg.title or "") + " " + text[ln.start:ln.end]
+    kind = None
+    if re.search(r"\b(?:partner\w*|agreement|memorandum|MoU|alliance|sign\w*|join forces|team up)\b", head, re.I):
+        kind = "partnership"
+    elif re.search(r"\binvest(?:s|ed|ment|ing)?\b", head, re.I):
+        kind = "investment"
+    d.set("kind", kind or kind_of(head) or "programme", None)
+    # "signed ... on 21 March, 2016": the start of the partnership
+    body = text[seg.start:seg.end]
+    for sm in re.finditer(r"\bsign(?:ed|ing)\b[^.\n]{0,160}?\bon\s+(" + normalise.DATE + ")", body, re.I):
+        dt = normalise.parse_date(sm.group(1))
+        if dt:
+            d.set("start", str(dt), (seg.start + sm.start(1), seg.start + sm.end(1)))
+            break
+
+
+def _summary(text: str, lines: list[Line], seg: Segment) -> str | None:
+    a, b = seg.text_range
+    chunk = text[a:b]
+    if seg.mode in ("entry", "heading", "press"):
+        keep = [ln.s for ln in lines if seg.first < ln.no <= seg.last and not ln.blank and label_of(ln.text) is None]
+        chunk = " ".join(keep) if keep else chunk
+    chunk = re.sub(r"\s+", " ", chunk).strip()
+    return chunk[:800] or None
+
+
+def _summary_span(text: str, lines: list[Line], seg: Segment, summary: str) -> tuple[int, int]:
+    head = summary[:40]
+    pos = text.find(head, seg.start, seg.end + 1)
+    if pos >= 0:
+        return pos, min(seg.end, pos + len(summary))
+    return seg.text_range
+
+
+def _organizations(book: OrgBook, records: list[Initiative]) -> list[Organization]:
+    out: dict[str, Organization] = {}
+    for e in book.entries:
+        _put(out, e.name, e.acronym if e.acronym != e.name or e.name.isupper() else None, e.type, e.country,
+             e.aliases)
+    for r in records:
+        for p in r.partners:
+            if r.kind == "pilot" and p.type == "unknown":
+                continue
+            _put(out, re.sub(r"\s*\(([^)]*)\)\s*$", "", p.name) or p.name,
+                 p.acronym or _paren(p.name), p.type, None, [])
+    return list(out.values())
+
+
+def _paren(name: str) -> str | None:
+    m = re.search(r"\(([^)]+)\)\s*$", name)
+    return m.group(1) if m else None
+
+
+def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: str, country: str | None,
+         aliases: list[str]) -> None:
+    k = re.sub(r"[^\w]+", " ", name.casefold()).strip() + "|" + (country or "")
+    for existing_key, o in out.items():
+        if (acronym and (o.acronym == acronym or o.name == acronym)) or (o.acronym and o.acronym == name):
+            if o.name == o.acronym and name != acronym:
+                o.aliases = [*o.aliases, o.name]
+                o.name = name
+            if o.type == "unknown" and type_ != "unknown":
+                o.type = type_
+            return
+        if existing_key == k:
+            return
+    try:
+        out[k] = Organization(name=name, acronym=acronym, type=type_, country=country,
+                              aliases=[a for a in aliases if a != name])
+    except ValidationError:
+        pass
