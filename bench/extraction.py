@@ -193,6 +193,8 @@ def ingest_and_export(docs: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     from initiatives.store import Store
 
     files = sorted(p for p in docs.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise SystemExit(f"no documents under {docs}")
     # extraction speed alone (read -> segment -> extract -> normalise), repeated for a stable figure
     extract(files[0])  # warm caches (country tables, regexes)
     rounds, t0 = 0, time.perf_counter()
@@ -225,7 +227,8 @@ def ingest_and_export(docs: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    shared = ROOT.parent / "shared"
+    shared = next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()),
+                  ROOT.parent / "shared")
     ap.add_argument("--docs", type=Path, default=shared / "seeds")
     ap.add_argument("--gold", type=Path, default=shared / "gold")
     ap.add_argument("--export", type=Path, help="score this JSON export instead of ingesting --docs")

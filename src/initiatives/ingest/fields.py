@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,16 +272,16 @@ THEMES = [
     "disaster risk reduction", "South-South cooperation", "public-private partnership", "early childhood",
     "teacher training", "mobile technology", "real-time data", "design", "research", "startups",
 ]
-_THEME_RE = [(t, re.compile(rf"(?<![\w-]){re.escape(t)}(?![\w-])", re.I)) for t in THEMES]
+_THEME_RE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in sorted(THEMES, key=len, reverse=True))
+                       + r")(?![\w-])", re.I)
+_THEME_CANON = {t.casefold(): t for t in THEMES}
 
 
 def themes_in(text: str, start: int, d: Draft, limit: int = 8) -> None:
-    for theme, rx in _THEME_RE:
+    for m in _THEME_RE.finditer(text):
         if len(d.values.get("themes", [])) >= limit:
             break
-        m = rx.search(text)
-        if m:
-            d.add("themes", theme, (start + m.start(), start + m.end()))
+        d.add("themes", _THEME_CANON[m.group(1).casefold()], (start + m.start(), start + m.end()))
 
 
 _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
@@ -373,9 +374,14 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
     themes_in(window, a, d)
 
 
+@lru_cache(maxsize=4096)
+def _nkey(s: str) -> str:
+    return re.sub(r"[^\w]+", " ", re.sub(r"['’]s\b", "", s.casefold())).strip()
+
+
 def _same_name(a: str, b: str) -> bool:
-    k = lambda s: re.sub(r"[^\w]+", " ", re.sub(r"['’]s\b", "", s.casefold())).strip()  # noqa: E731
-    return k(a) == k(b) or k(a).endswith(k(b)) and len(k(b)) > 8
+    ka, kb = _nkey(a), _nkey(b)
+    return ka == kb or ka.endswith(kb) and len(kb) > 8
 
 
 def _enumerations(hits: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]]:

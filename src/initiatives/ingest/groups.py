@@ -47,15 +47,26 @@ def canonical(text: str) -> str | None:
     return None
 
 
-def find_in_text(text: str) -> list[tuple[str, int, int]]:
-    """Groups named in running text; overlapping names (Latin America ⊂ Latin America and the Caribbean) once."""
-    out: list[tuple[str, int, int]] = []
+def _scan_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    out = []
     for label, p in GROUPS:
         if label == "Global":
             continue
-        flags = 0 if label in _CASED else re.I
-        pattern = p if label not in _CASED else p.replace(r"\bleast", r"\b[Ll]east").replace(r"\bland", r"\b[Ll]and")
-        for m in re.finditer(pattern, text, flags):
+        if label in _CASED:
+            p = p.replace(r"\bleast", r"\b[Ll]east").replace(r"\bland", r"\b[Ll]and").replace(
+                r"\bsmall", r"\b[Ss]mall").replace(r"\blow", r"\b[Ll]ow").replace(r"\bmiddle", r"\b[Mm]iddle")
+        out.append((label, re.compile(p, 0 if label in _CASED else re.I)))
+    return out
+
+
+_SCAN = _scan_patterns()
+
+
+def find_in_text(text: str) -> list[tuple[str, int, int]]:
+    """Groups named in running text; overlapping names (Latin America ⊂ Latin America and the Caribbean) once."""
+    out: list[tuple[str, int, int]] = []
+    for label, rx in _SCAN:
+        for m in rx.finditer(text):
             if any(s <= m.start() < e for _, s, e in out):
                 continue
             out.append((label, m.start(), m.end()))
