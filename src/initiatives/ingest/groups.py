@@ -12,7 +12,7 @@ GROUPS: list[tuple[str, str]] = [
     ("Developing Countries", r"\bdeveloping countries\b"),
     ("All Member States", r"\ball (?:UN |united nations )?member states\b"),
     ("Global South", r"\bglobal south\b"),
-    ("low- and middle-income countries", r"\blow[- ]and middle[- ]income countries\b|\bLMICs?\b"),
+    ("low- and middle-income countries", r"\blow-?\s*and\s+middle-?\s*income countries\b|\bLMICs?\b"),
     ("Eastern Caribbean", r"\b(?:the )?eastern caribbean\b"),
     ("Sub-Saharan Africa", r"\bsub-saharan africa\b"),
     ("Asia and the Pacific", r"\basia(?: and|-)(?: the)? pacific\b"),
@@ -30,7 +30,7 @@ GROUPS: list[tuple[str, str]] = [
     ("Europe", r"\beurope\b"),
     ("Pacific", r"\bpacific islands?\b"),
     ("Caribbean", r"\bcaribbean\b"),
-    ("Global", r"^\s*global\s*$|\bworldwide\b"),
+    ("Global", r"^\s*global\s*$|\bworldwide\b|\bglobally\b|\beverywhere\b"),
 ]
 _COMPILED = [(label, re.compile(p, re.I)) for label, p in GROUPS]
 # The acronyms must keep their case: "sids" in a word is not SIDS.
@@ -51,7 +51,7 @@ def _scan_patterns() -> list[tuple[str, re.Pattern[str]]]:
     out = []
     for label, p in GROUPS:
         if label == "Global":
-            continue
+            p = r"\bworldwide\b|\bglobally\b|\beverywhere\b"
         if label in _CASED:
             p = p.replace(r"\bleast", r"\b[Ll]east").replace(r"\bland", r"\b[Ll]and").replace(
                 r"\bsmall", r"\b[Ss]mall").replace(r"\blow", r"\b[Ll]ow").replace(r"\bmiddle", r"\b[Mm]iddle")

@@ -92,7 +92,14 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             p["role"] == "lead" for p in d.partners):
         d.partner(dominant.name, "lead", dominant.type, dominant.acronym, None)
     kind = d.values.get("kind") or seg.kind or "project"
+    if kind == "event" or (seg.mode == "entry" and re.search(r"\b(?:Forum|Summit|Conference)\b", seg.title or "")):
+        _event_fields(text, seg, d, dateline)
+    else:
+        d.values.pop("location", None) if seg.mode not in ("press",) and "location" not in _labelled(found) \
+            else None
     status = d.values.get("status") or seg.status
+    if not status and re.search(r"\b[Ss]ince (?:19|20)\d{2}\b", text[seg.start:seg.end]) and seg.mode != "entry":
+        status = "ongoing"
     if seg.mode == "press" and not status and re.search(r"\b(?:launch\w*|announc\w*|new|sign\w*)\b",
                                                          (seg.title or "") + text[seg.start:seg.start + 600], re.I):
         status = "ongoing"
@@ -125,6 +132,36 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
         extras["section"] = seg.context
     data["extras"] = extras
     return _validated(data)
+
+
+def _labelled(found: list[Any]) -> set[str]:
+    return {"location" if lab.family == "location" else lab.family for lab, _, _ in found}
+
+
+_LAST_MONTH = re.compile(r"\blast\s+(January|February|March|April|May|June|July|August|September|October|November|"
+                         r"December)\b")
+
+
+def _event_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
+    """An event's month and year ("In November, 2015", "last October" counted back from the dateline)."""
+    a, b = seg.text_range
+    window = text[a:b]
+    if "start" not in d.values:
+        m = re.search(r"\b(?:in|on|during|from)\s+(" + normalise.DATE + ")", window, re.I)
+        dt = normalise.parse_date(m.group(1)) if m else None
+        if dt is not None and dt.precision != "year":
+            d.set("start", str(dt), (a + m.start(1), a + m.end(1)))
+            d.set("end", str(dt), (a + m.start(1), a + m.end(1)))
+        elif dateline:
+            lm = _LAST_MONTH.search(window)
+            ref = normalise.parse_date(dateline[1].group("date"))
+            if lm and ref:
+                month = normalise.MONTHS[lm.group(1).lower()]
+                year = ref.year if month < (ref.month or 13) else ref.year - 1
+                d.set("start", f"{year:04d}-{month:02d}", (a + lm.start(), a + lm.end()))
+                d.set("end", f"{year:04d}-{month:02d}", (a + lm.start(), a + lm.end()))
+                if seg.status is None:
+                    seg.status = "completed"
 
 
 def _validated(data: dict[str, Any]) -> Initiative | None:
@@ -176,7 +213,7 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
     d.set("kind", kind or kind_of(head) or "programme", None)
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
-    for sm in re.finditer(r"\bsign(?:ed|ing)\b[^.\n]{0,160}?\bon\s+(" + normalise.DATE + ")", body, re.I):
+    for sm in re.finditer(r"\bsign(?:ed|ing)\b[^.\n]{0,300}?\bon\s+(" + normalise.DATE + ")", body, re.I):
         dt = normalise.parse_date(sm.group(1))
         if dt:
             d.set("start", str(dt), (seg.start + sm.start(1), seg.start + sm.end(1)))

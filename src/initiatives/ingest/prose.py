@@ -24,6 +24,10 @@ SUBJECT = re.compile(rf"^\s*(?:[-*•]\s*)?(?P<name>{_CAPW}(?:[ \t]+{_CAPW}){{0,
                      rf"launched|scaled|rolled out)|was (?:launched|created|founded|established|set up)|"
                      rf"is (?:a|an) (?:\w+[ \t]+){{0,3}}(?:initiative|programme|program|platform|tool|project|"
                      rf"service|app|fund|network|partnership))\b")
+ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)|annual|inaugural)[ \t]+"
+                           r"(?:(?:UN|global|international|regional|national|high-level|ministerial)[ \t]+)?"
+                           r"(?:conference|summit|forum|symposium|hackathon|congress)[ \t]+on[ \t]+"
+                           r"[A-Z][\w\-]*(?:[ \t]+(?:and[ \t]+)?[A-Z][\w\-]*)*)")
 WORKS_WITH = re.compile(rf"(?P<name>(?P<a>[A-Z][\w\-]+(?:[ \t][A-Z][\w\-]+)?)[ \t]+(?:works|worked|is working|"
                         rf"partnered|partners|teamed up|collaborates|collaborated)[ \t]+with[ \t]+"
                         rf"(?P<b>[A-Z][\w&\-]+(?:[ \t][A-Z][\w&\-]+)*)[ \t]+(?:on|to)[ \t]+[^–—.;:\n(]+?)"
@@ -81,6 +85,9 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int]) -> list[Ment
             mm.partners = [(m.group("a"), "lead", ln.start + m.start("a"), ln.start + m.end("a")),
                            (m.group("b"), "partner", ln.start + m.start("b"), ln.start + m.end("b"))]
             out.append(mm)
+        for m in ORDINAL_EVENT.finditer(t):
+            out.append(Mention(m.group("name"), "event", ln.start + m.start("name"), ln.start + m.end("name"), ln.no,
+                               "ordinal-event"))
         for m in QUOTED.finditer(t):
             name = m.group("name").strip(" .,")
             words = name.split()
@@ -171,6 +178,12 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
         seg = Segment("prose", m.line, m.line, ln.start, ln.end, title=m.name, title_span=(m.start, m.end),
                       kind=m.kind, window=window)
         seg.hints = list(m.partners)
+        if m.kind == "event":  # the date and place of an event are often in the sentence before its name
+            prev = text.rfind(". ", ln.start, window[0] - 2)
+            seg.window = (prev + 2 if prev >= 0 else ln.start, window[1])
+        if m.kind == "programme" and re.search(r"\b(?:Centre|Center|Corridors?|Lab)\b", m.name) and re.search(
+                r"\b(?:partnership|collaborat\w*)\b", text[max(ln.start, window[0] - 120):m.start], re.I):
+            seg.kind = "partnership"
         if m.kind == "event" and _EVENT_PAST.search(text[ln.start:ln.end]):
             seg.status = "completed"
         by_key[k] = seg

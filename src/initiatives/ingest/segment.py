@@ -94,8 +94,8 @@ KIND_NOUNS: list[tuple[str, str]] = [
     (r"\bpilot\b", "pilot"),
     (r"\b(?:summit|forum|conference|workshop|hackathon|symposium|congress|expo|festival|webinar|dialogue|"
      r"meeting|roundtable)\b", "event"),
-    (r"\b(?:partnership|coalition|compact|consortium|memorandum|agreement|mou)\b", "partnership"),
-    (r"\b(?:programme|program|initiative|alliance|network|platform|centre|center|challenge|accelerator|"
+    (r"\b(?:partnership|coalition|compact|consortium|memorandum|agreement|mou|network)\b", "partnership"),
+    (r"\b(?:programme|program|initiative|alliance|platform|centre|center|challenge|accelerator|"
      r"campaign|series|corridors?|incubator|award|prize|fellowship|scheme|service|app|toolkit)\b", "programme"),
     (r"\b(?:project|study|survey|assessment)\b", "project"),
 ]
@@ -425,7 +425,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
             continue
         owner, name = _owner(h.text)
         kind = kind_of(name)
-        if kind is None or len(name.split()) < 2 or re.search(r"\b(?:and|&) the\b", name):
+        if kind is None or (len(name.split()) < 2 and not owner) or re.search(r"\b(?:and|&) the\b", name):
             continue
         if re.match(r"^(?:about|our|the|contact|for more|news|related|see also|more)\b", name, re.I):
             continue
