@@ -107,7 +107,8 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
 def split_items(value: str, start: int) -> list[tuple[str, int, int]]:
     """Split a list value on commas/semicolons (not inside parentheses or organisation names) and a final 'and'."""
     protected = [(m.start(), m.end()) for m in re.finditer(r"\([^)]*\)", value)]
-    protected += [(o.start, o.end) for o in find_orgs(value) if "," in value[o.start:o.end]]
+    protected += [(o.start, o.end) for o in find_orgs(value)
+                  if re.search(r",|\band\b|&", value[o.start:o.end])]
     cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
                                    value)
             if not any(a <= m.start() < b for a, b in protected)]
@@ -295,10 +296,13 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
 
 
 def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
-    """The role a sentence gives an organisation: the nearest cue before it in its clause, or one after it."""
+    """The role a sentence gives an organisation: the nearest cue before it in its clause, or one after it.
+    "mentioned" when nothing in the sentence says what it does."""
     after = text[m.end:m.end + 60]
     if _FUNDER_AFTER.search(after):
         return "funder"
+    if re.match(r"^\s*(?:\([^)]*\)\s*)?(?:is|was|are) (?:a |an |the )?part of\b", after):
+        return "lead"
     sent_start = max(text.rfind(". ", 0, m.start) + 2, text.rfind("\n", 0, m.start) + 1, window_start)
     before = text[sent_start:m.start]
     best, best_pos = None, -1
@@ -313,7 +317,9 @@ def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
         sent = text[sent_start:min(sent_end_c) if sent_end_c else len(text)]
         if _SIGN.search(sent):
             return "signatory"
-    return "partner"
+    if re.search(r"\bpart of (?:the )?$", text[max(window_start, m.start - 30):m.start]):
+        return "lead"
+    return "mentioned"
 
 
 def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, has_labels: bool,
@@ -336,8 +342,10 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
         if any(_same_name(o.name, t) for t in record_titles if t != seg.title):
             continue
         role = role_for(text, o, a, seg.mode == "press")
-        if seg.mode == "entry" and role == "partner":
-            continue  # listings name their partners in labelled fields; a passing mention is not one
+        if role == "mentioned":
+            if seg.mode in ("entry", "teaser"):
+                continue  # listings name their partners with labels or cues; a passing mention is not one
+            role = "partner"
         if role == "funder":
             funder_spans.append((o.start, o.end))
         d.partner(o.name, role, o.type, o.acronym, (o.start, o.end))
@@ -345,9 +353,13 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
     hits = country_names.find_in_text(window)
     if not has_labels:
         loc_country = _location(window, a, d)
+        loc_code = country_names.lookup(text[loc_country[0]:loc_country[1]], fuzzy=False) if loc_country else None
+        non_gov = [(o.start, o.end) for o in orgs if a <= o.start < b and not o.name.startswith("Government")]
         for code, s, e in hits:
             s, e = s + a, e + a
-            if (s, e) == loc_country or any(fs <= s and e <= fe for fs, fe in funder_spans):
+            if (s, e) == loc_country or any(fs <= s and e <= fe for fs, fe in funder_spans + non_gov):
+                continue
+            if seg.kind == "event" and code == loc_code:
                 continue
             d.add("countries", code, (s, e))
     elif not d.values.get("countries"):
@@ -412,3 +424,32 @@ def _location(window: str, a: int, d: Draft) -> tuple[int, int] | None:
             return (a + m.start("country"), a + m.end("country"))
     return None
 
+
+
+_PROPER = re.compile(r"(?<![\w\-’'])([A-Z][\w\-]*(?:[ \t]+(?:(?:for|of|and)[ \t]+)?[A-Z][\w\-]*)*)")
+_STOP_PROPER = {"dpg", "dpgs", "in", "as", "the", "a", "an", "this", "it", "ict", "ict4d", "sdg", "sdgs", "we", "our",
+                "government", "ministry", "accelerator", "dpg accelerator", "strengthening", "supporting",
+                "leveraging", "engaging", "conducted", "worked", "assisting", "including", "additionally"}
+
+
+def named_things(value: str, start: int, d: Draft, known: list[OrgMention], titles: list[str]) -> None:
+    """Named products, platforms and partners in a table cell ("Qlang", "OpenG2P", "Global Digital Library"):
+    partners of unknown type, unless they are organisations already found or countries."""
+    for m in _PROPER.finditer(value):
+        phrase = m.group(1)
+        s = m.start(1)
+        if s == 0 or re.search(r"[.:;]\s*$", value[:s]):
+            continue  # the first word of a sentence is capitalised anyway
+        phrase = re.sub(r"^(?:DPGs?|the)\s+", "", phrase)
+        s = value.find(phrase, s)
+        if not phrase or phrase.casefold() in _STOP_PROPER or re.fullmatch(r"[A-Z]{1,2}", phrase):
+            continue
+        if country_names.lookup(phrase, fuzzy=False) or any(_same_name(phrase, t) for t in titles):
+            continue
+        a, b = start + s, start + s + len(phrase)
+        if any(o.start <= a < o.end or a <= o.start < b for o in known):
+            continue
+        depth = value.count("(", 0, s) - value.count(")", 0, s)
+        if depth > 0 and len(phrase.split()) > 1:
+            continue
+        d.partner(phrase, "partner", "unknown", None, (a, b))

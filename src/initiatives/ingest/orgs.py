@@ -101,7 +101,8 @@ _GENERIC = {"media center", "media centre", "press office", "civil society", "pr
 
 def _clean(name: str, split_and: bool = True) -> str:
     name = re.sub(r"\s+", " ", name.strip())
-    name = re.sub(r"^(?:[A-Z][\w\-]*\s+){0,2}[A-Z][\w\-]*['’]s\s+", "", name)  # "DESA's Division for ..." -> "Division for ..."
+    # "UNICEF's Office of Innovation" -> "UNICEF Office of Innovation" (a named sub-unit keeps its parent)
+    name = re.sub(r"^((?:[A-Z][\w\-]*\s+){0,2}[A-Z][\w\-]*)['’]s\s+", r"\1 ", name)
     name = re.sub(r"^(?:the|The|a|an|An|A|and|with|by|of|Our|Their|Its|This|These)\s+", "", name)
     name = re.sub(rf"^(?:\w+ing\s+(?:the\s+)?|{_PERSON_TITLES}\s+(?:of\s+)?(?:the\s+)?)", "", name)
     # "Tsinghua University and UNICEF", "Ministry of Education and UNICEF": two organisations, keep the first
@@ -147,7 +148,7 @@ def find_orgs(text: str) -> list[OrgMention]:
             name = acr
         if _NOT_ORG_PARTS.search(name) and not re.search(r"United Nations|UN ", name):
             continue
-        if re.search(r"\bCountries\b|\bGovernment Data\b", name) or text[m.end():m.end() + 1] == ":":
+        if re.search(r"\bGovernment Data\b", name) or text[m.end():m.end() + 1] == ":":
             continue
         if not re.search(_ORG_NOUNS, name) and acr not in UN_ACRONYMS | MULTILATERAL_ACRONYMS:
             continue

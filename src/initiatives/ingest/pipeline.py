@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from initiatives.ingest import normalise
-from initiatives.ingest.fields import Draft, labelled_fields, prose_fields, _apply_label
+from initiatives.ingest.fields import Draft, _apply_label, labelled_fields, named_things, prose_fields
 from initiatives.ingest.labels import label_of
 from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
@@ -80,6 +80,10 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     if seg.mode == "row":
         _row_fields(seg, d)
         has_labels = bool(d.values.get("countries"))
+        for header, (value, s, _e) in seg.row.items():
+            lab = label_of(f"{header}: x")
+            if (lab is None or lab.family == "description") and value:
+                named_things(value, s, d, mentions, titles)
     if seg.mode == "press" and dateline:
         _press_fields(text, seg, d, dateline)
     for name, role, s, e in seg.hints:
@@ -189,7 +193,7 @@ def _row_fields(seg: Segment, d: Draft) -> None:
         if not value:
             continue
         lab = label_of(f"{header}: x")
-        if lab is None:
+        if lab is None or lab.family == "description":
             if re.search(r"\b(?:activit|description|details|summary|notes?)\w*", header):
                 d.set("summary", value, (s, e))
             continue
