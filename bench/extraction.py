@@ -125,8 +125,8 @@ def match(pred: list[dict[str, Any]], gold: list[dict[str, Any]]) -> list[tuple[
             ov = _overlap(p.get("source_lines"), g.get("source_lines"))
             if tp and tg:
                 sim = fuzz.token_set_ratio(tp, tg)
-                if sim >= 80:
-                    cands.append((sim + min(ov, 10) / 10, i, j))
+                if sim >= 80:  # ties (one title inside another) go to the closer overall spelling
+                    cands.append((sim + fuzz.ratio(tp, tg) / 100 + min(ov, 10) / 100, i, j))
             elif ov:
                 cands.append((100.0 + ov / 1000, i, j))
     cands.sort(reverse=True)

@@ -295,6 +295,10 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_PROSE_RANGE = re.compile(r"\b(?:from|between)\s+(" + normalise.DATE + r")\s+(?:to|until|and|through|–|-)\s+("
+                          + normalise.DATE + ")", re.I)
+
+
 def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
     """The role a sentence gives an organisation: the nearest cue before it in its clause, or one after it.
     "mentioned" when nothing in the sentence says what it does."""
@@ -377,10 +381,21 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
     # SDGs
     for n, s, e in normalise.find_sdgs(window):
         d.add("sdgs", n, (s + a, e + a))
-    # budget in prose (only with a money cue just before)
+    # a time frame written in prose: "will run from June 2023 to May 2028"
+    if "start" not in d.values:
+        rm = _PROSE_RANGE.search(window)
+        if rm:
+            start, end = normalise.parse_range(f"{rm.group(1)} - {rm.group(2)}")
+            if start and end:
+                d.set("start", str(start), (a + rm.start(1), a + rm.end(1)))
+                d.set("end", str(end), (a + rm.start(2), a + rm.end(2)))
+    # budget in prose (only with a money cue just before, and not a per-item ceiling)
     if "budget" not in d.values:
         for h in normalise.find_money(window):
-            if _BUDGET_CUE.search(window[max(0, h.start - 60):h.start]):
+            before = window[max(0, h.start - 60):h.start]
+            if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)\s*$", before, re.I):
+                continue
+            if _BUDGET_CUE.search(before):
                 d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start + a, h.end + a))
                 break
     themes_in(window, a, d)

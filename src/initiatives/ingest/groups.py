@@ -14,6 +14,8 @@ GROUPS: list[tuple[str, str]] = [
     ("Global South", r"\bglobal south\b"),
     ("low- and middle-income countries", r"\blow-?\s*and\s+middle-?\s*income countries\b|\bLMICs?\b"),
     ("Eastern Caribbean", r"\b(?:the )?eastern caribbean\b"),
+    ("East and Southern Africa", r"\beast(?:ern)? and southern africa\b"),
+    ("West and Central Africa", r"\bwest(?:ern)? and central africa\b"),
     ("Sub-Saharan Africa", r"\bsub-saharan africa\b"),
     ("Asia and the Pacific", r"\basia(?: and|-)(?: the)? pacific\b"),
     ("Latin America and the Caribbean", r"\blatin america and the caribbean\b"),

@@ -28,7 +28,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "partners": ("partners", "partner", "cooperation partners", "implementing partners", "implementing partner",
                  "partner organizations", "partner organisations", "in partnership with", "collaborators",
                  "partner agencies", "key partners", "project partners", "co-organizers", "co-organisers"),
-    "lead": ("lead division", "division", "lead agency", "lead organization", "lead organisation", "lead",
+    "lead": ("lead partner", "lead partners", "lead division", "division", "lead agency", "lead organization", "lead organisation", "lead",
              "implementing agency", "implementing entity", "executing agency", "implemented by",
              "responsible division", "lead entity", "organizer", "organiser", "managed by", "led by", "lead unit",
              "office", "unit"),

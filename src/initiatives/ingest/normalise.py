@@ -95,6 +95,11 @@ def parse_range(text: str) -> tuple[PartialDate | None, PartialDate | None]:
         start = _safe(end.year, end.month, int(left))  # "18-19 May 2011"
     if start and end and start.earliest() > end.latest():
         return start, None
+    # The registry's schema keeps dates to the month or day; a bare year is too vague to store as a date.
+    if start is not None and start.precision == "year":
+        start = None
+    if end is not None and end.precision == "year":
+        end = None
     return start, end
 
 

@@ -52,7 +52,8 @@ NOUN_NAME = re.compile(rf"(?P<name>(?:{_CAP}[ \t]+(?:{_LINK}[ \t]+)*)*{_ORG_NOUN
 GOVS = re.compile(r"\b[Gg]overnments? of (?:the )?(?P<list>(?:[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*"
                   r"(?:,\s*|\s+and\s+|\s*&\s*)?)+)")
 SUCH_AS = re.compile(r"\b(?P<noun>corporations|companies|firms|businesses|universities|foundations|NGOs|"
-                     r"organi[sz]ations|partners|donors|agencies|startups)\s*\(?\s*(?:such as|like|including|e\.g\.)"
+                     r"organi[sz]ations|partners|donors|agencies|startups)\s*\(?\s*(?:such as|like|including|e\.g\.|"
+                     r"from(?: the)?)"
                      r"\s+(?P<list>[^.;)]+)")
 _NOUN_TYPE = {"corporations": "private", "companies": "private", "firms": "private", "businesses": "private",
               "universities": "academic", "foundations": "foundation", "ngos": "civil_society",
@@ -74,6 +75,7 @@ class OrgMention:
     end: int
     country: str | None = None
     aliases: list[str] = field(default_factory=list)
+    cue: str = ""
 
 
 def org_type(name: str, acronym: str | None = None) -> str:
@@ -108,7 +110,7 @@ def _clean(name: str, split_and: bool = True) -> str:
     # "Tsinghua University and UNICEF", "Ministry of Education and UNICEF": two organisations, keep the first
     m = re.match(r"^(.+?)\s+(?:and|&)\s+(.+)$", name)
     if split_and and m and (re.fullmatch(r"[A-Z][A-Z\-]+s?", m.group(2)) or org_type(m.group(2)) != "unknown"
-                            and org_type(m.group(1)) != "unknown" and not re.search(r"\b(?:of|for|on)\b", m.group(1))):
+                            and org_type(m.group(1)) != "unknown"):
         name = m.group(1)
     return name.strip(" ,;:.’'\"“”*")
 
@@ -181,7 +183,8 @@ def find_orgs(text: str) -> list[OrgMention]:
                 continue
             start = text.find(item, pos)
             pos = start + len(item)
-            found.append(OrgMention(item, None, org_type(item) if org_type(item) != "unknown" else kind, start, pos))
+            found.append(OrgMention(item, None, org_type(item) if org_type(item) != "unknown" else kind, start, pos,
+                                    cue="list"))
     for m in NOUN_NAME.finditer(text):
         name = _clean(m.group("name"))
         if len(name.split()) < 2 or _NOT_ORG_WORDS.match(name) or name.casefold() in _GENERIC:

@@ -37,10 +37,15 @@ def extract_document(doc: Document) -> Batch:
     segs = segment(text, lines)
     excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") for n in
                 (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
-    segs += prose_segments(text, lines, excluded, segs)
+    press = next((s for s in segs if s.mode == "press"), None)
+    if press is not None:  # the boilerplate after a press release ("About X", contacts) describes no initiative
+        excluded.update(range(press.last + 1, len(lines) + 1))
+    mentions = find_orgs(text)
+    # organisations written with their acronym, or named in a list of partners, are not initiatives
+    org_names = {_pk(m.name) for m in mentions if m.cue == "list" or (m.acronym and m.acronym != m.name)}
+    segs += prose_segments(text, lines, excluded, segs, org_names)
     segs.sort(key=lambda s: (s.first, s.start))
 
-    mentions = find_orgs(text)
     book = OrgBook()
     counts: Counter[int] = Counter()
     for m in mentions:
@@ -57,6 +62,12 @@ def extract_document(doc: Document) -> Batch:
             records.append(rec)
     orgs = _organizations(book, records)
     return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
+
+
+def _pk(name: str) -> str:
+    from initiatives.ingest.prose import _key
+
+    return _key(name)
 
 
 def _dominant(book: OrgBook, counts: Counter[int]) -> OrgMention | None:
@@ -212,7 +223,7 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
     kind = None
     if re.search(r"\b(?:partner\w*|agreement|memorandum|MoU|alliance|sign\w*|join forces|team up)\b", head, re.I):
         kind = "partnership"
-    elif re.search(r"\binvest(?:s|ed|ment|ing)?\b", head, re.I):
+    elif re.search(r"\binvest(?:s|ed|ments?|ing)?\b", head, re.I):
         kind = "investment"
     d.set("kind", kind or kind_of(head) or "programme", None)
     # "signed ... on 21 March, 2016": the start of the partnership

@@ -60,7 +60,8 @@ def _clean(name: str) -> str:
     return name
 
 
-def find_mentions(text: str, lines: list[Line], excluded: set[int]) -> list[Mention]:
+def find_mentions(text: str, lines: list[Line], excluded: set[int],
+                  org_names: set[str] | None = None) -> list[Mention]:
     out: list[Mention] = []
 
     def line_of(pos: int) -> int:
@@ -128,6 +129,8 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int]) -> list[Ment
             if kind == "event" and re.search(r"\bForum\b", name) and re.search(r"\b(?:Governance|Economic)\b", name):
                 kind = "programme"
             out.append(Mention(name, kind, s, s + len(name), ln.no, "noun"))
+    if org_names:
+        out = [m for m in out if _key(m.name) not in org_names]
     out.sort(key=lambda x: (x.start, -(x.end - x.start)))
     dedup: list[Mention] = []
     for m in out:
@@ -154,8 +157,9 @@ def sentence_window(text: str, start: int, end: int, others: list[tuple[int, int
     return left, right
 
 
-def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: list[Segment]) -> list[Segment]:
-    mentions = find_mentions(text, lines, excluded)
+def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: list[Segment],
+                   org_names: set[str] | None = None) -> list[Segment]:
+    mentions = find_mentions(text, lines, excluded, org_names)
     existing_titles = [_key(s.title) for s in existing if s.title]
     segs: list[Segment] = []
     by_key: dict[str, Segment] = {}

@@ -64,7 +64,7 @@ def read_html(data: bytes, name: str) -> str:
     Headings become Markdown headings and table rows Markdown rows, so the segmenter reads HTML and
     Markdown the same way.
     """
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     tree = HTMLParser(_decode(data, name))
     for sel in _DROP_TAGS:

@@ -64,7 +64,7 @@ def split_lines(text: str) -> list[Line]:
 
 # --------------------------------------------------------------------------- cues
 
-_CODE = r"(?:[A-Z]{1,6}[ \-]?)?\d[\dA-Z]*(?:[\-./][\dA-Z]+)*|[A-Z]{2,6}\d[\dA-Z]*(?:[\-./][\dA-Z]+)*"
+_CODE = r"(?:[A-Z]{1,6}[ \-/]?)?\d[\dA-Z]*(?:[\-./][\dA-Z]+)*|[A-Z]{2,6}\d[\dA-Z]*(?:[\-./][\dA-Z]+)*"
 CODE_HEAD = re.compile(
     rf"^\s*(?:Project\s+(?:code\s+)?)?(?P<code>{_CODE})\s*(?::|\s[-–—]\s|\s\|\s)\s*(?P<title>[A-Z0-9“\"'‘].{{8,}})$")
 _NOT_CODE = re.compile(r"^(?:SDGs?|GOAL|COVID|STEP|PHASE|TABLE|FIGURE|ANNEX|SECTION|PART|CHAPTER|ARTICLE|NO)\b", re.I)
@@ -85,7 +85,7 @@ _SECTION_NOUNS = (r"projects|programmes|programs|initiatives|partnerships|pilots
 SECTION_HEAD = re.compile(
     r"^(?:\d+[.)]\s*)?(?:(?:current|past|completed|ongoing|on-going|active|closed|previous|former|recent|upcoming|"
     r"planned|future|new|other|key|selected|featured|our|global|regional|national|country[- ]level|international|"
-    r"related|all|list of|major|flagship)\s+)*(?:" + _SECTION_NOUNS + r")$", re.I)
+    r"related|all|list of|major|flagship|country|pilot|partner|research|field)\s+)*(?:" + _SECTION_NOUNS + r")$", re.I)
 
 KIND_NOUNS: list[tuple[str, str]] = [
     (r"(?:\b|(?<=[a-z]))(?:fund|funds)\b|\b(?:facility|grant|grants|endowment)\b", "fund"),
@@ -200,6 +200,7 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
 
     press = _press_release(lines, heads, taken)
     if press:
+        segs = [s for s in segs if not (s.mode == "heading" and s.first == press.first)]
         segs.append(press)
     segs.sort(key=lambda s: (s.first, s.start))
     return segs
@@ -303,9 +304,9 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
             body.append(lines[j])
             j += 1
         names = [h[0].lower() for h in header]
-        title_col = next((k for k, n in enumerate(names) if re.search(
-            r"\b(?:project|programme|program|initiative|title|name|pilot|fund|partnership|event|activity)\b", n)
-            and not re.search(r"\b(?:activities|description|details)\b", n)), None)
+        title_col = next((k for k, n in enumerate(names) if re.fullmatch(
+            r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment)"
+            r"(?:\s+(?:name|title))?|title|name)", n.strip())), None)
         country_col = next((k for k, n in enumerate(names) if re.search(r"\b(?:country|countries|location)\b", n)),
                            None)
         if title_col is None and country_col is None:
@@ -429,6 +430,9 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
             continue
         if re.match(r"^(?:about|our|the|contact|for more|news|related|see also|more)\b", name, re.I):
             continue
+        if re.search(r"\b(?:portfolio|list|overview|directory|database|catalogue|news|updates|highlights|library|"
+                     r"resources|profile|report|reports)$", name, re.I):
+            continue
         last = len(lines)
         for later in nos[idx + 1:]:
             lh = heads[later]
@@ -459,7 +463,7 @@ _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?
 DATELINE = re.compile(
     rf"^\s*\(?(?P<loc>[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+)*(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+)*)?)\)?"
     rf"\s*[,–—-]\s*(?P<date>\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}})\s*(?:[–—:-]+\s*|\s)")
-_PRESS_END = re.compile(r"^\s*(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
+_PRESS_END = re.compile(r"^\s*(?:#+\s*)?(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
                         r"alliance|event))|For (?:further|more) information|Media contacts?|Press contacts?|"
                         r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us)", re.I)
 
