@@ -326,11 +326,34 @@ def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
     return "mentioned"
 
 
+class TextIndex:
+    """Country, group, SDG, money and theme mentions of a whole document, found once and sliced per record."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.countries = country_names.find_in_text(text)
+        self.groups = groups.find_in_text(text)
+        self.sdgs = normalise.find_sdgs(text)
+        self.money = normalise.find_money(text)
+        self.themes = [(_THEME_CANON[m.group(1).casefold()], m.start(), m.end()) for m in _THEME_RE.finditer(text)]
+
+    @staticmethod
+    def within(hits: list[Any], a: int, b: int) -> list[Any]:
+        """Hits inside [a, b), with offsets made relative to a (as if the window were searched)."""
+        out = []
+        for h in hits:
+            s, e = (h.start, h.end) if hasattr(h, "start") else (h[-2], h[-1])
+            if a <= s and e <= b:
+                out.append(h)
+        return out
+
+
 def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, has_labels: bool,
-                 taken_spans: Spans, record_titles: list[str]) -> None:
+                 taken_spans: Spans, record_titles: list[str], index: TextIndex | None = None) -> None:
     """Values written in running text within the segment's window."""
     a, b = seg.text_range
     window = text[a:b]
+    index = index or TextIndex(text)
     in_orgs = [(o.start, o.end) for o in orgs if a <= o.start < b and o.type != "unknown"]
 
     def inside_org(s: int, e: int) -> bool:
@@ -354,7 +377,7 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             funder_spans.append((o.start, o.end))
         d.partner(o.name, role, o.type, o.acronym, (o.start, o.end))
     # countries
-    hits = country_names.find_in_text(window)
+    hits = [(c, s - a, e - a) for c, s, e in index.within(index.countries, a, b)]
     if not has_labels:
         loc_country = _location(window, a, d)
         loc_code = country_names.lookup(text[loc_country[0]:loc_country[1]], fuzzy=False) if loc_country else None
@@ -375,11 +398,11 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
     else:
         _location(window, a, d)
     # groups
-    for label, s, e in groups.find_in_text(window):
+    for label, s, e in [(g, s - a, e - a) for g, s, e in index.within(index.groups, a, b)]:
         if not inside_org(s + a, e + a):
             d.add("country_groups", label, (s + a, e + a))
     # SDGs
-    for n, s, e in normalise.find_sdgs(window):
+    for n, s, e in [(n, s - a, e - a) for n, s, e in index.within(index.sdgs, a, b)]:
         d.add("sdgs", n, (s + a, e + a))
     # a time frame written in prose: "will run from June 2023 to May 2028"
     if "start" not in d.values:
@@ -391,14 +414,18 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
                 d.set("end", str(end), (a + rm.start(2), a + rm.end(2)))
     # budget in prose (only with a money cue just before, and not a per-item ceiling)
     if "budget" not in d.values:
-        for h in normalise.find_money(window):
+        for h in [normalise.MoneyHit(h.amount, h.currency, h.start - a, h.end - a)
+                  for h in index.within(index.money, a, b)]:
             before = window[max(0, h.start - 60):h.start]
             if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)\s*$", before, re.I):
                 continue
             if _BUDGET_CUE.search(before):
                 d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start + a, h.end + a))
                 break
-    themes_in(window, a, d)
+    for theme, s, e in index.within(index.themes, a, b):
+        if len(d.values.get("themes", [])) >= 8:
+            break
+        d.add("themes", theme, (s, e))
 
 
 @lru_cache(maxsize=4096)

@@ -49,15 +49,23 @@ def canonical(text: str) -> str | None:
     return None
 
 
-def _scan_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    out = []
+def _scan_patterns() -> list[tuple[list[str], re.Pattern[str]]]:
+    """Two alternations (case-sensitive acronyms, case-insensitive names), one scan each."""
+    cased, plain = [], []
     for label, p in GROUPS:
         if label == "Global":
             p = r"\bworldwide\b|\bglobally\b|\beverywhere\b"
         if label in _CASED:
             p = p.replace(r"\bleast", r"\b[Ll]east").replace(r"\bland", r"\b[Ll]and").replace(
                 r"\bsmall", r"\b[Ss]mall").replace(r"\blow", r"\b[Ll]ow").replace(r"\bmiddle", r"\b[Mm]iddle")
-        out.append((label, re.compile(p, 0 if label in _CASED else re.I)))
+            cased.append((label, p))
+        else:
+            plain.append((label, p))
+    out = []
+    for group, flags in ((cased, 0), (plain, re.I)):
+        labels = [label for label, _ in group]
+        alt = "|".join(f"(?P<g{i}>{p})" for i, (_, p) in enumerate(group))
+        out.append((labels, re.compile(alt, flags)))
     return out
 
 
@@ -67,8 +75,9 @@ _SCAN = _scan_patterns()
 def find_in_text(text: str) -> list[tuple[str, int, int]]:
     """Groups named in running text; overlapping names (Latin America ⊂ Latin America and the Caribbean) once."""
     out: list[tuple[str, int, int]] = []
-    for label, rx in _SCAN:
+    for labels, rx in _SCAN:
         for m in rx.finditer(text):
+            label = labels[int(m.lastgroup[1:])]
             if any(s <= m.start() < e for _, s, e in out):
                 continue
             out.append((label, m.start(), m.end()))

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from initiatives.ingest import normalise
-from initiatives.ingest.fields import Draft, _apply_label, labelled_fields, named_things, prose_fields
+from initiatives.ingest.fields import Draft, TextIndex, _apply_label, labelled_fields, named_things, prose_fields
 from initiatives.ingest.labels import label_of
 from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
@@ -55,9 +55,10 @@ def extract_document(doc: Document) -> Batch:
     dateline = find_dateline(lines)
     titles = [s.title for s in segs if s.title]
 
+    index = TextIndex(text)
     records: list[Initiative] = []
     for seg in segs:
-        rec = _record(doc, text, lines, seg, mentions, book, dominant, dateline, titles)
+        rec = _record(doc, text, lines, seg, mentions, book, dominant, dateline, titles, index)
         if rec is not None:
             records.append(rec)
     orgs = _organizations(book, records)
@@ -80,7 +81,7 @@ def _dominant(book: OrgBook, counts: Counter[int]) -> OrgMention | None:
 
 
 def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions: list[OrgMention], book: OrgBook,
-            dominant: OrgMention | None, dateline: Any, titles: list[str]) -> Initiative | None:
+            dominant: OrgMention | None, dateline: Any, titles: list[str], index: TextIndex) -> Initiative | None:
     d = Draft()
     if seg.code:
         d.set("code", seg.code, seg.code_span)
@@ -99,7 +100,8 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
         _press_fields(text, seg, d, dateline)
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
-    prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles)
+    prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
+                 index=index)
     if seg.owner:
         t = org_type(seg.owner, seg.owner if seg.owner.isupper() else None)
         d.partner(seg.owner, "lead", t, seg.owner if seg.owner.isupper() else None, seg.title_span)
