@@ -115,13 +115,14 @@ def _squash(text: str) -> str:
 
 def read_docx(data: bytes, name: str) -> str:
     import io
+    import zipfile
 
     import docx  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
         d = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+    except (PackageNotFoundError, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
         raise InputError(f"not a readable .docx file ({exc.__class__.__name__})", file=name) from None
     lines: list[str] = []
     for para in d.paragraphs:
@@ -206,7 +207,14 @@ def read_document(path: Path) -> Document:
     if not data.strip():
         raise InputError("empty file", file=name)
     fn, media = reader
-    text = fn(data, name)
+    try:
+        text = fn(data, name)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a parser library's error on a malformed file is bad input
+        kind = path.suffix.lower().lstrip(".").upper() or "file"
+        raise InputError(f"not a readable {kind} file ({exc.__class__.__name__}: {str(exc)[:120]})",
+                         file=name) from None
     if not text.strip():
         raise InputError("no text in file", file=name)
     return Document(path=name, sha256=hashlib.sha256(data).hexdigest(), media_type=media, text=text,
