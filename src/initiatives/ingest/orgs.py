@@ -47,7 +47,7 @@ _CAP = r"[A-Z][\w’'&\-]*"
 _LINK = r"(?:of|for|on|and|the|de|la|du|des|pour|l'|l’|in|&)"
 _NAME = rf"{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP})*"
 _NAME_C = rf"{_CAP}(?:(?:,?[ \t]+)(?:{_LINK}[ \t]+)*{_CAP})*"
-PAREN_ACR = re.compile(rf"(?P<name>{_NAME_C})[ \t]*\((?P<acr>[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*|[A-Z]{{2,}}[a-z]?s?)\)")
+PAREN_ACR = re.compile(rf"(?P<name>{_NAME_C})[ \t]*\((?P<acr>[A-Z]{{2,}} [A-Z]{{2,}}|[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*|[A-Z]{{2,}}[a-z]?s?)\)")
 NOUN_NAME = re.compile(rf"(?P<name>(?:{_CAP}[ \t]+(?:{_LINK}[ \t]+)*)*{_ORG_NOUNS}(?:[ \t]+(?:{_LINK}[ \t]+)+{_NAME})?)")
 GOVS = re.compile(r"\b[Gg]overnments? of (?:the )?(?P<list>(?:[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*"
                   r"(?:,\s*|\s+and\s+|\s*&\s*)?)+)")
@@ -97,7 +97,7 @@ def org_type(name: str, acronym: str | None = None) -> str:
 _PERSON_TITLES = r"(?:Chancellor|Dean|President|Director|Director-General|Minister|Representative|Head|Chair|Secretary)"
 _NOT_ORG_PARTS = re.compile(r"\b(?:Goals?|Agenda|Framework|Plan|Strategy|Tool|Readiness|Management|System|Platform|"
                             r"Report|Resolution|Summit|Conference|Fund|Forum)\b")
-_GENERIC = {"media center", "media centre", "press office", "civil society", "private sector", "innovation lab", "country office", "country offices", "government",
+_GENERIC = {"lead division", "division", "lead agency", "media center", "media centre", "press office", "civil society", "private sector", "innovation lab", "country office", "country offices", "government",
             "the government", "national government", "local government"}
 
 
@@ -189,12 +189,19 @@ def find_orgs(text: str) -> list[OrgMention]:
         name = _clean(m.group("name"))
         if len(name.split()) < 2 or _NOT_ORG_WORDS.match(name) or name.casefold() in _GENERIC:
             continue
-        if _NOT_ORG_PARTS.search(name):
+        if _NOT_ORG_PARTS.search(name) or re.search(r"\bCountries\b", name):
+            continue
+        if text[m.end():m.end() + 1] == ":" and len(name.split()) <= 3:
+            continue  # a field label such as "Lead Division:"
+        if re.search(r"\bGovernment$", name) and not country_names.lookup(name.split()[0], fuzzy=False):
+            continue  # "Open Government", "Digital Government" are topics, not governments
+        if re.search(r"\band Trust$", name):
             continue
         if re.fullmatch(rf"(?:{_LINK}\s+)*{_ORG_NOUNS}s?(?:\s+.*)?", name) and not re.search(r"\b(?:of|for)\s+[A-Z]", name):
             continue  # "Ministry" alone, "Office" alone
-        start = m.start() + m.group(0).find(name)
-        found.append(OrgMention(name, None, org_type(name), start, start + len(name)))
+        pos = m.group(0).find(name)
+        start, end = (m.start() + pos, m.start() + pos + len(name)) if pos >= 0 else (m.start(), m.end())
+        found.append(OrgMention(name, None, org_type(name), start, end))
     for m in re.finditer(r"(?<![\w\-])(" + "|".join(sorted(map(re.escape, UN_ACRONYMS | MULTILATERAL_ACRONYMS),
                                                             key=len, reverse=True)) + r")(?![\w\-])", text):
         if m.group(1) in {"UN", "WB", "AU", "EU", "ECE", "ECA", "G7", "G20", "RCO", "UNCT"}:
@@ -203,11 +210,11 @@ def find_orgs(text: str) -> list[OrgMention]:
     return _non_overlapping(found)
 
 
-_TOPIC_GOV = re.compile(r"^(?:Open|Digital|E-|Good|Local|Central|National|Electronic|Smart)\s*Government\b")
+_TOPIC_GOV = re.compile(r"\b(?:Open|Digital|E-|Good|Electronic|Smart)\s*Government(?!\s+of\b)")
 
 
 def _non_overlapping(found: list[OrgMention]) -> list[OrgMention]:
-    found = [o for o in found if not _TOPIC_GOV.match(o.name)]
+    found = [o for o in found if not (_TOPIC_GOV.search(o.name) and not o.acronym)]
     found.sort(key=lambda o: (o.start, -(o.end - o.start)))
     out: list[OrgMention] = []
     for o in found:

@@ -104,7 +104,11 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
                  index=index)
     if seg.owner:
         t = org_type(seg.owner, seg.owner if seg.owner.isupper() else None)
-        d.partner(seg.owner, "lead", t, seg.owner if seg.owner.isupper() else None, seg.title_span)
+        span = None
+        if seg.title_span:
+            pos = text.find(seg.owner, seg.title_span[0], seg.title_span[1])
+            span = (pos, pos + len(seg.owner)) if pos >= 0 else None
+        d.partner(seg.owner, "lead", t, seg.owner if seg.owner.isupper() else None, span)
     if dominant is not None and seg.mode not in _NO_DOMINANT_LEAD and not any(
             p["role"] == "lead" for p in d.partners):
         d.partner(dominant.name, "lead", dominant.type, dominant.acronym, None)
@@ -140,8 +144,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
         spans["partners"] = partner_spans
     if summary and "summary" not in spans:
         spans["summary"] = [_summary_span(text, lines, seg, summary)]
-    data["sources"] = {k: [Span(document=doc.sha256, start=s, end=e, text=text[s:e]) for s, e in v]
-                       for k, v in spans.items() if v}
+    data["sources"] = {k: [_span(doc, s, e) for s, e in v] for k, v in spans.items() if v}
     extras: dict[str, Any] = {"segment": seg.mode}
     if d.misspelt:
         extras["countries_as_written"] = d.misspelt
@@ -179,6 +182,14 @@ def _event_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
                 d.set("end", f"{year:04d}-{month:02d}", (a + lm.start(), a + lm.end()))
                 if seg.status is None:
                     seg.status = "completed"
+
+
+def _span(doc: Document, start: int, end: int) -> Span:
+    """A span trimmed to its visible text, so that Document.text[start:end] is exactly the quote."""
+    quote = doc.text[start:end]
+    start += len(quote) - len(quote.lstrip())
+    end -= len(quote) - len(quote.rstrip())
+    return Span(document=doc.sha256, start=start, end=max(start, end), text=doc.text[start:max(start, end)])
 
 
 def _validated(data: dict[str, Any]) -> Initiative | None:
@@ -276,8 +287,11 @@ def _paren(name: str) -> str | None:
 
 def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: str, country: str | None,
          aliases: list[str]) -> None:
-    k = re.sub(r"[^\w]+", " ", name.casefold()).strip() + "|" + (country or "")
+    base = re.sub(r"[^\w]+", " ", name.casefold()).strip()
+    k = base + "|" + (country or "")
     for existing_key, o in out.items():
+        if country is None and existing_key.split("|")[0] == base:
+            return  # a partner named without its country is the organisation already listed
         if (acronym and (o.acronym == acronym or o.name == acronym)) or (o.acronym and o.acronym == name):
             if o.name == o.acronym and name != acronym:
                 o.aliases = [*o.aliases, o.name]
