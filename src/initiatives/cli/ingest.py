@@ -126,9 +126,9 @@ def ingest(
             f"{summary.unchanged} unchanged, {summary.failed} failed")
     if summary.skipped:
         line += f", {summary.skipped} files skipped (not a document type)"
-    out.print(line)
+    out.print(line, soft_wrap=True)
     if summary.missing:
         out.print(f"{summary.missing} stored record(s) are no longer in their re-ingested document; they were kept "
-                  "(see `initiatives list --text` / docs/ingest.md)")
+                  "(see docs/ingest.md)", soft_wrap=True)
     if summary.failed:
         raise typer.Exit(1)
