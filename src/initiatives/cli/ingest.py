@@ -56,11 +56,14 @@ def ingest_paths(store: Store, paths: list[Path], *, author: str, progress: Prog
                  on_error=None) -> IngestSummary:  # type: ignore[no-untyped-def]
     """Ingest every document under the paths; a bad file is reported and counted, never fatal."""
     summary = IngestSummary()
-    task = progress.add_task("ingest", total=None, rate="") if progress else None
+    files = list(iter_files(paths))  # paths only: thousands of files cost little memory
+    task = progress.add_task("ingest", total=len(files), rate="") if progress else None
     started = time.perf_counter()
-    for path, explicit in iter_files(paths):
+    for path, explicit in files:
         if not explicit and not supported(path):
             summary.skipped += 1
+            if progress is not None and task is not None:
+                progress.update(task, advance=1)
             continue
         summary.documents += 1
         try:
