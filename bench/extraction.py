@@ -186,7 +186,41 @@ def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
     }
 
 
-def ingest_and_export(docs: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def _rss_mb() -> float:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * resource.getpagesize() / 2**20
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def throughput(files: list[Path], copies: int) -> dict[str, Any]:
+    """Ingest `copies` renamed copies of the documents into a fresh SQLite file (the default pipeline, store
+    included), sampling memory as it goes: the figure for "memory flat in the number of documents"."""
+    from initiatives.cli.ingest import ingest_paths
+    from initiatives.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "docs"
+        for k in range(copies):
+            sub = folder / f"copy{k:03d}"
+            sub.mkdir(parents=True)
+            for f in files:
+                (sub / f"{k:03d}_{f.name}").write_bytes(f.read_bytes())
+        store = Store.open(f"sqlite:///{tmp}/throughput.db")
+        samples = []
+        t0 = time.perf_counter()
+        for k in range(copies):
+            ingest_paths(store, [folder / f"copy{k:03d}"], author="bench")
+            samples.append(_rss_mb())
+        secs = time.perf_counter() - t0
+        store.close()
+    n = copies * len(files)
+    return {"documents": n, "docs_per_s": round(n / secs, 1), "rss_mb_after_first_copy": round(samples[0], 1),
+            "rss_mb_at_end": round(samples[-1], 1)}
+
+
+def ingest_and_export(docs: Path, copies: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
     from initiatives.cli.ingest import ingest_paths
     from initiatives.ingest.pipeline import extract
     from initiatives.interop import registry_json
@@ -222,6 +256,13 @@ def ingest_and_export(docs: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         "reingest_docs_per_s": round(summary.documents / reingest_secs, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    if copies:
+        timing["throughput"] = throughput(files, copies)
+        timing["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    try:
+        timing["load_average_1min"] = round(__import__("os").getloadavg()[0], 2)
+    except OSError:
+        pass
     return export, timing
 
 
@@ -232,12 +273,14 @@ def main() -> None:
     ap.add_argument("--docs", type=Path, default=shared / "seeds")
     ap.add_argument("--gold", type=Path, default=shared / "gold")
     ap.add_argument("--export", type=Path, help="score this JSON export instead of ingesting --docs")
+    ap.add_argument("--copies", type=int, default=10,
+                    help="also ingest this many renamed copies of --docs for throughput and memory (0: skip)")
     args = ap.parse_args()
     timing: dict[str, Any] = {}
     if args.export:
         export = json.loads(args.export.read_text(encoding="utf-8"))
     else:
-        export, timing = ingest_and_export(args.docs)
+        export, timing = ingest_and_export(args.docs, args.copies)
     result = score(export, args.gold)
     result["timing"] = timing
     print(json.dumps(result, indent=2))
