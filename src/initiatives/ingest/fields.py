@@ -158,13 +158,28 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
                 d.add("countries", code, (a, b))
                 if not country_names.is_exact(item):
                     d.misspelt.append(item)
+            elif groups.canonical(item):
+                d.add("country_groups", groups.canonical(item), (a, b))
             else:
-                d.add("country_groups", groups.canonical(item) or item, (a, b))
+                found = groups.find_in_text(item)
+                for g, s, e in found:  # "Small island developing States in the Pacific"
+                    d.add("country_groups", g, (a + s, a + e))
+                if not found:
+                    d.add("country_groups", item, (a, b))
     elif family == "budget":
         hits = normalise.find_money(value)
         if hits:
             h = hits[0]
             d.set("budget", {"amount": h.amount, "currency": h.currency}, (vstart + h.start, vstart + h.end))
+        else:  # "Budget (USD): 2,750,000" - the currency is in the label
+            ccy = re.search(r"\b([A-Z]{3})\b", label.upper())
+            num = re.match(r"^\s*(\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(million|m|bn|billion)?\b", value,
+                           re.I)
+            if ccy and num and normalise.currency_code(ccy.group(1)):
+                hits = normalise.find_money(f"{ccy.group(1)} {num.group(0).strip()}")
+                if hits:
+                    d.set("budget", {"amount": hits[0].amount, "currency": hits[0].currency},
+                          (vstart + num.start(1), vstart + num.end()))
     elif family == "funding":
         d.set("funding_source", value, span)
         code = country_names.lookup(value, fuzzy=False)
@@ -295,8 +310,25 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_PROSE_UNTIL = re.compile(r"\b(?:runs?|running|lasts?|lasting|continues?|valid|extended)\s+(?:until|till|through|to)\s+("
+                          + normalise.DATE + ")", re.I)
+_BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
+                           r"initiative|project|commitment|pledge)\b", re.I)
+_PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will start|will begin|launched|"
+                          r"since its launch|established|founded|created|set up)\s+(?:in|on|from)\s+("
+                          + normalise.DATE + ")", re.I)
 _PROSE_RANGE = re.compile(r"\b(?:from|between)\s+(" + normalise.DATE + r")\s+(?:to|until|and|through|–|-)\s+("
                           + normalise.DATE + ")", re.I)
+
+
+def _line_break_before(text: str, pos: int) -> int:
+    """Start of the sentence's line; a line break inside a wrapped sentence (after a lower-case word or a
+    comma) does not end the sentence."""
+    nl = text.rfind("\n", 0, pos)
+    while nl > 0 and re.search(r"[a-z,(&]$", text[max(0, nl - 1):nl]) and text[nl + 1:nl + 2] != "\n" \
+            and text[nl - 1:nl] != "\n":
+        nl = text.rfind("\n", 0, nl)
+    return nl + 1
 
 
 def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
@@ -307,7 +339,7 @@ def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
         return "funder"
     if re.match(r"^\s*(?:\([^)]*\)\s*)?(?:is|was|are) (?:a |an |the )?part of\b", after):
         return "lead"
-    sent_start = max(text.rfind(". ", 0, m.start) + 2, text.rfind("\n", 0, m.start) + 1, window_start)
+    sent_start = max(text.rfind(". ", 0, m.start) + 2, _line_break_before(text, m.start), window_start)
     before = text[sent_start:m.start]
     best, best_pos = None, -1
     for rx, role in _CLAUSE_CUES:
@@ -404,7 +436,19 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
     # SDGs
     for n, s, e in [(n, s - a, e - a) for n, s, e in index.within(index.sdgs, a, b)]:
         d.add("sdgs", n, (s + a, e + a))
-    # a time frame written in prose: "will run from June 2023 to May 2028"
+    # a time frame written in prose: "will run from June 2023 to May 2028", "runs until December 2023"
+    if "end" not in d.values:
+        um = _PROSE_UNTIL.search(window)
+        if um:
+            end = normalise.parse_date(um.group(1))
+            if end is not None and end.precision != "year":
+                d.set("end", str(end), (a + um.start(1), a + um.end(1)))
+    if "start" not in d.values:
+        sm = _PROSE_START.search(window)
+        if sm:
+            start = normalise.parse_date(sm.group(1))
+            if start is not None and start.precision != "year":
+                d.set("start", str(start), (a + sm.start(1), a + sm.end(1)))
     if "start" not in d.values:
         rm = _PROSE_RANGE.search(window)
         if rm:
@@ -419,7 +463,8 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             before = window[max(0, h.start - 60):h.start]
             if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)\s*$", before, re.I):
                 continue
-            if _BUDGET_CUE.search(before):
+            after = window[h.end:h.end + 40]
+            if _BUDGET_CUE.search(before) or _BUDGET_AFTER.match(after):
                 d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start + a, h.end + a))
                 break
     for theme, s, e in index.within(index.themes, a, b):

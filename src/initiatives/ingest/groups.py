@@ -30,7 +30,7 @@ GROUPS: list[tuple[str, str]] = [
     ("East Africa", r"\beast africa\b"),
     ("Africa", r"\bafrica\b"),
     ("Europe", r"\beurope\b"),
-    ("Pacific", r"\bpacific islands?\b"),
+    ("Pacific", r"\bpacific islands?\b|\bthe pacific\b"),
     ("Caribbean", r"\bcaribbean\b"),
     ("Global", r"^\s*global\s*$|\bworldwide\b|\bglobally\b|\beverywhere\b"),
 ]
@@ -79,6 +79,12 @@ def find_in_text(text: str) -> list[tuple[str, int, int]]:
         for m in rx.finditer(text):
             label = labels[int(m.lastgroup[1:])]
             if any(s <= m.start() < e for _, s, e in out):
+                continue
+            # part of a proper name ("Transform Africa Summit", "South Africa"), not a group
+            before = text[max(0, m.start() - 30):m.start()]
+            after = text[m.end():m.end() + 30]
+            if re.search(r"[A-Z][\w\-]*[ \t]+$", before) and not re.search(r"\b(?:and|of|in|the)[ \t]+$", before) \
+                    or re.match(r"^[ \t]+(?:[A-Z][a-z]+)", after) and not re.match(r"^[ \t]+(?:and|the)\b", after):
                 continue
             out.append((label, m.start(), m.end()))
     return sorted(out, key=lambda x: x[1])

@@ -136,6 +136,12 @@ class MoneyHit:
     end: int
 
 
+def currency_code(text: str) -> str | None:
+    """ISO 4217 (or crypto) code for a symbol, code or word, if known."""
+    t = text.strip()
+    return _CCY_SYMBOLS.get(t.upper()) or _CCY_WORDS.get(t.lower())
+
+
 def find_money(text: str) -> list[MoneyHit]:
     """Amounts with a currency: "US$3,518,594.00", "$3,056,613", "USD 1.2 million", "50 BTC", "€2m"."""
     hits = []

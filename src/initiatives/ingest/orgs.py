@@ -49,7 +49,7 @@ _NAME = rf"{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP})*"
 _NAME_C = rf"{_CAP}(?:(?:,?[ \t]+)(?:{_LINK}[ \t]+)*{_CAP})*"
 PAREN_ACR = re.compile(rf"(?P<name>{_NAME_C})[ \t]*\((?P<acr>[A-Z]{{2,}} [A-Z]{{2,}}|[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*|[A-Z]{{2,}}[a-z]?s?)\)")
 NOUN_NAME = re.compile(rf"(?P<name>(?:{_CAP}[ \t]+(?:{_LINK}[ \t]+)*)*{_ORG_NOUNS}(?:[ \t]+(?:{_LINK}[ \t]+)+{_NAME})?)")
-GOVS = re.compile(r"\b[Gg]overnments? of (?:the )?(?P<list>(?:[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*"
+GOVS = re.compile(r"\b[Gg]overnments?\s+of\s+(?:the\s+)?(?P<list>(?:[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*"
                   r"(?:,\s*|\s+and\s+|\s*&\s*)?)+)")
 SUCH_AS = re.compile(r"\b(?P<noun>corporations|companies|firms|businesses|universities|foundations|NGOs|"
                      r"organi[sz]ations|partners|donors|agencies|startups)\s*\(?\s*(?:such as|like|including|e\.g\.|"
@@ -163,13 +163,15 @@ def find_orgs(text: str) -> list[OrgMention]:
     for m in GOVS.finditer(text):
         items = [x for x in re.split(r",\s*|\s+and\s+|\s*&\s*", m.group("list")) if x.strip()]
         pos = m.start("list")
-        for item in items:
+        for k, item in enumerate(items):
             item = item.strip()
             code = country_names.lookup(item, fuzzy=False)
             if not code:
                 break
             start = text.find(item, pos)
             pos = start + len(item)
+            if k == 0:
+                start = m.start()  # "Government of Canada": the mention starts at "Government"
             prefix = "Government of the " if item.startswith("Republic") else "Government of "
             found.append(OrgMention(prefix + item, None, "government", start, pos, country=code))
     for m in SUCH_AS.finditer(text):

@@ -96,12 +96,17 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             lab = label_of(f"{header}: x")
             if (lab is None or lab.family == "description") and value:
                 named_things(value, s, d, mentions, titles)
+    signed_on_dateline = False
     if seg.mode == "press" and dateline:
-        _press_fields(text, seg, d, dateline)
+        signed_on_dateline = _press_fields(text, seg, d, dateline)
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
                  index=index)
+    if signed_on_dateline and "start" not in d.values:
+        # "NAIROBI, 4 May 2023 - X and Y today signed ...": signed on the day of the release
+        ln, m = dateline
+        d.set("start", d.values.get("date_announced"), (ln.start + m.start("date"), ln.start + m.end("date")))
     if seg.owner:
         t = org_type(seg.owner, seg.owner if seg.owner.isupper() else None)
         span = None
@@ -119,8 +124,13 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
         d.values.pop("location", None) if seg.mode not in ("press",) and "location" not in _labelled(found) \
             else None
     status = d.values.get("status") or seg.status
-    if not status and re.search(r"\b[Ss]ince (?:19|20)\d{2}\b", text[seg.start:seg.end]) and seg.mode != "entry":
+    a, b = seg.text_range
+    if not status and re.search(r"\b[Ss]ince (?:(?:its|the) \w+ in )?(?:\w+,? )?(?:19|20)\d{2}\b", text[a:b]) \
+            and seg.mode != "entry":
         status = "ongoing"
+    if not status and d.spans.get("start") and re.search(r"\bwill\b", text[a:b]) and not re.search(
+            r"\b(?:has|have|had|was|were)\b", text[a:b]):
+        status = "planned"
     if seg.mode == "press" and not status and re.search(r"\b(?:launch\w*|announc\w*|new|sign\w*)\b",
                                                          (seg.title or "") + text[seg.start:seg.start + 600], re.I):
         status = "ongoing"
@@ -224,7 +234,8 @@ def _row_fields(seg: Segment, d: Draft) -> None:
         _apply_label(lab.family, lab.label, value, s, d)
 
 
-def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
+def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
+    """Dateline, kind and signing date of a press release; True when it was signed on the dateline's day."""
     ln, m = dateline
     date = normalise.parse_date(m.group("date"))
     if date is not None and date.precision == "day":
@@ -241,11 +252,17 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
     d.set("kind", kind or kind_of(head) or "programme", None)
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
+    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b", text[ln.start:ln.end + 400].split(".")[0]) \
+            and date is not None:
+        signed_on_dateline = True
+    else:
+        signed_on_dateline = False
     for sm in re.finditer(r"\bsign(?:ed|ing)\b[^.\n]{0,300}?\bon\s+(" + normalise.DATE + ")", body, re.I):
         dt = normalise.parse_date(sm.group(1))
         if dt:
             d.set("start", str(dt), (seg.start + sm.start(1), seg.start + sm.end(1)))
             break
+    return signed_on_dateline and date is not None and date.precision == "day"
 
 
 def _summary(text: str, lines: list[Line], seg: Segment) -> str | None:

@@ -124,25 +124,33 @@ def read_docx(data: bytes, name: str) -> str:
         d = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
         raise InputError(f"not a readable .docx file ({exc.__class__.__name__})", file=name) from None
-    lines: list[str] = []
-    for para in d.paragraphs:
-        text = _squash(para.text)
-        if not text:
-            continue
-        style = (para.style.name or "").lower() if para.style is not None else ""
-        level = re.search(r"heading (\d)", style)
-        if level:
-            text = "#" * int(level.group(1)) + " " + text
-        elif style == "title":
-            text = "# " + text
-        lines.append(text)
-    for table in d.tables:
-        for i, row in enumerate(table.rows):
-            cells = [_squash(c.text) for c in row.cells]
-            lines.append("| " + " | ".join(cells) + " |")
-            if i == 0:
-                lines.append("| " + " | ".join("---" for _ in cells) + " |")
-    return "\n\n".join(lines) + "\n"
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    blocks: list[str] = []
+    for child in d.element.body.iterchildren():  # paragraphs and tables in document order
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para = Paragraph(child, d)
+            text = _squash(para.text)
+            if not text:
+                continue
+            style = (para.style.name or "").lower() if para.style is not None else ""
+            level = re.search(r"heading (\d)", style)
+            if level:
+                text = "#" * int(level.group(1)) + " " + text
+            elif style == "title":
+                text = "# " + text
+            blocks.append(text)
+        elif tag == "tbl":
+            rows = []
+            for i, row in enumerate(Table(child, d).rows):
+                cells = [_squash(c.text).replace("|", "/") for c in row.cells]
+                rows.append("| " + " | ".join(cells) + " |")
+                if i == 0:
+                    rows.append("| " + " | ".join("---" for _ in cells) + " |")
+            blocks.append("\n".join(rows))  # a table's rows stay on consecutive lines
+    return "\n\n".join(blocks) + "\n"
 
 
 def read_pdf(data: bytes, name: str) -> str:

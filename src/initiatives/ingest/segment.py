@@ -96,7 +96,8 @@ KIND_NOUNS: list[tuple[str, str]] = [
      r"meeting|roundtable)\b", "event"),
     (r"\b(?:partnership|coalition|compact|consortium|memorandum|agreement|mou|network)\b", "partnership"),
     (r"\b(?:programme|program|initiative|alliance|platform|centre|center|challenge|accelerator|"
-     r"campaign|series|corridors?|incubator|award|prize|fellowship|scheme|service|app|toolkit)\b", "programme"),
+     r"campaign|series|corridors?|incubator|award|prize|fellowship|scheme|service|app|toolkit|exchange)\b",
+     "programme"),
     (r"\b(?:project|study|survey|assessment)\b", "project"),
 ]
 
@@ -123,8 +124,14 @@ def clean_heading(text: str) -> str:
     return t.rstrip(":").strip()
 
 
+_HEAD_MARKS = re.compile(r"^\s{0,3}(?:#{1,6}\s+)?(?:[*_]{1,3})?")
+
+
 def _code_head(line: Line) -> re.Match[str] | None:
-    m = CODE_HEAD.match(line.text)
+    """A "CODE: Title" line (a Markdown heading or emphasis around it is allowed)."""
+    lead = _HEAD_MARKS.match(line.text)
+    offset = lead.end() if lead else 0
+    m = CODE_HEAD.match(" " * offset + line.text[offset:])  # same offsets as the line, marks blanked
     if not m:
         return None
     code = m.group("code").strip()
@@ -132,7 +139,7 @@ def _code_head(line: Line) -> re.Match[str] | None:
         return None
     if label_of(line.text) is not None:
         return None
-    title = m.group("title").strip()
+    title = m.group("title").strip().rstrip("*_").strip()
     if len(title.split()) < 2 and not re.search(r"[A-Z]{3,}", title):
         return None
     return m
@@ -257,7 +264,7 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
         if m:
             seg.code = m.group("code").strip()
             seg.code_span = (head.start + m.start("code"), head.start + m.start("code") + len(seg.code))
-            title = m.group("title").strip()
+            title = m.group("title").strip().rstrip("*_#").strip()
             seg.title = title
             seg.title_span = (head.start + m.start("title"), head.start + m.start("title") + len(title))
         else:
@@ -416,6 +423,20 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
     return segs
 
 
+_HEADLINE_VERB = re.compile(
+    r"^(?P<name>.+?)\s+(?:announces?|launch(?:es)?|selects?|opens?|awards?|makes?|marks?|celebrates?|reach(?:es)?|"
+    r"expands?|welcomes?|calls?|invites?|names?|unveils?|publishes|releases?|completes?|enters?|begins?|starts?)\b")
+
+
+def _name_part(heading: str) -> str:
+    """"Climate Resilience Programme: annual update" -> the name; "X Fund announces grantees" -> "X Fund"."""
+    head = heading.split(":")[0].strip() if ":" in heading and kind_of(heading.split(":")[0]) else heading
+    m = _HEADLINE_VERB.match(head)
+    if m and kind_of(m.group("name")) and m.group("name")[:1].isupper():
+        head = m.group("name").strip()
+    return head
+
+
 def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> list[Segment]:
     """Headings that name an initiative ("UNICEF's Venture Fund", "Digital Public Goods Alliance")."""
     segs: list[Segment] = []
@@ -448,6 +469,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
         ln = lines[no - 1]
         start_in_line = ln.text.find(name)
         tspan = (ln.start + start_in_line, ln.start + start_in_line + len(name)) if start_in_line >= 0 else None
+        name = _name_part(name)
         title = h.text if owner and kind in ("fund", "programme") else name
         if owner and tspan:
             o = ln.text.find(h.text)
