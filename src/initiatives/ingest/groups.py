@@ -55,10 +55,14 @@ def _scan_patterns() -> list[tuple[list[str], re.Pattern[str]]]:
     for label, p in GROUPS:
         if label == "Global":
             p = r"\bworldwide\b|\bglobally\b|\beverywhere\b"
-        if label in _CASED:
-            p = p.replace(r"\bleast", r"\b[Ll]east").replace(r"\bland", r"\b[Ll]and").replace(
-                r"\bsmall", r"\b[Ss]mall").replace(r"\blow", r"\b[Ll]ow").replace(r"\bmiddle", r"\b[Mm]iddle")
-            cased.append((label, p))
+        if label in _CASED:  # acronyms keep their case ("sids" inside a word is not SIDS); words do not
+            parts = p.split("|")
+            acr = [x for x in parts if not re.search(r"[a-z]{3}", x.replace(r"\b", ""))]
+            words = [x for x in parts if x not in acr]
+            if acr:
+                cased.append((label, "|".join(acr)))
+            if words:
+                plain.append((label, "|".join(words)))
         else:
             plain.append((label, p))
     out = []

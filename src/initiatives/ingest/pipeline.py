@@ -128,7 +128,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     if not status and re.search(r"\b[Ss]ince (?:(?:its|the) \w+ in )?(?:\w+,? )?(?:19|20)\d{2}\b", text[a:b]) \
             and seg.mode != "entry":
         status = "ongoing"
-    if not status and d.spans.get("start") and re.search(r"\bwill\b", text[a:b]) and not re.search(
+    if not status and seg.mode != "press" and d.spans.get("start") and re.search(r"\bwill\b", text[a:b]) and not re.search(
             r"\b(?:has|have|had|was|were)\b", text[a:b]):
         status = "planned"
     if seg.mode == "press" and not status and re.search(r"\b(?:launch\w*|announc\w*|new|sign\w*)\b",
