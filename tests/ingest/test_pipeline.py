@@ -109,3 +109,31 @@ def test_a_changed_document_is_a_new_document_with_the_same_records(tmp_path: Pa
 @pytest.mark.parametrize("gold_file", sorted(FIXTURE_GOLD.glob("*.json")), ids=lambda p: p.stem)
 def test_fixture_gold_files_name_an_example(gold_file: Path) -> None:
     assert (EXAMPLES / json.loads(gold_file.read_text())["doc"]).is_file()
+
+
+HELDOUT = FIXTURE_GOLD.parent / "heldout"
+
+
+def test_heldout_documents_score_against_their_gold() -> None:
+    docs = sorted((HELDOUT / "docs").iterdir())
+    result = bench.score(_export(docs), HELDOUT / "gold")
+    assert result["records"]["f1"] >= 0.85
+
+
+def test_docx_table_rows_become_records() -> None:
+    batch = extract(HELDOUT / "docs" / "climate-resilience-update.docx")
+    rows = {r.title: r for r in batch.initiatives if r.extras.get("segment") == "row"}
+    assert set(rows) == {"Coastal Flood Early Warning", "Mangrove Restoration for Storm Protection",
+                         "Community Weather Stations"}
+    flood = rows["Coastal Flood Early Warning"]
+    assert flood.countries == ["BGD"] and (str(flood.start), str(flood.end)) == ("2022-01", "2024-12")
+    assert int(flood.budget.amount) == 3100000 and flood.budget.currency == "USD"
+
+
+def test_html_listing_with_heading_codes() -> None:
+    batch = extract(HELDOUT / "docs" / "statistics-capacity-projects.html")
+    by_code = {r.code: r for r in batch.initiatives}
+    assert set(by_code) == {"STC-2023-014", "STC-2024-002", "STC-2018-009"}
+    assert by_code["STC-2023-014"].status == "ongoing" and by_code["STC-2018-009"].status == "completed"
+    assert int(by_code["STC-2023-014"].budget.amount) == 2750000  # "Budget (USD): 2,750,000"
+    assert "SIDS" in by_code["STC-2024-002"].country_groups

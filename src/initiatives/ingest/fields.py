@@ -293,13 +293,6 @@ _THEME_RE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in sorted(TH
 _THEME_CANON = {t.casefold(): t for t in THEMES}
 
 
-def themes_in(text: str, start: int, d: Draft, limit: int = 8) -> None:
-    for m in _THEME_RE.finditer(text):
-        if len(d.values.get("themes", [])) >= limit:
-            break
-        d.add("themes", _THEME_CANON[m.group(1).casefold()], (start + m.start(), start + m.end()))
-
-
 _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed) by\b|\b(?:grants?|funding|donations?|"
                 r"contributions?) from\b", re.I), "funder"),

@@ -120,9 +120,11 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     kind = d.values.get("kind") or seg.kind or "project"
     if kind == "event" or (seg.mode == "entry" and re.search(r"\b(?:Forum|Summit|Conference)\b", seg.title or "")):
         _event_fields(text, seg, d, dateline)
-    else:
-        d.values.pop("location", None) if seg.mode not in ("press",) and "location" not in _labelled(found) \
-            else None
+    elif seg.mode != "press" and not any(lab.family == "location" for lab, _, _ in found):
+        # "in Geneva, Switzerland" says where a meeting was, not where a project is: only events and
+        # press releases get a location from prose
+        d.values.pop("location", None)
+        d.spans.pop("location", None)
     status = d.values.get("status") or seg.status
     a, b = seg.text_range
     if not status and re.search(r"\b[Ss]ince (?:(?:its|the) \w+ in )?(?:\w+,? )?(?:19|20)\d{2}\b", text[a:b]) \
@@ -162,10 +164,6 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
         extras["section"] = seg.context
     data["extras"] = extras
     return _validated(data)
-
-
-def _labelled(found: list[Any]) -> set[str]:
-    return {"location" if lab.family == "location" else lab.family for lab, _, _ in found}
 
 
 _LAST_MONTH = re.compile(r"\blast\s+(January|February|March|April|May|June|July|August|September|October|November|"
