@@ -45,12 +45,15 @@ _ORG_NOUNS = (r"(?:University|Academy|College|Institute|Foundation|Trust|Ministr
 
 _CAP = r"[A-Z][\w’'&\-]*"
 _LINK = r"(?:of|for|on|and|the|de|la|du|des|pour|l'|l’|in|&)"
-_NAME = rf"{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+)*{_CAP})*"
-_NAME_C = rf"{_CAP}(?:(?:,?[ \t]+)(?:{_LINK}[ \t]+)*{_CAP})*"
+# Repetitions are bounded (a name has at most a dozen words): unbounded ones make every start position of a
+# long Title Case run scan to its end, which is quadratic.
+_NAME = rf"{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+){{0,3}}{_CAP}){{0,12}}"
+_NAME_C = rf"{_CAP}(?:(?:,?[ \t]+)(?:{_LINK}[ \t]+){{0,3}}{_CAP}){{0,16}}"
 PAREN_ACR = re.compile(rf"(?P<name>{_NAME_C})[ \t]*\((?P<acr>[A-Z]{{2,}} [A-Z]{{2,}}|[A-Z][A-Za-z]*[A-Z][A-Za-z\-]*|[A-Z]{{2,}}[a-z]?s?)\)")
-NOUN_NAME = re.compile(rf"(?P<name>(?:{_CAP}[ \t]+(?:{_LINK}[ \t]+)*)*{_ORG_NOUNS}(?:[ \t]+(?:{_LINK}[ \t]+)+{_NAME})?)")
-GOVS = re.compile(r"\b[Gg]overnments?\s+of\s+(?:the\s+)?(?P<list>(?:[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*"
-                  r"(?:,\s*|\s+and\s+|\s*&\s*)?)+)")
+NOUN_NAME = re.compile(rf"(?P<name>(?:{_CAP}[ \t]+(?:{_LINK}[ \t]+){{0,3}}){{0,10}}{_ORG_NOUNS}"
+                       rf"(?:[ \t]+(?:{_LINK}[ \t]+){{1,3}}{_NAME})?)")
+GOVS = re.compile(r"\b[Gg]overnments?\s+of\s+(?:the\s+)?(?P<list>(?:[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*){0,4}"
+                  r"(?:,\s*|\s+and\s+|\s*&\s*)?){1,12})")
 SUCH_AS = re.compile(r"\b(?P<noun>corporations|companies|firms|businesses|universities|foundations|NGOs|"
                      r"organi[sz]ations|partners|donors|agencies|startups)\s*\(?\s*(?:such as|like|including|e\.g\.|"
                      r"from(?: the)?)"

@@ -15,8 +15,8 @@ _NOUNS = (r"(?:Fund|Facility|Programme|Program|Initiative|Alliance|Network|Platf
           r"Accelerator|Campaign|Corridors?|Summit|Forum|Conference|Hackathon|Symposium|Partnership|Coalition|"
           r"Compact|Project|Pilot|Prize|Award|Fellowship|Incubator|Festival|Expo|Week)")
 NOUN_NAME = re.compile(
-    rf"(?<![\w’'])(?P<name>(?:{_CAPW}[ \t]+(?:{_LINKW}[ \t]+)*)+{_NOUNS}(?:[ \t]+(?:for|of|on)[ \t]+(?:the[ \t]+)?"
-    rf"{_CAPW}(?:[ \t]+{_CAPW})*)?)(?![\w\-])")
+    rf"(?<![\w’'])(?P<name>(?:{_CAPW}[ \t]+(?:{_LINKW}[ \t]+){{0,2}}){{1,8}}{_NOUNS}(?:[ \t]+(?:for|of|on)[ \t]+"
+    rf"(?:the[ \t]+)?{_CAPW}(?:[ \t]+{_CAPW}){{0,4}})?)(?![\w\-])")
 QUOTED = re.compile(r"[“\"](?P<name>[A-Z][^”\"\n]{2,60}?)[.,]?[”\"]")
 PAREN_INIT = re.compile(rf"(?P<name>{_CAPW}(?:[ \t]+{_CAPW}){{0,5}})\s*\((?:(?:the|a|an)\b[^)]*?\b(?:initiative|programme|program|"
                         rf"project|platform|fund|partnership|campaign)\b[^)]*)\)")
@@ -27,10 +27,10 @@ SUBJECT = re.compile(rf"^\s*(?:[-*•]\s*)?(?P<name>{_CAPW}(?:[ \t]+{_CAPW}){{0,
 ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)|annual|inaugural)[ \t]+"
                            r"(?:(?:UN|global|international|regional|national|high-level|ministerial)[ \t]+)?"
                            r"(?:conference|summit|forum|symposium|hackathon|congress)[ \t]+on[ \t]+"
-                           r"[A-Z][\w\-]*(?:[ \t]+(?:and[ \t]+)?[A-Z][\w\-]*)*)")
+                           r"[A-Z][\w\-]*(?:[ \t]+(?:and[ \t]+)?[A-Z][\w\-]*){0,6})")
 WORKS_WITH = re.compile(rf"(?P<name>(?P<a>[A-Z][\w\-]+(?:[ \t][A-Z][\w\-]+)?)[ \t]+(?:works|worked|is working|"
                         rf"partnered|partners|teamed up|collaborates|collaborated)[ \t]+with[ \t]+"
-                        rf"(?P<b>[A-Z][\w&\-]+(?:[ \t][A-Z][\w&\-]+)*)[ \t]+(?:on|to)[ \t]+[^–—.;:\n(]+?)"
+                        rf"(?P<b>[A-Z][\w&\-]+(?:[ \t][A-Z][\w&\-]+){{0,6}})[ \t]+(?:on|to)[ \t]+[^–—.;:\n(]{{1,200}}?)"
                         rf"(?=[ \t]+[–—]|[.;:\n(]|$)")
 
 _BAD_START = re.compile(r"^(?:The|This|That|These|Those|Our|Its|Their|His|Her|A|An|In|On|At|For|From|As|By|With|"
