@@ -100,3 +100,29 @@ def test_show_sources_and_json_export_carry_provenance(tmp_path: Path, seeds: Pa
     doc_text = Store.open(db).get_document(budget["document"]).text
     assert doc_text[budget["start"]:budget["end"]] == budget["text"] == "US$3,518,594.00"
     assert rec["comments"] == ["project concluded"]
+
+
+def test_thousands_of_files_and_a_file_that_vanishes(tmp_path: Path, seeds: Path) -> None:
+    from initiatives.cli.ingest import ingest_paths
+
+    docs = tmp_path / "many"
+    docs.mkdir()
+    for i in range(1500):  # empty files: each is one failure, read and reported without touching the store
+        (docs / f"b{i:04d}.txt").write_bytes(b"")
+    shutil.copy(seeds / "002_d5bd7149008d43e0.txt", docs / "a_release.txt")
+    (docs / "a_first_bad.txt").write_bytes(b"")
+    (docs / "a_gone.txt").write_text("Will be deleted before it is read.", encoding="utf-8")
+    store = Store.open(f"sqlite:///{tmp_path / 'reg.db'}")
+    messages: list[str] = []
+
+    def on_error(message: str) -> None:
+        messages.append(message)
+        if len(messages) == 1:  # the file list is made; now a file disappears mid-run
+            (docs / "a_gone.txt").unlink()
+
+    summary = ingest_paths(store, [docs], author="test", on_error=on_error)
+    assert summary.documents == 1503
+    assert summary.failed == 1502 and summary.created == 4
+    assert any("a_gone.txt" in m and "vanished" in m for m in messages)
+    assert all("\n" not in m for m in messages)
+    assert store.count_initiatives() == 4
