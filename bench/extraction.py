@@ -166,6 +166,21 @@ def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
                     c = scalar_counts(f, p.get(f), g.get(f))
                 for k in range(3):
                     counts[f][k] += c[k]
+    org_counts = [0, 0, 0]
+    for gf in sorted(gold_dir.glob("*.json")):
+        gold = json.loads(gf.read_text(encoding="utf-8"))
+        names = {r.get("source_document") for r in export["records"]}
+        if gold["doc"] not in names:
+            continue
+        pred_orgs = export.get("organizations_by_document", {}).get(gold["doc"])
+        if pred_orgs is None:
+            continue
+        c = set_counts("partners", [{"name": o["name"] + (f" ({o['acronym']})" if o.get("acronym") else "")}
+                                    for o in pred_orgs],
+                       [{"name": o["name"] + (f" ({o['acronym']})" if o.get("acronym") else "")}
+                        for o in gold.get("organizations", [])])
+        for k in range(3):
+            org_counts[k] += c[k]
     prec = n_match / n_pred if n_pred else 0.0
     rec = n_match / n_gold if n_gold else 0.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
@@ -176,7 +191,7 @@ def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
         field_f1[f] = round(2 * tp / (2 * tp + fp + fn), 3)
     mean = sum(field_f1.values()) / len(field_f1) if field_f1 else 0.0
     no_themes = [v for k, v in field_f1.items() if k != "themes"]
-    return {
+    out = {
         "records": {"gold": n_gold, "extracted": n_pred, "matched": n_match, "precision": round(prec, 3),
                     "recall": round(rec, 3), "f1": round(f1, 3)},
         "field_f1": field_f1,
@@ -184,6 +199,12 @@ def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
         "mean_field_f1_without_themes": round(sum(no_themes) / len(no_themes), 3) if no_themes else 0.0,
         "per_document": per_doc,
     }
+    tp, fp, fn = org_counts
+    if tp + fp + fn:
+        out["organizations"] = {"precision": round(tp / (tp + fp), 3) if tp + fp else 0.0,
+                                "recall": round(tp / (tp + fn), 3) if tp + fn else 0.0,
+                                "f1": round(2 * tp / (2 * tp + fp + fn), 3)}
+    return out
 
 
 def _rss_mb() -> float:
@@ -247,6 +268,9 @@ def ingest_and_export(docs: Path, copies: int = 0) -> tuple[dict[str, Any], dict
         reingest_secs = time.perf_counter() - t2
         export = registry_json.export(store.list_initiatives(), store.organizations(), store.findings())
         store.close()
+    # organisations per document, straight from the pipeline (the store merges them across documents)
+    export["organizations_by_document"] = {
+        f.name: [{"name": o.name, "acronym": o.acronym} for o in extract(f).organizations] for f in files}
     timing = {
         "documents": summary.documents,
         "failed": summary.failed,
