@@ -173,8 +173,8 @@ def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
         if gold["doc"] not in names:
             continue
         pred_orgs = export.get("organizations_by_document", {}).get(gold["doc"])
-        if pred_orgs is None:
-            continue
+        if pred_orgs is None or not gold.get("organizations"):
+            continue  # no organisations labelled for this document
         c = set_counts("partners", [{"name": o["name"] + (f" ({o['acronym']})" if o.get("acronym") else "")}
                                     for o in pred_orgs],
                        [{"name": o["name"] + (f" ({o['acronym']})" if o.get("acronym") else "")}

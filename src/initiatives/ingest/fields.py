@@ -296,7 +296,8 @@ _THEME_CANON = {t.casefold(): t for t in THEMES}
 _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed) by\b|\b(?:grants?|funding|donations?|"
                 r"contributions?) from\b", re.I), "funder"),
-    (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed) by\b", re.I), "lead"),
+    (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed|launched|established|"
+                r"founded|created|set up|initiated) by\b", re.I), "lead"),
     (re.compile(r"\b(?:implemented|delivered|executed|run|operated) by\b", re.I), "implementer"),
     (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
                 r"\bjointly with\b|\bwith (?:the )?support of\b", re.I), "partner"),
@@ -332,6 +333,9 @@ def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
         return "funder"
     if re.match(r"^\s*(?:\([^)]*\)\s*)?(?:is|was|are) (?:a |an |the )?part of\b", after):
         return "lead"
+    if re.match(r"^\s*(?:\([^)]*\)\s*)?(?:will |also )?(?:provides?|supports?|offers?|contributes?|joins?|"
+                r"co-organi[sz]es?|co-hosts?)\b", after):
+        return "partner"
     sent_start = max(text.rfind(". ", 0, m.start) + 2, _line_break_before(text, m.start), window_start)
     before = text[sent_start:m.start]
     best, best_pos = None, -1
@@ -395,8 +399,10 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             continue
         role = role_for(text, o, a, seg.mode == "press")
         if role == "mentioned":
-            if seg.mode in ("entry", "teaser"):
-                continue  # listings name their partners with labels or cues; a passing mention is not one
+            if seg.mode in ("entry", "teaser", "press"):
+                # listings name their partners with labels or cues, and a release names its parties in its
+                # lead sentences: an organisation merely mentioned is not a partner
+                continue
             role = "partner"
         if role == "funder":
             funder_spans.append((o.start, o.end))
@@ -506,10 +512,12 @@ def _location(window: str, a: int, d: Draft) -> tuple[int, int] | None:
 
 
 
-_PROPER = re.compile(r"(?<![\w\-’'])([A-Z][\w\-]*(?:[ \t]+(?:(?:for|of|and)[ \t]+)?[A-Z][\w\-]*)*)")
+_PROPER = re.compile(r"(?<![\w\-’'])([A-Z][\w\-]*(?:[ \t]+(?:(?:for|of)[ \t]+)?[A-Z][\w\-]*){0,8})")
 _STOP_PROPER = {"dpg", "dpgs", "in", "as", "the", "a", "an", "this", "it", "ict", "ict4d", "sdg", "sdgs", "we", "our",
                 "government", "ministry", "accelerator", "dpg accelerator", "strengthening", "supporting",
-                "leveraging", "engaging", "conducted", "worked", "assisting", "including", "additionally"}
+                "leveraging", "engaging", "conducted", "worked", "assisting", "including", "additionally",
+                # sector acronyms, not organisations or products
+                "wash", "stem", "hiv", "aids", "gbv", "ecd", "ict", "icts", "ai", "iot", "r&d", "ngo", "ngos"}
 
 
 def named_things(value: str, start: int, d: Draft, known: list[OrgMention], titles: list[str]) -> None:
@@ -519,8 +527,12 @@ def named_things(value: str, start: int, d: Draft, known: list[OrgMention], titl
         phrase = m.group(1)
         s = m.start(1)
         if s == 0 or re.search(r"[.:;]\s*$", value[:s]):
-            continue  # the first word of a sentence is capitalised anyway
-        phrase = re.sub(r"^(?:DPGs?|the)\s+", "", phrase)
+            # the first word of a sentence is capitalised anyway: drop it ("Strengthening Project AEDES")
+            parts = phrase.split(None, 1)
+            if len(parts) < 2:
+                continue
+            phrase = parts[1]
+        phrase = re.sub(r"^(?:DPGs?|the|[Oo]f|[Ff]or)\s+", "", phrase)
         s = value.find(phrase, s)
         if not phrase or phrase.casefold() in _STOP_PROPER or re.fullmatch(r"[A-Z]{1,2}", phrase):
             continue
@@ -530,6 +542,15 @@ def named_things(value: str, start: int, d: Draft, known: list[OrgMention], titl
         if any(o.start <= a < o.end or a <= o.start < b for o in known):
             continue
         depth = value.count("(", 0, s) - value.count(")", 0, s)
-        if depth > 0 and len(phrase.split()) > 1:
-            continue
+        if depth > 0 and (len(phrase.split()) > 1 or value[s + len(phrase):s + len(phrase) + 1] == ")"
+                          and value[max(0, s - 1):s] == "(" and _just_added(d, value, s)):
+            continue  # words in brackets explain; an acronym right after a name was kept with it
+        acr = re.match(r"^\s*\(([A-Z][A-Z0-9\-]{1,9}s?)\)", value[s + len(phrase):])
+        if acr:
+            b = start + s + len(phrase) + acr.end()
+            phrase = f"{phrase} ({acr.group(1)})"
         d.partner(phrase, "partner", "unknown", None, (a, b))
+
+
+def _just_added(d: Draft, value: str, s: int) -> bool:
+    return bool(d.partners) and d.partners[-1]["name"].endswith(f"({value[s:value.find(')', s)]})")

@@ -43,7 +43,7 @@ _ORG_NOUNS = (r"(?:University|Academy|College|Institute|Foundation|Trust|Ministr
               r"Entrepreneurs|Scouts|Hub|Laboratory|Board|Centre|Center|Mission|Unit|"
               r"Agence)\b")
 
-_CAP = r"[A-Z][\w’'&\-]*"
+_CAP = r"(?:[dlDL]['’])?[A-Z][\w’'&\-]*"
 _LINK = r"(?:of|for|on|and|the|de|la|du|des|pour|l'|l’|in|&)"
 # Repetitions are bounded (a name has at most a dozen words): unbounded ones make every start position of a
 # long Title Case run scan to its end, which is quadratic.
@@ -151,9 +151,10 @@ def find_orgs(text: str) -> list[OrgMention]:
         name = _trim_to_acronym(_clean(name, split_and=False), acr)
         if not _initials_match(name, acr) and acr in UN_ACRONYMS:
             name = acr
-        if _NOT_ORG_PARTS.search(name) and not re.search(r"United Nations|UN ", name):
+        if _NOT_ORG_PARTS.search(name) and not re.search(r"United Nations|UN ", name) \
+                and not re.search(r"\bFund$", name):  # "Green Climate Fund (GCF)" is an organisation
             continue
-        if re.search(r"\bGovernment Data\b", name) or text[m.end():m.end() + 1] == ":":
+        if re.search(r"\bGovernment Data\b", name):
             continue
         if not re.search(_ORG_NOUNS, name) and acr not in UN_ACRONYMS | MULTILATERAL_ACRONYMS:
             continue

@@ -94,6 +94,8 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
         has_labels = bool(d.values.get("countries"))
         for header, (value, s, _e) in seg.row.items():
             lab = label_of(f"{header}: x")
+            if seg.title_span and s == seg.title_span[0]:
+                continue  # the cell that names the record
             if (lab is None or lab.family == "description") and value:
                 named_things(value, s, d, mentions, titles)
     signed_on_dateline = False
