@@ -390,9 +390,12 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
 
     # partners from organisation mentions (first: funders' countries are not focus countries)
     funder_spans: Spans = []
+    labelled = [p["span"] for p in d.partners if p.get("span")]
     for o in orgs:
         if not (a <= o.start < b):
             continue
+        if any(ls <= o.start and o.end <= le for ls, le in labelled):
+            continue  # part of a partner already read from a labelled field or table cell
         if seg.title and _same_name(o.name, seg.title):
             continue
         if any(_same_name(o.name, t) for t in record_titles if t != seg.title):
@@ -536,6 +539,9 @@ def named_things(value: str, start: int, d: Draft, known: list[OrgMention], titl
         s = value.find(phrase, s)
         if not phrase or phrase.casefold() in _STOP_PROPER or re.fullmatch(r"[A-Z]{1,2}", phrase):
             continue
+        if len(phrase.split()) == 1 and (re.search(r"\b(?:in|at|from|across|near)\s+$", value[:s]) or re.match(
+                r"^\s+(?:province|district|region|city|state|county|municipality|village)\b", value[s + len(phrase):])):
+            continue  # a place ("in Nampula province"), not a partner
         if country_names.lookup(phrase, fuzzy=False) or any(_same_name(phrase, t) for t in titles):
             continue
         a, b = start + s, start + s + len(phrase)

@@ -192,7 +192,15 @@ def find_orgs(text: str) -> list[OrgMention]:
             found.append(OrgMention(item, None, org_type(item) if org_type(item) != "unknown" else kind, start, pos,
                                     cue="list"))
     for m in NOUN_NAME.finditer(text):
+        whole = _clean(m.group("name"), split_and=False)
         name = _clean(m.group("name"))
+        if name != whole and whole.startswith(name):
+            # "the Ministry of Health of Kenya and the Zambia Institute of Public Health": two organisations
+            second = re.sub(r"^(?:and|&)\s+(?:the\s+)?", "", whole[len(name):].strip())
+            pos = m.group(0).rfind(second)
+            if second and pos >= 0 and org_type(second) != "unknown" and len(second.split()) >= 2:
+                found.append(OrgMention(second, None, org_type(second), m.start() + pos,
+                                        m.start() + pos + len(second)))
         if len(name.split()) < 2 or _NOT_ORG_WORDS.match(name) or name.casefold() in _GENERIC:
             continue
         if _NOT_ORG_PARTS.search(name) or re.search(r"\bCountries\b", name):
