@@ -49,7 +49,7 @@ def canonical(text: str) -> str | None:
     return None
 
 
-def _scan_patterns() -> list[tuple[list[str], re.Pattern[str]]]:
+def _scan_patterns() -> list[tuple[list[str], re.Pattern[str], bool]]:
     """Two alternations (case-sensitive acronyms, case-insensitive names), one scan each."""
     cased, plain = [], []
     for label, p in GROUPS:
@@ -66,11 +66,16 @@ def _scan_patterns() -> list[tuple[list[str], re.Pattern[str]]]:
         else:
             plain.append((label, p))
     out = []
-    for group, flags in ((cased, 0), (plain, re.I)):
+    for group, lower in ((cased, False), (plain, True)):
         labels = [label for label, _ in group]
         alt = "|".join(f"(?P<g{i}>{p})" for i, (_, p) in enumerate(group))
-        out.append((labels, re.compile(alt, flags)))
+        # the case-insensitive names are matched against lower-cased text with a case-sensitive pattern:
+        # several times faster than re.IGNORECASE on a long alternation
+        out.append((labels, re.compile(alt), lower))
     return out
+
+
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # keeps every offset
 
 
 _SCAN = _scan_patterns()
@@ -79,8 +84,9 @@ _SCAN = _scan_patterns()
 def find_in_text(text: str) -> list[tuple[str, int, int]]:
     """Groups named in running text; overlapping names (Latin America ⊂ Latin America and the Caribbean) once."""
     out: list[tuple[str, int, int]] = []
-    for labels, rx in _SCAN:
-        for m in rx.finditer(text):
+    lowered = text.translate(_LOWER)
+    for labels, rx, lower in _SCAN:
+        for m in rx.finditer(lowered if lower else text):
             label = labels[int(m.lastgroup[1:])]
             if any(s <= m.start() < e for _, s, e in out):
                 continue
