@@ -96,6 +96,16 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
                 break
         if not value.strip():
             continue
+        if lab.family in ("description", "comment", "partners", "donor"):
+            # a value wrapped onto the next lines: they continue it while the sentence is unfinished
+            pos = next((k for k, b in enumerate(body) if b.start <= vstart <= b.end), idx)
+            for nxt in body[pos + 1:]:
+                if nxt.blank or label_of(nxt.text) is not None or re.match(r"^\s*(?:#|\||[-*•]\s)", nxt.text):
+                    break
+                if re.search(r"[.!?…:]\s*$", text[vstart:vend]) and not nxt.s[:1].islower():
+                    break
+                vend = nxt.end
+            value = text[vstart:vend]
         lead_ws = len(value) - len(value.lstrip())
         vstart += lead_ws
         value = value.strip()

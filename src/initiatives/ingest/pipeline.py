@@ -128,6 +128,8 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
         d.values.pop("location", None)
         d.spans.pop("location", None)
     status = d.values.get("status") or seg.status
+    if status and not d.values.get("status") and seg.context_span:
+        d.spans["status"] = [seg.context_span]  # "Past Projects" is where "completed" comes from
     a, b = seg.text_range
     if not status and re.search(r"\b[Ss]ince (?:(?:its|the) \w+ in )?(?:\w+,? )?(?:19|20)\d{2}\b", text[a:b]) \
             and seg.mode != "entry":

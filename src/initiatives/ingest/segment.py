@@ -48,6 +48,7 @@ class Segment:
     row: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     window: tuple[int, int] | None = None  # the text fields are read from, when narrower than the lines
     hints: list[tuple[str, str, int, int]] = field(default_factory=list)  # partners named by the cue itself
+    context_span: tuple[int, int] | None = None  # the section heading that gives the status
 
     @property
     def text_range(self) -> tuple[int, int]:
@@ -209,19 +210,34 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
     if press:
         segs = [s for s in segs if not (s.mode == "heading" and s.first == press.first)]
         segs.append(press)
+    for seg in segs:
+        if seg.status:
+            seg.context_span = _context_span(heads, seg)
     segs.sort(key=lambda s: (s.first, s.start))
     return segs
 
 
 def _status_context(lines: list[Line], heads: dict[int, Heading], line_no: int) -> tuple[str | None, str | None]:
     """Status implied by the nearest section heading above a line, and that heading's text."""
+    h = _section_above(heads, line_no)
+    return (status_of(h.text), h.text) if h else (None, None)
+
+
+def _section_above(heads: dict[int, Heading], line_no: int) -> Heading | None:
     for no in range(line_no - 1, 0, -1):
         h = heads.get(no)
-        if h:
-            st = status_of(h.text)
-            if st or SECTION_HEAD.match(h.text):
-                return st, h.text
-    return None, None
+        if h and (status_of(h.text) or SECTION_HEAD.match(h.text)):
+            return h
+    return None
+
+
+def _context_span(heads: dict[int, Heading], seg: Segment) -> tuple[int, int] | None:
+    """Where the section heading above a segment is written (the source of a status it implies)."""
+    h = _section_above(heads, seg.first)
+    if h is None:
+        return None
+    pos = h.line.text.find(h.text)
+    return (h.line.start + pos, h.line.start + pos + len(h.text)) if pos >= 0 else (h.line.start, h.line.end)
 
 
 def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segment]:
