@@ -44,6 +44,7 @@ def test_listing_entries_codes_dates_budgets(seeds: Path) -> None:
     assert (str(glo.start), str(glo.end)) == ("2014-01", "2016-07")  # "Time Frame:January 2014 - July 2016"
     assert glo.budget is not None and int(glo.budget.amount) == 3518594 and glo.budget.currency == "USD"
     assert glo.status == "completed"  # listed under "Past Projects"
+    assert glo.sources["status"][0].text == "Past Projects"
     assert glo.comments == ["project concluded"]
     assert (str(by_code["1617B"].start), str(by_code["1617B"].end)) == ("2016-07-01", "2019-12-31")
     # "Buthan" is read as Bhutan, and the text as written stays in the span for the audit
