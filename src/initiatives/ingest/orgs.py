@@ -141,6 +141,10 @@ def _trim_to_acronym(name: str, acr: str) -> str:
     return name
 
 
+_KNOWN_ACRONYMS = re.compile(r"(?<![\w\-])(" + "|".join(sorted(map(re.escape, UN_ACRONYMS | MULTILATERAL_ACRONYMS),
+                                                                 key=len, reverse=True)) + r")(?![\w\-])")
+
+
 def find_orgs(text: str) -> list[OrgMention]:
     """Every organisation mention in a text, longest names first where they overlap."""
     found: list[OrgMention] = []
@@ -216,8 +220,7 @@ def find_orgs(text: str) -> list[OrgMention]:
         pos = m.group(0).find(name)
         start, end = (m.start() + pos, m.start() + pos + len(name)) if pos >= 0 else (m.start(), m.end())
         found.append(OrgMention(name, None, org_type(name), start, end))
-    for m in re.finditer(r"(?<![\w\-])(" + "|".join(sorted(map(re.escape, UN_ACRONYMS | MULTILATERAL_ACRONYMS),
-                                                            key=len, reverse=True)) + r")(?![\w\-])", text):
+    for m in _KNOWN_ACRONYMS.finditer(text):
         if m.group(1) in {"UN", "WB", "AU", "EU", "ECE", "ECA", "G7", "G20", "RCO", "UNCT"}:
             continue
         found.append(OrgMention(m.group(1), m.group(1), org_type(m.group(1), m.group(1)), m.start(), m.end()))
