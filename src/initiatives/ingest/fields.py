@@ -243,9 +243,11 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
 
         d.set("kind", kind_of(value), span)
     elif family == "location":
-        code = country_names.lookup(value, fuzzy=False)
-        if code:
-            d.add("countries", code, span)
+        items = split_items(value, vstart)
+        codes = [(country_names.lookup(i, fuzzy=False), a, b) for i, a, b in items]
+        if items and all(c for c, _, _ in codes):  # "Location: Burkina Faso, Mali, Niger" lists countries
+            for c, a, b in codes:
+                d.add("countries", c, (a, b))
         else:
             d.set("location", value, span)
     elif family == "announced":

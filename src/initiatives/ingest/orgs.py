@@ -32,7 +32,8 @@ _TYPE_NOUNS: list[tuple[str, str]] = [
     (r"\b(?:Government|Ministry|Ministries|Minister|Federal|Directorate|Authority|Agence|Agency for|Department of|"
      r"National Agency|Municipality|City of|Council of|Parliament|Presidency|Embassy|Commission for)\b", "government"),
     (r"\b(?:Bank|Alliance|Union|Partnership on|Organisation for|Organization for)\b", "multilateral"),
-    (r"\b(?:Inc|Ltd|LLC|plc|Corp|Corporation|Company|Group|GmbH|S\.A\.|Technologies|Labs)\b\.?", "private"),
+    (r"\b(?:Inc|Ltd|LLC|plc|Corp|Corporation|Company|Group|GmbH|S\.A\.|Technologies|Labs|Capital|Ventures|"
+     r"Capital Partners|Energy|Bank Ltd)\b\.?", "private"),
     (r"\b(?:NGO|Network|Association|Society|Scouts|Guides|Entrepreneurs|Coalition|Federation of|Red Cross|"
      r"Crescent|Initiative for)\b", "civil_society"),
     (r"\b(?:Academy of|Institute|Centre for|Center for)\b", "academic"),
@@ -40,7 +41,7 @@ _TYPE_NOUNS: list[tuple[str, str]] = [
 _ORG_NOUNS = (r"(?:University|Academy|College|Institute|Foundation|Trust|Ministry|Government|Directorate|Authority|"
               r"Agency|Department|Division|Office|Commission|Organi[sz]ation|Programme|Bank|Union|Council|"
               r"Association|Society|Secretariat|Branch|Network|Alliance|Federation|Corporation|Company|"
-              r"Entrepreneurs|Scouts|Hub|Laboratory|Board|Centre|Center|Mission|Unit|"
+              r"Entrepreneurs|Scouts|Hub|Laboratory|Board|Centre|Center|Mission|Unit|Partners|Ventures|Capital|"
               r"Agence)\b")
 
 _CAP = r"(?:[dlDL]['’])?[A-Z][\w’'&\-]*"

@@ -137,7 +137,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     if not status and seg.mode != "press" and d.spans.get("start") and re.search(r"\bwill\b", text[a:b]) and not re.search(
             r"\b(?:has|have|had|was|were)\b", text[a:b]):
         status = "planned"
-    if seg.mode == "press" and not status and re.search(r"\b(?:launch\w*|announc\w*|new|sign\w*)\b",
+    if seg.mode == "press" and not status and re.search(r"\b(?:launch\w*|announc\w*|new|sign\w*|invest\w*|backs?)\b",
                                                          (seg.title or "") + text[seg.start:seg.start + 600], re.I):
         status = "ongoing"
     summary = d.values.get("summary") or _summary(text, lines, seg)
@@ -252,6 +252,17 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     elif re.search(r"\binvest(?:s|ed|ments?|ing)?\b", head, re.I):
         kind = "investment"
     d.set("kind", kind or kind_of(head) or "programme", None)
+    # "The X Fund has invested $3 million in Y": X is the funder, Y the beneficiary
+    inv = re.search(r"(?P<a>(?:[A-Z][\w&\-]*\s+){0,6}[A-Z][\w&\-]*)\s+(?:has\s+|have\s+)?invest(?:ed|s)\s+"
+                    r"(?:[^.\n]{0,40}?\s+)?in\s+(?P<b>(?:[A-Z][\w&\-]*\s+){0,5}[A-Z][\w&\-]*)", text[seg.start:seg.end])
+    if inv:
+        a_name = re.sub(r"^(?:The|A|An)\s+", "", inv.group("a"))
+        b_name = inv.group("b")
+        d.partner(a_name, "funder", org_type(a_name), None,
+                  (seg.start + inv.end("a") - len(a_name), seg.start + inv.end("a")))
+        near = text[seg.start + inv.end("b"):seg.start + inv.end("b") + 60]
+        d.partner(b_name, "beneficiary", "startup" if re.search(r"start-?up", near, re.I) else org_type(b_name), None,
+                  (seg.start + inv.start("b"), seg.start + inv.end("b")))
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
     if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b", text[ln.start:ln.end + 400].split(".")[0]) \

@@ -21,7 +21,7 @@ QUOTED = re.compile(r"[“\"](?P<name>[A-Z][^”\"\n]{2,60}?)[.,]?[”\"]")
 PAREN_INIT = re.compile(rf"(?P<name>{_CAPW}(?:[ \t]+{_CAPW}){{0,5}})\s*\((?:(?:the|a|an)\b[^)]*?\b(?:initiative|programme|program|"
                         rf"project|platform|fund|partnership|campaign)\b[^)]*)\)")
 SUBJECT = re.compile(rf"^\s*(?:[-*•]\s*)?(?P<name>{_CAPW}(?:[ \t]+{_CAPW}){{0,3}})\s+(?:has been (?:used|deployed|"
-                     rf"launched|scaled|rolled out)|was (?:launched|created|founded|established|set up)|"
+                     rf"launched|scaled|rolled out)|was (?:launched|created|established|set up)|"
                      rf"is (?:a|an) (?:\w+[ \t]+){{0,3}}(?:initiative|programme|program|platform|tool|project|"
                      rf"service|app|fund|network|partnership))\b")
 ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)|annual|inaugural)[ \t]+"
@@ -74,9 +74,12 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
                 hi = mid - 1
         return lines[lo].no
 
+    first = next((ln.no for ln in lines if not ln.blank), 0)
     for ln in lines:
         if ln.no in excluded or ln.blank or re.match(r"^\s*(?:#|\|)", ln.text) or len(ln.text.split()) <= 3:
             continue
+        if ln.no == first and not re.search(r"[.!?]\s*$", ln.text) and len(ln.text.split()) <= 14:
+            continue  # the page's own title line
         t = ln.text
         for m in WORKS_WITH.finditer(t):
             if country_names.lookup(m.group("a"), fuzzy=False):
@@ -179,6 +182,14 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
             continue
         ln = lines[m.line - 1]
         window = sentence_window(text, m.start, m.end, [s for s in spans if s != (m.start, m.end)])
+        # a later sentence naming it again ("The X Fund is managed by ...") belongs to it too, when no other
+        # initiative is named in between
+        later = [x for x in mentions if x.start > m.end and _key(x.name) == k and x.line - m.line <= 6]
+        if later:
+            between = [x for x in mentions if m.end < x.start < later[-1].start and _key(x.name) != k]
+            if not between:
+                w2 = sentence_window(text, later[-1].start, later[-1].end, [])
+                window = (window[0], max(window[1], w2[1]))
         seg = Segment("prose", m.line, m.line, ln.start, ln.end, title=m.name, title_span=(m.start, m.end),
                       kind=m.kind, window=window)
         seg.hints = list(m.partners)

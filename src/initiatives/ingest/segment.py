@@ -276,7 +276,7 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
         head = lines[i]
         st, ctx = _status_context(lines, heads, head.no)
         seg = Segment("entry", head.no, lines[last].no, head.start, lines[last].end, status=st, context=ctx,
-                      kind="project")
+                      kind=_entry_kind(head.s))
         if m:
             seg.code = m.group("code").strip()
             seg.code_span = (head.start + m.start("code"), head.start + m.start("code") + len(seg.code))
@@ -289,6 +289,12 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
             seg.title, seg.title_span = t, (head.start + off, head.start + off + len(t))
         segs.append(seg)
     return segs
+
+
+def _entry_kind(title: str) -> str:
+    """A listing entry is a project unless its title names another kind ("Digital Apprenticeships Pilot")."""
+    kind = kind_of(title)
+    return kind if kind in ("pilot", "fund", "event", "investment") else "project"
 
 
 def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bool:
