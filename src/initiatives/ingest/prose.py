@@ -145,12 +145,12 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
 
 def sentence_window(text: str, start: int, end: int, others: list[tuple[int, int]]) -> tuple[int, int]:
     """The sentence around a mention, cut at the neighbouring mentions of other initiatives."""
-    left = max(text.rfind(". ", 0, start) + 2, text.rfind("\n", 0, start) + 1, text.rfind(": ", 0, start) + 2
+    left = max(text.rfind(". ", 0, start) + 2, _line_start(text, start), text.rfind(": ", 0, start) + 2
                if text.rfind(": ", 0, start) > text.rfind(". ", 0, start) and start - text.rfind(": ", 0, start) < 3
                else 0)
     clause = re.compile(r",\s+(?:to|and|while|whereas|but)\s+\w+ing\b|;\s")
     cm = clause.search(text, end)
-    cands = [i for i in (text.find(". ", end), text.find("\n", end), cm.start() if cm else -1) if i >= 0]
+    cands = [i for i in (text.find(". ", end), _line_end(text, end), cm.start() if cm else -1) if i >= 0]
     right = min(cands) if cands else len(text)
     for s, e in others:
         if e <= start and s >= left:
@@ -158,6 +158,23 @@ def sentence_window(text: str, start: int, end: int, others: list[tuple[int, int
         if s >= end and s < right:
             right = s
     return left, right
+
+
+def _line_start(text: str, pos: int) -> int:
+    """Start of the sentence's first line: a line break inside a wrapped sentence does not end it."""
+    nl = text.rfind("\n", 0, pos)
+    while nl > 0 and re.search(r"[a-z,(&\-]$", text[nl - 1:nl]) and text[nl - 1:nl] != "\n":
+        nl = text.rfind("\n", 0, nl)
+    return nl + 1
+
+
+def _line_end(text: str, pos: int) -> int:
+    """End of the sentence's last line, following a sentence that wraps onto the next line."""
+    nl = text.find("\n", pos)
+    while nl >= 0 and re.search(r"[\w,(&\-]$", text[max(0, nl - 1):nl]) \
+            and text[nl + 1:nl + 2] not in ("\n", "", "#", "|", "-", "*"):
+        nl = text.find("\n", nl + 1)
+    return nl if nl >= 0 else len(text)
 
 
 def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: list[Segment],
