@@ -294,7 +294,7 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
 def _entry_kind(title: str) -> str:
     """A listing entry is a project unless its title names another kind ("Digital Apprenticeships Pilot")."""
     kind = kind_of(title)
-    return kind if kind in ("pilot", "fund", "event", "investment") else "project"
+    return kind if kind in ("pilot", "fund") else "project"
 
 
 def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bool:
