@@ -95,6 +95,11 @@ def org_type(name: str, acronym: str | None = None) -> str:
         return "un"
     if country_names.lookup(name, fuzzy=False):
         return "government"
+    # "Kenya Civil Registration Service", "National Bureau of Statistics": public bodies of a country
+    first = name.split()[0] if name.split() else ""
+    if (first == "National" or country_names.lookup(first, fuzzy=False)) and re.search(
+            r"\b(?:Service|Bureau|Office|Registry|Commission|Council|Institute|Agency|Board|Authority)\b", name):
+        return "government"
     return "unknown"
 
 

@@ -120,6 +120,13 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             p["role"] == "lead" for p in d.partners):
         d.partner(dominant.name, "lead", dominant.type, dominant.acronym, None)
     kind = d.values.get("kind") or seg.kind or "project"
+    if "kind" not in d.spans and seg.title_span:
+        # the word of the title that names the kind ("... Fund", "... Summit"), when there is one
+        noun = re.search(r"\b(?:fund|facility|pilots?|summit|forum|conference|partnership|programme|program|"
+                         r"initiative|alliance|network|project|investments?|event|workshop)\b",
+                         text[seg.title_span[0]:seg.title_span[1]], re.I)
+        if noun and kind_of(noun.group(0)) == kind:
+            d.spans["kind"] = [(seg.title_span[0] + noun.start(), seg.title_span[0] + noun.end())]
     if kind == "event" or (seg.mode == "entry" and re.search(r"\b(?:Forum|Summit|Conference)\b", seg.title or "")):
         _event_fields(text, seg, d, dateline)
     elif seg.mode != "press" and not any(lab.family == "location" for lab, _, _ in found):
