@@ -126,3 +126,13 @@ def test_thousands_of_files_and_a_file_that_vanishes(tmp_path: Path, seeds: Path
     assert any("a_gone.txt" in m and "vanished" in m for m in messages)
     assert all("\n" not in m for m in messages)
     assert store.count_initiatives() == 4
+
+
+def test_one_organisation_across_documents(tmp_path: Path, seeds: Path) -> None:
+    db = str(tmp_path / "reg.db")
+    _run("ingest", str(seeds), "--db", db, "--quiet")
+    orgs = Store.open(db).organizations()
+    undp = [o for o in orgs if o.acronym == "UNDP" or o.name == "UNDP"]
+    assert len(undp) == 1  # "UNDP", "UN Development Programme (UNDP)", "United Nations Development Programme"
+    assert "United Nations Development Programme" in [undp[0].name, *undp[0].aliases]
+    assert len([o for o in orgs if o.name == "UNICEF"]) == 1

@@ -268,8 +268,10 @@ def _org_country(name: str) -> str | None:
 
 
 def key(name: str) -> str:
+    """A spelling-insensitive key: case, punctuation, "the", possessives and "UN" = "United Nations"."""
     name = re.sub(r"['’]s\b", "", name.casefold())
-    return re.sub(r"[^\w]+", " ", re.sub(r"^the\s+", "", name)).strip()
+    name = re.sub(r"[^\w]+", " ", re.sub(r"^the\s+", "", name)).strip()
+    return re.sub(r"^un\b", "united nations", name)
 
 
 class OrgBook:

@@ -324,15 +324,25 @@ def _paren(name: str) -> str | None:
 
 def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: str, country: str | None,
          aliases: list[str]) -> None:
-    base = re.sub(r"[^\w]+", " ", name.casefold()).strip()
+    from initiatives.ingest.orgs import key as org_key
+
+    base = org_key(name)
     k = base + "|" + (country or "")
     for existing_key, o in out.items():
-        if country is None and existing_key.split("|")[0] == base:
-            return  # a partner named without its country is the organisation already listed
+        if existing_key.split("|")[0] == base and (country is None or existing_key.endswith("|" + country)
+                                                   or existing_key.endswith("|")):
+            # the same organisation spelt differently ("UN Development Programme"): keep the spelling
+            if name != o.name and name not in o.aliases and name != o.acronym:
+                o.aliases = [*o.aliases, name]
+            if not o.acronym and acronym:
+                o.acronym = acronym
+            return
         if (acronym and (o.acronym == acronym or o.name == acronym)) or (o.acronym and o.acronym == name):
             if o.name == o.acronym and name != acronym:
                 o.aliases = [*o.aliases, o.name]
                 o.name = name
+            elif name not in (o.name, o.acronym) and name not in o.aliases:
+                o.aliases = [*o.aliases, name]
             if o.type == "unknown" and type_ != "unknown":
                 o.type = type_
             return
