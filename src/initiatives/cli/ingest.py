@@ -74,6 +74,9 @@ def ingest_paths(store: Store, paths: list[Path], *, author: str, progress: Prog
             _fail(summary, str(exc), on_error)
         except (OSError, ValueError, RecursionError, MemoryError) as exc:  # never a traceback for one bad file
             _fail(summary, f"{path}: cannot ingest ({exc.__class__.__name__}: {exc})", on_error)
+        except Exception as exc:  # noqa: BLE001 - a bug on one odd file must not stop a run over thousands
+            _fail(summary, f"{path}: internal error while ingesting ({exc.__class__.__name__}: {exc}); "
+                           "please report it with the file", on_error)
         else:
             summary.created += saved.created
             summary.updated += saved.updated
