@@ -139,3 +139,25 @@ def test_html_listing_with_heading_codes() -> None:
     assert by_code["STC-2023-014"].status == "ongoing" and by_code["STC-2018-009"].status == "completed"
     assert int(by_code["STC-2023-014"].budget.amount) == 2750000  # "Budget (USD): 2,750,000"
     assert "SIDS" in by_code["STC-2024-002"].country_groups
+
+
+@pytest.mark.parametrize("line, loc, date", [
+    ("BEIJING, 22 March 2016 Tsinghua University and UNICEF announced", "BEIJING", "22 March 2016"),
+    ("GENEVA (22 March 2016) – The agency said", "GENEVA", "22 March 2016"),
+    ("New York, 22 March 2016 — The partners", "New York", "22 March 2016"),
+    ("WASHINGTON, D.C., March 22, 2016 /PRNewswire/ -- The fund", "WASHINGTON, D.C.", "March 22, 2016"),
+    ("22 March 2016, Geneva – The alliance", "Geneva", "22 March 2016"),
+    ("Kigali, Rwanda – 15 June 2021: The Government", "Kigali, Rwanda", "15 June 2021"),
+])
+def test_datelines(line: str, loc: str, date: str) -> None:
+    from initiatives.ingest.segment import find_dateline, split_lines
+
+    found = find_dateline(split_lines(line))
+    assert found is not None and (found[1].group("loc"), found[1].group("date")) == (loc, date)
+
+
+def test_no_dateline_in_a_listing(seeds: Path) -> None:
+    from initiatives.ingest.segment import find_dateline, split_lines
+
+    text = (seeds / "003_c4aa7e2cc117d534.txt").read_text(encoding="utf-8")
+    assert find_dateline(split_lines(text)) is None

@@ -512,11 +512,23 @@ _PRESS_END = re.compile(r"^\s*(?:#+\s*)?(?:About\s+(?!the\s+(?:partnership|initi
                         r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us)", re.I)
 
 
+_LOC = r"[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){0,4}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){0,3})?"
+_DAY_DATE = rf"\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}"
+# Other dateline shapes: "GENEVA (22 March 2016) –", "22 March 2016, Geneva –", "LONDON, March 22 (Reuters) -"
+DATELINES = [
+    DATELINE,
+    re.compile(rf"^\s*(?P<loc>{_LOC})\s*\((?P<date>{_DAY_DATE})\)\s*[–—:-]+\s*"),
+    re.compile(rf"^\s*(?P<date>{_DAY_DATE})\s*[,–—-]\s*(?P<loc>{_LOC})\s*[–—:-]+\s*"),
+    re.compile(rf"^\s*(?P<loc>[A-Z][A-Z .'/\-]{{2,40}}),\s*(?P<date>{_MONTHS}\s+\d{{1,2}})\s*\([A-Z][\w ]+\)\s*[–—-]+\s*"),
+]
+
+
 def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
     for ln in lines[:40]:
-        m = DATELINE.match(ln.text)
-        if m and (m.group("loc").isupper() or "," in m.group("loc") or len(m.group("loc").split()) <= 3):
-            return ln, m
+        for rx in DATELINES:
+            m = rx.match(ln.text)
+            if m and (m.group("loc").isupper() or "," in m.group("loc") or len(m.group("loc").split()) <= 3):
+                return ln, m
     return None
 
 
