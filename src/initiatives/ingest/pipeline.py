@@ -18,7 +18,7 @@ from initiatives.ingest.labels import label_of
 from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
-from initiatives.ingest.segment import Line, Segment, find_dateline, kind_of, segment, split_lines
+from initiatives.ingest.segment import Line, Segment, find_dateline, kind_of, segment, split_lines, unwrap
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
 
 _STRUCTURED = {"time", "start", "end", "countries", "budget", "funding", "donor", "partners", "lead", "region"}
@@ -40,7 +40,7 @@ def extract_document(doc: Document) -> Batch:
     press = next((s for s in segs if s.mode == "press"), None)
     if press is not None:  # the boilerplate after a press release ("About X", contacts) describes no initiative
         excluded.update(range(press.last + 1, len(lines) + 1))
-    mentions = find_orgs(text)
+    mentions = find_orgs(unwrap(text, lines))  # names broken over a wrapped line are still found
     # organisations written with their acronym, or named in a list of partners, are not initiatives
     org_names = {_pk(m.name) for m in mentions if m.cue == "list" or (m.acronym and m.acronym != m.name)}
     segs += prose_segments(text, lines, excluded, segs, org_names)

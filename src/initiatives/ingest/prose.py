@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from initiatives.ingest.segment import Line, Segment, kind_of
+from initiatives.ingest.segment import Line, Segment, kind_of, logical_lines
 from initiatives.reference import country_names
 
 _CAPW = r"(?:[A-Z][\w’'\-]*|\d+(?:st|nd|rd|th))"
@@ -75,8 +75,9 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
         return lines[lo].no
 
     first = next((ln.no for ln in lines if not ln.blank), 0)
-    for ln in lines:
-        if ln.no in excluded or ln.blank or re.match(r"^\s*(?:#|\|)", ln.text) or len(ln.text.split()) <= 3:
+    for ln, physical in logical_lines(text, lines):  # a hard-wrapped sentence is read as one line
+        if any(n in excluded for n in physical) or ln.blank or re.match(r"^\s*(?:#|\|)", ln.text) \
+                or len(ln.text.split()) <= 3:
             continue
         if ln.no == first and not re.search(r"[.!?]\s*$", ln.text) and len(ln.text.split()) <= 14:
             continue  # the page's own title line
@@ -132,6 +133,8 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             if kind == "event" and re.search(r"\bForum\b", name) and re.search(r"\b(?:Governance|Economic)\b", name):
                 kind = "programme"
             out.append(Mention(name, kind, s, s + len(name), ln.no, "noun"))
+    for m in out:
+        m.line = line_of(m.start)  # the physical line the name starts on
     if org_names:
         out = [m for m in out if _key(m.name) not in org_names]
     out.sort(key=lambda x: (x.start, -(x.end - x.start)))

@@ -63,6 +63,44 @@ def split_lines(text: str) -> list[Line]:
     return out
 
 
+def _wrapped(cur: Line, nxt: Line | None) -> bool:
+    """True when `nxt` continues the sentence of `cur` (hard-wrapped plain text), not a new block."""
+    if nxt is None or nxt.blank or len(cur.text) < 40:
+        return False
+    if not re.search(r"[A-Za-z,&(\-]$", cur.text.rstrip()) or cur.text != cur.text.rstrip():
+        return False
+    if re.match(r"^\s*(?:#|\||[-*•]\s|\d+[.)]\s)", nxt.text) or re.match(r"^\s*(?:#|\|)", cur.text):
+        return False
+    return label_of(nxt.text) is None
+
+
+def unwrap(text: str, lines: list[Line]) -> str:
+    """The text with the line breaks inside hard-wrapped sentences turned into spaces (same length, so every
+    offset still points at the same character)."""
+    chars = list(text)
+    for cur, nxt in zip(lines, lines[1:]):
+        if _wrapped(cur, nxt):
+            chars[cur.end] = " "
+    return "".join(chars)
+
+
+def logical_lines(text: str, lines: list[Line]) -> list[tuple[Line, list[int]]]:
+    """Physical lines joined where a sentence wraps: (a Line over the joined text, the physical line numbers)."""
+    flat = unwrap(text, lines)
+    out: list[tuple[Line, list[int]]] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and flat[lines[j].end:lines[j].end + 1] == " " and lines[j].end < len(text) \
+                and text[lines[j].end] == "\n":
+            j += 1
+        first, last = lines[i], lines[j]
+        out.append((Line(first.no, first.start, last.end, flat[first.start:last.end]),
+                    [ln.no for ln in lines[i:j + 1]]))
+        i = j + 1
+    return out
+
+
 # --------------------------------------------------------------------------- cues
 
 _CODE = r"(?:[A-Z]{1,6}[ \-/]?)?\d[\dA-Z]*(?:[\-./][\dA-Z]+)*|[A-Z]{2,6}\d[\dA-Z]*(?:[\-./][\dA-Z]+)*"
