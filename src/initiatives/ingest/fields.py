@@ -307,9 +307,10 @@ _THEME_CANON = {t.casefold(): t for t in THEMES}
 
 _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed) by\b|\b(?:grants?|funding|donations?|"
-                r"contributions?) from\b", re.I), "funder"),
+                r"contributions?|financial support|financing) from\b", re.I), "funder"),
     (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed|launched|established|"
-                r"founded|created|set up|initiated) by\b", re.I), "lead"),
+                r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
+    (re.compile(r"\b(?:technical|in-kind)\s+(?:support|assistance)\s+from\b", re.I), "partner"),
     (re.compile(r"\b(?:implemented|delivered|executed|run|operated) by\b", re.I), "implementer"),
     (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
                 r"\bjointly with\b|\bwith (?:the )?support of\b", re.I), "partner"),
@@ -390,7 +391,8 @@ class TextIndex:
 
 
 def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, has_labels: bool,
-                 taken_spans: Spans, record_titles: list[str], index: TextIndex | None = None) -> None:
+                 taken_spans: Spans, record_titles: list[str], index: TextIndex | None = None,
+                 label_spans: Spans = ()) -> None:
     """Values written in running text within the segment's window."""
     a, b = seg.text_range
     window = text[a:b]
@@ -437,10 +439,12 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             d.add("countries", code, (s, e))
     elif not d.values.get("countries"):
         _location(window, a, d)
-        # a listing whose label names only groups: countries enumerated in its text still count
+        # a listing whose label names only groups: countries enumerated in its text still count (not the
+        # countries in a "Donors: Sweden, Switzerland" field)
         for run in _enumerations(hits):
             for code, s, e in run:
-                d.add("countries", code, (s + a, e + a))
+                if not any(ls <= s + a < le for ls, le in label_spans):
+                    d.add("countries", code, (s + a, e + a))
     else:
         _location(window, a, d)
     # groups
@@ -489,6 +493,7 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
 
 @lru_cache(maxsize=4096)
 def _nkey(s: str) -> str:
+    s = re.sub(r"\s*\([^)]*\)", "", s)  # "Inclusive Local Governance Programme (ILGP)" is the programme
     return re.sub(r"[^\w]+", " ", re.sub(r"['’]s\b", "", s.casefold())).strip()
 
 

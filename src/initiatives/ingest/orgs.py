@@ -151,6 +151,15 @@ _KNOWN_ACRONYMS = re.compile(r"(?<![\w\-])(" + "|".join(sorted(map(re.escape, UN
                                                                  key=len, reverse=True)) + r")(?![\w\-])")
 
 
+# "the Swiss charity Relief Ledger", "the crypto exchange BlockBridge": a common noun then the name
+DESCRIBED = re.compile(r"\b(?P<noun>charity|foundation|company|NGO|non-?profit|organi[sz]ation|firm|start-?up|"
+                       r"cooperative|association|operator|insurer|exchange|lender|investor|fintech|social enterprise)"
+                       r"\s+(?P<name>[A-Z][\w&\-]*(?:[ \t]+[A-Z][\w&\-]*){0,4})")
+_DESCRIBED_TYPE = {"charity": "civil_society", "foundation": "foundation", "ngo": "civil_society",
+                   "nonprofit": "civil_society", "non-profit": "civil_society", "association": "civil_society",
+                   "cooperative": "civil_society", "startup": "startup", "start-up": "startup"}
+
+
 def find_orgs(text: str) -> list[OrgMention]:
     """Every organisation mention in a text, longest names first where they overlap."""
     found: list[OrgMention] = []
@@ -174,6 +183,13 @@ def find_orgs(text: str) -> list[OrgMention]:
                 continue
         found.append(OrgMention(name, acr, org_type(name, acr), m.start("name") + m.group("name").find(name.split()[0]),
                                 m.end()))
+    for m in DESCRIBED.finditer(text):
+        name = m.group("name")
+        if country_names.lookup(name, fuzzy=False) or len(name) < 3:
+            continue
+        kind = _DESCRIBED_TYPE.get(m.group("noun").lower(), "private")
+        found.append(OrgMention(name, None, org_type(name) if org_type(name) != "unknown" else kind,
+                                m.start("name"), m.end("name")))
     for m in GOVS.finditer(text):
         items = [x for x in re.split(r",\s*|\s+and\s+|\s*&\s*", m.group("list")) if x.strip()]
         pos = m.start("list")

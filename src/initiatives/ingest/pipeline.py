@@ -104,7 +104,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
-                 index=index)
+                 index=index, label_spans=[(s, e) for lab, s, e in found if lab.family != "countries"])
     if signed_on_dateline and "start" not in d.values:
         # "NAIROBI, 4 May 2023 - X and Y today signed ...": signed on the day of the release
         ln, m = dateline
@@ -138,15 +138,15 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     if status and not d.values.get("status") and seg.context_span:
         d.spans["status"] = [seg.context_span]  # "Past Projects" is where "completed" comes from
     a, b = seg.text_range
-    if not status and re.search(r"\b[Ss]ince (?:(?:its|the) \w+ in )?(?:\w+,? )?(?:19|20)\d{2}\b", text[a:b]) \
-            and seg.mode != "entry":
+    if not status and not d.values.get("end") and re.search(
+            r"\b(?:[Ss]ince (?:(?:its|the) \w+ in )?|[Ll]aunched in |[Ss]tarted in )(?:\w+,? )?(?:19|20)\d{2}\b",
+            text[a:b]) and seg.mode != "entry":
         status = "ongoing"
     if not status and seg.mode != "press" and d.spans.get("start") and re.search(r"\bwill\b", text[a:b]) and not re.search(
             r"\b(?:has|have|had|was|were)\b", text[a:b]):
         status = "planned"
-    if seg.mode == "press" and not status and re.search(r"\b(?:launch\w*|announc\w*|new|sign\w*|invest\w*|backs?)\b",
-                                                         (seg.title or "") + text[seg.start:seg.start + 600], re.I):
-        status = "ongoing"
+    if seg.mode == "press" and not status and kind != "event":
+        status = "ongoing"  # a release announces something that is happening now
     summary = d.values.get("summary") or _summary(text, lines, seg)
     data: dict[str, Any] = {
         "kind": kind, "code": d.values.get("code"), "title": d.values.get("title"), "summary": summary,

@@ -125,6 +125,10 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
                 continue
             if re.match(r"^\s*\([A-Z][A-Za-z\-]+\)", t[m.end():m.end() + 12]):
                 continue  # "Peer Educators Network (PEN)": an organisation with its acronym
+            if re.search(r"\b(?:support|funding|grants?|financing|money|contributions?) from\s+(?:the\s+)?$|"
+                         r"\b(?:funded|financed|backed|supported|sponsored) by\s+(?:the\s+)?$",
+                         t[max(0, m.start() - 40):m.start()], re.I):
+                continue  # "with support from the Global Fund": a funder, not an initiative
             # "Art Center Graduate Program “Design for UNICEF”": the quoted name is the title
             if re.match(r"^\s*[“\"]", t[m.end():m.end() + 3]):
                 continue

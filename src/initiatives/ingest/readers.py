@@ -86,7 +86,17 @@ def read_html(data: bytes, name: str) -> str:
                 lines.append("| " + " | ".join(cells) + " |")
                 if node.css_first("th") is not None:
                     lines.append("| " + " | ".join("---" for _ in cells) + " |")
-        elif tag in {"p", "li", "dt", "dd", "blockquote", "pre", "figcaption"}:
+        elif tag == "dt":  # a definition list is a list of labelled fields: "Countries: Lesotho, Namibia"
+            dd = node.next
+            while dd is not None and dd.tag not in ("dd", "dt"):
+                dd = dd.next
+            term = _squash(node.text(separator=" "))
+            value = _squash(dd.text(separator=" ")) if dd is not None and dd.tag == "dd" else ""
+            if term:
+                lines.append(f"{term}: {value}" if value else term)
+        elif tag == "dd":
+            continue
+        elif tag in {"p", "li", "blockquote", "pre", "figcaption"}:
             if node.parent is not None and _inside(node, {"p", "li", "td", "th", "blockquote"}):
                 continue
             text = _squash(node.text(separator=" "))

@@ -134,8 +134,9 @@ KIND_NOUNS: list[tuple[str, str]] = [
     (r"\b(?:summit|forum|conference|workshop|hackathon|symposium|congress|expo|festival|webinar|dialogue|"
      r"meeting|roundtable)\b", "event"),
     (r"\b(?:partnership|coalition|compact|consortium|memorandum|agreement|mou|network)\b", "partnership"),
+    (r"\b(?:toolkit|app|software|digital public good|open-source tool|mobile application)\b", "product"),
     (r"\b(?:programme|program|initiative|alliance|platform|centre|center|challenge|accelerator|"
-     r"campaign|series|corridors?|incubator|award|prize|fellowship|scheme|service|app|toolkit|exchange)\b",
+     r"campaign|series|corridors?|incubator|award|prize|fellowship|scheme|service|exchange)\b",
      "programme"),
     (r"\b(?:project|study|survey|assessment)\b", "project"),
 ]
