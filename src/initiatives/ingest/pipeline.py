@@ -104,7 +104,8 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
-                 index=index, label_spans=[(s, e) for lab, s, e in found if lab.family != "countries"])
+                 index=index, label_spans=[(s, e) for lab, s, e in found
+                              if lab.family in ("donor", "funding", "partners", "lead")])
     if signed_on_dateline and "start" not in d.values:
         # "NAIROBI, 4 May 2023 - X and Y today signed ...": signed on the day of the release
         ln, m = dateline
