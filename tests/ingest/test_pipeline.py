@@ -115,11 +115,12 @@ def test_fixture_gold_files_name_an_example(gold_file: Path) -> None:
 HELDOUT = FIXTURE_GOLD.parent / "heldout"
 
 
-@pytest.mark.parametrize("folder", [HELDOUT, FIXTURE_GOLD.parent / "heldout2"], ids=lambda p: p.name)
-def test_heldout_documents_score_against_their_gold(folder: Path) -> None:
+@pytest.mark.parametrize("folder, floor", [(HELDOUT, 0.85), (FIXTURE_GOLD.parent / "heldout2", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout3", 0.75)], ids=lambda p: str(p)[-8:])
+def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")
-    assert result["records"]["f1"] >= 0.85
+    assert result["records"]["f1"] >= floor
 
 
 def test_docx_table_rows_become_records() -> None:

@@ -181,8 +181,18 @@ def find_orgs(text: str) -> list[OrgMention]:
             t = org_type(acr, acr)
             if t == "unknown" and not re.search(_ORG_NOUNS, name):
                 continue
-        found.append(OrgMention(name, acr, org_type(name, acr), m.start("name") + m.group("name").find(name.split()[0]),
-                                m.end()))
+        start = m.start("name") + m.group("name").find(name.split()[0])
+        # "Sierra Leone Directorate of ... (DSTI)": a country named just before belongs to the name
+        before = text[max(0, start - 40):start]
+        cm = re.search(r"([A-Z][\w’'\-]*(?:[ \t]+[A-Z][\w’'\-]*){0,3})[ \t]+$", before)
+        if cm:
+            for k in range(len(cm.group(1).split())):
+                cand = " ".join(cm.group(1).split()[k:])
+                if country_names.lookup(cand, fuzzy=False):
+                    name = f"{cand} {name}"
+                    start -= len(before) - before.rfind(cand)
+                    break
+        found.append(OrgMention(name, acr, org_type(name, acr), start, m.end()))
     for m in DESCRIBED.finditer(text):
         name = m.group("name")
         if country_names.lookup(name, fuzzy=False) or len(name) < 3:
