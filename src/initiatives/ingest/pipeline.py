@@ -43,7 +43,16 @@ def extract_document(doc: Document) -> Batch:
     mentions = find_orgs(unwrap(text, lines))  # names broken over a wrapped line are still found
     # organisations written with their acronym, or named in a list of partners, are not initiatives
     org_names = {_pk(m.name) for m in mentions if m.cue == "list" or (m.acronym and m.acronym != m.name)}
-    segs += prose_segments(text, lines, excluded, segs, org_names)
+    prose = prose_segments(text, lines, excluded, segs, org_names)
+    dateline = find_dateline(lines)
+    if press is not None and dateline is not None:
+        # "ZURICH, 3 March 2023 - The Humanitarian Blockchain Fund, set up ...": the release is about that
+        # fund, so the name is the release's own subject, not a second initiative
+        kind = press_kind(text, press, dateline)
+        lead_start = dateline[0].start + dateline[1].end()
+        prose = [p for p in prose if not (p.kind == kind and p.title_span and
+                                          0 <= p.title_span[0] - lead_start <= 6)]
+    segs += prose
     segs.sort(key=lambda s: (s.first, s.start))
 
     book = OrgBook()
@@ -52,7 +61,6 @@ def extract_document(doc: Document) -> Batch:
         entry = book.add(m)
         counts[id(entry)] += 1
     dominant = _dominant(book, counts)
-    dateline = find_dateline(lines)
     titles = [s.title for s in segs if s.title]
 
     index = TextIndex(text)
@@ -244,6 +252,17 @@ def _row_fields(seg: Segment, d: Draft) -> None:
         _apply_label(lab.family, lab.label, value, s, d)
 
 
+def press_kind(text: str, seg: Segment, dateline: Any) -> str:
+    """What a press release announces, from its headline and dateline sentence."""
+    ln, _ = dateline
+    head = (seg.title or "") + " " + text[ln.start:ln.end]
+    if re.search(r"\b(?:partner\w*|agreement|memorandum|MoU|alliance|sign\w*|join forces|team up)\b", head, re.I):
+        return "partnership"
+    if re.search(r"\binvest(?:s|ed|ments?|ing)?\b", head, re.I):
+        return "investment"
+    return kind_of(head) or "programme"
+
+
 def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     """Dateline, kind and signing date of a press release; True when it was signed on the dateline's day."""
     ln, m = dateline
@@ -253,13 +272,7 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     loc = m.group("loc").split(",")[0].strip()
     d.set("location", loc.title() if loc.isupper() else loc, (ln.start + m.start("loc"), ln.start + m.start("loc")
                                                               + len(loc)))
-    head = (seg.title or "") + " " + text[ln.start:ln.end]
-    kind = None
-    if re.search(r"\b(?:partner\w*|agreement|memorandum|MoU|alliance|sign\w*|join forces|team up)\b", head, re.I):
-        kind = "partnership"
-    elif re.search(r"\binvest(?:s|ed|ments?|ing)?\b", head, re.I):
-        kind = "investment"
-    d.set("kind", kind or kind_of(head) or "programme", None)
+    d.set("kind", press_kind(text, seg, dateline), None)
     # "The X Fund has invested $3 million in Y": X is the funder, Y the beneficiary
     inv = re.search(r"(?P<a>(?:[A-Z][\w&\-]*\s+){0,6}[A-Z][\w&\-]*)\s+(?:has\s+|have\s+)?invest(?:ed|s)\s+"
                     r"(?:[^.\n]{0,40}?\s+)?in\s+(?P<b>(?:[A-Z][\w&\-]*\s+){0,5}[A-Z][\w&\-]*)", text[seg.start:seg.end])
