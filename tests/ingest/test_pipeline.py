@@ -162,3 +162,22 @@ def test_no_dateline_in_a_listing(seeds: Path) -> None:
 
     text = (seeds / "003_c4aa7e2cc117d534.txt").read_text(encoding="utf-8")
     assert find_dateline(split_lines(text)) is None
+
+
+def test_entries_led_by_a_title_label(tmp_path: Path) -> None:
+    path = tmp_path / "portfolio.txt"
+    path.write_text(
+        "Country Programme Portfolio 2023\n\n"
+        "Project Title: Solar Irrigation for Smallholders\nProject Code: KE-AGR-2021-03\n"
+        "Duration: January 2021 – December 2023\nCountries: Kenya\n"
+        "Implementing Partner: Food and Agriculture Organization (FAO)\nBudget: USD 2,300,000\n\n"
+        "Project Code: KE-EDU-2022-01\nProject Title: Digital Classrooms in Arid Counties\n"
+        "Duration: March 2022 – February 2025\nCountries: Kenya\nDonor: Government of Japan\n"
+        "Budget: USD 1.1 million\n", encoding="utf-8")
+    recs = extract(path).initiatives
+    assert [(r.code, r.title, r.source_lines) for r in recs] == [
+        ("KE-AGR-2021-03", "Solar Irrigation for Smallholders", (3, 8)),
+        ("KE-EDU-2022-01", "Digital Classrooms in Arid Counties", (10, 15)),
+    ]
+    assert {p.name: p.role for p in recs[1].partners} == {"Government of Japan": "funder"}
+    assert int(recs[1].budget.amount) == 1100000

@@ -282,6 +282,7 @@ def _context_span(heads: dict[int, Heading], seg: Segment) -> tuple[int, int] | 
 def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segment]:
     """Entries of a project listing: a code+title heading (or a title followed by labelled fields) and its body."""
     starts: list[tuple[int, re.Match[str] | None]] = []
+    label_led: set[int] = set()
     for i, ln in enumerate(lines):
         if ln.blank:
             continue
@@ -291,6 +292,16 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
             continue
         if _title_only_head(lines, i, heads):
             starts.append((i, None))
+            continue
+        lab = label_of(ln.text)
+        if lab is not None and lab.family == "title" and lab.value.strip():
+            # "Project Title: ..." opens an entry; it starts with its block ("Project Code:" may come first)
+            k = i
+            while k > 0 and not lines[k - 1].blank and label_of(lines[k - 1].text) is not None:
+                k -= 1
+            if not starts or starts[-1][0] < k:
+                starts.append((k, None))
+                label_led.add(k)
     if not starts:
         return []
     code_heads = sum(1 for _, m in starts if m)
@@ -308,7 +319,7 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
             last -= 1
         body = lines[i + 1:last + 1]
         n_labels = sum(1 for b in body if label_of(b.text) is not None)
-        if m is None and n_labels < 2:
+        if m is None and n_labels < (1 if i in label_led else 2):
             continue
         if m is not None and code_heads < 2 and n_labels < 1:
             continue
@@ -322,7 +333,7 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
             title = m.group("title").strip().rstrip("*_#").strip()
             seg.title = title
             seg.title_span = (head.start + m.start("title"), head.start + m.start("title") + len(title))
-        else:
+        elif i not in label_led:  # a label-led entry takes its title from its "Title:" field
             t = head.s
             off = head.text.find(t)
             seg.title, seg.title_span = t, (head.start + off, head.start + off + len(t))
