@@ -181,3 +181,17 @@ def test_entries_led_by_a_title_label(tmp_path: Path) -> None:
     ]
     assert {p.name: p.role for p in recs[1].partners} == {"Government of Japan": "funder"}
     assert int(recs[1].budget.amount) == 1100000
+
+
+def test_markdown_headings_followed_by_fields_are_entries(tmp_path: Path) -> None:
+    path = tmp_path / "pages.md"
+    path.write_text(
+        "# Programme pages\n\n## Current work\n\n### Strengthening civil registration systems in the Andes\n\n"
+        "Code: AND-CR-07\nDuration: May 2020 - April 2023\nCountries: Peru, Bolivia, Ecuador\n\n"
+        "### Water Governance Dialogue\n\nDuration: June 2021 - May 2022\nCountries: Chile\n", encoding="utf-8")
+    recs = extract(path).initiatives
+    assert [(r.code, r.title, r.status) for r in recs] == [
+        ("AND-CR-07", "Strengthening civil registration systems in the Andes", "ongoing"),
+        (None, "Water Governance Dialogue", "ongoing"),
+    ]
+    assert recs[0].countries == ["PER", "BOL", "ECU"]

@@ -334,9 +334,11 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
             seg.title = title
             seg.title_span = (head.start + m.start("title"), head.start + m.start("title") + len(title))
         elif i not in label_led:  # a label-led entry takes its title from its "Title:" field
-            t = head.s
+            t = heads[head.no].text if head.no in heads and heads[head.no].level < 6 else head.s
             off = head.text.find(t)
             seg.title, seg.title_span = t, (head.start + off, head.start + off + len(t))
+            if head.no in heads and heads[head.no].level < 6:
+                seg.kind = kind_of(t) or "project"  # a page section named "... Programme" is a programme
         segs.append(seg)
     return segs
 
@@ -350,6 +352,8 @@ def _entry_kind(title: str) -> str:
 def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bool:
     ln = lines[i]
     s = ln.s
+    if ln.no in heads and heads[ln.no].level < 6:  # "### Title" followed by labelled fields
+        s = heads[ln.no].text
     if len(s) < 20 or len(s) > 400 or label_of(s) is not None or s.endswith((".", ":", ";", "…", "...")):
         return False
     if s.startswith(("-", "*", "•", "|", "#")) or (i > 0 and not lines[i - 1].blank):
@@ -523,7 +527,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
             continue
         if re.match(r"^(?:about|our|the|contact|for more|news|related|see also|more)\b", name, re.I):
             continue
-        if re.search(r"\b(?:portfolio|list|overview|directory|database|catalogue|news|updates|highlights|library|"
+        if re.search(r"\b(?:portfolio|list|overview|directory|database|catalogue|news|updates|highlights|library|pages?|"
                      r"resources|profile|report|reports)$", name, re.I):
             continue
         last = len(lines)
