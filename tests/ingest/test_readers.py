@@ -110,3 +110,17 @@ def test_windows_1252_text_is_read(tmp_path: Path) -> None:
     path = tmp_path / "old.txt"
     path.write_bytes("Caf\xe9 project \x96 S\xe3o Tom\xe9".encode("latin-1"))
     assert "São Tomé" in read_document(path).text
+
+
+def test_html_fact_sheet_tables_become_labelled_fields(tmp_path: Path) -> None:
+    page = tmp_path / "projects.html"
+    page.write_text(
+        "<html><body><h2>Past Projects</h2><h3>Rural Connectivity Initiative</h3>"
+        "<table><tr><td>Duration</td><td>January 2019 - December 2021</td></tr>"
+        "<tr><td>Countries</td><td>Malawi, Zambia</td></tr></table>"
+        "<h3>Pilots</h3><table><tr><th>Country</th><th>Activities</th></tr>"
+        "<tr><td>Ghana</td><td>Radio training</td></tr><tr><td>Mali</td><td>Radio repair</td></tr></table>"
+        "</body></html>", encoding="utf-8")
+    text = read_document(page).text
+    assert "Duration: January 2019 - December 2021" in text and "Countries: Malawi, Zambia" in text
+    assert "| Country | Activities |\n| --- | --- |\n| Ghana | Radio training |\n| Mali | Radio repair |" in text

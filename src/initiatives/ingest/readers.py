@@ -74,6 +74,7 @@ def read_html(data: bytes, name: str) -> str:
         node.decompose()
     root = tree.body or tree.root
     lines: list[str] = []
+    fact_sheets: dict[int, bool] = {}
     if root is None:
         return ""
     for node in root.traverse(include_text=False):
@@ -82,10 +83,10 @@ def read_html(data: bytes, name: str) -> str:
             lines.append("#" * int(tag[1]) + " " + _squash(node.text(separator=" ")))
         elif tag == "tr":
             cells = [_squash(c.text(separator=" ")) for c in node.iter() if c.tag in ("td", "th")]
-            if cells:
-                lines.append("| " + " | ".join(cells) + " |")
-                if node.css_first("th") is not None:
-                    lines.append("| " + " | ".join("---" for _ in cells) + " |")
+            if cells and _fact_sheet(node, fact_sheets):
+                lines.append(f"{cells[0]}: {cells[1]}")  # a fact-sheet table: "Duration | 2020 - 2023"
+            elif cells:
+                lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
         elif tag == "dt":  # a definition list is a list of labelled fields: "Countries: Lesotho, Namibia"
             dd = node.next
             while dd is not None and dd.tag not in ("dd", "dt"):
@@ -106,8 +107,50 @@ def read_html(data: bytes, name: str) -> str:
             text = _squash(node.text(separator=" "))
             if text and not _inside(node, {"p", "li", "td", "th"}):
                 lines.append(text)
-    text = "\n\n".join(line for line in lines if line.strip("#| -"))
+    text = _join_blocks([line for line in lines if line.strip("#| -")])
     return _BOILERPLATE.sub("", text).strip() + "\n"
+
+
+def _join_blocks(lines: list[str]) -> str:
+    """Blocks separated by a blank line; the rows of one table stay together, the first row as its header."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("| "):
+            j = i
+            while j < len(lines) and lines[j].startswith("| "):
+                j += 1
+            rows = lines[i:j]
+            ncols = rows[0].count(" | ") + 1
+            out.append("\n".join([rows[0], "| " + " | ".join(["---"] * ncols) + " |", *rows[1:]]))
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n\n".join(out)
+
+
+def _fact_sheet(tr, cache: dict[int, bool]) -> bool:  # type: ignore[no-untyped-def]
+    """True when the row's table is a fact sheet: every row two cells, "label | value", no header cells."""
+    table = tr.parent
+    while table is not None and table.tag != "table":
+        table = table.parent
+    if table is None:
+        return False
+    key = table.mem_id
+    if key not in cache:
+        rows = [[c for c in r.iter() if c.tag in ("td", "th")] for r in table.css("tr")]
+        cache[key] = bool(rows) and all(
+            not any(c.tag == "th" for c in r) and _key_value_row([_squash(c.text(separator=" ")) for c in r])
+            for r in rows)
+    return cache[key]
+
+
+def _key_value_row(cells: list[str]) -> bool:
+    """A two-cell row whose first cell is a field label ("Duration", "Countries", "Budget (USD)")."""
+    from initiatives.ingest.labels import label_of
+
+    return len(cells) == 2 and bool(cells[1]) and label_of(f"{cells[0]}: {cells[1]}") is not None
 
 
 def _inside(node, tags: set[str]) -> bool:  # type: ignore[no-untyped-def]
@@ -154,8 +197,11 @@ def read_docx(data: bytes, name: str) -> str:
             blocks.append(text)
         elif tag == "tbl":
             rows = []
-            for i, row in enumerate(Table(child, d).rows):
-                cells = [_squash(c.text).replace("|", "/") for c in row.cells]
+            table_rows = [[_squash(c.text).replace("|", "/") for c in row.cells] for row in Table(child, d).rows]
+            if table_rows and all(_key_value_row(r) for r in table_rows):  # a fact sheet: "label | value"
+                blocks.append("\n".join(f"{r[0]}: {r[1]}" for r in table_rows))
+                continue
+            for i, cells in enumerate(table_rows):
                 rows.append("| " + " | ".join(cells) + " |")
                 if i == 0:
                     rows.append("| " + " | ".join("---" for _ in cells) + " |")
