@@ -124,3 +124,15 @@ def test_html_fact_sheet_tables_become_labelled_fields(tmp_path: Path) -> None:
     text = read_document(page).text
     assert "Duration: January 2019 - December 2021" in text and "Countries: Malawi, Zambia" in text
     assert "| Country | Activities |\n| --- | --- |\n| Ghana | Radio training |\n| Mali | Radio repair |" in text
+
+
+def test_html_related_links_and_share_bars_are_dropped(tmp_path: Path) -> None:
+    page = tmp_path / "news.html"
+    page.write_text(
+        "<html><body><article><h1>Fund opens its second round</h1><p>GENEVA, 2 May 2024 – The fund opened.</p>"
+        "</article><div class='share-bar'>Share on X</div>"
+        "<section class='related-articles'><ul><li>UNICEF launches new Innovation Fund</li></ul></section>"
+        "</body></html>", encoding="utf-8")
+    text = read_document(page).text
+    assert "GENEVA, 2 May 2024" in text
+    assert "Innovation Fund" not in text and "Share on" not in text

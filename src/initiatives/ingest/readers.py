@@ -70,7 +70,10 @@ def read_html(data: bytes, name: str) -> str:
     for sel in _DROP_TAGS:
         for node in tree.css(sel):
             node.decompose()
-    for node in tree.css('[role="navigation"], [aria-hidden="true"], .cookie, .breadcrumb, .menu'):
+    for node in tree.css('[role="navigation"], [role="banner"], [role="contentinfo"], [aria-hidden="true"], '
+                         '.cookie, .breadcrumb, .menu, [class*="cookie"], [class*="related"], [id*="related"], '
+                         '[class*="share"], [class*="social"], [class*="newsletter"], [class*="breadcrumb"], '
+                         '[class*="sidebar"], [class*="subscribe"]'):
         node.decompose()
     root = tree.body or tree.root
     lines: list[str] = []
