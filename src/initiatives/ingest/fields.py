@@ -274,16 +274,9 @@ def _status_word(value: str) -> str | None:
 
 # --------------------------------------------------------------------------- prose cues
 
-_FUNDER_BEFORE = re.compile(r"(?:funded|financed|sponsored|supported|backed|underwritten) by\s+(?:the\s+)?$|"
-                            r"(?:grant|grants|funding|donation|contribution|support) from\s+(?:the\s+)?$", re.I)
 _FUNDER_AFTER = re.compile(r"^\W{0,3}(?:\([^)]*\)\s*)?(?:is|was|are|were|has been|will be)?\s*(?:an?|the|one of the)?\s*"
                            r"(?:core |main |lead |key |founding )?(?:investor|sponsor|donor|funder|financer)s?\b|"
                            r"^\s*(?:funds|finances|funded|financed|provided funding|contributed|pledged|donated)\b", re.I)
-_LEAD_BEFORE = re.compile(r"(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed) by\s+(?:the\s+)?$",
-                          re.I)
-_IMPL_BEFORE = re.compile(r"(?:implemented|delivered|executed|run|operated) by\s+(?:the\s+)?$", re.I)
-_PARTNER_BEFORE = re.compile(r"(?:in (?:partnership|collaboration|cooperation) with|partnered with|together with|"
-                             r"jointly with|alongside|with support of)\s+(?:the\s+)?$", re.I)
 _SIGN = re.compile(r"\b(?:sign(?:ed|ing|s)?|signature|memorandum of understanding|MoU)\b", re.I)
 _BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|fund of|invest\w*|pledg\w*|commit\w*|"
                          r"rais\w*|disburs\w*|capital|allocat\w*|award\w*|contribut\w*|size|valued|cost\w*|"
