@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 # Modules that add commands to `app` when imported.
-COMMAND_MODULES = ("records", "search", "audit", "serve")
+COMMAND_MODULES = ("records", "ingest", "search", "audit", "serve")
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"initiatives.cli.{_name}")

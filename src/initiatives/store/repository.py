@@ -153,6 +153,10 @@ class _OrgResolver:
                 row.acronym = org.acronym
             if org.name != row.name and org.name != row.acronym and org.name not in (row.aliases or []):
                 row.aliases = [*(row.aliases or []), org.name]
+            # the spellings the reader already joined to this organisation are its spellings too
+            extra = [a for a in (getattr(org, "aliases", None) or []) if a not in (row.aliases or []) and a != row.name]
+            if extra:
+                row.aliases = [*(row.aliases or []), *extra]
         self._index(row)
         return row
 

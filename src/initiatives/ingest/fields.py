@@ -1,0 +1,572 @@
+"""Field extraction: from a segment's text to draft values, each with the character span it came from."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from dataclasses import dataclass, field
+from typing import Any
+
+from initiatives.ingest import groups, normalise
+from initiatives.ingest.labels import Label, label_of
+from initiatives.ingest.orgs import OrgMention, find_orgs, org_type
+from initiatives.ingest.segment import Line, Segment
+from initiatives.reference import country_names
+
+Spans = list[tuple[int, int]]
+
+
+@dataclass
+class Draft:
+    """Values found for one record, with their spans (absolute offsets into Document.text)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    spans: dict[str, Spans] = field(default_factory=dict)
+    partners: list[dict[str, Any]] = field(default_factory=list)  # name, role, type, acronym, span
+    misspelt: list[str] = field(default_factory=list)
+
+    def set(self, name: str, value: Any, span: tuple[int, int] | None) -> None:
+        if value in (None, "", []):
+            return
+        if name in self.values and self.values[name] not in (None, "", []):
+            return
+        self.values[name] = value
+        if span:
+            self.spans.setdefault(name, []).append(span)
+
+    def add(self, name: str, item: Any, span: tuple[int, int] | None) -> None:
+        seq = self.values.setdefault(name, [])
+        if item not in seq:
+            seq.append(item)
+        if span:
+            self.spans.setdefault(name, []).append(span)
+
+    def partner(self, name: str, role: str, type_: str, acronym: str | None, span: tuple[int, int] | None) -> None:
+        name = name.strip(" ,;.")
+        if not name:
+            return
+        key = _pkey(name, acronym)
+        for p in self.partners:
+            if _pkey(p["name"], p["acronym"]) & key:
+                if _ROLE_RANK[role] > _ROLE_RANK[p["role"]]:
+                    p["role"] = role
+                if p["type"] == "unknown":
+                    p["type"] = type_
+                return
+        self.partners.append({"name": name, "role": role, "type": type_, "acronym": acronym, "span": span})
+
+
+_ROLE_RANK = {"partner": 0, "beneficiary": 1, "implementer": 2, "signatory": 3, "funder": 4, "lead": 5}
+
+
+def _pkey(name: str, acronym: str | None) -> set[str]:
+    base = re.sub(r"\s*\([^)]*\)\s*", " ", name).casefold().strip()
+    base = re.sub(r"^the\s+", "", base)
+    keys = {re.sub(r"[^\w]+", " ", base).strip()}
+    m = re.search(r"\(([^)]+)\)", name)
+    if m:
+        keys.add(m.group(1).casefold())
+    if acronym:
+        keys.add(acronym.casefold())
+    return keys
+
+
+# --------------------------------------------------------------------------- labelled fields
+
+
+def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) -> list[tuple[Label, int, int]]:
+    """Read every labelled field inside the segment; return (label, value start, value end) for each."""
+    found = []
+    body = [ln for ln in lines if seg.first <= ln.no <= seg.last]
+    for idx, ln in enumerate(body):
+        lab = label_of(ln.text)
+        if lab is None or (seg.mode == "teaser"):
+            continue
+        vstart = ln.start + lab.value_offset
+        vend = ln.end - (len(ln.text) - len(ln.text.rstrip()))
+        value = text[vstart:vend]
+        if not value.strip():
+            # value on the following line(s): "Objective:" then a paragraph
+            for nxt in body[idx + 1: idx + 4]:
+                if nxt.blank:
+                    continue
+                if label_of(nxt.text) is not None:
+                    break
+                vstart, vend, value = nxt.start, nxt.end, nxt.text
+                break
+        if not value.strip():
+            continue
+        if lab.family in ("description", "comment", "partners", "donor"):
+            # a value wrapped onto the next lines: they continue it while the sentence is unfinished
+            pos = next((k for k, b in enumerate(body) if b.start <= vstart <= b.end), idx)
+            for nxt in body[pos + 1:]:
+                if nxt.blank or label_of(nxt.text) is not None or re.match(r"^\s*(?:#|\||[-*•]\s)", nxt.text):
+                    break
+                if re.search(r"[.!?…:]\s*$", text[vstart:vend]) and not nxt.s[:1].islower():
+                    break
+                vend = nxt.end
+            value = text[vstart:vend]
+        lead_ws = len(value) - len(value.lstrip())
+        vstart += lead_ws
+        value = value.strip()
+        found.append((lab, vstart, vstart + len(value)))
+        _apply_label(lab.family, lab.label, value, vstart, draft)
+    return found
+
+
+def split_items(value: str, start: int) -> list[tuple[str, int, int]]:
+    """Split a list value on commas/semicolons (not inside parentheses or organisation names) and a final 'and'."""
+    protected = [(m.start(), m.end()) for m in re.finditer(r"\([^)]*\)", value)]
+    protected += [(o.start, o.end) for o in find_orgs(value)
+                  if re.search(r",|\band\b|&", value[o.start:o.end])]
+    cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
+                                   value)
+            if not any(a <= m.start() < b for a, b in protected)]
+    items, pos = [], 0
+    for m in cuts:
+        items.append((pos, m.start()))
+        pos = m.end()
+    items.append((pos, len(value)))
+    out = []
+    for a, b in items:
+        piece = value[a:b]
+        stripped = piece.strip(" .;,")
+        stripped = re.sub(r"^(?:and|the)\s+", "", stripped)
+        if not stripped:
+            continue
+        off = value.find(stripped, a)
+        out.append((stripped, start + off, start + off + len(stripped)))
+    return out
+
+
+def _merge_and_names(items: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Undo splits that cut one organisation's name ("Office on Drugs" + "Crime")."""
+    out: list[tuple[str, int, int]] = []
+    for item in items:
+        if out and item[0][:1].isupper() and len(item[0].split()) == 1 and not item[0].isupper() \
+                and org_type(item[0]) == "unknown" and len(out[-1][0].split()) >= 3:
+            prev = out.pop()
+            out.append((f"{prev[0]} and {item[0]}", prev[1], item[2]))
+            continue
+        out.append(item)
+    return out
+
+
+def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> None:
+    span = (vstart, vstart + len(value))
+    if family == "time":
+        start, end = normalise.parse_range(value)
+        d.set("start", str(start) if start else None, span)
+        d.set("end", str(end) if end else None, span)
+    elif family in ("start", "end"):
+        dt = normalise.parse_date(value)
+        d.set(family, str(dt) if dt else None, span)
+    elif family == "countries":
+        for item, a, b in split_items(value, vstart):
+            code = country_names.lookup(item)
+            if code and not groups.canonical(item):
+                d.add("countries", code, (a, b))
+                if not country_names.is_exact(item):
+                    d.misspelt.append(item)
+            elif groups.canonical(item):
+                d.add("country_groups", groups.canonical(item), (a, b))
+            else:
+                found = groups.find_in_text(item)
+                for g, s, e in found:  # "Small island developing States in the Pacific"
+                    d.add("country_groups", g, (a + s, a + e))
+                if not found:
+                    d.add("country_groups", item, (a, b))
+    elif family == "budget":
+        hits = normalise.find_money(value)
+        if hits:
+            h = hits[0]
+            d.set("budget", {"amount": h.amount, "currency": h.currency}, (vstart + h.start, vstart + h.end))
+        else:  # "Budget (USD): 2,750,000" - the currency is in the label
+            ccy = re.search(r"\b([A-Z]{3})\b", label.upper())
+            num = re.match(r"^\s*(\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(million|m|bn|billion)?\b", value,
+                           re.I)
+            if ccy and num and normalise.currency_code(ccy.group(1)):
+                hits = normalise.find_money(f"{ccy.group(1)} {num.group(0).strip()}")
+                if hits:
+                    d.set("budget", {"amount": hits[0].amount, "currency": hits[0].currency},
+                          (vstart + num.start(1), vstart + num.end()))
+    elif family == "funding":
+        d.set("funding_source", value, span)
+        code = country_names.lookup(value, fuzzy=False)
+        if code or re.match(r"(?:the )?government of", value, re.I):
+            d.partner(value, "funder", "government", None, span)
+    elif family == "donor":
+        for item, a, b in _merge_and_names(split_items(value, vstart)):
+            t = org_type(item)
+            if t == "unknown" and country_names.lookup(item, fuzzy=False):
+                t = "government"
+            d.partner(item, "funder", t, None, (a, b))
+    elif family == "partners":
+        role = "implementer" if "implement" in label else "partner"
+        for item, a, b in _merge_and_names(split_items(value, vstart)):
+            acr = re.search(r"\(([A-Z][\w\- ]+)\)", item)
+            d.partner(item, role, org_type(item, acr.group(1) if acr else None), acr.group(1) if acr else None,
+                      (a, b))
+    elif family == "lead":
+        d.set("lead_unit", value, span)
+        unit = re.split(r"\s*/\s*", value)[-1].strip()
+        off = value.rfind(unit)
+        d.partner(unit, "lead", org_type(unit, unit if unit.isupper() else None) if org_type(unit) != "unknown"
+                  else ("un" if re.match(r"^UN|United Nations", value) else "unknown"), None,
+                  (vstart + off, vstart + off + len(unit)))
+    elif family == "region":
+        d.set("region", value, span)
+    elif family == "themes":
+        for item, a, b in split_items(value, vstart):
+            sdg = re.fullmatch(r"(?:SDGs?|Goal)\s*(\d{1,2})", item, re.I)
+            if sdg or (re.fullmatch(r"\d{1,2}", item) and d.values.get("sdgs")):
+                n = int(sdg.group(1) if sdg else item)
+                if 1 <= n <= 17:
+                    d.add("sdgs", n, (a, b))
+                continue
+            d.add("themes", item, (a, b))
+    elif family == "sdgs":
+        for n in re.finditer(r"\d{1,2}", value):
+            if 1 <= int(n.group(0)) <= 17:
+                d.add("sdgs", int(n.group(0)), (vstart + n.start(), vstart + n.end()))
+    elif family == "status":
+        st = _status_word(value)
+        d.set("status", st, span)
+    elif family == "comment":
+        d.add("comments", value, span)
+    elif family == "title":
+        d.set("title", value, span)
+    elif family == "code":
+        d.set("code", value, span)
+    elif family == "kind":
+        from initiatives.ingest.segment import kind_of
+
+        d.set("kind", kind_of(value), span)
+    elif family == "location":
+        items = split_items(value, vstart)
+        codes = [(country_names.lookup(i, fuzzy=False), a, b) for i, a, b in items]
+        if items and all(c for c, _, _ in codes):  # "Location: Burkina Faso, Mali, Niger" lists countries
+            for c, a, b in codes:
+                d.add("countries", c, (a, b))
+        else:
+            d.set("location", value, span)
+    elif family == "announced":
+        dt = normalise.parse_date(value)
+        d.set("date_announced", str(dt) if dt and dt.precision == "day" else None, span)
+    elif family == "description":
+        d.set("summary", value, span)
+
+
+def _status_word(value: str) -> str | None:
+    v = value.lower()
+    if re.search(r"complet|closed|ended|finished|concluded|past", v):
+        return "completed"
+    if re.search(r"ongoing|on-going|active|current|in progress|implementation|running", v):
+        return "ongoing"
+    if re.search(r"plann|pipeline|proposed|upcoming|forthcoming", v):
+        return "planned"
+    if re.search(r"suspend|on hold", v):
+        return "suspended"
+    if re.search(r"cancel", v):
+        return "cancelled"
+    return None
+
+
+# --------------------------------------------------------------------------- prose cues
+
+_FUNDER_AFTER = re.compile(r"^\W{0,3}(?:\([^)]*\)\s*)?(?:is|was|are|were|has been|will be)?\s*(?:an?|the|one of the)?\s*"
+                           r"(?:core |main |lead |key |founding )?(?:investor|sponsor|donor|funder|financer)s?\b|"
+                           r"^\s*(?:funds|finances|funded|financed|provided funding|contributed|pledged|donated)\b", re.I)
+_SIGN = re.compile(r"\b(?:sign(?:ed|ing|s)?|signature|memorandum of understanding|MoU)\b", re.I)
+_BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|fund of|invest\w*|pledg\w*|commit\w*|"
+                         r"rais\w*|disburs\w*|capital|allocat\w*|award\w*|contribut\w*|size|valued|cost\w*|"
+                         r"donat\w*|financ\w*|amount\w*)\W+(?:\w+\W+){0,6}$", re.I)
+
+THEMES = [
+    "digital public goods", "open source", "e-government", "e-participation", "open government data", "open data",
+    "artificial intelligence", "machine learning", "blockchain", "cryptocurrency", "data science", "big data",
+    "drones", "internet governance", "cybersecurity", "digital identity", "digital transformation",
+    "capacity building", "capacity development", "education", "health", "public health", "nutrition", "WASH",
+    "water", "sanitation", "climate", "renewable energy", "agriculture", "gender", "youth", "entrepreneurship",
+    "innovation", "fintech", "financial inclusion", "governance", "accountability", "transparency",
+    "policy coherence", "service delivery", "employment", "child protection", "social protection", "connectivity",
+    "disaster risk reduction", "South-South cooperation", "public-private partnership", "early childhood",
+    "teacher training", "mobile technology", "real-time data", "design", "research", "startups",
+]
+_THEME_RE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in sorted(THEMES, key=len, reverse=True))
+                       + r")(?![\w-])", re.I)
+_THEME_CANON = {t.casefold(): t for t in THEMES}
+
+
+_CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed) by\b|\b(?:grants?|funding|donations?|"
+                r"contributions?|financial support|financing) from\b", re.I), "funder"),
+    (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed|launched|established|"
+                r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
+    (re.compile(r"\b(?:technical|in-kind)\s+(?:support|assistance)\s+from\b", re.I), "partner"),
+    (re.compile(r"\b(?:implemented|delivered|executed|run|operated) by\b", re.I), "implementer"),
+    (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
+                r"\bjointly with\b|\bwith (?:the )?support of\b", re.I), "partner"),
+]
+
+
+_PROSE_UNTIL = re.compile(r"\b(?:runs?|running|lasts?|lasting|continues?|valid|extended)\s+(?:until|till|through|to)\s+("
+                          + normalise.DATE + ")", re.I)
+_BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
+                           r"initiative|project|commitment|pledge)\b", re.I)
+_PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will start|will begin|launched|"
+                          r"since its launch|established|founded|created|set up)\s+(?:in|on|from)\s+("
+                          + normalise.DATE + ")", re.I)
+_PROSE_RANGE = re.compile(r"\b(?:from|between)\s+(" + normalise.DATE + r")\s+(?:to|until|and|through|–|-)\s+("
+                          + normalise.DATE + ")", re.I)
+
+
+def _line_break_before(text: str, pos: int) -> int:
+    """Start of the sentence's line; a line break inside a wrapped sentence (after a lower-case word or a
+    comma) does not end the sentence."""
+    nl = text.rfind("\n", 0, pos)
+    while nl > 0 and re.search(r"[a-z,(&]$", text[max(0, nl - 1):nl]) and text[nl + 1:nl + 2] != "\n" \
+            and text[nl - 1:nl] != "\n":
+        nl = text.rfind("\n", 0, nl)
+    return nl + 1
+
+
+def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
+    """The role a sentence gives an organisation: the nearest cue before it in its clause, or one after it.
+    "mentioned" when nothing in the sentence says what it does."""
+    after = text[m.end:m.end + 60]
+    if _FUNDER_AFTER.search(after):
+        return "funder"
+    if re.match(r"^\s*(?:\([^)]*\)\s*)?(?:is|was|are) (?:a |an |the )?part of\b", after):
+        return "lead"
+    if re.match(r"^\s*(?:\([^)]*\)\s*)?(?:will |also )?(?:provides?|supports?|offers?|contributes?|joins?|"
+                r"co-organi[sz]es?|co-hosts?)\b", after):
+        return "partner"
+    sent_start = max(text.rfind(". ", 0, m.start) + 2, _line_break_before(text, m.start), window_start)
+    before = text[sent_start:m.start]
+    best, best_pos = None, -1
+    for rx, role in _CLAUSE_CUES:
+        for cm in rx.finditer(before):
+            if cm.start() > best_pos:
+                best, best_pos = role, cm.start()
+    if best is not None and not re.search(r"[.;]", before[best_pos:]):
+        return best
+    if press:
+        sent_end_c = [i for i in (text.find(". ", m.end), text.find("\n", m.end)) if i >= 0]
+        sent = text[sent_start:min(sent_end_c) if sent_end_c else len(text)]
+        if _SIGN.search(sent):
+            return "signatory"
+    if re.search(r"\bpart of (?:the )?$", text[max(window_start, m.start - 30):m.start]):
+        return "lead"
+    return "mentioned"
+
+
+class TextIndex:
+    """Country, group, SDG, money and theme mentions of a whole document, found once and sliced per record."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.countries = country_names.find_in_text(text)
+        self.groups = groups.find_in_text(text)
+        self.sdgs = normalise.find_sdgs(text)
+        self.money = normalise.find_money(text)
+        self.themes = [(_THEME_CANON[m.group(1).casefold()], m.start(), m.end()) for m in _THEME_RE.finditer(text)]
+
+    @staticmethod
+    def within(hits: list[Any], a: int, b: int) -> list[Any]:
+        """Hits inside [a, b), with offsets made relative to a (as if the window were searched)."""
+        out = []
+        for h in hits:
+            s, e = (h.start, h.end) if hasattr(h, "start") else (h[-2], h[-1])
+            if a <= s and e <= b:
+                out.append(h)
+        return out
+
+
+def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, has_labels: bool,
+                 taken_spans: Spans, record_titles: list[str], index: TextIndex | None = None,
+                 label_spans: Spans = ()) -> None:
+    """Values written in running text within the segment's window."""
+    a, b = seg.text_range
+    window = text[a:b]
+    index = index or TextIndex(text)
+    in_orgs = [(o.start, o.end) for o in orgs if a <= o.start < b and o.type != "unknown"]
+
+    def inside_org(s: int, e: int) -> bool:
+        return any(os <= s and e <= oe for os, oe in in_orgs)
+
+    # partners from organisation mentions (first: funders' countries are not focus countries)
+    funder_spans: Spans = []
+    labelled = [p["span"] for p in d.partners if p.get("span")]
+    for o in orgs:
+        if not (a <= o.start < b):
+            continue
+        if any(ls <= o.start and o.end <= le for ls, le in labelled):
+            continue  # part of a partner already read from a labelled field or table cell
+        if seg.title and _same_name(o.name, seg.title):
+            continue
+        if any(_same_name(o.name, t) for t in record_titles if t != seg.title):
+            continue
+        role = role_for(text, o, a, seg.mode == "press")
+        if role == "mentioned":
+            if seg.mode in ("entry", "teaser", "press"):
+                # listings name their partners with labels or cues, and a release names its parties in its
+                # lead sentences: an organisation merely mentioned is not a partner
+                continue
+            role = "partner"
+        if role == "funder":
+            funder_spans.append((o.start, o.end))
+        d.partner(o.name, role, o.type, o.acronym, (o.start, o.end))
+    # countries
+    hits = [(c, s - a, e - a) for c, s, e in index.within(index.countries, a, b)]
+    if not has_labels:
+        loc_country = _location(window, a, d)
+        loc_code = country_names.lookup(text[loc_country[0]:loc_country[1]], fuzzy=False) if loc_country else None
+        non_gov = [(o.start, o.end) for o in orgs if a <= o.start < b and not o.name.startswith("Government")]
+        for code, s, e in hits:
+            s, e = s + a, e + a
+            if (s, e) == loc_country or any(fs <= s and e <= fe for fs, fe in funder_spans + non_gov):
+                continue
+            if seg.kind == "event" and code == loc_code:
+                continue
+            d.add("countries", code, (s, e))
+    elif not d.values.get("countries"):
+        _location(window, a, d)
+        # a listing whose label names only groups: countries enumerated in its text still count (not the
+        # countries in a "Donors: Sweden, Switzerland" field)
+        for run in _enumerations(hits):
+            for code, s, e in run:
+                if not any(ls <= s + a < le for ls, le in label_spans):
+                    d.add("countries", code, (s + a, e + a))
+    else:
+        _location(window, a, d)
+    # groups
+    for label, s, e in [(g, s - a, e - a) for g, s, e in index.within(index.groups, a, b)]:
+        if not inside_org(s + a, e + a):
+            d.add("country_groups", label, (s + a, e + a))
+    # SDGs
+    for n, s, e in [(n, s - a, e - a) for n, s, e in index.within(index.sdgs, a, b)]:
+        d.add("sdgs", n, (s + a, e + a))
+    # a time frame written in prose: "will run from June 2023 to May 2028", "runs until December 2023"
+    if "end" not in d.values:
+        um = _PROSE_UNTIL.search(window)
+        if um:
+            end = normalise.parse_date(um.group(1))
+            if end is not None and end.precision != "year":
+                d.set("end", str(end), (a + um.start(1), a + um.end(1)))
+    if "start" not in d.values:
+        sm = _PROSE_START.search(window)
+        if sm:
+            start = normalise.parse_date(sm.group(1))
+            if start is not None and start.precision != "year":
+                d.set("start", str(start), (a + sm.start(1), a + sm.end(1)))
+    if "start" not in d.values:
+        rm = _PROSE_RANGE.search(window)
+        if rm:
+            start, end = normalise.parse_range(f"{rm.group(1)} - {rm.group(2)}")
+            if start and end:
+                d.set("start", str(start), (a + rm.start(1), a + rm.end(1)))
+                d.set("end", str(end), (a + rm.start(2), a + rm.end(2)))
+    # budget in prose (only with a money cue just before, and not a per-item ceiling)
+    if "budget" not in d.values:
+        for h in [normalise.MoneyHit(h.amount, h.currency, h.start - a, h.end - a)
+                  for h in index.within(index.money, a, b)]:
+            before = window[max(0, h.start - 60):h.start]
+            if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)\s*$", before, re.I):
+                continue
+            after = window[h.end:h.end + 40]
+            if _BUDGET_CUE.search(before) or _BUDGET_AFTER.match(after):
+                d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start + a, h.end + a))
+                break
+    for theme, s, e in index.within(index.themes, a, b):
+        if len(d.values.get("themes", [])) >= 8:
+            break
+        d.add("themes", theme, (s, e))
+
+
+@lru_cache(maxsize=4096)
+def _nkey(s: str) -> str:
+    s = re.sub(r"\s*\([^)]*\)", "", s)  # "Inclusive Local Governance Programme (ILGP)" is the programme
+    return re.sub(r"[^\w]+", " ", re.sub(r"['’]s\b", "", s.casefold())).strip()
+
+
+def _same_name(a: str, b: str) -> bool:
+    ka, kb = _nkey(a), _nkey(b)
+    return ka == kb or ka.endswith(kb) and len(kb) > 8
+
+
+def _enumerations(hits: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]]:
+    """Runs of >= 2 countries written as one list ("Bangladesh, Nepal, Panama and Uruguay")."""
+    runs, cur = [], []
+    for h in hits:
+        if cur and h[1] - cur[-1][2] <= 7:
+            cur.append(h)
+        else:
+            if len(cur) >= 2:
+                runs.append(cur)
+            cur = [h]
+    if len(cur) >= 2:
+        runs.append(cur)
+    return runs
+
+
+_LOC_RE = re.compile(r"\b(?:in|at)\s+(?P<city>[A-Z][\w’'\-]+(?:\s[A-Z][\w’'\-]+){0,2}),\s+(?P<country>[A-Z][\w’'\-]+"
+                     r"(?:\s[A-Z][\w’'\-]+){0,2})")
+
+
+def _location(window: str, a: int, d: Draft) -> tuple[int, int] | None:
+    """ "held in João Pessoa, Brazil" -> location João Pessoa; returns the country's span (not a focus country)."""
+    for m in _LOC_RE.finditer(window):
+        code = country_names.lookup(m.group("country"), fuzzy=False)
+        if code and not country_names.lookup(m.group("city"), fuzzy=False):
+            d.set("location", m.group("city"), (a + m.start("city"), a + m.end("city")))
+            return (a + m.start("country"), a + m.end("country"))
+    return None
+
+
+
+_PROPER = re.compile(r"(?<![\w\-’'])([A-Z][\w\-]*(?:[ \t]+(?:(?:for|of)[ \t]+)?[A-Z][\w\-]*){0,8})")
+_STOP_PROPER = {"dpg", "dpgs", "in", "as", "the", "a", "an", "this", "it", "ict", "ict4d", "sdg", "sdgs", "we", "our",
+                "government", "ministry", "accelerator", "dpg accelerator", "strengthening", "supporting",
+                "leveraging", "engaging", "conducted", "worked", "assisting", "including", "additionally",
+                # sector acronyms, not organisations or products
+                "wash", "stem", "hiv", "aids", "gbv", "ecd", "ict", "icts", "ai", "iot", "r&d", "ngo", "ngos"}
+
+
+def named_things(value: str, start: int, d: Draft, known: list[OrgMention], titles: list[str]) -> None:
+    """Named products, platforms and partners in a table cell ("Qlang", "OpenG2P", "Global Digital Library"):
+    partners of unknown type, unless they are organisations already found or countries."""
+    for m in _PROPER.finditer(value):
+        phrase = m.group(1)
+        s = m.start(1)
+        if s == 0 or re.search(r"[.:;]\s*$", value[:s]):
+            # the first word of a sentence is capitalised anyway: drop it ("Strengthening Project AEDES")
+            parts = phrase.split(None, 1)
+            if len(parts) < 2:
+                continue
+            phrase = parts[1]
+        phrase = re.sub(r"^(?:DPGs?|the|[Oo]f|[Ff]or)\s+", "", phrase)
+        s = value.find(phrase, s)
+        if not phrase or phrase.casefold() in _STOP_PROPER or re.fullmatch(r"[A-Z]{1,2}", phrase):
+            continue
+        if len(phrase.split()) == 1 and (re.search(r"\b(?:in|at|from|across|near)\s+$", value[:s]) or re.match(
+                r"^\s+(?:province|district|region|city|state|county|municipality|village)\b", value[s + len(phrase):])):
+            continue  # a place ("in Nampula province"), not a partner
+        if country_names.lookup(phrase, fuzzy=False) or any(_same_name(phrase, t) for t in titles):
+            continue
+        a, b = start + s, start + s + len(phrase)
+        if any(o.start <= a < o.end or a <= o.start < b for o in known):
+            continue
+        depth = value.count("(", 0, s) - value.count(")", 0, s)
+        if depth > 0 and (len(phrase.split()) > 1 or value[s + len(phrase):s + len(phrase) + 1] == ")"
+                          and value[max(0, s - 1):s] == "(" and _just_added(d, value, s)):
+            continue  # words in brackets explain; an acronym right after a name was kept with it
+        acr = re.match(r"^\s*\(([A-Z][A-Z0-9\-]{1,9}s?)\)", value[s + len(phrase):])
+        if acr:
+            b = start + s + len(phrase) + acr.end()
+            phrase = f"{phrase} ({acr.group(1)})"
+        d.partner(phrase, "partner", "unknown", None, (a, b))
+
+
+def _just_added(d: Draft, value: str, s: int) -> bool:
+    return bool(d.partners) and d.partners[-1]["name"].endswith(f"({value[s:value.find(')', s)]})")

@@ -1,0 +1,88 @@
+"""Labelled fields ("Time Frame:", "Focus Countries :", "Proposed Budget -", "Donor") with any spacing/punctuation.
+
+A label is recognised by its words, not its exact spelling: each family lists the words people use for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# family -> label phrasings (lower case, single spaces). Order matters: first match wins.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "time": ("time frame", "timeframe", "time-frame", "duration", "project period", "implementation period",
+             "period", "dates", "project dates", "project duration", "timeline", "years", "period of implementation"),
+    "start": ("start date", "start", "starting date", "launch date", "launched", "start of project"),
+    "end": ("end date", "end", "completion date", "closing date", "expected end date"),
+    "countries": ("focus countries", "focus country", "countries", "country", "target countries", "target country",
+                  "beneficiary countries", "recipient countries", "programme countries", "project countries",
+                  "countries covered", "geographic coverage", "geographical coverage", "coverage",
+                  "country/countries", "countries of implementation", "where"),
+    "budget": ("proposed budget", "budget", "total budget", "approved budget", "total cost", "project budget",
+               "amount", "funding amount", "grant amount", "grant size", "value", "total funding", "investment",
+               "fund size", "budget (usd)", "budget usd", "total value"),
+    "funding": ("funding", "funding source", "source of funding", "source of funds", "financing", "funded through",
+                "fund"),
+    "donor": ("donor", "donors", "funded by", "funder", "funders", "sponsor", "sponsors", "financed by",
+              "financial partner", "financial partners", "supported by"),
+    "partners": ("partners", "partner", "cooperation partners", "implementing partners", "implementing partner",
+                 "partner organizations", "partner organisations", "in partnership with", "collaborators",
+                 "partner agencies", "key partners", "project partners", "co-organizers", "co-organisers"),
+    "lead": ("lead partner", "lead partners", "lead division", "division", "lead agency", "lead organization", "lead organisation", "lead",
+             "implementing agency", "implementing entity", "executing agency", "implemented by",
+             "responsible division", "lead entity", "organizer", "organiser", "managed by", "led by", "lead unit",
+             "office", "unit"),
+    "region": ("region", "regions"),
+    "themes": ("thematic area", "thematic areas", "themes", "theme", "sector", "sectors", "focus area",
+               "focus areas", "topics", "topic", "keywords", "tags", "areas of work", "area"),
+    "sdgs": ("sdgs", "sdg", "sdg goals", "sustainable development goals", "related sdgs", "sdg alignment"),
+    "status": ("status", "project status", "current status"),
+    "comment": ("comment", "comments", "note", "notes", "remark", "remarks", "reviewer comment"),
+    "title": ("title", "project title", "project name", "name", "programme name", "initiative"),
+    "code": ("project code", "code", "project number", "project id", "reference", "ref", "project no"),
+    "kind": ("type", "project type", "category", "initiative type"),
+    "location": ("venue", "location", "place", "city"),
+    "announced": ("date announced", "announced", "date of announcement", "published"),
+    "description": ("objective", "objectives", "objective/purpose of project", "purpose", "purpose of project",
+                    "main expectations", "brief description", "description", "summary", "background",
+                    "key accomplishments", "key accomplishments (to-date)", "expected accomplishments",
+                    "expected results", "results", "overview", "aim", "aims", "goal", "goals", "activities",
+                    "outcomes", "expected outcomes", "accomplishments", "about", "context"),
+}
+_LOOKUP: dict[str, str] = {}
+for _fam, _names in FAMILIES.items():
+    for _n in _names:
+        _LOOKUP.setdefault(_n, _fam)
+
+LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,45}?)[*_]{0,2}\s*"
+                      r"(?:[:：]|\s[-–—]\s|\t)[*_]{0,2}\s*(?P<value>.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Label:
+    family: str
+    label: str
+    value: str
+    value_offset: int  # offset of the value inside the line
+
+
+def _norm(label: str) -> str:
+    return re.sub(r"\s+", " ", label.strip().lower())
+
+
+def label_of(line: str) -> Label | None:
+    """The labelled field a line holds, or None. "Time Frame:January 2014 - July 2016" -> time."""
+    m = LABEL_RE.match(line)
+    if not m:
+        return None
+    raw = _norm(m.group("label"))
+    fam = _LOOKUP.get(raw)
+    if fam is None:
+        fam = _LOOKUP.get(re.sub(r"\s*\(.*?\)\s*", "", raw).strip())
+    if fam is None:
+        return None
+    # a dash separator needs a short value-looking label (avoid "Private sector – convening ...")
+    sep = line[m.end("label"):m.start("value")]
+    if ":" not in sep and "：" not in sep and fam in ("description", "kind", "title", "themes", "lead"):
+        return None
+    return Label(fam, raw, m.group("value"), m.start("value"))

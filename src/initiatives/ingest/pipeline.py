@@ -1,0 +1,369 @@
+"""The ingest pipeline as one pure function: `extract(path) -> Batch` (read -> segment -> extract -> normalise).
+
+Nothing here touches the store; `initiatives.cli.ingest` saves each Batch in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from initiatives.ingest import normalise
+from initiatives.ingest.fields import Draft, TextIndex, _apply_label, labelled_fields, named_things, prose_fields
+from initiatives.ingest.labels import label_of
+from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
+from initiatives.ingest.prose import prose_segments
+from initiatives.ingest.readers import read_document
+from initiatives.ingest.segment import Line, Segment, find_dateline, kind_of, segment, split_lines, unwrap
+from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
+
+_STRUCTURED = {"time", "start", "end", "countries", "budget", "funding", "donor", "partners", "lead", "region"}
+_NO_DOMINANT_LEAD = {"entry", "teaser", "press"}
+
+
+def extract(path: Path | str) -> Batch:
+    """Read one file and return everything it describes: the Document, its initiatives and organisations."""
+    doc = read_document(Path(path))
+    return extract_document(doc)
+
+
+def extract_document(doc: Document) -> Batch:
+    text = doc.text
+    lines = split_lines(text)
+    segs = segment(text, lines)
+    excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") for n in
+                (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
+    press = next((s for s in segs if s.mode == "press"), None)
+    if press is not None:  # the boilerplate after a press release ("About X", contacts) describes no initiative
+        excluded.update(range(press.last + 1, len(lines) + 1))
+    mentions = find_orgs(unwrap(text, lines))  # names broken over a wrapped line are still found
+    # organisations written with their acronym, or named in a list of partners, are not initiatives
+    org_names = {_pk(m.name) for m in mentions if m.cue == "list" or (m.acronym and m.acronym != m.name)}
+    prose = prose_segments(text, lines, excluded, segs, org_names)
+    dateline = find_dateline(lines)
+    if press is not None and dateline is not None:
+        # "ZURICH, 3 March 2023 - The Humanitarian Blockchain Fund, set up ...": the release is about that
+        # fund, so the name is the release's own subject, not a second initiative
+        kind = press_kind(text, press, dateline)
+        lead_start = dateline[0].start + dateline[1].end()
+        prose = [p for p in prose if not (p.kind == kind and p.title_span and
+                                          0 <= p.title_span[0] - lead_start <= 6)]
+    segs += prose
+    segs.sort(key=lambda s: (s.first, s.start))
+
+    book = OrgBook()
+    counts: Counter[int] = Counter()
+    for m in mentions:
+        entry = book.add(m)
+        counts[id(entry)] += 1
+    dominant = _dominant(book, counts)
+    titles = [s.title for s in segs if s.title]
+
+    index = TextIndex(text)
+    records: list[Initiative] = []
+    for seg in segs:
+        rec = _record(doc, text, lines, seg, mentions, book, dominant, dateline, titles, index)
+        if rec is not None:
+            records.append(rec)
+    orgs = _organizations(book, records)
+    return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
+
+
+def _pk(name: str) -> str:
+    from initiatives.ingest.prose import _key
+
+    return _key(name)
+
+
+def _dominant(book: OrgBook, counts: Counter[int]) -> OrgMention | None:
+    if not counts:
+        return None
+    ident, n = counts.most_common(1)[0]
+    if n < 3:
+        return None
+    return next(e for e in book.entries if id(e) == ident)
+
+
+def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions: list[OrgMention], book: OrgBook,
+            dominant: OrgMention | None, dateline: Any, titles: list[str], index: TextIndex) -> Initiative | None:
+    d = Draft()
+    if seg.code:
+        d.set("code", seg.code, seg.code_span)
+    if seg.title:
+        d.set("title", seg.title, seg.title_span)
+    found = labelled_fields(text, lines, seg, d) if seg.mode in ("entry", "heading", "press") else []
+    has_labels = any(lab.family in _STRUCTURED for lab, _, _ in found)
+    if seg.mode == "row":
+        _row_fields(seg, d)
+        has_labels = bool(d.values.get("countries"))
+        for header, (value, s, _e) in seg.row.items():
+            lab = label_of(f"{header}: x")
+            if seg.title_span and s == seg.title_span[0]:
+                continue  # the cell that names the record
+            if (lab is None or lab.family == "description") and value:
+                named_things(value, s, d, mentions, titles)
+    signed_on_dateline = False
+    if seg.mode == "press" and dateline:
+        signed_on_dateline = _press_fields(text, seg, d, dateline)
+    for name, role, s, e in seg.hints:
+        d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
+    prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
+                 index=index, label_spans=[(s, e) for lab, s, e in found
+                              if lab.family in ("donor", "funding", "partners", "lead")])
+    if signed_on_dateline and "start" not in d.values:
+        # "NAIROBI, 4 May 2023 - X and Y today signed ...": signed on the day of the release
+        ln, m = dateline
+        d.set("start", d.values.get("date_announced"), (ln.start + m.start("date"), ln.start + m.end("date")))
+    if seg.owner:
+        t = org_type(seg.owner, seg.owner if seg.owner.isupper() else None)
+        span = None
+        if seg.title_span:
+            pos = text.find(seg.owner, seg.title_span[0], seg.title_span[1])
+            span = (pos, pos + len(seg.owner)) if pos >= 0 else None
+        d.partner(seg.owner, "lead", t, seg.owner if seg.owner.isupper() else None, span)
+    if dominant is not None and seg.mode not in _NO_DOMINANT_LEAD and not any(
+            p["role"] == "lead" for p in d.partners):
+        d.partner(dominant.name, "lead", dominant.type, dominant.acronym, None)
+    kind = d.values.get("kind") or seg.kind or "project"
+    if "kind" not in d.spans and seg.title_span:
+        # the word of the title that names the kind ("... Fund", "... Summit"), when there is one
+        noun = re.search(r"\b(?:fund|facility|pilots?|summit|forum|conference|partnership|programme|program|"
+                         r"initiative|alliance|network|project|investments?|event|workshop)\b",
+                         text[seg.title_span[0]:seg.title_span[1]], re.I)
+        if noun and kind_of(noun.group(0)) == kind:
+            d.spans["kind"] = [(seg.title_span[0] + noun.start(), seg.title_span[0] + noun.end())]
+    if kind == "event" or (seg.mode == "entry" and re.search(r"\b(?:Forum|Summit|Conference)\b", seg.title or "")):
+        _event_fields(text, seg, d, dateline)
+    elif seg.mode != "press" and not any(lab.family == "location" for lab, _, _ in found):
+        # "in Geneva, Switzerland" says where a meeting was, not where a project is: only events and
+        # press releases get a location from prose
+        d.values.pop("location", None)
+        d.spans.pop("location", None)
+    status = d.values.get("status") or seg.status
+    if status and not d.values.get("status") and seg.context_span:
+        d.spans["status"] = [seg.context_span]  # "Past Projects" is where "completed" comes from
+    a, b = seg.text_range
+    if not status and not d.values.get("end") and re.search(
+            r"\b(?:[Ss]ince (?:(?:its|the) \w+ in )?|[Ll]aunched in |[Ss]tarted in )(?:\w+,? )?(?:19|20)\d{2}\b",
+            text[a:b]) and seg.mode != "entry":
+        status = "ongoing"
+    if not status and seg.mode != "press" and d.spans.get("start") and re.search(r"\bwill\b", text[a:b]) and not re.search(
+            r"\b(?:has|have|had|was|were)\b", text[a:b]):
+        status = "planned"
+    if seg.mode == "press" and not status and kind != "event":
+        status = "ongoing"  # a release announces something that is happening now
+    summary = d.values.get("summary") or _summary(text, lines, seg)
+    data: dict[str, Any] = {
+        "kind": kind, "code": d.values.get("code"), "title": d.values.get("title"), "summary": summary,
+        "status": status, "start": d.values.get("start"), "end": d.values.get("end"),
+        "countries": d.values.get("countries", []), "country_groups": d.values.get("country_groups", []),
+        "partners": [PartnerRef(name=p["name"], role=p["role"], type=p["type"], acronym=p["acronym"])
+                     for p in d.partners],
+        "budget": d.values.get("budget"), "funding_source": d.values.get("funding_source"),
+        "sdgs": d.values.get("sdgs", []), "themes": d.values.get("themes", []),
+        "date_announced": d.values.get("date_announced"), "location": d.values.get("location"),
+        "lead_unit": d.values.get("lead_unit"), "region": d.values.get("region"),
+        "comments": d.values.get("comments", []),
+        "source_document": doc.name, "source_lines": (seg.first, seg.last),
+    }
+    spans = {k: v for k, v in d.spans.items() if k in data}
+    partner_spans = [p["span"] for p in d.partners if p.get("span")]
+    if partner_spans:
+        spans["partners"] = partner_spans
+    if summary and "summary" not in spans:
+        spans["summary"] = [_summary_span(text, lines, seg, summary)]
+    data["sources"] = {k: [_span(doc, s, e) for s, e in v] for k, v in spans.items() if v}
+    extras: dict[str, Any] = {"segment": seg.mode}
+    if d.misspelt:
+        extras["countries_as_written"] = d.misspelt
+    if seg.context:
+        extras["section"] = seg.context
+    data["extras"] = extras
+    return _validated(data)
+
+
+_LAST_MONTH = re.compile(r"\blast\s+(January|February|March|April|May|June|July|August|September|October|November|"
+                         r"December)\b")
+
+
+def _event_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
+    """An event's month and year ("In November, 2015", "last October" counted back from the dateline)."""
+    a, b = seg.text_range
+    window = text[a:b]
+    if "start" not in d.values:
+        m = re.search(r"\b(?:in|on|during|from)\s+(" + normalise.DATE + ")", window, re.I)
+        dt = normalise.parse_date(m.group(1)) if m else None
+        if dt is not None and dt.precision != "year":
+            d.set("start", str(dt), (a + m.start(1), a + m.end(1)))
+            d.set("end", str(dt), (a + m.start(1), a + m.end(1)))
+        elif dateline:
+            lm = _LAST_MONTH.search(window)
+            ref = normalise.parse_date(dateline[1].group("date"))
+            if lm and ref:
+                month = normalise.MONTHS[lm.group(1).lower()]
+                year = ref.year if month < (ref.month or 13) else ref.year - 1
+                d.set("start", f"{year:04d}-{month:02d}", (a + lm.start(), a + lm.end()))
+                d.set("end", f"{year:04d}-{month:02d}", (a + lm.start(), a + lm.end()))
+                if seg.status is None:
+                    seg.status = "completed"
+
+
+def _span(doc: Document, start: int, end: int) -> Span:
+    """A span trimmed to its visible text, so that Document.text[start:end] is exactly the quote."""
+    quote = doc.text[start:end]
+    start += len(quote) - len(quote.lstrip())
+    end -= len(quote) - len(quote.rstrip())
+    return Span(document=doc.sha256, start=start, end=max(start, end), text=doc.text[start:max(start, end)])
+
+
+def _validated(data: dict[str, Any]) -> Initiative | None:
+    """Build the record; a value the model rejects (e.g. start after end) is dropped, not the record."""
+    for _ in range(6):
+        try:
+            return Initiative.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = err.get("loc") or ()
+            field = str(loc[0]) if loc else None
+            if field in data and field not in ("kind", "source_document", "source_lines"):
+                data[field] = [] if isinstance(data[field], list) else None
+                data["sources"].pop(field, None)
+            elif not loc and data.get("start") and data.get("end"):  # start after end
+                data["end"] = None
+                data["sources"].pop("end", None)
+            else:
+                return None
+    return None
+
+
+def _row_fields(seg: Segment, d: Draft) -> None:
+    for header, (value, s, e) in seg.row.items():
+        if not value:
+            continue
+        lab = label_of(f"{header}: x")
+        if lab is None or lab.family == "description":
+            if re.search(r"\b(?:activit|description|details|summary|notes?)\w*", header):
+                d.set("summary", value, (s, e))
+            continue
+        _apply_label(lab.family, lab.label, value, s, d)
+
+
+def press_kind(text: str, seg: Segment, dateline: Any) -> str:
+    """What a press release announces, from its headline and dateline sentence."""
+    ln, _ = dateline
+    head = (seg.title or "") + " " + text[ln.start:ln.end]
+    if re.search(r"\b(?:partner\w*|agreement|memorandum|MoU|alliance|sign\w*|join forces|team up)\b", head, re.I):
+        return "partnership"
+    if re.search(r"\binvest(?:s|ed|ments?|ing)?\b", head, re.I):
+        return "investment"
+    return kind_of(head) or "programme"
+
+
+def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
+    """Dateline, kind and signing date of a press release; True when it was signed on the dateline's day."""
+    ln, m = dateline
+    date = normalise.parse_date(m.group("date"))
+    if date is not None and date.precision == "day":
+        d.set("date_announced", str(date), (ln.start + m.start("date"), ln.start + m.end("date")))
+    loc = m.group("loc").split(",")[0].strip()
+    d.set("location", loc.title() if loc.isupper() else loc, (ln.start + m.start("loc"), ln.start + m.start("loc")
+                                                              + len(loc)))
+    d.set("kind", press_kind(text, seg, dateline), None)
+    # "The X Fund has invested $3 million in Y": X is the funder, Y the beneficiary
+    inv = re.search(r"(?P<a>(?:[A-Z][\w&\-]*\s+){0,6}[A-Z][\w&\-]*)\s+(?:has\s+|have\s+)?invest(?:ed|s)\s+"
+                    r"(?:[^.\n]{0,40}?\s+)?in\s+(?P<b>(?:[A-Z][\w&\-]*\s+){0,5}[A-Z][\w&\-]*)", text[seg.start:seg.end])
+    if inv:
+        a_name = re.sub(r"^(?:The|A|An)\s+", "", inv.group("a"))
+        b_name = inv.group("b")
+        d.partner(a_name, "funder", org_type(a_name), None,
+                  (seg.start + inv.end("a") - len(a_name), seg.start + inv.end("a")))
+        near = text[seg.start + inv.end("b"):seg.start + inv.end("b") + 60]
+        d.partner(b_name, "beneficiary", "startup" if re.search(r"start-?up", near, re.I) else org_type(b_name), None,
+                  (seg.start + inv.start("b"), seg.start + inv.end("b")))
+    # "signed ... on 21 March, 2016": the start of the partnership
+    body = text[seg.start:seg.end]
+    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b", text[ln.start:ln.end + 400].split(".")[0]) \
+            and date is not None:
+        signed_on_dateline = True
+    else:
+        signed_on_dateline = False
+    for sm in re.finditer(r"\bsign(?:ed|ing)\b[^.\n]{0,300}?\bon\s+(" + normalise.DATE + ")", body, re.I):
+        dt = normalise.parse_date(sm.group(1))
+        if dt:
+            d.set("start", str(dt), (seg.start + sm.start(1), seg.start + sm.end(1)))
+            break
+    return signed_on_dateline and date is not None and date.precision == "day"
+
+
+def _summary(text: str, lines: list[Line], seg: Segment) -> str | None:
+    a, b = seg.text_range
+    chunk = text[a:b]
+    if seg.mode in ("entry", "heading", "press"):
+        keep = [ln.s for ln in lines if seg.first < ln.no <= seg.last and not ln.blank and label_of(ln.text) is None]
+        chunk = " ".join(keep) if keep else chunk
+    chunk = re.sub(r"\s+", " ", chunk).strip()
+    return chunk[:800] or None
+
+
+def _summary_span(text: str, lines: list[Line], seg: Segment, summary: str) -> tuple[int, int]:
+    head = summary[:40]
+    pos = text.find(head, seg.start, seg.end + 1)
+    if pos >= 0:
+        return pos, min(seg.end, pos + len(summary))
+    return seg.text_range
+
+
+def _organizations(book: OrgBook, records: list[Initiative]) -> list[Organization]:
+    out: dict[str, Organization] = {}
+    for e in book.entries:
+        _put(out, e.name, e.acronym if e.acronym != e.name or e.name.isupper() else None, e.type, e.country,
+             e.aliases)
+    for r in records:
+        for p in r.partners:
+            if r.kind == "pilot" and p.type == "unknown":
+                continue
+            _put(out, re.sub(r"\s*\(([^)]*)\)\s*$", "", p.name) or p.name,
+                 p.acronym or _paren(p.name), p.type, None, [])
+    return list(out.values())
+
+
+def _paren(name: str) -> str | None:
+    m = re.search(r"\(([^)]+)\)\s*$", name)
+    return m.group(1) if m else None
+
+
+def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: str, country: str | None,
+         aliases: list[str]) -> None:
+    from initiatives.ingest.orgs import key as org_key
+
+    base = org_key(name)
+    k = base + "|" + (country or "")
+    for existing_key, o in out.items():
+        if existing_key.split("|")[0] == base and (country is None or existing_key.endswith("|" + country)
+                                                   or existing_key.endswith("|")):
+            # the same organisation spelt differently ("UN Development Programme"): keep the spelling
+            if name != o.name and name not in o.aliases and name != o.acronym:
+                o.aliases = [*o.aliases, name]
+            if not o.acronym and acronym:
+                o.acronym = acronym
+            return
+        if (acronym and (o.acronym == acronym or o.name == acronym)) or (o.acronym and o.acronym == name):
+            if o.name == o.acronym and name != acronym:
+                o.aliases = [*o.aliases, o.name]
+                o.name = name
+            elif name not in (o.name, o.acronym) and name not in o.aliases:
+                o.aliases = [*o.aliases, name]
+            if o.type == "unknown" and type_ != "unknown":
+                o.type = type_
+            return
+        if existing_key == k:
+            return
+    try:
+        out[k] = Organization(name=name, acronym=acronym, type=type_, country=country,
+                              aliases=[a for a in aliases if a != name])
+    except ValidationError:
+        pass

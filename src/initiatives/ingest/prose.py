@@ -1,0 +1,251 @@
+"""Initiatives named in running text: "the UNICEF Innovation Fund", “Design for UNICEF”, "Global Pulse (the
+Secretary-General's flagship initiative ...)", "U-Report has been used with ...", "X works with Y on Z"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from initiatives.ingest.segment import Line, Segment, kind_of, logical_lines
+from initiatives.reference import country_names
+
+_CAPW = r"(?:[A-Z][\w’'\-]*|\d+(?:st|nd|rd|th))"
+_LINKW = r"(?:of|for|and|the|&)"
+_NOUNS = (r"(?:Fund|Facility|Programme|Program|Initiative|Alliance|Network|Platform|Centre|Center|Challenge|"
+          r"Accelerator|Campaign|Corridors?|Summit|Forum|Conference|Hackathon|Symposium|Partnership|Coalition|"
+          r"Compact|Project|Pilot|Prize|Award|Fellowship|Incubator|Festival|Expo|Week)")
+NOUN_NAME = re.compile(
+    rf"(?<![\w’'])(?P<name>(?:{_CAPW}[ \t]+(?:{_LINKW}[ \t]+){{0,2}}){{1,8}}{_NOUNS}(?:[ \t]+(?:for|of|on)[ \t]+"
+    rf"(?:the[ \t]+)?{_CAPW}(?:[ \t]+{_CAPW}){{0,4}})?)(?![\w\-])")
+QUOTED = re.compile(r"[“\"](?P<name>[A-Z][^”\"\n]{2,60}?)[.,]?[”\"]")
+PAREN_INIT = re.compile(rf"(?P<name>{_CAPW}(?:[ \t]+{_CAPW}){{0,5}})\s*\((?:(?:the|a|an)\b[^)]*?\b(?:initiative|programme|program|"
+                        rf"project|platform|fund|partnership|campaign)\b[^)]*)\)")
+SUBJECT = re.compile(rf"^\s*(?:[-*•]\s*)?(?P<name>{_CAPW}(?:[ \t]+{_CAPW}){{0,3}})\s+(?:has been (?:used|deployed|"
+                     rf"launched|scaled|rolled out)|was (?:launched|created|established|set up)|"
+                     rf"is (?:a|an) (?:\w+[ \t]+){{0,3}}(?:initiative|programme|program|platform|tool|project|"
+                     rf"service|app|fund|network|partnership))\b")
+ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)|annual|inaugural)[ \t]+"
+                           r"(?:(?:UN|global|international|regional|national|high-level|ministerial)[ \t]+)?"
+                           r"(?:conference|summit|forum|symposium|hackathon|congress)[ \t]+on[ \t]+"
+                           r"[A-Z][\w\-]*(?:[ \t]+(?:and[ \t]+)?[A-Z][\w\-]*){0,6})")
+WORKS_WITH = re.compile(rf"(?P<name>(?P<a>[A-Z][\w\-]+(?:[ \t][A-Z][\w\-]+)?)[ \t]+(?:works|worked|is working|"
+                        rf"partnered|partners|teamed up|collaborates|collaborated)[ \t]+with[ \t]+"
+                        rf"(?P<b>[A-Z][\w&\-]+(?:[ \t][A-Z][\w&\-]+){{0,6}})[ \t]+(?:on|to)[ \t]+[^–—.;:\n(]{{1,200}}?)"
+                        rf"(?=[ \t]+[–—]|[.;:\n(]|$)")
+
+_BAD_START = re.compile(r"^(?:The|This|That|These|Those|Our|Its|Their|His|Her|A|An|In|On|At|For|From|As|By|With|"
+                        r"Under|Through|During|After|Before|Since|Each|Every|All|Both|New)\s+")
+_NOT_INITIATIVE = re.compile(r"\b(?:Centre of Excellence|Center of Excellence|Country Office|Secretariat|"
+                             r"Development Goals?|Member States|General Assembly|Security Council)\b")
+_EVENT_PAST = re.compile(r"\b(?:gathered|took place|was held|were held|convened|brought together|hosted|met|"
+                         r"last (?:year|month|week|january|february|march|april|may|june|july|august|september|"
+                         r"october|november|december))\b", re.I)
+
+
+@dataclass
+class Mention:
+    name: str
+    kind: str
+    start: int
+    end: int
+    line: int
+    cue: str
+    partners: list[tuple[str, str, int, int]] = field(default_factory=list)
+
+
+def _clean(name: str) -> str:
+    name = re.sub(r"\s+", " ", name.strip(" ,.;:"))
+    while _BAD_START.match(name):
+        name = _BAD_START.sub("", name, count=1)
+    return name
+
+
+def find_mentions(text: str, lines: list[Line], excluded: set[int],
+                  org_names: set[str] | None = None) -> list[Mention]:
+    out: list[Mention] = []
+
+    def line_of(pos: int) -> int:
+        lo, hi = 0, len(lines) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if lines[mid].start <= pos:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lines[lo].no
+
+    first = next((ln.no for ln in lines if not ln.blank), 0)
+    for ln, physical in logical_lines(text, lines):  # a hard-wrapped sentence is read as one line
+        if any(n in excluded for n in physical) or ln.blank or re.match(r"^\s*(?:#|\|)", ln.text) \
+                or len(ln.text.split()) <= 3:
+            continue
+        if ln.no == first and not re.search(r"[.!?]\s*$", ln.text) and len(ln.text.split()) <= 14:
+            continue  # the page's own title line
+        t = ln.text
+        for m in WORKS_WITH.finditer(t):
+            if country_names.lookup(m.group("a"), fuzzy=False):
+                continue
+            mm = Mention(m.group("name").strip(), "partnership", ln.start + m.start("name"),
+                         ln.start + m.end("name"), ln.no, "works-with")
+            mm.partners = [(m.group("a"), "lead", ln.start + m.start("a"), ln.start + m.end("a")),
+                           (m.group("b"), "partner", ln.start + m.start("b"), ln.start + m.end("b"))]
+            out.append(mm)
+        for m in ORDINAL_EVENT.finditer(t):
+            out.append(Mention(m.group("name"), "event", ln.start + m.start("name"), ln.start + m.end("name"), ln.no,
+                               "ordinal-event"))
+        for m in QUOTED.finditer(t):
+            name = m.group("name").strip(" .,")
+            words = name.split()
+            if not 1 <= len(words) <= 6 or re.search(r"\b(?:is|are|was|were|be|we|our|I)\b", name):
+                continue
+            before = t[max(0, m.start() - 40):m.start()].lower()
+            if re.search(r"\b(?:said|says|vision|motto|slogan|theme|titled|entitled|called for)\W*$", before):
+                continue
+            kind = kind_of(name) or "programme"
+            out.append(Mention(name, kind, ln.start + m.start("name"), ln.start + m.start("name") + len(name),
+                               ln.no, "quoted"))
+        for m in PAREN_INIT.finditer(t):
+            name = _clean(m.group("name"))
+            if len(name) < 3 or country_names.lookup(name, fuzzy=False):
+                continue
+            inner = t[m.end("name"):m.end()]
+            out.append(Mention(name, kind_of(inner) or "programme", ln.start + t.find(name, m.start()),
+                               ln.start + t.find(name, m.start()) + len(name), ln.no, "paren"))
+        m = SUBJECT.match(t)
+        if m:
+            name = _clean(m.group("name"))
+            if name and not re.fullmatch(r"[A-Z]{2,6}", name) and not country_names.lookup(name, fuzzy=False) \
+                    and not re.search(r"\b(?:University|Government|Ministry|UNICEF|UNDP|Bank|Foundation)\b", name):
+                s = ln.start + t.find(name)
+                out.append(Mention(name, kind_of(t[m.end("name"):m.end()]) or "programme", s, s + len(name), ln.no,
+                                   "subject"))
+        for m in NOUN_NAME.finditer(t):
+            name = _clean(m.group("name"))
+            if len(name.split()) < 2 or _NOT_INITIATIVE.search(name) or re.search(r"\bGovernments?\b", name):
+                continue
+            if re.match(r"^\s*\([A-Z][A-Za-z\-]+\)", t[m.end():m.end() + 12]):
+                continue  # "Peer Educators Network (PEN)": an organisation with its acronym
+            if re.search(r"\b(?:support|funding|grants?|financing|money|contributions?) from\s+(?:the\s+)?$|"
+                         r"\b(?:funded|financed|backed|supported|sponsored) by\s+(?:the\s+)?$",
+                         t[max(0, m.start() - 40):m.start()], re.I):
+                continue  # "with support from the Global Fund": a funder, not an initiative
+            # "Art Center Graduate Program “Design for UNICEF”": the quoted name is the title
+            if re.match(r"^\s*[“\"]", t[m.end():m.end() + 3]):
+                continue
+            s = ln.start + m.start() + m.group("name").find(name)
+            kind = kind_of(name) or "programme"
+            if kind == "event" and re.search(r"\bForum\b", name) and re.search(r"\b(?:Governance|Economic)\b", name):
+                kind = "programme"
+            out.append(Mention(name, kind, s, s + len(name), ln.no, "noun"))
+    for m in out:
+        m.line = line_of(m.start)  # the physical line the name starts on
+    if org_names:
+        out = [m for m in out if _key(m.name) not in org_names]
+    out.sort(key=lambda x: (x.start, -(x.end - x.start)))
+    dedup: list[Mention] = []
+    for m in out:
+        if dedup and m.start < dedup[-1].end:
+            continue
+        dedup.append(m)
+    return dedup
+
+
+def sentence_window(text: str, start: int, end: int, others: list[tuple[int, int]]) -> tuple[int, int]:
+    """The sentence around a mention, cut at the neighbouring mentions of other initiatives."""
+    left = max(text.rfind(". ", 0, start) + 2, _line_start(text, start), text.rfind(": ", 0, start) + 2
+               if text.rfind(": ", 0, start) > text.rfind(". ", 0, start) and start - text.rfind(": ", 0, start) < 3
+               else 0)
+    clause = re.compile(r",\s+(?:to|and|while|whereas|but)\s+\w+ing\b|;\s")
+    cm = clause.search(text, end)
+    cands = [i for i in (text.find(". ", end), _line_end(text, end), cm.start() if cm else -1) if i >= 0]
+    right = min(cands) if cands else len(text)
+    for s, e in others:
+        if e <= start and s >= left:
+            left = max(left, e)
+        if s >= end and s < right:
+            right = s
+    return left, right
+
+
+def _line_start(text: str, pos: int) -> int:
+    """Start of the sentence's first line: a line break inside a wrapped sentence does not end it."""
+    nl = text.rfind("\n", 0, pos)
+    while nl > 0 and re.search(r"[a-z,(&\-]$", text[nl - 1:nl]) and text[nl - 1:nl] != "\n":
+        nl = text.rfind("\n", 0, nl)
+    return nl + 1
+
+
+def _line_end(text: str, pos: int) -> int:
+    """End of the sentence's last line, following a sentence that wraps onto the next line."""
+    nl = text.find("\n", pos)
+    while nl >= 0 and re.search(r"[\w,(&\-]$", text[max(0, nl - 1):nl]) \
+            and text[nl + 1:nl + 2] not in ("\n", "", "#", "|", "-", "*"):
+        nl = text.find("\n", nl + 1)
+    return nl if nl >= 0 else len(text)
+
+
+def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: list[Segment],
+                   org_names: set[str] | None = None) -> list[Segment]:
+    mentions = find_mentions(text, lines, excluded, org_names)
+    existing_titles = [_key(s.title) for s in existing if s.title]
+    segs: list[Segment] = []
+    by_key: dict[str, Segment] = {}
+    spans = [(m.start, m.end) for m in mentions]
+    for m in mentions:
+        k = _key(m.name)
+        if not k or any(_similar(k, e) for e in existing_titles):
+            continue
+        if k in by_key:
+            seg = by_key[k]
+            if m.line - seg.last <= 1:
+                seg.last = max(seg.last, m.line)
+                seg.end = max(seg.end, lines[m.line - 1].end)
+            continue
+        similar = next((s for kk, s in by_key.items() if _similar(k, kk)), None)
+        if similar is not None:
+            continue
+        ln = lines[m.line - 1]
+        window = sentence_window(text, m.start, m.end, [s for s in spans if s != (m.start, m.end)])
+        # a later sentence naming it again ("The X Fund is managed by ...") belongs to it too, when no other
+        # initiative is named in between
+        later = [x for x in mentions if x.start > m.end and _key(x.name) == k and x.line - m.line <= 6]
+        if later:
+            between = [x for x in mentions if m.end < x.start < later[-1].start and _key(x.name) != k]
+            if not between:
+                w2 = sentence_window(text, later[-1].start, later[-1].end, [])
+                window = (window[0], max(window[1], w2[1]))
+        seg = Segment("prose", m.line, m.line, ln.start, ln.end, title=m.name, title_span=(m.start, m.end),
+                      kind=m.kind, window=window)
+        seg.hints = list(m.partners)
+        if m.kind == "event":  # the date and place of an event are often in the sentence before its name
+            prev = text.rfind(". ", ln.start, window[0] - 2)
+            seg.window = (prev + 2 if prev >= 0 else ln.start, window[1])
+        if m.kind == "programme" and re.search(r"\b(?:Centre|Center|Corridors?|Lab)\b", m.name) and re.search(
+                r"\b(?:partnership|collaborat\w*)\b", text[max(ln.start, window[0] - 120):m.start], re.I):
+            seg.kind = "partnership"
+        if m.kind == "event" and _EVENT_PAST.search(text[ln.start:ln.end]):
+            seg.status = "completed"
+        by_key[k] = seg
+        segs.append(seg)
+    return segs
+
+
+def _key(title: str | None) -> str:
+    if not title:
+        return ""
+    t = re.sub(r"['’]s\b", "", title.casefold())
+    t = re.sub(r"^(?:the)\s+", "", t)
+    return re.sub(r"[^\w]+", " ", t).strip()
+
+
+def _similar(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    from rapidfuzz import fuzz
+
+    if fuzz.ratio(a, b) >= 90:
+        return True
+    # "UNICEF Venture Fund" vs "UNICEF's Venture Fund"; "Global Innovation Centre for Children" inside a longer one
+    short, long_ = sorted((a, b), key=len)
+    extra = len(long_.split()) - len(short.split())
+    return long_.endswith(short) and (len(short.split()) >= 3 and extra <= 2 or len(short.split()) >= 2 and extra <= 1)

@@ -1,0 +1,296 @@
+"""Readers: turn a file (txt, md, html, docx, pdf) into a Document whose text every span points into.
+
+Each reader returns plain text with one paragraph or heading per line, so line numbers (source_lines) and
+character offsets (spans) mean the same thing whatever the format was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from initiatives.errors import InputError
+from initiatives.model import Document
+
+MAX_BYTES = 50 * 1024 * 1024
+
+# Lines a web page carries that are not content: cookie and JavaScript banners, skip links, share buttons.
+_BOILERPLATE = re.compile(
+    r"^\s*(?:sorry,? )?(?:you need to |please )?enable javascript\b.*$"
+    r"|^\s*(?:skip to (?:main )?content|accept (?:all )?cookies|this (?:web)?site uses cookies\b.*"
+    r"|share (?:this|on)\b.*|print this page|back to top)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _decode(data: bytes, name: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise InputError("binary file, not text", file=name)
+    for enc in ("utf-8-sig",):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            pass
+    # Windows-1252 is the usual suspect for saved pages; accept it only if the bytes really are text.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 or Windows-1252 text (byte {exc.start})", file=name) from None
+    if sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f") > len(text) // 100:
+        raise InputError("binary file, not text", file=name)
+    return text
+
+
+def _tidy(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    return text
+
+
+def read_text(data: bytes, name: str) -> str:
+    return _tidy(_decode(data, name))
+
+
+_BLOCK_TAGS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "br",
+               "table", "ul", "ol", "dt", "dd", "blockquote", "pre", "header", "main", "figcaption"}
+_DROP_TAGS = ["script", "style", "noscript", "nav", "footer", "header", "aside", "form", "iframe", "svg",
+              "button", "template"]
+
+
+def read_html(data: bytes, name: str) -> str:
+    """Visible text of a page, one block per line; navigation, scripts and banners dropped.
+
+    Headings become Markdown headings and table rows Markdown rows, so the segmenter reads HTML and
+    Markdown the same way.
+    """
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    tree = HTMLParser(_decode(data, name))
+    for sel in _DROP_TAGS:
+        for node in tree.css(sel):
+            node.decompose()
+    for node in tree.css('[role="navigation"], [role="banner"], [role="contentinfo"], [aria-hidden="true"], '
+                         '.cookie, .breadcrumb, .menu, [class*="cookie"], [class*="related"], [id*="related"], '
+                         '[class*="share"], [class*="social"], [class*="newsletter"], [class*="breadcrumb"], '
+                         '[class*="sidebar"], [class*="subscribe"]'):
+        node.decompose()
+    root = tree.body or tree.root
+    lines: list[str] = []
+    fact_sheets: dict[int, bool] = {}
+    if root is None:
+        return ""
+    for node in root.traverse(include_text=False):
+        tag = node.tag
+        if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
+            lines.append("#" * int(tag[1]) + " " + _squash(node.text(separator=" ")))
+        elif tag == "tr":
+            cells = [_squash(c.text(separator=" ")) for c in node.iter() if c.tag in ("td", "th")]
+            if cells and _fact_sheet(node, fact_sheets):
+                lines.append(f"{cells[0]}: {cells[1]}")  # a fact-sheet table: "Duration | 2020 - 2023"
+            elif cells:
+                lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+        elif tag == "dt":  # a definition list is a list of labelled fields: "Countries: Lesotho, Namibia"
+            dd = node.next
+            while dd is not None and dd.tag not in ("dd", "dt"):
+                dd = dd.next
+            term = _squash(node.text(separator=" "))
+            value = _squash(dd.text(separator=" ")) if dd is not None and dd.tag == "dd" else ""
+            if term:
+                lines.append(f"{term}: {value}" if value else term)
+        elif tag == "dd":
+            continue
+        elif tag in {"p", "li", "blockquote", "pre", "figcaption"}:
+            if node.parent is not None and _inside(node, {"p", "li", "td", "th", "blockquote"}):
+                continue
+            text = _squash(node.text(separator=" "))
+            if text:
+                lines.append(("- " if tag == "li" else "") + text)
+        elif tag == "div" and not any(c.tag in _BLOCK_TAGS for c in node.iter()):
+            text = _squash(node.text(separator=" "))
+            if text and not _inside(node, {"p", "li", "td", "th"}):
+                lines.append(text)
+    text = _join_blocks([line for line in lines if line.strip("#| -")])
+    return _BOILERPLATE.sub("", text).strip() + "\n"
+
+
+def _join_blocks(lines: list[str]) -> str:
+    """Blocks separated by a blank line; the rows of one table stay together, the first row as its header."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("| "):
+            j = i
+            while j < len(lines) and lines[j].startswith("| "):
+                j += 1
+            rows = lines[i:j]
+            ncols = rows[0].count(" | ") + 1
+            out.append("\n".join([rows[0], "| " + " | ".join(["---"] * ncols) + " |", *rows[1:]]))
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n\n".join(out)
+
+
+def _fact_sheet(tr, cache: dict[int, bool]) -> bool:  # type: ignore[no-untyped-def]
+    """True when the row's table is a fact sheet: every row two cells, "label | value", no header cells."""
+    table = tr.parent
+    while table is not None and table.tag != "table":
+        table = table.parent
+    if table is None:
+        return False
+    key = table.mem_id
+    if key not in cache:
+        rows = [[c for c in r.iter() if c.tag in ("td", "th")] for r in table.css("tr")]
+        cache[key] = bool(rows) and all(
+            not any(c.tag == "th" for c in r) and _key_value_row([_squash(c.text(separator=" ")) for c in r])
+            for r in rows)
+    return cache[key]
+
+
+def _key_value_row(cells: list[str]) -> bool:
+    """A two-cell row whose first cell is a field label ("Duration", "Countries", "Budget (USD)")."""
+    from initiatives.ingest.labels import label_of
+
+    return len(cells) == 2 and bool(cells[1]) and label_of(f"{cells[0]}: {cells[1]}") is not None
+
+
+def _inside(node, tags: set[str]) -> bool:  # type: ignore[no-untyped-def]
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in tags:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+
+
+def read_docx(data: bytes, name: str) -> str:
+    import io
+    import zipfile
+
+    import docx  # python-docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        d = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise InputError(f"not a readable .docx file ({exc.__class__.__name__})", file=name) from None
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    blocks: list[str] = []
+    for child in d.element.body.iterchildren():  # paragraphs and tables in document order
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para = Paragraph(child, d)
+            text = _squash(para.text)
+            if not text:
+                continue
+            style = (para.style.name or "").lower() if para.style is not None else ""
+            level = re.search(r"heading (\d)", style)
+            if level:
+                text = "#" * int(level.group(1)) + " " + text
+            elif style == "title":
+                text = "# " + text
+            blocks.append(text)
+        elif tag == "tbl":
+            rows = []
+            table_rows = [[_squash(c.text).replace("|", "/") for c in row.cells] for row in Table(child, d).rows]
+            if table_rows and all(_key_value_row(r) for r in table_rows):  # a fact sheet: "label | value"
+                blocks.append("\n".join(f"{r[0]}: {r[1]}" for r in table_rows))
+                continue
+            for i, cells in enumerate(table_rows):
+                rows.append("| " + " | ".join(cells) + " |")
+                if i == 0:
+                    rows.append("| " + " | ".join("---" for _ in cells) + " |")
+            blocks.append("\n".join(rows))  # a table's rows stay on consecutive lines
+    return "\n\n".join(blocks) + "\n"
+
+
+def read_pdf(data: bytes, name: str) -> str:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        pdf = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in pdf.pages]
+    except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise InputError(f"not a readable PDF ({exc})", file=name) from None
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise InputError("PDF has no text layer (scanned?)", file=name)
+    # Undo hyphenation at line ends, keep lines otherwise: listings rely on them.
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
+    return _tidy(text)
+
+
+TextReader = Callable[[bytes, str], str]
+
+READERS: dict[str, tuple[TextReader, str]] = {
+    ".txt": (read_text, "text/plain"),
+    ".text": (read_text, "text/plain"),
+    ".md": (read_text, "text/markdown"),
+    ".markdown": (read_text, "text/markdown"),
+    ".html": (read_html, "text/html"),
+    ".htm": (read_html, "text/html"),
+    ".docx": (read_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".pdf": (read_pdf, "application/pdf"),
+}
+
+
+def supported(path: Path) -> bool:
+    return path.suffix.lower() in READERS
+
+
+def read_document(path: Path) -> Document:
+    """Read one file into a Document. Raises InputError (naming the file) for anything it cannot read."""
+    name = str(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(f"unsupported file type {path.suffix or '(none)'!r} (ingest reads "
+                         f"{', '.join(sorted(READERS))})", file=name)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"file is {size / 1e6:.0f} MB, over the 50 MB limit", file=name)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file vanished before it could be read", file=name) from None
+    except IsADirectoryError:
+        raise InputError("is a directory", file=name) from None
+    except PermissionError:
+        raise InputError("permission denied", file=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", file=name) from None
+    if not data.strip():
+        raise InputError("empty file", file=name)
+    fn, media = reader
+    try:
+        text = fn(data, name)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a parser library's error on a malformed file is bad input
+        kind = path.suffix.lower().lstrip(".").upper() or "file"
+        raise InputError(f"not a readable {kind} file ({exc.__class__.__name__}: {str(exc)[:120]})",
+                         file=name) from None
+    if not text.strip():
+        raise InputError("no text in file", file=name)
+    return Document(path=name, sha256=hashlib.sha256(data).hexdigest(), media_type=media, text=text,
+                    title=_title(text))
+
+
+def _title(text: str) -> str | None:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if len(line) > 3 and not line.startswith("---") and ":" not in line[:20]:
+            return line[:200]
+    return None

@@ -1,0 +1,613 @@
+"""Segmentation: find every initiative a document describes, as a block of lines with its context.
+
+Generic cues only: code + title headings ("ROA 245-8A: ...", "1617B - ..."), title-only headings followed by
+labelled fields, Markdown/HTML headings that name an initiative, table rows, teaser paragraphs under section
+headings such as "Current Projects", "Head – description" items under a "... partnerships" heading, and the
+headline of a press release with a dateline. Prose mentions are found later (see `prose.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from initiatives.ingest.labels import label_of
+
+
+@dataclass
+class Line:
+    no: int  # 1-based
+    start: int
+    end: int
+    text: str
+
+    @property
+    def s(self) -> str:
+        return self.text.strip()
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass
+class Segment:
+    mode: str  # entry | teaser | heading | row | press | item | prose
+    first: int
+    last: int
+    start: int
+    end: int
+    title: str | None = None
+    title_span: tuple[int, int] | None = None
+    code: str | None = None
+    code_span: tuple[int, int] | None = None
+    kind: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    context: str | None = None
+    row: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    window: tuple[int, int] | None = None  # the text fields are read from, when narrower than the lines
+    hints: list[tuple[str, str, int, int]] = field(default_factory=list)  # partners named by the cue itself
+    context_span: tuple[int, int] | None = None  # the section heading that gives the status
+
+    @property
+    def text_range(self) -> tuple[int, int]:
+        return self.window or (self.start, self.end)
+
+
+def split_lines(text: str) -> list[Line]:
+    out, pos = [], 0
+    for i, raw in enumerate(text.split("\n"), start=1):
+        out.append(Line(i, pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    return out
+
+
+def _wrapped(cur: Line, nxt: Line | None) -> bool:
+    """True when `nxt` continues the sentence of `cur` (hard-wrapped plain text), not a new block."""
+    if nxt is None or nxt.blank or len(cur.text) < 40:
+        return False
+    if not re.search(r"[A-Za-z,&(\-]$", cur.text.rstrip()) or cur.text != cur.text.rstrip():
+        return False
+    if re.match(r"^\s*(?:#|\||[-*•]\s|\d+[.)]\s)", nxt.text) or re.match(r"^\s*(?:#|\|)", cur.text):
+        return False
+    return label_of(nxt.text) is None
+
+
+def unwrap(text: str, lines: list[Line]) -> str:
+    """The text with the line breaks inside hard-wrapped sentences turned into spaces (same length, so every
+    offset still points at the same character)."""
+    chars = list(text)
+    for cur, nxt in zip(lines, lines[1:]):
+        if _wrapped(cur, nxt):
+            chars[cur.end] = " "
+    return "".join(chars)
+
+
+def logical_lines(text: str, lines: list[Line]) -> list[tuple[Line, list[int]]]:
+    """Physical lines joined where a sentence wraps: (a Line over the joined text, the physical line numbers)."""
+    flat = unwrap(text, lines)
+    out: list[tuple[Line, list[int]]] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and flat[lines[j].end:lines[j].end + 1] == " " and lines[j].end < len(text) \
+                and text[lines[j].end] == "\n":
+            j += 1
+        first, last = lines[i], lines[j]
+        out.append((Line(first.no, first.start, last.end, flat[first.start:last.end]),
+                    [ln.no for ln in lines[i:j + 1]]))
+        i = j + 1
+    return out
+
+
+# --------------------------------------------------------------------------- cues
+
+_CODE = r"(?:[A-Z]{1,6}[ \-/]?)?\d[\dA-Z]*(?:[\-./][\dA-Z]+)*|[A-Z]{2,6}\d[\dA-Z]*(?:[\-./][\dA-Z]+)*"
+CODE_HEAD = re.compile(
+    rf"^\s*(?:Project\s+(?:code\s+)?)?(?P<code>{_CODE})\s*(?::|\s[-–—]\s|\s\|\s)\s*(?P<title>[A-Z0-9“\"'‘].{{8,}})$")
+_NOT_CODE = re.compile(r"^(?:SDGs?|GOAL|COVID|STEP|PHASE|TABLE|FIGURE|ANNEX|SECTION|PART|CHAPTER|ARTICLE|NO)\b", re.I)
+
+MD_HEAD = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+EMPH_HEAD = re.compile(r"^\s*[_*]{1,3}([^_*].{1,80}?)[_*]{1,3}\s*:?\s*$")
+NUM_HEAD = re.compile(r"^\s*(?:\d{1,2}[.)]|[IVX]{1,4}[.)])\s+([A-Z][\w\- ]{2,60})$")
+TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+_STATUS_WORDS = [
+    (r"\b(?:past|completed|closed|former|previous|concluded|finished|archived?|ended)\b", "completed"),
+    (r"\b(?:current|ongoing|on-going|active|present|running|in progress)\b", "ongoing"),
+    (r"\b(?:planned|upcoming|future|pipeline|proposed|forthcoming)\b", "planned"),
+]
+_SECTION_NOUNS = (r"projects|programmes|programs|initiatives|partnerships|pilots|activities|funds|investments|"
+                  r"events|grants|portfolio|engagements|collaborations|work")
+SECTION_HEAD = re.compile(
+    r"^(?:\d+[.)]\s*)?(?:(?:current|past|completed|ongoing|on-going|active|closed|previous|former|recent|upcoming|"
+    r"planned|future|new|other|key|selected|featured|our|global|regional|national|country[- ]level|international|"
+    r"related|all|list of|major|flagship|country|pilot|partner|research|field)\s+)*(?:" + _SECTION_NOUNS + r")$", re.I)
+
+KIND_NOUNS: list[tuple[str, str]] = [
+    (r"(?:\b|(?<=[a-z]))(?:fund|funds)\b|\b(?:facility|grant|grants|endowment)\b", "fund"),
+    (r"\binvestments?\b", "investment"),
+    (r"\bpilots\b", "programme"),
+    (r"\bpilot\b", "pilot"),
+    (r"\b(?:summit|forum|conference|workshop|hackathon|symposium|congress|expo|festival|webinar|dialogue|"
+     r"meeting|roundtable)\b", "event"),
+    (r"\b(?:partnership|coalition|compact|consortium|memorandum|agreement|mou|network)\b", "partnership"),
+    (r"\b(?:toolkit|app|software|digital public good|open-source tool|mobile application)\b", "product"),
+    (r"\b(?:programme|program|initiative|alliance|platform|centre|center|challenge|accelerator|"
+     r"campaign|series|corridors?|incubator|award|prize|fellowship|scheme|service|exchange)\b",
+     "programme"),
+    (r"\b(?:project|study|survey|assessment)\b", "project"),
+]
+
+
+def kind_of(text: str) -> str | None:
+    low = text.lower()
+    for pattern, kind in KIND_NOUNS:
+        if re.search(pattern, low):
+            return kind
+    return None
+
+
+def status_of(text: str) -> str | None:
+    low = text.lower()
+    for pattern, status in _STATUS_WORDS:
+        if re.search(pattern, low):
+            return status
+    return None
+
+
+def clean_heading(text: str) -> str:
+    t = re.sub(r"^\s*#+\s*", "", text)
+    t = re.sub(r"[*_]{1,3}", "", t).strip()
+    return t.rstrip(":").strip()
+
+
+_HEAD_MARKS = re.compile(r"^\s{0,3}(?:#{1,6}\s+)?(?:[*_]{1,3})?")
+
+
+def _code_head(line: Line) -> re.Match[str] | None:
+    """A "CODE: Title" line (a Markdown heading or emphasis around it is allowed)."""
+    lead = _HEAD_MARKS.match(line.text)
+    offset = lead.end() if lead else 0
+    m = CODE_HEAD.match(" " * offset + line.text[offset:])  # same offsets as the line, marks blanked
+    if not m:
+        return None
+    code = m.group("code").strip()
+    if _NOT_CODE.match(code) or re.fullmatch(r"(?:19|20)\d{2}", code) or re.fullmatch(r"\d{1,3}", code):
+        return None
+    if label_of(line.text) is not None:
+        return None
+    title = m.group("title").strip().rstrip("*_").strip()
+    if len(title.split()) < 2 and not re.search(r"[A-Z]{3,}", title):
+        return None
+    return m
+
+
+@dataclass
+class Heading:
+    line: Line
+    level: int
+    text: str
+
+
+def headings(lines: list[Line]) -> dict[int, Heading]:
+    """Line number -> heading, for Markdown headings, emphasised lines and short standalone titles."""
+    out: dict[int, Heading] = {}
+    for i, ln in enumerate(lines):
+        s = ln.s
+        if not s or TABLE_ROW.match(s):
+            continue
+        m = MD_HEAD.match(ln.text)
+        if m:
+            out[ln.no] = Heading(ln, len(m.group(1)), clean_heading(m.group(2)))
+            continue
+        m = EMPH_HEAD.match(ln.text)
+        if m and len(m.group(1).split()) <= 8:
+            out[ln.no] = Heading(ln, 4, clean_heading(m.group(1)))
+            continue
+        m = NUM_HEAD.match(ln.text)
+        if m and len(s.split()) <= 6 and SECTION_HEAD.match(clean_heading(m.group(1))):
+            out[ln.no] = Heading(ln, 5, clean_heading(m.group(1)))
+            continue
+        prev_blank = i == 0 or lines[i - 1].blank
+        next_blank = i + 1 >= len(lines) or lines[i + 1].blank
+        words = s.split()
+        if (prev_blank and next_blank and 1 <= len(words) <= 6 and len(s) <= 60 and s[0].isupper()
+                and not re.search(r"[.;,!?…]$", s) and label_of(s) is None and not _code_head(ln)):
+            out[ln.no] = Heading(ln, 6, clean_heading(s))
+    return out
+
+
+# --------------------------------------------------------------------------- segmentation
+
+
+def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
+    lines = lines or split_lines(text)
+    heads = headings(lines)
+    segs: list[Segment] = []
+    taken: set[int] = set()
+
+    entries = _listing_entries(lines, heads)
+    for seg in entries:
+        taken.update(range(seg.first, seg.last + 1))
+    segs.extend(entries)
+
+    rows = _table_rows(lines, heads, taken)
+    for seg in rows:
+        taken.add(seg.first)
+    segs.extend(rows)
+
+    for seg in _section_items(lines, heads, taken):
+        taken.update(range(seg.first, seg.last + 1))
+        segs.append(seg)
+
+    segs.extend(_heading_records(lines, heads, taken))
+
+    press = _press_release(lines, heads, taken)
+    if press:
+        segs = [s for s in segs if not (s.mode == "heading" and s.first == press.first)]
+        segs.append(press)
+    for seg in segs:
+        if seg.status:
+            seg.context_span = _context_span(heads, seg)
+    segs.sort(key=lambda s: (s.first, s.start))
+    return segs
+
+
+def _status_context(lines: list[Line], heads: dict[int, Heading], line_no: int) -> tuple[str | None, str | None]:
+    """Status implied by the nearest section heading above a line, and that heading's text."""
+    h = _section_above(heads, line_no)
+    return (status_of(h.text), h.text) if h else (None, None)
+
+
+def _section_above(heads: dict[int, Heading], line_no: int) -> Heading | None:
+    for no in range(line_no - 1, 0, -1):
+        h = heads.get(no)
+        if h and (status_of(h.text) or SECTION_HEAD.match(h.text)):
+            return h
+    return None
+
+
+def _context_span(heads: dict[int, Heading], seg: Segment) -> tuple[int, int] | None:
+    """Where the section heading above a segment is written (the source of a status it implies)."""
+    h = _section_above(heads, seg.first)
+    if h is None:
+        return None
+    pos = h.line.text.find(h.text)
+    return (h.line.start + pos, h.line.start + pos + len(h.text)) if pos >= 0 else (h.line.start, h.line.end)
+
+
+def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segment]:
+    """Entries of a project listing: a code+title heading (or a title followed by labelled fields) and its body."""
+    starts: list[tuple[int, re.Match[str] | None]] = []
+    label_led: set[int] = set()
+    for i, ln in enumerate(lines):
+        if ln.blank:
+            continue
+        m = _code_head(ln)
+        if m:
+            starts.append((i, m))
+            continue
+        if _title_only_head(lines, i, heads):
+            starts.append((i, None))
+            continue
+        lab = label_of(ln.text)
+        if lab is not None and lab.family == "title" and lab.value.strip():
+            # "Project Title: ..." opens an entry; it starts with its block ("Project Code:" may come first)
+            k = i
+            while k > 0 and not lines[k - 1].blank and label_of(lines[k - 1].text) is not None:
+                k -= 1
+            if not starts or starts[-1][0] < k:
+                starts.append((k, None))
+                label_led.add(k)
+    if not starts:
+        return []
+    code_heads = sum(1 for _, m in starts if m)
+    segs: list[Segment] = []
+    for k, (i, m) in enumerate(starts):
+        stop = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
+        j = i + 1
+        while j < stop:
+            h = heads.get(lines[j].no)
+            if h and (SECTION_HEAD.match(h.text) or status_of(h.text) or MD_HEAD.match(lines[j].text)):
+                break
+            j += 1
+        last = j - 1
+        while last > i and lines[last].blank:
+            last -= 1
+        body = lines[i + 1:last + 1]
+        n_labels = sum(1 for b in body if label_of(b.text) is not None)
+        if m is None and n_labels < (1 if i in label_led else 2):
+            continue
+        if m is not None and code_heads < 2 and n_labels < 1:
+            continue
+        head = lines[i]
+        st, ctx = _status_context(lines, heads, head.no)
+        seg = Segment("entry", head.no, lines[last].no, head.start, lines[last].end, status=st, context=ctx,
+                      kind=_entry_kind(head.s))
+        if m:
+            seg.code = m.group("code").strip()
+            seg.code_span = (head.start + m.start("code"), head.start + m.start("code") + len(seg.code))
+            title = m.group("title").strip().rstrip("*_#").strip()
+            seg.title = title
+            seg.title_span = (head.start + m.start("title"), head.start + m.start("title") + len(title))
+        elif i not in label_led:  # a label-led entry takes its title from its "Title:" field
+            t = heads[head.no].text if head.no in heads and heads[head.no].level < 6 else head.s
+            off = head.text.find(t)
+            seg.title, seg.title_span = t, (head.start + off, head.start + off + len(t))
+            if head.no in heads and heads[head.no].level < 6:
+                seg.kind = kind_of(t) or "project"  # a page section named "... Programme" is a programme
+        segs.append(seg)
+    return segs
+
+
+def _entry_kind(title: str) -> str:
+    """A listing entry is a project unless its title names another kind ("Digital Apprenticeships Pilot")."""
+    kind = kind_of(title)
+    return kind if kind in ("pilot", "fund") else "project"
+
+
+def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bool:
+    ln = lines[i]
+    s = ln.s
+    if ln.no in heads and heads[ln.no].level < 6:  # "### Title" followed by labelled fields
+        s = heads[ln.no].text
+    if len(s) < 20 or len(s) > 400 or label_of(s) is not None or s.endswith((".", ":", ";", "…", "...")):
+        return False
+    if s.startswith(("-", "*", "•", "|", "#")) or (i > 0 and not lines[i - 1].blank):
+        return False
+    if (ln.no in heads and SECTION_HEAD.match(heads[ln.no].text)) or status_of(s) and len(s.split()) <= 4:
+        return False
+    seen = 0
+    for nxt in lines[i + 1:i + 8]:
+        if nxt.blank:
+            continue
+        seen += 1
+        if label_of(nxt.text) is not None:
+            return True
+        if seen >= 2:
+            return False
+    return False
+
+
+def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> list[Segment]:
+    """Rows of a Markdown table (HTML and DOCX tables are read as Markdown) that each describe an initiative."""
+    segs: list[Segment] = []
+    i = 0
+    while i < len(lines):
+        if not (TABLE_ROW.match(lines[i].text) and i + 1 < len(lines) and TABLE_SEP.match(lines[i + 1].text)):
+            i += 1
+            continue
+        header = _cells(lines[i])
+        j = i + 2
+        body = []
+        while j < len(lines) and TABLE_ROW.match(lines[j].text):
+            body.append(lines[j])
+            j += 1
+        names = [h[0].lower() for h in header]
+        title_col = next((k for k, n in enumerate(names) if re.fullmatch(
+            r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment)"
+            r"(?:\s+(?:name|title))?|title|name)", n.strip())), None)
+        country_col = next((k for k, n in enumerate(names) if re.search(r"\b(?:country|countries|location)\b", n)),
+                           None)
+        if title_col is None and country_col is None:
+            i = j
+            continue
+        parent = _parent_heading(heads, lines[i].no)
+        owner, parent_name = _owner(parent.text if parent else "")
+        kind = kind_of(parent_name.replace("Pilots", "Pilot").replace("pilots", "pilot")) if parent_name else None
+        st, ctx = _status_context(lines, heads, lines[i].no)
+        for row in body:
+            if row.no in taken:
+                continue
+            cells = _cells(row)
+            data = {names[k]: cells[k] for k in range(min(len(names), len(cells)))}
+            label_cell = cells[title_col] if title_col is not None and title_col < len(cells) else \
+                cells[country_col] if country_col is not None and country_col < len(cells) else None
+            if not label_cell or not label_cell[0]:
+                continue
+            if title_col is not None:
+                title = label_cell[0]
+            else:
+                single = re.sub(r"s$", "", parent_name) if parent_name else "Activity"
+                title = f"{single}: {label_cell[0]}"
+            seg = Segment("row", row.no, row.no, row.start, row.end, title=title,
+                          title_span=(label_cell[1], label_cell[2]), kind=kind or "project", status=st,
+                          owner=owner, context=parent.text if parent else ctx, row=data)
+            segs.append(seg)
+        i = j
+    return segs
+
+
+def _cells(line: Line) -> list[tuple[str, int, int]]:
+    out = []
+    text = line.text
+    first = text.find("|")
+    pos = first + 1
+    for part in text[first + 1:].split("|")[:-1] if text.rstrip().endswith("|") else text[first + 1:].split("|"):
+        raw_start = pos
+        stripped = part.strip()
+        off = part.find(stripped) if stripped else 0
+        out.append((stripped, line.start + raw_start + off, line.start + raw_start + off + len(stripped)))
+        pos += len(part) + 1
+    return out
+
+
+def _parent_heading(heads: dict[int, Heading], line_no: int) -> Heading | None:
+    for no in range(line_no - 1, 0, -1):
+        if no in heads:
+            return heads[no]
+    return None
+
+
+_POSSESSIVE = re.compile(r"^(?P<owner>[A-Z][\w&.\- ]{1,40}?)['’]s\s+(?P<rest>.+)$", re.I)
+
+
+def _owner(heading: str) -> tuple[str | None, str]:
+    """Split "UNICEF's Venture Fund" into ("UNICEF", "Venture Fund")."""
+    m = _POSSESSIVE.match(heading.strip())
+    if m and len(m.group("owner").split()) <= 4:
+        return m.group("owner").strip(), m.group("rest").strip()
+    return None, heading.strip()
+
+
+_DASH_ITEM = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*)?(?P<head>[^–—:]{3,120}?)\s+[–—]\s+(?P<body>\S.*)$")
+
+
+def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> list[Segment]:
+    """Paragraphs under a section heading such as "Current Projects" or "Global partnerships"."""
+    segs: list[Segment] = []
+    head_nos = sorted(heads)
+    for idx, no in enumerate(head_nos):
+        h = heads[no]
+        if not SECTION_HEAD.match(h.text):
+            continue
+        stop = len(lines) + 1
+        for later in head_nos[idx + 1:]:
+            if heads[later].level <= h.level or SECTION_HEAD.match(heads[later].text):
+                stop = later
+                break
+        status = status_of(h.text)
+        noun = re.search(_SECTION_NOUNS, h.text.lower())
+        kind = kind_of(re.sub(r"s\b", "", noun.group(0))) if noun else None
+        if kind == "programme" and noun and noun.group(0).startswith("pilot"):
+            kind = "pilot"
+        for ln in lines[no:stop - 1]:
+            if ln.no in taken or ln.blank or ln.no in heads or TABLE_ROW.match(ln.text):
+                continue
+            s = ln.s
+            m = _DASH_ITEM.match(ln.text)
+            if m and len(m.group("head").split()) <= 12 and len(m.group("body").split()) >= 6:
+                head = m.group("head").strip()
+                body = m.group("body")
+                # "Kosovo – Peer Educators Network (PEN) – PEN is ...": a two-part head
+                m2 = re.match(r"^(?P<h2>[^–—]{3,80}?)\s+[–—]\s+(?P<body>\S.*)$", body)
+                if m2 and len(m2.group("h2").split()) <= 8 and len(m2.group("body").split()) >= 6:
+                    head = f"{head} – {m2.group('h2').strip()}"
+                hs = ln.start + ln.text.find(head.split(" – ")[0])
+                segs.append(Segment("item", ln.no, ln.no, ln.start, ln.end, title=head,
+                                    title_span=(hs, hs + len(head)), kind=kind or "project", status=status,
+                                    context=h.text))
+            elif status and len(s.split()) >= 12:
+                segs.append(Segment("teaser", ln.no, ln.no, ln.start, ln.end, kind=kind or "project",
+                                    status=status, context=h.text))
+            elif s.endswith(("…", "...")) and len(s.split()) >= 12:
+                segs.append(Segment("teaser", ln.no, ln.no, ln.start, ln.end, kind=kind or "project",
+                                    status=status, context=h.text))
+    return segs
+
+
+_HEADLINE_VERB = re.compile(
+    r"^(?P<name>.+?)\s+(?:announces?|launch(?:es)?|selects?|opens?|awards?|makes?|marks?|celebrates?|reach(?:es)?|"
+    r"expands?|welcomes?|calls?|invites?|names?|unveils?|publishes|releases?|completes?|enters?|begins?|starts?)\b")
+
+
+def _name_part(heading: str) -> str:
+    """"Climate Resilience Programme: annual update" -> the name; "X Fund announces grantees" -> "X Fund"."""
+    head = heading.split(":")[0].strip() if ":" in heading and kind_of(heading.split(":")[0]) else heading
+    m = _HEADLINE_VERB.match(head)
+    if m and kind_of(m.group("name")) and m.group("name")[:1].isupper():
+        head = m.group("name").strip()
+    return head
+
+
+def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> list[Segment]:
+    """Headings that name an initiative ("UNICEF's Venture Fund", "Digital Public Goods Alliance")."""
+    segs: list[Segment] = []
+    nos = sorted(heads)
+    for idx, no in enumerate(nos):
+        h = heads[no]
+        if no in taken or SECTION_HEAD.match(h.text) or h.level >= 6:
+            continue
+        owner, name = _owner(h.text)
+        kind = kind_of(name)
+        if kind is None or (len(name.split()) < 2 and not owner) or re.search(r"\b(?:and|&) the\b", name):
+            continue
+        if re.match(r"^(?:about|our|the|contact|for more|news|related|see also|more)\b", name, re.I):
+            continue
+        if re.search(r"\b(?:portfolio|list|overview|directory|database|catalogue|news|updates|highlights|library|pages?|"
+                     r"resources|profile|report|reports)$", name, re.I):
+            continue
+        last = len(lines)
+        for later in nos[idx + 1:]:
+            lh = heads[later]
+            if lh.level <= h.level or kind_of(_owner(lh.text)[1]) and not SECTION_HEAD.match(lh.text):
+                last = later - 1
+                break
+        for k in range(no, last):
+            if TABLE_ROW.match(lines[k].text) or (k + 1) in taken:
+                last = k
+                break
+        while last > no and lines[last - 1].blank:
+            last -= 1
+        ln = lines[no - 1]
+        start_in_line = ln.text.find(name)
+        tspan = (ln.start + start_in_line, ln.start + start_in_line + len(name)) if start_in_line >= 0 else None
+        name = _name_part(name)
+        title = h.text if owner and kind in ("fund", "programme") else name
+        if owner and tspan:
+            o = ln.text.find(h.text)
+            tspan = (ln.start + o, ln.start + o + len(h.text)) if o >= 0 else tspan
+        st, ctx = _status_context(lines, heads, no)
+        segs.append(Segment("heading", no, lines[last - 1].no, ln.start, lines[last - 1].end, title=title,
+                            title_span=tspan, kind=kind, owner=owner, status=st, context=ctx))
+    return segs
+
+
+_MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+DATELINE = re.compile(
+    rf"^\s*\(?(?P<loc>[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){{0,4}}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){{0,3}})?)\)?"
+    rf"\s*[,–—-]\s*(?P<date>\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}})\s*(?:[–—:-]+\s*|\s)")
+_PRESS_END = re.compile(r"^\s*(?:#+\s*)?(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
+                        r"alliance|event))|For (?:further|more) information|Media contacts?|Press contacts?|"
+                        r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us)", re.I)
+
+
+_LOC = r"[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){0,4}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){0,3})?"
+_DAY_DATE = rf"\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}"
+# Other dateline shapes: "GENEVA (22 March 2016) –", "22 March 2016, Geneva –", "LONDON, March 22 (Reuters) -"
+DATELINES = [
+    DATELINE,
+    re.compile(rf"^\s*(?P<loc>{_LOC})\s*\((?P<date>{_DAY_DATE})\)\s*[–—:-]+\s*"),
+    re.compile(rf"^\s*(?P<date>{_DAY_DATE})\s*[,–—-]\s*(?P<loc>{_LOC})\s*[–—:-]+\s*"),
+    re.compile(rf"^\s*(?P<loc>[A-Z][A-Z .'/\-]{{2,40}}),\s*(?P<date>{_MONTHS}\s+\d{{1,2}})\s*\([A-Z][\w ]+\)\s*[–—-]+\s*"),
+]
+
+
+def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
+    for ln in lines[:40]:
+        for rx in DATELINES:
+            m = rx.match(ln.text)
+            if m and (m.group("loc").isupper() or "," in m.group("loc") or len(m.group("loc").split()) <= 3):
+                return ln, m
+    return None
+
+
+def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> Segment | None:
+    found = find_dateline(lines)
+    if not found:
+        return None
+    dl, _ = found
+    headline = None
+    for ln in lines[: dl.no - 1]:
+        s = ln.s.lstrip("#").strip()
+        if len(s.split()) >= 5 and not s.endswith(".") and ln.no not in taken and not re.match(
+                r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I):
+            headline = ln
+            break
+    if headline is None:
+        headline = dl
+    last = len(lines)
+    for ln in lines[dl.no:]:
+        if _PRESS_END.match(ln.text) or re.search(r"\bfor (?:more|further) information\b", ln.text, re.I):
+            last = ln.no - 1
+            break
+    while last > headline.no and lines[last - 1].blank:
+        last -= 1
+    title = headline.s.lstrip("#").strip()
+    off = headline.text.find(title)
+    return Segment("press", headline.no, last, headline.start, lines[last - 1].end, title=title,
+                   title_span=(headline.start + off, headline.start + off + len(title)), kind=None)

@@ -1,0 +1,30 @@
+"""Shared paths: the read-only `shared/` folder beside the checkout (or beside the worktrees folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _shared() -> Path:
+    for cand in (REPO / ".." / "shared", REPO / ".." / ".." / "shared"):
+        if (cand / "seeds").is_dir():
+            return cand.resolve()
+    return (REPO / ".." / "shared").resolve()
+
+
+SHARED = _shared()
+SEEDS = SHARED / "seeds"
+GOLD = SHARED / "gold"
+EXAMPLES = REPO / "examples" / "documents"
+FIXTURE_GOLD = Path(__file__).parent / "fixtures" / "gold"
+
+
+@pytest.fixture(scope="session")
+def seeds() -> Path:
+    if not SEEDS.is_dir():
+        pytest.skip("shared/seeds not found beside the checkout")
+    return SEEDS

@@ -1,0 +1,197 @@
+"""The pipeline on the real seed documents, checked against the hand-made gold labels."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from initiatives.ingest.pipeline import extract
+from initiatives.interop.registry_json import record_to_data
+
+from .conftest import EXAMPLES, FIXTURE_GOLD, GOLD, REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+import extraction as bench  # noqa: E402
+
+
+def _export(paths: list[Path]) -> dict:
+    records = []
+    for p in paths:
+        records += [record_to_data(r) for r in extract(p).initiatives]
+    return {"records": records, "organizations": [], "findings": []}
+
+
+def test_seeds_score_against_gold(seeds: Path) -> None:
+    result = bench.score(_export(sorted(seeds.iterdir())), GOLD)
+    assert result["records"]["f1"] >= 0.95
+    assert result["mean_field_f1_without_themes"] >= 0.90
+
+
+def test_own_examples_score_against_their_gold() -> None:
+    result = bench.score(_export(sorted(EXAMPLES.iterdir())), FIXTURE_GOLD)
+    assert result["records"]["f1"] >= 0.85
+
+
+def test_listing_entries_codes_dates_budgets(seeds: Path) -> None:
+    batch = extract(seeds / "003_c4aa7e2cc117d534.txt")
+    by_code = {r.code: r for r in batch.initiatives if r.code}
+    assert set(by_code) >= {"1617B", "1819G", "1819C", "DA1617B", "ROA 206-8", "ROA 245-8A", "ROA-264-9",
+                            "GLO15X01", "GLO14X01", "GLO11X01", "INT06X14"}
+    glo = by_code["GLO15X01"]
+    assert (str(glo.start), str(glo.end)) == ("2014-01", "2016-07")  # "Time Frame:January 2014 - July 2016"
+    assert glo.budget is not None and int(glo.budget.amount) == 3518594 and glo.budget.currency == "USD"
+    assert glo.status == "completed"  # listed under "Past Projects"
+    assert glo.sources["status"][0].text == "Past Projects"
+    assert glo.comments == ["project concluded"]
+    assert (str(by_code["1617B"].start), str(by_code["1617B"].end)) == ("2016-07-01", "2019-12-31")
+    # "Buthan" is read as Bhutan, and the text as written stays in the span for the audit
+    g = by_code["1819G"]
+    assert g.countries == ["BTN", "LAO", "FJI", "VUT"]
+    assert g.extras["countries_as_written"] == ["Buthan"]
+    assert any(s.text == "Buthan" for s in g.sources["countries"])
+    # a title-only entry followed by labelled fields is a record too
+    belt = next(r for r in batch.initiatives if r.title and r.title.startswith("Strengthened capacities"))
+    assert belt.code is None and belt.funding_source == "XB/Peace and Development Fund"
+    assert {p.name: p.role for p in belt.partners}["Government of China"] == "funder"
+    assert belt.sdgs == [7, 9, 10, 11, 16, 17]
+    teasers = [r for r in batch.initiatives if r.extras.get("segment") == "teaser"]
+    assert len(teasers) == 10 and all(r.status == "ongoing" for r in teasers)
+
+
+def test_every_span_quotes_the_document(seeds: Path) -> None:
+    for path in sorted(seeds.iterdir()):
+        batch = extract(path)
+        doc = batch.documents[0]
+        for rec in batch.initiatives:
+            assert rec.source_document == path.name
+            assert rec.source_lines and 1 <= rec.source_lines[0] <= rec.source_lines[1]
+            for field, spans in rec.sources.items():
+                for span in spans:
+                    assert span.document == doc.sha256
+                    assert doc.text[span.start:span.end] == span.text, (rec.label, field)
+
+
+def test_table_rows_and_press_release(seeds: Path) -> None:
+    pilots = [r for r in extract(seeds / "000_a2c64db934a553ca.txt").initiatives if r.kind == "pilot"]
+    assert len(pilots) == 10
+    assert {c for r in pilots for c in r.countries} == {"KAZ", "KGZ", "PHL", "JOR", "SLE", "GHA", "UZB", "NER",
+                                                           "VNM"}
+    press = extract(seeds / "002_d5bd7149008d43e0.txt").initiatives
+    main = next(r for r in press if r.kind == "partnership")
+    assert str(main.date_announced) == "2016-03-22" and main.location == "Beijing"
+    assert str(main.start) == "2016-03-21"  # the signing date
+    assert {p.name for p in main.partners if p.role == "signatory"} == {"Tsinghua University", "UNICEF"}
+    forum = next(r for r in press if r.title == "Youth Innovation Forum")
+    assert forum.kind == "event" and str(forum.start) == "2015-10"  # "last October", before the dateline
+
+
+def test_organisations_one_entry_per_organisation(seeds: Path) -> None:
+    orgs = extract(seeds / "003_c4aa7e2cc117d534.txt").organizations
+    names = [o.name for o in orgs]
+    assert len(names) == len(set(names))
+    unesc = [o for o in orgs if o.acronym == "UNESCAP"]
+    assert len(unesc) == 1 and unesc[0].type == "un"
+
+
+def test_a_changed_document_is_a_new_document_with_the_same_records(tmp_path: Path, seeds: Path) -> None:
+    src = (seeds / "003_c4aa7e2cc117d534.txt").read_text(encoding="utf-8")
+    path = tmp_path / "listing.txt"
+    path.write_text(src, encoding="utf-8")
+    before = {r.code: r for r in extract(path).initiatives if r.code}
+    path.write_text(src.replace("Proposed Budget: US$1,580,644", "Proposed Budget: US$1,600,000"), encoding="utf-8")
+    after = {r.code: r for r in extract(path).initiatives if r.code}
+    assert set(before) == set(after)
+    assert int(after["GLO14X01"].budget.amount) == 1600000
+
+
+@pytest.mark.parametrize("gold_file", sorted(FIXTURE_GOLD.glob("*.json")), ids=lambda p: p.stem)
+def test_fixture_gold_files_name_an_example(gold_file: Path) -> None:
+    assert (EXAMPLES / json.loads(gold_file.read_text())["doc"]).is_file()
+
+
+HELDOUT = FIXTURE_GOLD.parent / "heldout"
+
+
+@pytest.mark.parametrize("folder, floor", [(HELDOUT, 0.85), (FIXTURE_GOLD.parent / "heldout2", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout3", 0.75)], ids=lambda p: str(p)[-8:])
+def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
+    docs = sorted((folder / "docs").iterdir())
+    result = bench.score(_export(docs), folder / "gold")
+    assert result["records"]["f1"] >= floor
+
+
+def test_docx_table_rows_become_records() -> None:
+    batch = extract(HELDOUT / "docs" / "climate-resilience-update.docx")
+    rows = {r.title: r for r in batch.initiatives if r.extras.get("segment") == "row"}
+    assert set(rows) == {"Coastal Flood Early Warning", "Mangrove Restoration for Storm Protection",
+                         "Community Weather Stations"}
+    flood = rows["Coastal Flood Early Warning"]
+    assert flood.countries == ["BGD"] and (str(flood.start), str(flood.end)) == ("2022-01", "2024-12")
+    assert int(flood.budget.amount) == 3100000 and flood.budget.currency == "USD"
+
+
+def test_html_listing_with_heading_codes() -> None:
+    batch = extract(HELDOUT / "docs" / "statistics-capacity-projects.html")
+    by_code = {r.code: r for r in batch.initiatives}
+    assert set(by_code) == {"STC-2023-014", "STC-2024-002", "STC-2018-009"}
+    assert by_code["STC-2023-014"].status == "ongoing" and by_code["STC-2018-009"].status == "completed"
+    assert int(by_code["STC-2023-014"].budget.amount) == 2750000  # "Budget (USD): 2,750,000"
+    assert "SIDS" in by_code["STC-2024-002"].country_groups
+
+
+@pytest.mark.parametrize("line, loc, date", [
+    ("BEIJING, 22 March 2016 Tsinghua University and UNICEF announced", "BEIJING", "22 March 2016"),
+    ("GENEVA (22 March 2016) – The agency said", "GENEVA", "22 March 2016"),
+    ("New York, 22 March 2016 — The partners", "New York", "22 March 2016"),
+    ("WASHINGTON, D.C., March 22, 2016 /PRNewswire/ -- The fund", "WASHINGTON, D.C.", "March 22, 2016"),
+    ("22 March 2016, Geneva – The alliance", "Geneva", "22 March 2016"),
+    ("Kigali, Rwanda – 15 June 2021: The Government", "Kigali, Rwanda", "15 June 2021"),
+])
+def test_datelines(line: str, loc: str, date: str) -> None:
+    from initiatives.ingest.segment import find_dateline, split_lines
+
+    found = find_dateline(split_lines(line))
+    assert found is not None and (found[1].group("loc"), found[1].group("date")) == (loc, date)
+
+
+def test_no_dateline_in_a_listing(seeds: Path) -> None:
+    from initiatives.ingest.segment import find_dateline, split_lines
+
+    text = (seeds / "003_c4aa7e2cc117d534.txt").read_text(encoding="utf-8")
+    assert find_dateline(split_lines(text)) is None
+
+
+def test_entries_led_by_a_title_label(tmp_path: Path) -> None:
+    path = tmp_path / "portfolio.txt"
+    path.write_text(
+        "Country Programme Portfolio 2023\n\n"
+        "Project Title: Solar Irrigation for Smallholders\nProject Code: KE-AGR-2021-03\n"
+        "Duration: January 2021 – December 2023\nCountries: Kenya\n"
+        "Implementing Partner: Food and Agriculture Organization (FAO)\nBudget: USD 2,300,000\n\n"
+        "Project Code: KE-EDU-2022-01\nProject Title: Digital Classrooms in Arid Counties\n"
+        "Duration: March 2022 – February 2025\nCountries: Kenya\nDonor: Government of Japan\n"
+        "Budget: USD 1.1 million\n", encoding="utf-8")
+    recs = extract(path).initiatives
+    assert [(r.code, r.title, r.source_lines) for r in recs] == [
+        ("KE-AGR-2021-03", "Solar Irrigation for Smallholders", (3, 8)),
+        ("KE-EDU-2022-01", "Digital Classrooms in Arid Counties", (10, 15)),
+    ]
+    assert {p.name: p.role for p in recs[1].partners} == {"Government of Japan": "funder"}
+    assert int(recs[1].budget.amount) == 1100000
+
+
+def test_markdown_headings_followed_by_fields_are_entries(tmp_path: Path) -> None:
+    path = tmp_path / "pages.md"
+    path.write_text(
+        "# Programme pages\n\n## Current work\n\n### Strengthening civil registration systems in the Andes\n\n"
+        "Code: AND-CR-07\nDuration: May 2020 - April 2023\nCountries: Peru, Bolivia, Ecuador\n\n"
+        "### Water Governance Dialogue\n\nDuration: June 2021 - May 2022\nCountries: Chile\n", encoding="utf-8")
+    recs = extract(path).initiatives
+    assert [(r.code, r.title, r.status) for r in recs] == [
+        ("AND-CR-07", "Strengthening civil registration systems in the Andes", "ongoing"),
+        (None, "Water Governance Dialogue", "ongoing"),
+    ]
+    assert recs[0].countries == ["PER", "BOL", "ECU"]
