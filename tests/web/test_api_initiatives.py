@@ -22,9 +22,10 @@ def test_list_filters_facets_and_pages(client):
 def test_list_text_and_several_facets(client):
     body = client.get("/api/v1/initiatives", params={"q": "internet governance", "kind": "project"}).json()
     assert body["total"] >= 1
-    for item in body["items"]:
-        text = " ".join(filter(None, [item["title"], item["summary"], item["code"]])).lower()
-        assert "internet" in text and "governance" in text
+    for item in body["items"]:  # full-text search: title, code, summary, themes, comments, partners
+        text = " ".join(filter(None, [item["title"], item["summary"], item["code"], *item["themes"],
+                                      *item.get("comments", [])])).lower()
+        assert "internet" in text and "governanc" in text
     groups = client.get("/api/v1/initiatives", params={"country_group": "LDC"}).json()
     assert groups["total"] == 4 and all("LDC" in i["country_groups"] for i in groups["items"])
 

@@ -29,6 +29,7 @@ from initiatives.store.tables import (
 )
 
 SORTS: dict[str, Any] = {
+    "relevance": InitiativeRow.id.desc(),  # by text rank when there is text (see explore), else newest first
     "id": InitiativeRow.id.asc(),
     "-id": InitiativeRow.id.desc(),
     "title": func.coalesce(InitiativeRow.title, InitiativeRow.code).asc(),
@@ -92,6 +93,7 @@ class ExplorePage:
     per_page: int
     facets: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
     open_findings: dict[int, int] = field(default_factory=dict)  # initiative id -> open findings
+    snippets: dict[int, str] = field(default_factory=dict)  # initiative id -> passage with marked matches
 
     @property
     def pages(self) -> int:
@@ -114,8 +116,16 @@ def like_text(stmt: Select[Any], text: str, dialect: str = "sqlite") -> Select[A
     return stmt
 
 
-# The search engine replaces this (see module docstring): (select over initiatives, text, dialect) -> select.
-match_text: Callable[[Select[Any], str, str], Select[Any]] = like_text
+def search_text(stmt: Select[Any], text: str, dialect: str) -> Select[Any]:
+    """Full-text match through the search engine (FTS5 / tsvector), with its query syntax: words,
+    "phrases", -exclusions and field:value filters."""
+    from initiatives.search.engine import narrow
+
+    return narrow(stmt, text, dialect)
+
+
+# (select over initiatives, text, dialect) -> select; `like_text` is the plain fallback.
+match_text: Callable[[Select[Any], str, str], Select[Any]] = search_text
 
 
 # ------------------------------------------------------------------------------------------------ filters
@@ -354,9 +364,17 @@ def explore(store: Store, q: ExploreQuery, *, with_facets: bool = True) -> Explo
         else:
             ids = select(InitiativeRow.id)
         total = int(s.scalar(select(func.count()).select_from(ids.subquery())) or 0)
-        rows = s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_(ids))
-                         .order_by(order, InitiativeRow.id).offset((page - 1) * per_page).limit(per_page)).all()
+        if q.sort == "relevance" and q.text:
+            from initiatives.search.engine import ranked_ids
+
+            page_ids = ranked_ids(s, q.text, dialect, ids, per_page, (page - 1) * per_page)
+            by_id = {r.id: r for r in s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_(page_ids)))}
+            rows = [by_id[i] for i in page_ids if i in by_id]
+        else:
+            rows = s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_(ids))
+                             .order_by(order, InitiativeRow.id).offset((page - 1) * per_page).limit(per_page)).all()
         items = [mapping.initiative_from_row(r) for r in rows]
+        snippets = _snippets(s, q.text, dialect, [r.id for r in rows]) if q.text else {}
         open_counts = dict(s.execute(
             select(FindingInitiativeRow.initiative_id, func.count())
             .join(FindingRow, FindingRow.id == FindingInitiativeRow.finding_id)
@@ -368,7 +386,16 @@ def explore(store: Store, q: ExploreQuery, *, with_facets: bool = True) -> Explo
     if with_facets and not q.is_filtered():
         facets = unfiltered_facets(store)
     return ExplorePage(items=items, total=total, page=page, per_page=per_page, facets=facets,
-                       open_findings={int(k): int(v) for k, v in open_counts.items()})
+                       open_findings={int(k): int(v) for k, v in open_counts.items()}, snippets=snippets)
+
+
+def _snippets(s: Session, text: str, dialect: str, ids: list[int]) -> dict[int, str]:
+    """Passages around the matched words, from the search index (marks: search.engine.MARK_START/END)."""
+    if match_text is not search_text:
+        return {}
+    from initiatives.search.engine import snippets_for
+
+    return snippets_for(s, text, dialect, ids)
 
 
 def all_matching(store: Store, q: ExploreQuery) -> list[Initiative]:

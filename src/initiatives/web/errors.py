@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from initiatives.errors import InitiativesError, InputError, NotFound, StaleVersion
 from initiatives.web.auth import AuthError
+from initiatives.search.embeddings import SemanticUnavailable
 from initiatives.web.services import ServiceUnavailable
 
 
@@ -96,6 +97,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(UnsupportedType)
     async def _unsupported(request: Request, exc: UnsupportedType) -> Response:
         return error(415, str(exc), exc.field)
+
+    @app.exception_handler(SemanticUnavailable)
+    async def _no_model(request: Request, exc: SemanticUnavailable) -> Response:
+        return error(503, str(exc), None, service="semantic search")
 
     @app.exception_handler(ServiceUnavailable)
     async def _unavailable(request: Request, exc: ServiceUnavailable) -> Response:

@@ -84,7 +84,7 @@ def parse(params: QueryParams, *, strict: bool = True, usd_factors: dict[str, De
         if flag.lower() not in ("true", "false", "1", "0", "yes", "no"):
             raise InputError(f"expected true or false, got {flag!r}", field="has_open_findings")
         q.has_open_findings = flag.lower() in ("true", "1", "yes")
-    sort = params.get("sort") or "id"
+    sort = params.get("sort") or ("relevance" if q.text else "id")
     if sort not in SORTS:
         raise InputError(f"unknown sort {sort!r} (one of {', '.join(SORTS)})", field="sort")
     q.sort = sort

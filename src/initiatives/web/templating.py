@@ -21,6 +21,14 @@ FIELD_COLOURS = {
 }
 
 
+def marked(snippet: str) -> Markup:
+    """A search-engine snippet as HTML: the text escaped, its marked matches wrapped in <mark>."""
+    from initiatives.search.engine import MARK_END, MARK_START
+
+    html = str(escape(snippet)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    return Markup(html)
+
+
 def highlight(text: str | None, query: str | None, width: int = 220) -> Markup:
     """A snippet of `text` around the first query word, with every query word wrapped in <mark>."""
     if not text:
@@ -70,6 +78,7 @@ def make(folder: Path) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(folder))
     env = templates.env
     env.filters["highlight"] = highlight
+    env.filters["marked"] = marked
     env.filters["money"] = money
     env.filters["mark_quote"] = mark_quote
     env.filters["country_name"] = countries.name

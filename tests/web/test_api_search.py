@@ -1,0 +1,43 @@
+"""The search API: full text, semantic and hybrid, similar records, what worked elsewhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from initiatives.search import embeddings
+
+
+def test_text_search_ranks_snippets_and_facets(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/api/v1/search", params={"q": "internet governance -Turkey"}).json()
+    codes = [h["record"]["code"] for h in body["hits"]]
+    assert body["total"] == len(body["hits"]) >= 2 and "GLO14X01" not in codes
+    assert all("<mark>" in h["snippet"] for h in body["hits"] if h["record"]["code"])
+    assert {f["value"] for f in body["facets"]["kind"]} == {"project"}
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"q": "sdg:99"}, "sdg"), ({"q": "x", "mode": "psychic"}, "mode"), ({"q": "a" * 1001}, "q"),
+    ({"q": "x", "limit": 0}, "limit"),
+])
+def test_bad_search_input_is_a_clear_422(client, params, field) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/api/v1/search", params=params)
+    assert r.status_code == 422 and field in r.text
+
+
+@pytest.mark.parametrize("q", ['"unclosed', "'; drop table initiatives; --", "NEAR(a b) OR *", "-"])
+def test_odd_queries_never_500(client, q) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/api/v1/search", params={"q": q}).status_code == 200
+
+
+@pytest.mark.skipif(not embeddings.available(), reason="the optional embedding model is not installed")
+def test_semantic_similar_and_elsewhere(client) -> None:  # type: ignore[no-untyped-def]
+    hybrid = client.get("/api/v1/search", params={"q": "drones for health deliveries", "mode": "hybrid"}).json()
+    assert hybrid["hits"][0]["record"]["title"] == "Drone Testing Corridors"
+    igf = client.get("/api/v1/search", params={"q": "GLO15X01"}).json()["hits"][0]["record"]
+    similar = client.get(f"/api/v1/initiatives/{igf['id']}/similar", params={"limit": 2}).json()["similar"]
+    assert {s["record"]["code"] for s in similar} == {"GLO14X01", "GLO11X01"}
+    there = client.get("/api/v1/elsewhere", params={"country": "KGZ", "theme": "digital learning"}).json()
+    assert there["country"] == "KGZ" and "LLDC" in there["profile"]
+    assert there["hits"] and all("KGZ" not in h["record"]["countries"] for h in there["hits"])
+    assert client.get("/api/v1/elsewhere", params={"country": "Atlantis"}).status_code == 422
+    assert client.get("/api/v1/initiatives/999999/similar").status_code == 404
