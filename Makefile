@@ -16,11 +16,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Set up and run the main job on the embedded SQLite default.
+## Set up and run the main job on the embedded SQLite default: ingest the sample documents, audit them,
+## make the search vectors, and serve the web UI on http://$(HOST):$(PORT) (Ctrl-C stops it).
 demo: $(STAMP)
 	$(BIN)/initiatives init --db "$(DB)"
-	$(BIN)/initiatives import --db "$(DB)" examples/registry-sample.json
-	$(BIN)/initiatives list --db "$(DB)"
+	$(BIN)/initiatives ingest --db "$(DB)" examples/documents
+	$(BIN)/initiatives audit --db "$(DB)"
+	$(BIN)/initiatives embed --db "$(DB)"
+	@echo
+	@echo "Serving http://$(HOST):$(PORT)  (read-only for visitors; to edit and review, create an account:"
+	@echo "  $(BIN)/initiatives user add YOURNAME --role admin --db \"$(DB)\")"
+	$(BIN)/initiatives serve --db "$(DB)" --host $(HOST) --port $(PORT)
 
 ## System packages the tests use (PostgreSQL server, Chromium); installs only what is missing.
 system-deps:

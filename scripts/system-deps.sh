@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs, if they are missing: a PostgreSQL server (the store
-# tests start their own on loopback). Needs root or sudo.
+# tests start their own on loopback) and Chromium (the browser tests drive it with Playwright; never
+# `playwright install`). Needs root or sudo.
 set -euo pipefail
 
-PACKAGES=(postgresql)
+PACKAGES=(postgresql chromium)
 
 need=()
 for pkg in "${PACKAGES[@]}"; do

@@ -9,6 +9,7 @@ under artifacts/screenshots/.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import threading
@@ -56,8 +57,10 @@ def server(app) -> Iterator[str]:
 @pytest.fixture
 def page(server):
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        if os.environ.get("CI"):
+            raise RuntimeError("CI installs Debian's chromium (scripts/system-deps.sh); it is missing")
+        pytest.skip("Debian chromium is not installed (make system-deps)")
+    from playwright import sync_api
     outside: list[str] = []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)

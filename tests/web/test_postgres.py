@@ -1,7 +1,6 @@
 """The web app on PostgreSQL: Explore facets (JSON arrays, temporary tables), edits with versions, exports.
 
-Uses the `pg_url` fixture of the shared test set-up (a throw-away server the test run starts); skipped when
-that fixture is not there.
+Uses the `pg_url` fixture of the shared test set-up (a throw-away server the test run starts).
 """
 
 from __future__ import annotations
@@ -19,12 +18,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_client(request, tmp_path):
-    try:
-        url = request.getfixturevalue("pg_url")
-    except pytest.FixtureLookupError:
-        pytest.skip("no pg_url fixture (the shared PostgreSQL test server) in this checkout")
-    store = Store.open(url)
+def pg_client(pg_url, tmp_path):
+    store = Store.open(pg_url)
     seed(store)
     users = Users(store)
     users.add("editor", "correct-horse-1", "editor")
