@@ -189,6 +189,8 @@ class VectorRow(Base):
     model: Mapped[str] = mapped_column(String(100))
     record_version: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # covering index: "have the vectors changed?" is answered without reading the vectors themselves
+    __table_args__ = (Index("ix_initiative_vectors_stamp", "model", "record_version", "initiative_id"),)
 
 
 # ------------------------------------------------------------------ web users (revision 0004)

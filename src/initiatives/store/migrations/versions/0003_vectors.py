@@ -22,7 +22,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["initiative_id"], ["initiatives.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("initiative_id"),
     )
+    op.create_index("ix_initiative_vectors_stamp", "initiative_vectors", ["model", "record_version", "initiative_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_initiative_vectors_stamp", table_name="initiative_vectors")
     op.drop_table("initiative_vectors")
