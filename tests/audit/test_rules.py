@@ -236,3 +236,10 @@ def test_funding_inconsistency_same_budget_and_time_frame():
     res = audit([a, b], only={"funding-inconsistency"})
     assert [f.record for f in res.findings] == ["F-1"]
     assert audit([a.model_copy(update={"id": None}), c], only={"funding-inconsistency"}).findings == []
+
+
+def test_a_quoted_sentence_keeps_its_first_letter() -> None:
+    from initiatives.audit.duplicates import _sentence_with
+
+    assert _sentence_with("GENEVA, 12 May 2022 — The Fund said so", "The Fund").startswith("GENEVA")
+    assert _sentence_with("First one. Then The Fund said so", "The Fund").startswith("Then The Fund")

@@ -447,7 +447,8 @@ def _sentence_with(text: str, phrase: str) -> str:
     i = text.casefold().find(phrase.casefold())
     if i < 0:
         return text[:160]
-    s = max(text.rfind(". ", 0, i) + 2, 0)
+    stop = text.rfind(". ", 0, i)
+    s = stop + 2 if stop >= 0 else 0
     e = text.find(". ", i)
     out = text[s:e if e > 0 else len(text)].strip()
     return out if len(out) <= 200 else text[max(i - 60, 0):i + len(phrase)].strip()
