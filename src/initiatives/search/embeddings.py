@@ -36,7 +36,8 @@ class MiniLM:
     name = "all-MiniLM-L6-v2"
     dim = 384
 
-    def __init__(self, max_seq_length: int = 128, batch_size: int = 64) -> None:
+    # batch 16: less padding than 64 on mixed lengths; measured 166 vs 147 records/s on 2 cores
+    def __init__(self, max_seq_length: int = 128, batch_size: int = 16) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
