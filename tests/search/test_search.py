@@ -136,3 +136,19 @@ def test_other_views_narrow_their_own_selects(loaded: Store) -> None:
         assert set(ranked) == found
         marks = snippets_for(s, "internet governance", dialect, ranked)
         assert all(MARK_START in v for v in marks.values()) and marks
+
+
+def test_bulk_imports_are_searchable_too(sqlite_store: Store) -> None:
+    """Large files go through the bulk insert path; their records must reach the index as well."""
+    from pathlib import Path
+
+    from initiatives.interop import formats
+    from testdata import DATA
+
+    path = DATA / "iati" / "activities" / "iom-xm-dac-47066-v2.03.xml"
+    summary, _ = formats.import_file(sqlite_store, Path(path), author="t")
+    assert summary.created == 577
+    result = search(sqlite_store, "migration", limit=5)
+    assert result.total > 50
+    assert search(sqlite_store, "country:HTI").total == sqlite_store.count_initiatives(
+        __import__("initiatives.store", fromlist=["InitiativeQuery"]).InitiativeQuery(country="HTI"))

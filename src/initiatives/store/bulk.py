@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from initiatives.model import Batch, Document, Finding, Initiative
+from initiatives.store import search_index
 from initiatives.store.tables import (
     DocumentRow,
     FindingInitiativeRow,
@@ -122,6 +123,8 @@ def insert_new(s: Session, records: list[Initiative], keys: list[str | None], or
         params = [_row_values(r, k, document_ids.get(r.source_document or ""), now)
                   for r, k in zip(chunk, chunk_keys, strict=True)]
         chunk_ids = _insert_rows(s, table, stmt, params)
+        for rid in chunk_ids:  # indexed for search when the transaction commits
+            search_index.mark(s, rid)
         countries: list[tuple[Any, ...]] = []
         sdgs: list[tuple[Any, ...]] = []
         parts: list[tuple[Any, ...]] = []
