@@ -41,6 +41,7 @@ from initiatives.store.tables import (  # noqa: E402
     InitiativeSdgRow,
     OrganizationRow,
     ParticipationRow,
+    SearchEntryRow,
     utcnow,
 )
 
@@ -62,7 +63,7 @@ def fill(store: Store, n: int, seed: int = 7) -> None:
         batch = 5000
         for lo in range(1, n + 1, batch):
             ids = range(lo, min(n, lo + batch - 1) + 1)
-            rows, cs, sdgs, parts, finds, links = [], [], [], [], [], []
+            rows, cs, sdgs, parts, finds, links, entries = [], [], [], [], [], [], []
             for i in ids:
                 year = rng.randint(2005, 2025)
                 title = " ".join(rng.sample(WORDS, 4)).capitalize()
@@ -77,6 +78,9 @@ def fill(store: Store, n: int, seed: int = 7) -> None:
                     "comments": [], "extras": {}, "source_document": None, "source_first_line": None,
                     "source_last_line": None, "document_id": None, "natural_key": None, "version": 1,
                     "created_at": now, "updated_at": now})
+                # the search index entry the store writes with every record (store/search_index.py)
+                entries.append({"initiative_id": i, "title": f"B{i:06d} {title}",
+                                "body": "\n".join([rows[-1]["summary"], *rows[-1]["themes"]])})
                 for p, c in enumerate(rng.sample(codes, rng.randint(1, 3))):
                     cs.append({"initiative_id": i, "iso3": c, "position": p})
                 for p, g in enumerate(rng.sample(range(1, 18), rng.randint(0, 3))):
@@ -93,6 +97,7 @@ def fill(store: Store, n: int, seed: int = 7) -> None:
                                   "created_at": now, "updated_at": now, "last_seen_at": now})
                     links.append({"finding_id": fid, "initiative_id": i})
             conn.execute(insert(InitiativeRow), rows)
+            conn.execute(insert(SearchEntryRow), entries)
             conn.execute(insert(InitiativeCountryRow), cs)
             if sdgs:
                 conn.execute(insert(InitiativeSdgRow), sdgs)

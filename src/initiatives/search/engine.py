@@ -19,12 +19,16 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     cast,
+    column,
     func,
     literal,
+    literal_column,
     not_,
     or_,
     select,
+    table,
     text,
 )
 from sqlalchemy.orm import Session
@@ -34,6 +38,7 @@ from initiatives.search.query import ParsedQuery, parse
 from initiatives.store import Store, mapping
 from initiatives.store.tables import (
     InitiativeCountryRow,
+    SearchEntryRow,
     InitiativeRow,
     InitiativeSdgRow,
     OrganizationRow,
@@ -163,7 +168,8 @@ class _Backend:
     def for_store(store: Store) -> _Backend:
         return _Postgres() if store.engine.dialect.name == "postgresql" else _Sqlite()
 
-    def matches(self, q: ParsedQuery, name: str = "fts") -> Any:  # (id, score) rows, or None without text
+    def matches(self, q: ParsedQuery, name: str = "fts") -> Any:
+        """(id, score) rows matching the text, or None without text."""
         raise NotImplementedError
 
     def excluded(self, q: ParsedQuery) -> Any:
@@ -187,10 +193,12 @@ class _Sqlite(_Backend):
         expr = self._match(q.text_terms())
         if q.excluded:
             expr += " NOT (" + " OR ".join(_fts5_quote(t) for t in q.excluded) + ")"
+        fts = table("search_fts", column("rowid"))
+        score = -func.bm25(literal_column("search_fts"), 4.0, 1.0)
+        stmt = (select(fts.c.rowid.label("id"), score.label("score")).select_from(fts)
+                .where(text(f"search_fts MATCH :{name}_m").bindparams(**{f"{name}_m": expr})))
         # MATERIALIZED: evaluate the match once, as the outer loop, instead of once per filtered row
-        return (text(f"SELECT rowid AS id, -bm25(search_fts, 4.0, 1.0) AS score FROM search_fts "
-                     f"WHERE search_fts MATCH :{name}_m").bindparams(**{f"{name}_m": expr})
-                .columns(id=Integer, score=Float).cte(name).prefix_with("MATERIALIZED"))
+        return stmt.cte(name).prefix_with("MATERIALIZED")
 
     def excluded(self, q: ParsedQuery) -> Any:
         expr = " OR ".join(_fts5_quote(t) for t in q.excluded)
@@ -217,9 +225,11 @@ class _Postgres(_Backend):
     def matches(self, q: ParsedQuery, name: str = "fts") -> Any:
         if not q.has_text:
             return None
-        return (text(f"SELECT initiative_id AS id, ts_rank_cd(tsv, websearch_to_tsquery('english', :{name}_m)) "
-                     f"AS score FROM search_entries WHERE tsv @@ websearch_to_tsquery('english', :{name}_m)")
-                .bindparams(**{f"{name}_m": self._websearch(q)}).columns(id=Integer, score=Float).subquery(name))
+        entries = SearchEntryRow.__table__
+        tsv = literal_column("search_entries.tsv")
+        query = func.websearch_to_tsquery(literal_column("'english'"), bindparam(f"{name}_m", self._websearch(q)))
+        score = func.ts_rank_cd(tsv, query)
+        return select(entries.c.initiative_id.label("id"), score.label("score")).where(tsv.op("@@")(query)).subquery(name)
 
     def excluded(self, q: ParsedQuery) -> Any:
         words = " OR ".join(f'"{x}"' for x in q.excluded)
@@ -342,6 +352,16 @@ def narrow(stmt: Select[Any], query: str | ParsedQuery, dialect: str) -> Select[
     if matched is not None:
         stmt = stmt.join(matched, matched.c.id == InitiativeRow.id)
     return _narrowed(stmt, q, backend, text_matched=matched is not None)
+
+
+def text_candidates(query: str | ParsedQuery, dialect: str) -> Select[Any]:
+    """(id, score) of every record the query matches, its filters included (score 0 without text)."""
+    q = parse(query) if isinstance(query, str) else query
+    backend: _Backend = _Postgres() if dialect == "postgresql" else _Sqlite()
+    matched = backend.matches(q)
+    if matched is not None and not q.has_filters:  # the index alone answers: no need to touch initiatives
+        return select(matched.c.id, matched.c.score)
+    return _candidates(q, matched, backend)
 
 
 def ranked_ids(s: Session, query: str | ParsedQuery, dialect: str, ids: Select[Any], limit: int,

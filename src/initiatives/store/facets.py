@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, Column, Integer, MetaData, Select, Table, and_, case, cast, exists, func, insert, or_, select, true
+from sqlalchemy import bindparam, Column, Float, Integer, MetaData, Select, Table, and_, case, cast, exists, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from initiatives.model import Initiative
@@ -47,7 +47,8 @@ MAX_PER_PAGE = 500
 # the page and every facet count read them instead of re-running the text match.
 _TEMP = MetaData()
 MATCHED = Table("explore_matched_ids", _TEMP, Column("id", Integer, primary_key=True), prefixes=["TEMPORARY"])
-TEXT_MATCHED = Table("explore_text_ids", _TEMP, Column("id", Integer, primary_key=True), prefixes=["TEMPORARY"])
+TEXT_MATCHED = Table("explore_text_ids", _TEMP, Column("id", Integer, primary_key=True), Column("score", Float),
+                     prefixes=["TEMPORARY"])
 
 # facet name -> the ExploreQuery attributes that filter on it
 FACET_FILTERS = {"kind": ("kinds",), "status": ("statuses",), "region": ("regions",), "country": ("countries",),
@@ -268,9 +269,17 @@ def facet_counts(s: Session, q: ExploreQuery, dialect: str, *, partners_limit: i
 
 
 def _materialise(s: Session, q: ExploreQuery, dialect: str) -> bool:
-    """Fill the temporary table with the ids matching `q` (on this session's connection)."""
+    """Fill the temporary tables (on this session's connection): the text matches with their rank, once,
+    then the ids matching every filter of `q`. Facet counts and the relevance order reuse both."""
     conn = s.connection()
     text_done = False
+    if q.text and q.text.strip() and match_text is search_text:
+        from initiatives.search.engine import text_candidates
+
+        TEXT_MATCHED.create(conn, checkfirst=True)
+        conn.execute(TEXT_MATCHED.delete())
+        conn.execute(insert(TEXT_MATCHED).from_select(["id", "score"], text_candidates(q.text.strip(), dialect)))
+        s.info["explore_text"] = text_done = True
     MATCHED.create(conn, checkfirst=True)
     conn.execute(MATCHED.delete())
     conn.execute(insert(MATCHED).from_select(["id"], filtered_ids(q, dialect, text_done=text_done)))
@@ -364,10 +373,11 @@ def explore(store: Store, q: ExploreQuery, *, with_facets: bool = True) -> Explo
         else:
             ids = select(InitiativeRow.id)
         total = int(s.scalar(select(func.count()).select_from(ids.subquery())) or 0)
-        if q.sort == "relevance" and q.text:
-            from initiatives.search.engine import ranked_ids
-
-            page_ids = ranked_ids(s, q.text, dialect, ids, per_page, (page - 1) * per_page)
+        if q.sort == "relevance" and q.text and s.info.get("explore_text"):  # ranks were kept with the matches
+            page_ids = list(s.scalars(
+                select(MATCHED.c.id).join(TEXT_MATCHED, TEXT_MATCHED.c.id == MATCHED.c.id)
+                .order_by(TEXT_MATCHED.c.score.desc(), MATCHED.c.id.desc())
+                .offset((page - 1) * per_page).limit(per_page)))
             by_id = {r.id: r for r in s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_(page_ids)))}
             rows = [by_id[i] for i in page_ids if i in by_id]
         else:
