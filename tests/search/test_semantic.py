@@ -127,3 +127,21 @@ def test_what_worked_elsewhere_ranks_peers_in_other_countries(loaded: Store) -> 
         what_worked_elsewhere(loaded, "Atlantis")
     with pytest.raises(InputError, match="give a theme"):
         what_worked_elsewhere(loaded, "Iceland")
+
+
+def test_bf16_and_fp32_vectors_agree() -> None:
+    """Where the CPU has native bf16 the model runs in it; the vectors must match fp32's."""
+    code = ("import sys, numpy as np\nfrom initiatives.search.embeddings import MiniLM\n"
+            "v = MiniLM().encode(['Clean water kiosks paid by mobile money', 'Open government data in Nepal'])\n"
+            "np.save(sys.argv[1], v)\n")
+    vecs = {}
+    for precision in ("fp32", "bf16"):
+        target = REPO / ".pytest_cache" / f"vec-{precision}.npy"
+        target.parent.mkdir(exist_ok=True)
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "INITIATIVES_EMBED_PRECISION": precision}
+        out = subprocess.run([sys.executable, "-c", code, str(target)], env=env, capture_output=True, text=True,
+                             timeout=300)
+        assert out.returncode == 0, out.stderr
+        vecs[precision] = np.load(target)
+    cosines = (vecs["fp32"] * vecs["bf16"]).sum(axis=1)
+    assert cosines.min() > 0.999

@@ -32,6 +32,21 @@ class EmbeddingModel(Protocol):
         ...
 
 
+def native_bf16() -> bool:
+    """Whether the CPU computes bfloat16 natively (AMX or AVX-512 BF16). There, bf16 autocast nearly doubles
+    MiniLM's throughput (169 -> 287 records/s measured on 2 cores) with vectors within cosine 0.9999 of
+    fp32; elsewhere bf16 is emulated and slower. INITIATIVES_EMBED_PRECISION=fp32|bf16 overrides."""
+    forced = os.environ.get("INITIATIVES_EMBED_PRECISION", "").lower()
+    if forced in ("fp32", "bf16"):
+        return forced == "bf16"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = set(f.read().split())
+    except OSError:
+        return False
+    return bool(flags & {"amx_bf16", "avx512_bf16"})
+
+
 class MiniLM:
     name = "all-MiniLM-L6-v2"
     dim = 384
@@ -55,15 +70,19 @@ class MiniLM:
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         self._model.max_seq_length = max_seq_length
         self._batch_size = batch_size
+        self._bf16 = native_bf16()
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(texts, batch_size=self._batch_size, normalize_embeddings=True,
-                                         convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+        import torch
+
+        with self._lock, torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16):
+            vectors = self._model.encode(texts, batch_size=self._batch_size, convert_to_tensor=True,
+                                         show_progress_bar=False)
+        out = vectors.float().numpy()
+        return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 @lru_cache(maxsize=1)
