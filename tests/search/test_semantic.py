@@ -145,3 +145,15 @@ def test_bf16_and_fp32_vectors_agree() -> None:
         vecs[precision] = np.load(target)
     cosines = (vecs["fp32"] * vecs["bf16"]).sum(axis=1)
     assert cosines.min() > 0.999
+
+
+def test_ingest_embeds_what_it_stored(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "i.db"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    out = subprocess.run([sys.executable, "-m", "initiatives", "ingest", "--db", str(db), "-q",
+                          str(REPO / "examples" / "documents")], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "embedded for semantic search" in out.stdout
+    store = Store.open(f"sqlite:///{db}")
+    assert store.count_initiatives() > 0 and semantic.stale_ids(store, embeddings.MiniLM.name) == []
+    store.close()

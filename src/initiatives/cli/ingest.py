@@ -136,5 +136,11 @@ def ingest(
     if summary.missing:
         out.print(f"{summary.missing} stored record(s) are no longer in their re-ingested document; they were kept "
                   "(see docs/ingest.md)", soft_wrap=True)
+    if summary.created or summary.updated:
+        from initiatives.cli.search import refresh_vectors
+
+        embedded = refresh_vectors(store, quiet=quiet)
+        if embedded:
+            out.print(f"{embedded} record(s) embedded for semantic search")
     if summary.failed:
         raise typer.Exit(1)

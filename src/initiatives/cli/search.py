@@ -84,7 +84,7 @@ def refresh_vectors(store: Store, *, quiet: bool = False) -> int:
     with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=Console(stderr=True), disable=quiet or len(pending) < 50, transient=True) as bar:
         task = bar.add_task("embed", total=len(pending))
-        return semantic.update_vectors(store, progress=lambda done, total: bar.update(task, completed=done))
+        return semantic.refresh_if_available(store, progress=lambda done, total: bar.update(task, completed=done))
 
 
 @app.command()

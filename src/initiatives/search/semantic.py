@@ -69,6 +69,16 @@ def update_vectors(store: Store, model: EmbeddingModel | None = None, *, batch: 
     return done
 
 
+def refresh_if_available(store: Store, progress: Callable[[int, int], None] | None = None) -> int:
+    """Bring the vectors up to date after a write (ingest, upload, edit); 0 when the model is not installed,
+    so writes never depend on the optional extra. Errors are not swallowed."""
+    from initiatives.search.embeddings import available
+
+    if not available():
+        return 0
+    return update_vectors(store, progress=progress)
+
+
 # ------------------------------------------------------------------------------------------------ index
 
 

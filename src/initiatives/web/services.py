@@ -108,6 +108,10 @@ def ingest_files(store: Store, paths: list[Path], *, author: str, names: list[st
         summary.organizations = len(batch.organizations)
         summary.findings = len(batch.findings)
         out.append(summary)
+    if any(f.created or f.updated for f in out):
+        from initiatives.search.semantic import refresh_if_available
+
+        refresh_if_available(store)  # the new records are findable by meaning at once
     return out
 
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -18,6 +18,7 @@ from initiatives.model import Initiative
 from initiatives.reference import countries as country_ref
 from initiatives.store import InitiativeQuery, Store
 from initiatives.store import facets
+from initiatives.search.semantic import refresh_if_available
 from initiatives.store.users import User
 from initiatives.web import provenance, query, services
 from initiatives.web.api.schemas import InitiativeCreate, InitiativePatch
@@ -87,7 +88,7 @@ def _facet_label(name: str, v: Any) -> dict[str, Any]:
 
 
 @router.post("/initiatives", status_code=201, tags=["initiatives"])
-def create_initiative(body: InitiativeCreate, request: Request, response: Response,
+def create_initiative(body: InitiativeCreate, request: Request, response: Response, tasks: BackgroundTasks,
                       user: User = require("editor")) -> dict[str, Any]:
     try:
         rec = Initiative.model_validate(body.changes() | {"kind": body.kind})
@@ -95,6 +96,7 @@ def create_initiative(body: InitiativeCreate, request: Request, response: Respon
         loc, msg = describe_validation_error(exc)
         raise InputError(msg, field=loc) from None
     saved = store_of(request).add_initiative(rec, author=author(user))
+    tasks.add_task(refresh_if_available, store_of(request))  # after the response: embed for semantic search
     response.headers["ETag"] = etag(saved)
     response.headers["Location"] = f"/api/v1/initiatives/{saved.id}"
     return record_json(saved)
@@ -110,7 +112,7 @@ async def get_initiative(initiative_id: int, request: Request, user: User | None
 
 @router.patch("/initiatives/{initiative_id}", tags=["initiatives"])
 def update_initiative(initiative_id: int, body: InitiativePatch, request: Request, response: Response,
-                      if_match: str | None = Header(default=None),
+                      tasks: BackgroundTasks, if_match: str | None = Header(default=None),
                       user: User = require("editor")) -> dict[str, Any]:
     """Change some fields. Send the version you read, as If-Match (a stale one gives 412) or as `version`
     in the body (a stale one gives 409); with neither, 428. Nothing is overwritten silently."""
@@ -131,6 +133,7 @@ def update_initiative(initiative_id: int, body: InitiativePatch, request: Reques
     rec = store.update_initiative(initiative_id, changes, author=author(user),
                                   expected_version=body.version if body.version is not None else header_version,
                                   reason=reason)
+    tasks.add_task(refresh_if_available, store)  # after the response: re-embed the changed record
     response.headers["ETag"] = etag(rec)
     return record_json(rec)
 
