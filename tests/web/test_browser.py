@@ -9,7 +9,6 @@ under artifacts/screenshots/.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import threading
@@ -19,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from optional import require
 
 from .conftest import PASSWORD
 from .seed import GOLD
@@ -56,10 +56,7 @@ def server(app) -> Iterator[str]:
 
 @pytest.fixture
 def page(server):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            raise RuntimeError("CI installs Debian's chromium (scripts/system-deps.sh); it is missing")
-        pytest.skip("Debian chromium is not installed (make system-deps)")
+    require(Path(CHROMIUM).exists(), "Debian's chromium", "make system-deps")
     from playwright import sync_api
     outside: list[str] = []
     with sync_api.sync_playwright() as p:
