@@ -1,7 +1,7 @@
 """A fast path for saving large batches: SQLAlchemy Core executemany inserts for new records.
 
-`Store.save_batch` goes through the ORM record by record, which is right for a press release and too slow
-for an IATI file of 100,000 activities. Here new records (by natural key) are inserted with one
+Record by record through the ORM is right for a press release and too slow for an IATI file of 100,000
+activities, so `Store.save_batch` hands batches of `THRESHOLD` records or more to `save_records`. Here new records (by natural key) are inserted with one
 executemany per table (rows, countries, SDGs, participations, sources, "(created)" revisions); records
 already stored go through the ORM path, so updates still leave revisions. Same tables, same values, one
 transaction: all of it or nothing.
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from initiatives.model import Batch, Document, Finding, Initiative
+from initiatives.model import Document, Finding, Initiative
 from initiatives.store import search_index
 from initiatives.store.tables import (
     DocumentRow,
@@ -191,24 +191,6 @@ def document_ids(s: Session, docs: Iterable[Any]) -> dict[str, int]:
         if row_id is not None:
             out[doc.name] = row_id
     return out
-
-
-def save_batch(store: Store, batch: Batch, *, author: str, reason: str | None) -> SaveSummary:
-    """Like `Store.save_batch`, with Core inserts for the records that are new."""
-    from initiatives.store.repository import SaveSummary, _OrgResolver
-
-    summary = SaveSummary()
-    with store.transaction() as s:
-        for doc in batch.documents:
-            store.save_document(doc, session=s)
-        orgs = _OrgResolver(s)
-        for org in batch.organizations:
-            orgs.resolve(org)
-        summary.initiative_ids = save_records(store, s, batch.initiatives, orgs, summary, author=author,
-                                              reason=reason, document_ids=document_ids(s, batch.documents))
-        if batch.findings:
-            store._attach_findings(s, batch.findings, batch_ids=summary.initiative_ids, batch=batch)
-    return summary
 
 
 def save_findings(store: Store, s: Session, findings: list[Finding]) -> None:

@@ -231,8 +231,6 @@ class Store:
         (with revisions) or left alone when nothing changed."""
         from initiatives.store import bulk
 
-        if len(batch.initiatives) >= bulk.THRESHOLD:  # large imports: Core executemany for new records
-            return bulk.save_batch(self, batch, author=author, reason=reason)
         summary = SaveSummary()
         with self.transaction() as s:
             for doc in batch.documents:
@@ -240,10 +238,15 @@ class Store:
             orgs = _OrgResolver(s)
             for org in batch.organizations:
                 orgs.resolve(org)
-            for rec in batch.initiatives:
-                saved, outcome = self._upsert(s, rec, orgs, author=author, reason=reason)
-                setattr(summary, outcome, getattr(summary, outcome) + 1)
-                summary.initiative_ids.append(saved)
+            if len(batch.initiatives) >= bulk.THRESHOLD:  # large imports: Core executemany for new records
+                summary.initiative_ids = bulk.save_records(
+                    self, s, batch.initiatives, orgs, summary, author=author, reason=reason,
+                    document_ids=bulk.document_ids(s, batch.documents))
+            else:
+                for rec in batch.initiatives:
+                    saved, outcome = self._upsert(s, rec, orgs, author=author, reason=reason)
+                    setattr(summary, outcome, getattr(summary, outcome) + 1)
+                    summary.initiative_ids.append(saved)
             if batch.findings:
                 self._attach_findings(s, batch.findings, batch_ids=summary.initiative_ids, batch=batch)
         return summary
