@@ -17,9 +17,9 @@ UN_ACRONYMS = {
     "UN", "UNICEF", "UNDP", "UNESCO", "UNFPA", "UNHCR", "UNEP", "UNOPS", "UNIDO", "UNITAR", "UNCTAD", "UNECA", "ECA",
     "ESCAP", "UNESCAP", "ECLAC", "ESCWA", "ECE", "UNECE", "ITU", "WHO", "WFP", "FAO", "ILO", "IOM", "IFAD", "UNAIDS",
     "OCHA", "OHCHR", "UNHABITAT", "UN-Habitat", "UN-Women", "UN Women", "UNU", "UNV", "UNRWA", "UNODC", "UN DESA",
-    "DESA", "UNDESA", "OHRLLS", "UN OHRLLS", "DPIDG", "UNPOG", "UNPAN", "ECOSOC", "HLPF", "UNCDF", "UNSSC",
+    "DESA", "UNDESA", "OHRLLS", "UN OHRLLS", "ECOSOC", "UNCDF", "UNSSC",
     "UNCTs", "UNCT", "RCO", "RCOs", "DCO", "UNFCCC", "WIPO", "UPU", "ICAO", "IMO", "WMO", "UNWTO", "IAEA", "UNMAS",
-    "IGF", "DSDG", "EAPD", "UNFFS", "DGB", "UNSD", "UNFF",
+    "UNSD", "UNFF",
 }
 MULTILATERAL_ACRONYMS = {"WB", "IMF", "OECD", "EU", "AU", "ADB", "AfDB", "IDB", "IsDB", "AIIB", "GAVI", "GPE",
                          "DPGA", "EIB", "EBRD", "ASEAN", "ECOWAS", "SADC", "OAS", "APEC", "G20", "G7"}
