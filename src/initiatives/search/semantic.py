@@ -37,7 +37,22 @@ def record_text(rec: Initiative) -> str:
     return ". ".join(p for p in parts if p)[:2000] or (rec.code or "")
 
 
+def _all_current(store: Store, model_name: str) -> bool:
+    """True when every record has a vector of `model_name` made from its current version, answered from two
+    aggregates instead of a join. Exact: vectors are deleted with their record (ON DELETE CASCADE), so equal
+    counts mean one vector per record, and a vector's version never exceeds its record's, so equal sums mean
+    every version matches."""
+    with store.transaction() as s:
+        records = s.execute(select(func.count(), func.coalesce(func.sum(InitiativeRow.version), 0))).one()
+        vectors = s.execute(select(func.count(), func.coalesce(func.sum(VectorRow.record_version), 0))
+                            .where(VectorRow.model == model_name)).one()
+    return tuple(records) == tuple(vectors)
+
+
 def stale_ids(store: Store, model_name: str) -> list[int]:
+    """Records whose vector of `model_name` is missing or older than the record, in id order."""
+    if _all_current(store, model_name):
+        return []
     with store.transaction() as s:
         stmt = (select(InitiativeRow.id).outerjoin(VectorRow, VectorRow.initiative_id == InitiativeRow.id)
                 .where(or_(VectorRow.initiative_id.is_(None), VectorRow.record_version != InitiativeRow.version,
@@ -67,6 +82,16 @@ def update_vectors(store: Store, model: EmbeddingModel | None = None, *, batch: 
         if progress:
             progress(done, len(ids))
     return done
+
+
+def ensure_ready(store: Store) -> int:
+    """Before a semantic query: embed what is new or changed since the last one. Raises SemanticUnavailable
+    (with the install command) when the model package is not installed."""
+    from initiatives.search.embeddings import INSTALL_HINT, SemanticUnavailable, available
+
+    if not available():
+        raise SemanticUnavailable(f"semantic search is not installed: {INSTALL_HINT}")
+    return update_vectors(store)
 
 
 def refresh_if_available(store: Store, progress: Callable[[int, int], None] | None = None) -> int:

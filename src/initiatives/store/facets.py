@@ -77,12 +77,13 @@ class ExploreQuery:
     usd_factors: dict[str, Decimal] | None = None  # currency -> USD per unit, for the budget range
     has_open_findings: bool | None = None
     ids: list[int] = field(default_factory=list)
+    mode: str = "text"  # how `text` matches: "text" (words), "semantic" (meaning) or "hybrid" (both fused)
     sort: str = "id"
     page: int = 1
     per_page: int = 25
 
     def is_filtered(self) -> bool:
-        skip = {"sort", "page", "per_page", "usd_factors"}
+        skip = {"sort", "page", "per_page", "usd_factors", "mode"}
         return any(getattr(self, f.name) not in (None, [], "") for f in fields(self) if f.name not in skip)
 
 
@@ -268,12 +269,20 @@ def facet_counts(s: Session, q: ExploreQuery, dialect: str, *, partners_limit: i
 # ------------------------------------------------------------------------------------------------ the query
 
 
-def _materialise(s: Session, q: ExploreQuery, dialect: str) -> bool:
+def _materialise(s: Session, q: ExploreQuery, dialect: str,
+                 ranking: list[tuple[int, float]] | None = None) -> bool:
     """Fill the temporary tables (on this session's connection): the text matches with their rank, once,
-    then the ids matching every filter of `q`. Facet counts and the relevance order reuse both."""
+    then the ids matching every filter of `q`. Facet counts and the relevance order reuse both. A `ranking`
+    (semantic or hybrid, already narrowed) stands in for the text matches."""
     conn = s.connection()
     text_done = False
-    if q.text and q.text.strip() and match_text is search_text:
+    if ranking is not None:
+        TEXT_MATCHED.create(conn, checkfirst=True)
+        conn.execute(TEXT_MATCHED.delete())
+        if ranking:
+            conn.execute(insert(TEXT_MATCHED), [{"id": i, "score": score} for i, score in ranking])
+        s.info["explore_text"] = text_done = True
+    elif q.text and q.text.strip() and match_text is search_text:
         from initiatives.search.engine import text_candidates
 
         TEXT_MATCHED.create(conn, checkfirst=True)
@@ -366,9 +375,10 @@ def explore(store: Store, q: ExploreQuery, *, with_facets: bool = True) -> Explo
     per_page = max(1, min(q.per_page, MAX_PER_PAGE))
     page = max(1, q.page)
     order = SORTS.get(q.sort, SORTS["id"])
+    ranking = meaning_ranking(store, q) if q.mode != "text" and q.text and q.text.strip() else None
     with store.transaction() as s:
         if q.is_filtered():
-            _materialise(s, q, dialect)
+            _materialise(s, q, dialect, ranking)
             ids: Any = select(MATCHED.c.id)
         else:
             ids = select(InitiativeRow.id)
@@ -399,6 +409,17 @@ def explore(store: Store, q: ExploreQuery, *, with_facets: bool = True) -> Explo
                        open_findings={int(k): int(v) for k, v in open_counts.items()}, snippets=snippets)
 
 
+def meaning_ranking(store: Store, q: ExploreQuery) -> list[tuple[int, float]]:
+    """`q.text` ranked by meaning (or meaning and words) among the records every other filter of `q` keeps."""
+    from dataclasses import replace
+
+    from initiatives.search.engine import meaning_ranking as rank
+
+    rest = replace(q, text=None)
+    within = filtered_ids(rest, store.engine.dialect.name) if rest.is_filtered() else None
+    return rank(store, (q.text or "").strip(), q.mode, within=within)
+
+
 def _snippets(s: Session, text: str, dialect: str, ids: list[int]) -> dict[int, str]:
     """Passages around the matched words, from the search index (marks: search.engine.MARK_START/END)."""
     if match_text is not search_text:
@@ -411,6 +432,15 @@ def _snippets(s: Session, text: str, dialect: str, ids: list[int]) -> dict[int, 
 def all_matching(store: Store, q: ExploreQuery) -> list[Initiative]:
     """Every matching initiative (for exports), in the query's sort order."""
     order = SORTS.get(q.sort, SORTS["id"])
+    if q.mode != "text" and q.text and q.text.strip():  # the records a meaning search found, in its order
+        ranking = meaning_ranking(store, q)
+        with store.transaction() as s:
+            rows = {r.id: r for r in s.scalars(select(InitiativeRow).where(
+                InitiativeRow.id.in_([i for i, _ in ranking])))}
+            if q.sort != "relevance":
+                return [mapping.initiative_from_row(r) for r in s.scalars(
+                    select(InitiativeRow).where(InitiativeRow.id.in_(list(rows))).order_by(order, InitiativeRow.id))]
+            return [mapping.initiative_from_row(rows[i]) for i, _ in ranking if i in rows]
     with store.transaction() as s:
         rows = s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_(filtered_ids(q, store.engine.dialect.name)))
                          .order_by(order, InitiativeRow.id))

@@ -42,6 +42,8 @@ router = APIRouter(include_in_schema=False)
 FORM_FIELDS = ("kind", "code", "title", "summary", "status", "start", "end", "countries", "country_groups",
                "partners", "budget", "funding_source", "sdgs", "themes", "date_announced", "location",
                "lead_unit", "region", "comments")
+# Explore's "match" choice: search mode -> what the user reads
+MATCH_MODES = {"text": "Words", "semantic": "Meaning", "hybrid": "Words and meaning"}
 FACET_LABELS = {"kind": "Kind", "status": "Status", "country": "Country", "region": "Region",
                 "country_group": "Country group", "sdg": "SDG", "partner": "Partner", "partner_type": "Partner type",
                 "has_open_findings": "Open findings"}
@@ -137,8 +139,10 @@ def explore(request: Request, user: User | None = require(None)) -> HTMLResponse
         error = None
     except InputError as exc:
         q, error = query.parse(request.query_params.__class__(""), strict=False), str(exc)
+    semantic_note = query.prepare_mode(store_of(request), q, fall_back=True)  # words still work without the model
     page = facets.explore(store_of(request), q)
-    return render(request, "explore.html", q=q, page=page, error=error, facet_labels=FACET_LABELS,
+    return render(request, "explore.html", q=q, page=page, error=error, semantic_note=semantic_note,
+                  modes=MATCH_MODES, facet_labels=FACET_LABELS,
                   toggle=query.toggle, url=query.url, writers=list(formats.WRITERS),
                   export_params=urlencode(query.to_params(q)), kinds=model.KINDS, statuses=model.STATUSES,
                   sorts=list(facets.SORTS), params=query.to_params(q))

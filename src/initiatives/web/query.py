@@ -11,6 +11,7 @@ from starlette.datastructures import QueryParams
 from initiatives import model
 from initiatives.errors import InputError
 from initiatives.reference import countries
+from initiatives.store import Store
 from initiatives.store.facets import MAX_PER_PAGE, SORTS, ExploreQuery
 
 # URL parameter -> ExploreQuery attribute, for the multi-valued facets
@@ -18,7 +19,8 @@ MULTI = {"kind": "kinds", "status": "statuses", "country": "countries", "region"
          "country_group": "country_groups", "sdg": "sdgs", "partner": "partners", "partner_type": "partner_types",
          "id": "ids"}
 KNOWN = set(MULTI) | {"q", "year_from", "year_to", "budget_min", "budget_max", "has_open_findings", "sort", "page",
-                      "per_page", "format", "facets"}
+                      "per_page", "format", "facets", "mode"}
+MODES = ("text", "semantic", "hybrid")
 
 
 def _int(name: str, raw: str, lo: int | None = None, hi: int | None = None) -> int:
@@ -84,6 +86,10 @@ def parse(params: QueryParams, *, strict: bool = True, usd_factors: dict[str, De
         if flag.lower() not in ("true", "false", "1", "0", "yes", "no"):
             raise InputError(f"expected true or false, got {flag!r}", field="has_open_findings")
         q.has_open_findings = flag.lower() in ("true", "1", "yes")
+    mode = params.get("mode") or "text"
+    if mode not in MODES:
+        raise InputError(f"unknown search mode {mode!r} (one of {', '.join(MODES)})", field="mode")
+    q.mode = mode
     sort = params.get("sort") or ("relevance" if q.text else "id")
     if sort not in SORTS:
         raise InputError(f"unknown sort {sort!r} (one of {', '.join(SORTS)})", field="sort")
@@ -93,6 +99,25 @@ def parse(params: QueryParams, *, strict: bool = True, usd_factors: dict[str, De
     if params.get("per_page"):
         q.per_page = _int("per_page", params["per_page"], 1, MAX_PER_PAGE)
     return q
+
+
+def prepare_mode(store: Store, q: ExploreQuery, *, fall_back: bool = False) -> str | None:
+    """Before a meaning search (mode semantic or hybrid): embed what changed since the last one. Without the
+    model package, raise SemanticUnavailable (the API answers 503), or with `fall_back` switch `q` to word
+    matching and return why (a page shows it)."""
+    if q.mode == "text" or not q.text:
+        return None
+    from initiatives.search import semantic
+    from initiatives.search.embeddings import SemanticUnavailable
+
+    try:
+        semantic.ensure_ready(store)
+    except SemanticUnavailable as exc:
+        if not fall_back:
+            raise
+        q.mode = "text"
+        return str(exc)
+    return None
 
 
 def to_params(q: ExploreQuery, **override: Any) -> list[tuple[str, str]]:
@@ -107,6 +132,8 @@ def to_params(q: ExploreQuery, **override: Any) -> list[tuple[str, str]]:
             out.append((name, str(getattr(q, name))))
     if q.has_open_findings is not None:
         out.append(("has_open_findings", "true" if q.has_open_findings else "false"))
+    if q.mode != "text":
+        out.append(("mode", q.mode))
     if q.sort != "id":
         out.append(("sort", q.sort))
     if q.per_page != 25:

@@ -28,6 +28,7 @@ def list_formats(user: User | None = require(None)) -> list[str]:
 
 def selection(request: Request, q: facets.ExploreQuery) -> formats.Selection:
     store = store_of(request)
+    query.prepare_mode(store, q)
     records = facets.all_matching(store, q)
     if not q.is_filtered():
         return formats.Selection(records, store.organizations(), store.findings())

@@ -66,6 +66,7 @@ def list_initiatives(request: Request, user: User | None = require(None)) -> dic
     year_from, year_to, budget_min, budget_max, has_open_findings, sort, page, per_page, facets (true/false)."""
     q = query.parse(request.query_params, usd_factors=request.app.state.rates.current_factors())
     want_facets = request.query_params.get("facets", "true").lower() not in ("false", "0", "no")
+    query.prepare_mode(store_of(request), q)
     page = facets.explore(store_of(request), q, with_facets=want_facets)
     return {
         "items": [record_json(r, page.open_findings.get(r.id or 0, 0)) for r in page.items],

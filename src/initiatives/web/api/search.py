@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from initiatives.interop import registry_json
-from initiatives.search import embeddings
 from initiatives.search.engine import MARK_END, MARK_START, MODES, search
 from initiatives.store import Store
 from initiatives.store.users import User
@@ -21,12 +20,10 @@ def _store(request: Request) -> Store:
 
 
 def _semantic_ready(store: Store) -> None:
-    """Embed what is new or changed since the last semantic query (raises 503 without the model)."""
+    """Embed what is new or changed since the last semantic query (503 with the install hint without the model)."""
     from initiatives.search import semantic
 
-    if not embeddings.available():
-        raise embeddings.SemanticUnavailable(f"semantic search is not installed: {embeddings.INSTALL_HINT}")
-    semantic.update_vectors(store)
+    semantic.ensure_ready(store)
 
 
 def _snippet(text: str) -> str:
