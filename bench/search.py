@@ -188,6 +188,35 @@ def semantic_part(store: Store, bases: list[dict], args: argparse.Namespace, rng
                                                    with_facets=False), args.repeats)
     out["hybrid_top10"] = timed(lambda i: search(store, NEEDS[i % len(NEEDS)], mode="hybrid", limit=10,
                                                  with_facets=False), args.repeats)
+    out.update(index_upkeep(store, model.name))
+    return out
+
+
+def index_upkeep(store: Store, model_name: str, edits: int = 100) -> dict:
+    """What keeping the index current costs: the per-query "anything to embed?" check, the next query's index
+    update after `edits` re-embedded records, and a restart (graph restored from its file, changes replayed)."""
+    from sqlalchemy import update
+
+    from initiatives.search import semantic
+
+    out: dict = {"vectors_current_check": timed(lambda i: semantic.stale_ids(store, model_name), 20)}
+    index = semantic.load_index(store, model_name)
+    picked = np.random.default_rng(3).choice(index.ids, size=edits, replace=False)
+    with store.transaction() as s:  # what an edit and its re-embedding leave: both versions one higher
+        for i in picked:
+            vec = index.vector_of(int(i)) + np.float32(0.01)
+            s.execute(update(InitiativeRow).where(InitiativeRow.id == int(i)).values(version=InitiativeRow.version + 1))
+            s.execute(update(VectorRow).where(VectorRow.initiative_id == int(i)).values(
+                vector=(vec / np.linalg.norm(vec)).astype(np.float32).tobytes(),
+                record_version=VectorRow.record_version + 1))
+    t = time.perf_counter()
+    semantic.load_index(store, model_name)
+    out[f"index_update_after_{edits}_edits_s"] = round(time.perf_counter() - t, 3)
+    semantic._cache.clear()
+    t = time.perf_counter()
+    restored = semantic.load_index(store, model_name)
+    out["index_load_after_restart_s"] = round(time.perf_counter() - t, 2)
+    out["index_after_restart"] = "hnsw (usearch)" if restored.hnsw is not None else "exact"
     return out
 
 

@@ -96,13 +96,63 @@ def test_hnsw_index_beyond_the_exact_limit(tmp_path, monkeypatch) -> None:  # ty
     ids = np.arange(1, n + 1, dtype=np.int64)
     store = Store.open(f"sqlite:///{tmp_path / 'v.db'}")
     index = semantic.VectorIndex(ids=ids, matrix=matrix,
-                                 hnsw=semantic._hnsw(store, "test-model", (n, 0, n), ids, matrix))
+                                 hnsw=semantic._hnsw(store, "test-model", ids, matrix))
     assert index.hnsw is not None
     hits = sum(index.nearest(matrix[i], 1)[0][0] == ids[i] for i in range(0, n, 97))
     assert hits / len(range(0, n, 97)) >= 0.95  # approximate, but finds a vector itself
     exact = index.nearest(matrix[5], 3, allowed=[6, 7, 8])
     assert {i for i, _ in exact} == {6, 7, 8}
     assert (tmp_path / "v.db.test-model.usearch").exists()  # cached beside the database
+    store.close()
+
+
+def test_the_graph_follows_writes_without_a_rebuild_and_survives_a_restart(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from initiatives.model import Batch, Initiative
+    from initiatives.store.tables import VectorRow
+
+    monkeypatch.setattr(semantic, "EXACT_LIMIT", 300)  # the HNSW path, at a size a test can afford
+    monkeypatch.setattr(semantic, "_cache", {})
+    rng = np.random.default_rng(11)
+
+    def unit(n: int) -> np.ndarray:
+        m = rng.normal(size=(n, 32)).astype(np.float32)
+        return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+    store = Store.open(f"sqlite:///{tmp_path / 'g.db'}")
+    store.save_batch(Batch(origin="t", initiatives=[Initiative(kind="project", code=f"P{i}", title=f"Project {i}")
+                                                    for i in range(500)]))
+    ids = sorted(r.id for r in store.list_initiatives())
+    with store.transaction() as s:
+        s.execute(VectorRow.__table__.insert(), [{"initiative_id": i, "model": "m", "record_version": 1,
+                                                  "vector": v.tobytes()} for i, v in zip(ids, unit(500))])
+    first = semantic.load_index(store, "m")
+    assert first.hnsw is not None and len(first.hnsw) == 500
+    a, b, c = ids[10], ids[20], ids[30]
+    old_b = first.vector_of(b).copy()
+
+    def re_embed(i: int) -> np.ndarray:
+        vec = unit(1)[0]
+        with store.transaction() as s:
+            s.execute(update(VectorRow).where(VectorRow.initiative_id == i)
+                      .values(vector=vec.tobytes(), record_version=VectorRow.record_version + 1))
+        return vec
+
+    new_a = re_embed(a)
+    store.delete_initiative(b, author="t")
+    second = semantic.load_index(store, "m")
+    assert second.hnsw is first.hnsw and len(second.hnsw) == 499  # moved in place, not rebuilt
+    assert second.nearest(new_a, 1)[0][0] == a and b not in {i for i, _ in second.nearest(old_b, 5)}
+    assert np.allclose(second.vector_of(a), new_a) and second.vector_of(b) is None
+
+    new_c = re_embed(c)  # then the process restarts: the saved graph is restored and the changes replayed
+    monkeypatch.setattr(semantic, "_cache", {})
+    monkeypatch.setattr(semantic, "_hnsw", lambda *a, **k: pytest.fail("rebuilt instead of restored"))
+    third = semantic.load_index(store, "m")
+    assert third.hnsw is not first.hnsw and len(third.hnsw) == 499
+    assert third.nearest(new_a, 1)[0][0] == a and third.nearest(new_c, 1)[0][0] == c
+    assert b not in {i for i, _ in third.nearest(old_b, 5)}
     store.close()
 
 
