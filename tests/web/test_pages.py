@@ -28,7 +28,8 @@ def sign_in(client: TestClient, name: str) -> str:
 
 @pytest.mark.parametrize("path", ["/", "/explore", "/explore?q=data&kind=project", "/initiatives/3", "/review",
                                   "/organizations", "/organizations/1", "/countries", "/countries/BGD",
-                                  "/documents", "/documents/1", "/login"])
+                                  "/documents", "/documents/1", "/login", "/countries/NPL/elsewhere",
+                                  "/initiatives/3/similar"])
 def test_pages_render_with_labels(client, path):
     r = client.get(path, headers=HTML)
     assert r.status_code == 200

@@ -80,10 +80,11 @@ def create_app(db: str | None = None, *, store: Store | None = None, max_upload_
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
 
-    from initiatives.web import api, pages
+    from initiatives.web import api, discovery, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(discovery.router)
     return app
 
 
