@@ -29,6 +29,6 @@ def test_hybrid_ranks_judged_queries_well(sqlite_store: Store) -> None:
     semantic.update_vectors(sqlite_store)
     text = evaluate(sqlite_store, JUDGED, "text")
     hybrid = evaluate(sqlite_store, JUDGED, "hybrid")
-    assert text["ndcg@10"] >= 0.45 and text["mrr"] >= 0.5
+    assert text["ndcg@10"] >= 0.8 and text["mrr"] >= 0.9  # all the words, else any of them (see docs/search.md)
     assert hybrid["ndcg@10"] >= 0.85 and hybrid["mrr"] >= 0.9
     assert hybrid["ndcg@10"] > text["ndcg@10"]

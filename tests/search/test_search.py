@@ -152,3 +152,15 @@ def test_bulk_imports_are_searchable_too(sqlite_store: Store) -> None:
     assert result.total > 50
     assert search(sqlite_store, "country:HTI").total == sqlite_store.count_initiatives(
         __import__("initiatives.store", fromlist=["InitiativeQuery"]).InitiativeQuery(country="HTI"))
+
+
+def test_when_no_record_has_every_word_any_word_matches_best_first(store: Store) -> None:
+    for path in sorted(GOLD.glob("*.json")):
+        store.save_batch(registry_json.read(path))
+    strict = search(store, "internet governance")
+    assert not strict.relaxed and strict.total >= 3
+    loose = search(store, "citizens taking part in policy making through ICT", limit=5)
+    assert loose.relaxed and loose.total > 0 and loose.hits[0].initiative.code == "ROA 245-8A"
+    assert search(store, "zyxwv qqqqj").total == 0  # no word matches: still nothing
+    assert search(store, "governance -Turkey zyxwv").relaxed  # exclusions still hold when relaxed
+    assert "GLO14X01" not in {h.initiative.code for h in search(store, "governance -Turkey zyxwv", limit=50).hits}

@@ -159,3 +159,11 @@ def test_unconverted_amounts_are_shown_apart(client, tokens):
     stats = client.get("/api/v1/stats").json()
     assert stats["budget"]["unconverted"]["BTC"] == 12
     assert "12 BTC" in client.get("/").text
+
+
+def test_explore_says_when_it_matched_some_of_the_words(client):
+    html = client.get("/explore", params={"q": "citizens taking part in policy making through ICT"}).text
+    assert 'id="relaxed-note"' in html and "ROA 245-8A" in html
+    api = client.get("/api/v1/initiatives", params={"q": "citizens taking part in policy making through ICT"}).json()
+    assert api["relaxed"] and api["total"] == int(re.search(r'<span id="total">(\d+)</span>', html).group(1))
+    assert 'id="relaxed-note"' not in client.get("/explore", params={"q": "youth"}).text

@@ -51,12 +51,14 @@ def search(
     if as_json:
         out.print_json(json.dumps({
             "total": result.total,
+            "relaxed": result.relaxed,
             "hits": [{"score": round(h.score, 4), "snippet": h.snippet.replace(MARK_START, "[").replace(MARK_END, "]"),
                       "record": record_to_data(h.initiative, with_sources=False)} for h in result.hits],
             "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in result.facets.items()},
         }, ensure_ascii=False))
         return
-    out.print(f"[bold]{result.total}[/] match{'es' if result.total != 1 else ''}")
+    out.print(f"[bold]{result.total}[/] match{'es' if result.total != 1 else ''}"
+              + (" [dim](no record has every word; these have some of them, best first)[/]" if result.relaxed else ""))
     for h in result.hits:
         rec = h.initiative
         head = Text(f"#{rec.id} ", style="dim")

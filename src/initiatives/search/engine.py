@@ -62,6 +62,7 @@ class SearchResult:
     hits: list[SearchHit]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     query: ParsedQuery = field(default_factory=ParsedQuery)
+    relaxed: bool = False  # no record had every word: these match some of them, best first
 
 
 MODES = ("text", "semantic", "hybrid")
@@ -84,6 +85,11 @@ def search(store: Store, query: str | ParsedQuery, *, limit: int = 20, offset: i
         matched = backend.matches(q)
         _materialise(s, _candidates(q, matched, backend))
         total = int(s.scalar(select(func.count()).select_from(HITS)) or 0)
+        relaxed = q.relaxed() if total == 0 else None
+        if relaxed is not None:  # nothing has every word: rank what has some of them (BM25 weighs rare words up)
+            q = relaxed
+            _materialise(s, _candidates(q, backend.matches(q), backend))
+            total = int(s.scalar(select(func.count()).select_from(HITS)) or 0)
         page = [(int(i), float(score)) for i, score in s.execute(
             select(HITS.c.id, HITS.c.score).order_by(HITS.c.score.desc(), HITS.c.id.desc()).limit(limit)
             .offset(offset))]
@@ -93,7 +99,7 @@ def search(store: Store, query: str | ParsedQuery, *, limit: int = 20, offset: i
                           " ".join((snippets.get(i) or _plain_snippet(rows[i])).split()))
                 for i, score in page if i in rows]
         facets = _facets(s, facet_limit) if with_facets else {}
-    return SearchResult(total=total, hits=hits, facets=facets, query=q)
+    return SearchResult(total=total, hits=hits, facets=facets, query=q, relaxed=q.any_word)
 
 
 # The matches of one search, evaluated once and then counted, paged and faceted (a per-connection temp table).
@@ -129,8 +135,10 @@ def meaning_ranking(store: Store, query: str | ParsedQuery, mode: str, *,
                 stmt = stmt.where(InitiativeRow.id.in_(within))
             allowed = list(s.scalars(stmt))
         text_rank: list[int] = []
-        if mode == "hybrid":
-            cands = _candidates(q, backend.matches(q), backend)
+        for words in (q, q.relaxed()) if mode == "hybrid" else ():  # all the words, else any of them
+            if words is None or text_rank:
+                continue
+            cands = _candidates(words, backend.matches(words), backend)
             if within is not None:
                 cands = cands.where(InitiativeRow.id.in_(within))
             sub = cands.subquery()
@@ -197,14 +205,15 @@ def _fts5_quote(term: str) -> str:
 
 
 class _Sqlite(_Backend):
-    def _match(self, terms: list[str]) -> str:
-        return " ".join(_fts5_quote(t) for t in terms)
+    def _match(self, terms: list[str], any_word: bool = False) -> str:
+        return (" OR " if any_word else " ").join(_fts5_quote(t) for t in terms)
 
     def matches(self, q: ParsedQuery, name: str = "fts") -> Any:
         if not q.has_text:
             return None
-        expr = self._match(q.text_terms())
+        expr = self._match(q.text_terms(), q.any_word)
         if q.excluded:
+            expr = f"({expr})" if q.any_word else expr
             expr += " NOT (" + " OR ".join(_fts5_quote(t) for t in q.excluded) + ")"
         fts = table("search_fts", column("rowid"))
         score = -func.bm25(literal_column("search_fts"), 4.0, 1.0)
@@ -223,7 +232,7 @@ class _Sqlite(_Backend):
             return {}
         stmt = text(f"SELECT rowid, snippet(search_fts, 1, :a, :b, '…', 24) FROM search_fts "
                     f"WHERE search_fts MATCH :m AND rowid IN ({','.join(str(int(i)) for i in ids)})")
-        rows = s.execute(stmt, {"a": MARK_START, "b": MARK_END, "m": self._match(q.text_terms())})
+        rows = s.execute(stmt, {"a": MARK_START, "b": MARK_END, "m": self._match(q.text_terms(), q.any_word)})
         return {int(r[0]): r[1] for r in rows}
 
 
@@ -231,6 +240,8 @@ class _Postgres(_Backend):
     @staticmethod
     def _websearch(q: ParsedQuery, *, with_excluded: bool = True) -> str:
         parts = [*q.words, *(f'"{p}"' for p in q.phrases)]
+        if q.any_word:
+            parts = [" or ".join(parts)]
         if with_excluded:
             parts += [f"-{x}" if " " not in x else f'-"{x}"' for x in q.excluded]
         return " ".join(parts)
@@ -240,7 +251,14 @@ class _Postgres(_Backend):
             return None
         entries = SearchEntryRow.__table__
         tsv = literal_column("search_entries.tsv")
-        query = func.websearch_to_tsquery(literal_column("'english'"), bindparam(f"{name}_m", self._websearch(q)))
+        english = literal_column("'english'")
+        if q.any_word and q.excluded:  # "a or b -c" would read as a | (b & !c): and the exclusion on apart
+            query = func.tsquery_and(
+                func.websearch_to_tsquery(english, bindparam(f"{name}_m", self._websearch(q, with_excluded=False))),
+                func.tsquery_not(func.websearch_to_tsquery(english, bindparam(
+                    f"{name}_x", " or ".join(x if " " not in x else f'"{x}"' for x in q.excluded)))))
+        else:
+            query = func.websearch_to_tsquery(english, bindparam(f"{name}_m", self._websearch(q)))
         score = func.ts_rank_cd(tsv, query)
         return select(entries.c.initiative_id.label("id"), score.label("score")).where(tsv.op("@@")(query)).subquery(name)
 

@@ -40,6 +40,9 @@ class ParsedQuery:
     year_to: int | None = None
     budget_op: str | None = None
     budget_value: Decimal | None = None
+    # Set by the engine, never typed: match any of the words (ranked by how many and how rare) instead of
+    # all of them, when no record has them all.
+    any_word: bool = False
 
     @property
     def has_text(self) -> bool:
@@ -57,6 +60,14 @@ class ParsedQuery:
     def text_terms(self) -> list[str]:
         """Every word and phrase that must match, in order (for highlighting)."""
         return [*self.words, *self.phrases]
+
+    def relaxed(self) -> ParsedQuery | None:
+        """The same query matching any of its words and phrases; None when that would change nothing."""
+        if self.any_word or len(self.text_terms()) < 2:
+            return None
+        from dataclasses import replace
+
+        return replace(self, any_word=True)
 
 
 def _clean_word(raw: str) -> str:

@@ -96,6 +96,7 @@ class ExplorePage:
     facets: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
     open_findings: dict[int, int] = field(default_factory=dict)  # initiative id -> open findings
     snippets: dict[int, str] = field(default_factory=dict)  # initiative id -> passage with marked matches
+    relaxed: bool = False  # no record had every word of the text: these have some of them, best first
 
     @property
     def pages(self) -> int:
@@ -284,10 +285,17 @@ def _materialise(s: Session, q: ExploreQuery, dialect: str,
         s.info["explore_text"] = text_done = True
     elif q.text and q.text.strip() and match_text is search_text:
         from initiatives.search.engine import text_candidates
+        from initiatives.search.query import parse
 
         TEXT_MATCHED.create(conn, checkfirst=True)
         conn.execute(TEXT_MATCHED.delete())
-        conn.execute(insert(TEXT_MATCHED).from_select(["id", "score"], text_candidates(q.text.strip(), dialect)))
+        words = parse(q.text.strip())
+        conn.execute(insert(TEXT_MATCHED).from_select(["id", "score"], text_candidates(words, dialect)))
+        relaxed = words.relaxed()
+        if relaxed is not None and not conn.execute(select(TEXT_MATCHED.c.id).limit(1)).first():
+            # no record has every word: match any of them, best first (the page says so)
+            conn.execute(insert(TEXT_MATCHED).from_select(["id", "score"], text_candidates(relaxed, dialect)))
+            s.info["explore_words"] = relaxed
         s.info["explore_text"] = text_done = True
     MATCHED.create(conn, checkfirst=True)
     conn.execute(MATCHED.delete())
@@ -394,7 +402,8 @@ def explore(store: Store, q: ExploreQuery, *, with_facets: bool = True) -> Explo
             rows = s.scalars(select(InitiativeRow).where(InitiativeRow.id.in_(ids))
                              .order_by(order, InitiativeRow.id).offset((page - 1) * per_page).limit(per_page)).all()
         items = [mapping.initiative_from_row(r) for r in rows]
-        snippets = _snippets(s, q.text, dialect, [r.id for r in rows]) if q.text else {}
+        relaxed = s.info.pop("explore_words", None)
+        snippets = _snippets(s, relaxed or q.text, dialect, [r.id for r in rows]) if q.text else {}
         open_counts = dict(s.execute(
             select(FindingInitiativeRow.initiative_id, func.count())
             .join(FindingRow, FindingRow.id == FindingInitiativeRow.finding_id)
@@ -406,7 +415,8 @@ def explore(store: Store, q: ExploreQuery, *, with_facets: bool = True) -> Explo
     if with_facets and not q.is_filtered():
         facets = unfiltered_facets(store)
     return ExplorePage(items=items, total=total, page=page, per_page=per_page, facets=facets,
-                       open_findings={int(k): int(v) for k, v in open_counts.items()}, snippets=snippets)
+                       open_findings={int(k): int(v) for k, v in open_counts.items()}, snippets=snippets,
+                       relaxed=relaxed is not None)
 
 
 def meaning_ranking(store: Store, q: ExploreQuery) -> list[tuple[int, float]]:
@@ -420,7 +430,7 @@ def meaning_ranking(store: Store, q: ExploreQuery) -> list[tuple[int, float]]:
     return rank(store, (q.text or "").strip(), q.mode, within=within)
 
 
-def _snippets(s: Session, text: str, dialect: str, ids: list[int]) -> dict[int, str]:
+def _snippets(s: Session, text: Any, dialect: str, ids: list[int]) -> dict[int, str]:
     """Passages around the matched words, from the search index (marks: search.engine.MARK_START/END)."""
     if match_text is not search_text:
         return {}

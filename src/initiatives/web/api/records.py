@@ -71,6 +71,7 @@ def list_initiatives(request: Request, user: User | None = require(None)) -> dic
     return {
         "items": [record_json(r, page.open_findings.get(r.id or 0, 0)) for r in page.items],
         "total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages,
+        "relaxed": page.relaxed,  # true: no record had every word of q, these have some of them
         "facets": {name: [{"value": _facet_value(v), "count": n, **_facet_label(name, v)} for v, n in values]
                    for name, values in page.facets.items()},
     }

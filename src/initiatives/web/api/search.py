@@ -48,6 +48,7 @@ def search_initiatives(
     return {
         "total": result.total,
         "mode": mode,
+        "relaxed": result.relaxed,
         "hits": [{"score": round(h.score, 5), "snippet": _snippet(h.snippet),
                   "record": registry_json.record_to_data(h.initiative, with_sources=False)} for h in result.hits],
         "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in result.facets.items()},
