@@ -56,6 +56,10 @@ def test_explore_facets_snippets_and_export_links(client):
     assert 'data-export="csv"' in html and "kind=partnership" in html
     bad = client.get("/explore", params={"sdg": "99"})
     assert bad.status_code == 200 and "out of range" in bad.text
+    typed = client.get("/explore", params={"q": "water sdg:99"})  # a bad filter in the search box
+    assert typed.status_code == 200 and "SDG &#39;99&#39; does not exist" in typed.text and 'value="water sdg:99"' in typed.text
+    long = client.get("/explore", params={"q": "word " * 250})
+    assert long.status_code == 200 and "the limit is 1000" in long.text
 
 
 def test_initiative_page_shows_sources_and_document_highlight(client):

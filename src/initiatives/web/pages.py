@@ -140,7 +140,11 @@ def explore(request: Request, user: User | None = require(None)) -> HTMLResponse
     except InputError as exc:
         q, error = query.parse(request.query_params.__class__(""), strict=False), str(exc)
     semantic_note = query.prepare_mode(store_of(request), q, fall_back=True)  # words still work without the model
-    page = facets.explore(store_of(request), q)
+    try:
+        page = facets.explore(store_of(request), q)
+    except InputError as exc:  # a filter typed into the search box ("sdg:99"): say so above the same form
+        error = str(exc)
+        page = facets.ExplorePage(items=[], total=0, page=1, per_page=q.per_page)
     return render(request, "explore.html", q=q, page=page, error=error, semantic_note=semantic_note,
                   modes=MATCH_MODES, facet_labels=FACET_LABELS,
                   toggle=query.toggle, url=query.url, writers=list(formats.WRITERS),
