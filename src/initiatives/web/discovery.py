@@ -22,7 +22,7 @@ def _ready(request: Request) -> str | None:
     from initiatives.search import semantic
 
     try:
-        semantic.ensure_ready(store_of(request))
+        semantic.ensure_ready(store_of(request), max_pending=semantic.INTERACTIVE_LIMIT)
     except embeddings.SemanticUnavailable as exc:
         return str(exc)
     return None

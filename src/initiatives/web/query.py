@@ -111,7 +111,7 @@ def prepare_mode(store: Store, q: ExploreQuery, *, fall_back: bool = False) -> s
     from initiatives.search.embeddings import SemanticUnavailable
 
     try:
-        semantic.ensure_ready(store)
+        semantic.ensure_ready(store, max_pending=semantic.INTERACTIVE_LIMIT)
     except SemanticUnavailable as exc:
         if not fall_back:
             raise

@@ -23,7 +23,7 @@ def _semantic_ready(store: Store) -> None:
     """Embed what is new or changed since the last semantic query (503 with the install hint without the model)."""
     from initiatives.search import semantic
 
-    semantic.ensure_ready(store)
+    semantic.ensure_ready(store, max_pending=semantic.INTERACTIVE_LIMIT)
 
 
 def _snippet(text: str) -> str:
