@@ -24,6 +24,18 @@ _MULTIPLIERS = {"k": 1_000, "m": 1_000_000, "million": 1_000_000, "b": 1_000_000
                 "billion": 1_000_000_000}
 
 
+# The Snowball English stop word list (snowballstem.org, BSD), which PostgreSQL's `english` configuration
+# also drops: pronouns, articles, auxiliaries, prepositions and conjunctions only.
+FUNCTION_WORDS = frozenset("""
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself
+it its itself they them their theirs themselves what which who whom this that these those am is are was were be
+been being have has had having do does did doing would should could ought a an the and but if or because as until
+while of at by for with about against between into through during before after above below to from up down in
+out on off over under again further then once here there when where why how all any both each few more most
+other some such no nor not only own same so than too very
+""".split())
+
+
 @dataclass
 class ParsedQuery:
     words: list[str] = field(default_factory=list)
@@ -62,12 +74,14 @@ class ParsedQuery:
         return [*self.words, *self.phrases]
 
     def relaxed(self) -> ParsedQuery | None:
-        """The same query matching any of its words and phrases; None when that would change nothing."""
+        """The same query matching any of its words and phrases, function words left out (in an OR query
+        they match nearly everything and rank nothing); None when that would change nothing."""
         if self.any_word or len(self.text_terms()) < 2:
             return None
         from dataclasses import replace
 
-        return replace(self, any_word=True)
+        words = [w for w in self.words if w.lower() not in FUNCTION_WORDS] or self.words
+        return replace(self, words=words, any_word=True)
 
 
 def _clean_word(raw: str) -> str:
