@@ -97,6 +97,7 @@ def update_vectors(store: Store, model: EmbeddingModel | None = None, *, batch: 
     return done
 
 
+_refresh_lock = threading.Lock()  # one embedding run at a time per process: a second waits, then finds less to do
 # A request embeds at most this many waiting records itself (about ten seconds); more, left by a bulk import,
 # are for `initiatives embed`, which shows progress, rather than for a web request that would hang.
 INTERACTIVE_LIMIT = 2_000
@@ -116,21 +117,27 @@ def ensure_ready(store: Store, max_pending: int | None = None) -> int:
             raise VectorsPending(f"{waiting:,} records have no vectors yet (a bulk import leaves them for later): "
                                  f"run `initiatives embed` (about {max(1, round(waiting / 200 / 60))} min); "
                                  "meaning search works again when it is done")
-    return update_vectors(store)
+    with _refresh_lock:
+        return update_vectors(store)
 
 
 class VectorsPending(SemanticUnavailable):
     """Too many records wait for a vector to embed them within one request."""
 
 
-def refresh_if_available(store: Store, progress: Callable[[int, int], None] | None = None) -> int:
+def refresh_if_available(store: Store, progress: Callable[[int, int], None] | None = None, *,
+                         max_pending: int | None = None) -> int:
     """Bring the vectors up to date after a write (ingest, upload, edit); 0 when the model is not installed,
-    so writes never depend on the optional extra. Errors are not swallowed."""
-    from initiatives.search.embeddings import available
+    so writes never depend on the optional extra, and 0 when more than `max_pending` records wait (a bulk
+    import: `initiatives embed` is for that). Errors are not swallowed."""
+    from initiatives.search.embeddings import MiniLM, available
 
     if not available():
         return 0
-    return update_vectors(store, progress=progress)
+    if max_pending is not None and len(stale_ids(store, MiniLM.name)) > max_pending:
+        return 0
+    with _refresh_lock:  # two writes in quick succession: the second waits and embeds only what is left
+        return update_vectors(store, progress=progress)
 
 
 # ------------------------------------------------------------------------------------------------ index

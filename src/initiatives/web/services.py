@@ -109,9 +109,9 @@ def ingest_files(store: Store, paths: list[Path], *, author: str, names: list[st
         summary.findings = len(batch.findings)
         out.append(summary)
     if any(f.created or f.updated for f in out):
-        from initiatives.search.semantic import refresh_if_available
+        from initiatives.search.semantic import INTERACTIVE_LIMIT, refresh_if_available
 
-        refresh_if_available(store)  # the new records are findable by meaning at once
+        refresh_if_available(store, max_pending=INTERACTIVE_LIMIT)  # the new records are findable by meaning at once
     return out
 
 

@@ -18,7 +18,7 @@ from initiatives.model import Initiative
 from initiatives.reference import countries as country_ref
 from initiatives.store import InitiativeQuery, Store
 from initiatives.store import facets
-from initiatives.search.semantic import refresh_if_available
+from initiatives.search.semantic import INTERACTIVE_LIMIT, refresh_if_available
 from initiatives.store.users import User
 from initiatives.web import provenance, query, services
 from initiatives.web.api.schemas import InitiativeCreate, InitiativePatch
@@ -98,7 +98,7 @@ def create_initiative(body: InitiativeCreate, request: Request, response: Respon
         loc, msg = describe_validation_error(exc)
         raise InputError(msg, field=loc) from None
     saved = store_of(request).add_initiative(rec, author=author(user))
-    tasks.add_task(refresh_if_available, store_of(request))  # after the response: embed for semantic search
+    tasks.add_task(refresh_if_available, store_of(request), max_pending=INTERACTIVE_LIMIT)  # after the response
     response.headers["ETag"] = etag(saved)
     response.headers["Location"] = f"/api/v1/initiatives/{saved.id}"
     return record_json(saved)
@@ -135,7 +135,7 @@ def update_initiative(initiative_id: int, body: InitiativePatch, request: Reques
     rec = store.update_initiative(initiative_id, changes, author=author(user),
                                   expected_version=body.version if body.version is not None else header_version,
                                   reason=reason)
-    tasks.add_task(refresh_if_available, store)  # after the response: re-embed the changed record
+    tasks.add_task(refresh_if_available, store, max_pending=INTERACTIVE_LIMIT)  # after the response: re-embed
     response.headers["ETag"] = etag(rec)
     return record_json(rec)
 
