@@ -1,8 +1,9 @@
 """Import an IATI file straight into the store, streaming: one transaction, records saved in chunks.
 
-`formats.read` + `Store.save_batch` hold every record of a file in memory before saving; this path keeps
-only one chunk of records (and the document text, which provenance needs) and is what large files and the
-benchmark use. Critical problems raise InputError before or during the transaction; nothing is stored then.
+`formats.read` + `Store.save_batch` hold every record of a file (and its text) in memory before saving; this
+path keeps only one chunk of records and a window of the text, writing the text into `document_chunks` as it
+goes (provenance reads it back from there), and is what `initiatives import` and the benchmark use.
+Critical problems raise InputError before or during the transaction; nothing is stored then.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from initiatives.interop.iati.reader import _decode, check_root, document_for, is_utf8, iter_activities
+from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream
 from initiatives.model import Document, Finding
 from initiatives.store import Store
-from initiatives.store import bulk
+from initiatives.store import bulk, document_chunks
 from initiatives.store.repository import SaveSummary, _OrgResolver
 
 CHUNK = 500
@@ -43,31 +44,31 @@ def import_file(store: Store, path: Path, *, author: str = "import", reason: str
 def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int) -> ImportResult:
     findings: list[Finding] = []
     summary = SaveSummary()
+    document = document_for(path, file_sha256(path), "")
     with store.transaction() as s:
-        # Memory: a UTF-8 file goes into the documents table from its bytes, before the decoded text exists
-        # (the driver would otherwise keep a UTF-8 copy of the text beside it), then the bytes are dropped.
-        data = path.read_bytes()
-        document = document_for(path, data, "")
-        doc_id = bulk.insert_document_bytes(s, document, data) if is_utf8(data) else None
-        document = document_for(path, data, _decode(data))
-        del data
-        if doc_id is None:
-            doc_id = bulk.insert_document(s, document)
+        # The text goes into document_chunks as the reader passes over it: memory stays flat in the file size.
+        doc_id, new = bulk.insert_document_stub(s, document)
+        writer = document_chunks.ChunkWriter(s, doc_id) if new else None
         doc_ids = {document.name: doc_id}
         orgs = _OrgResolver(s)
-        records = iter_activities(path, document, findings)
+        items = stream(path, document.sha256, findings, writer.add if writer else None)
         labels: dict[str, list[int]] = {}
         while True:
-            part = list(islice(records, chunk))
+            part = list(islice(items, chunk))
             if not part:
                 break
-            ids = bulk.save_records(store, s, part, orgs, summary, author=author, reason=reason or
-                                    f"import {path.name}", document_ids=doc_ids)
+            records = [rec for rec, _source in part]
+            ids = bulk.save_records(store, s, records, orgs, summary, author=author, reason=reason or
+                                    f"import {path.name}", document_ids=doc_ids,
+                                    source_texts=[source for _rec, source in part])
             summary.initiative_ids.extend(ids)
+            del part
             gc.collect(1)
-            for rec, rid in zip(part, ids, strict=True):
+            for rec, rid in zip(records, ids, strict=True):
                 labels.setdefault(rec.code or f"line {rec.source_lines[0] if rec.source_lines else 0}", []
                                   ).append(rid)
+        if writer is not None:
+            writer.close()
         if findings:  # link each finding to its record by the label the reader gave it
             linked = [f.model_copy(update={"initiative_ids": labels.get(f.record, [])[:1]}) for f in findings]
             bulk.save_findings(store, s, linked)
