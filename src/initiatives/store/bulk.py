@@ -123,7 +123,7 @@ def _search_entry(rec: Initiative, orgs: list[tuple[str, str | None]], source: s
     parts += [rec.location or "", rec.funding_source or "", rec.lead_unit or "", rec.region or ""]
     parts += list(rec.comments)
     if source is not None:
-        parts.append("\n".join(source.splitlines()))
+        parts.append(search_index.plain_source(source))
     return title, "\n".join(p for p in parts if p)
 
 

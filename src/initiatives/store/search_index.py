@@ -6,6 +6,8 @@ so the index never disagrees with the data. `rebuild` re-indexes everything (aft
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
@@ -22,6 +24,17 @@ def mark(session: Session, initiative_id: int) -> None:
     session.info.setdefault(DIRTY_KEY, set()).add(initiative_id)
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_source(text: str) -> str:
+    """A record's document lines as searchable text: markup (an IATI activity's XML) reduced to the text it
+    holds, so that tag and attribute names are neither indexed nor matched."""
+    if not text.lstrip().startswith("<"):
+        return text
+    return html.unescape(" ".join(_TAG.sub(" ", text).split()))
+
+
 def entry_for(row: InitiativeRow, orgs: dict[int, OrganizationRow], doc_lines: list[str] | None) -> tuple[str, str]:
     """(title, body) of one initiative: what a person may type to find it."""
     title = " ".join(filter(None, [row.code, row.title]))
@@ -35,7 +48,7 @@ def entry_for(row: InitiativeRow, orgs: dict[int, OrganizationRow], doc_lines: l
     parts += [row.location or "", row.funding_source or "", row.lead_unit or "", row.region or ""]
     parts += list(row.comments or [])
     if doc_lines is not None and row.source_first_line and row.source_last_line:
-        parts.append("\n".join(doc_lines[row.source_first_line - 1:row.source_last_line]))
+        parts.append(plain_source("\n".join(doc_lines[row.source_first_line - 1:row.source_last_line])))
     return title, "\n".join(p for p in parts if p)
 
 
