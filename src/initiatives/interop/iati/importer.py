@@ -9,6 +9,8 @@ Critical problems raise InputError before or during the transaction; nothing is 
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -18,8 +20,10 @@ from initiatives.model import Document, Finding
 from initiatives.store import Store
 from initiatives.store import bulk, document_chunks
 from initiatives.store.repository import SaveSummary, _OrgResolver
+from sqlalchemy.orm import Session
 
 CHUNK = 500
+BULK_CACHE_KB = 64 * 1024
 
 
 @dataclass
@@ -41,11 +45,28 @@ def import_file(store: Store, path: Path, *, author: str = "import", reason: str
             gc.enable()
 
 
+@contextmanager
+def _bulk_pragmas(s: Session) -> Iterator[None]:
+    """On SQLite, a larger page cache while the import's index inserts run (64 MB instead of 2 MB), then back.
+    The transaction stays one: `synchronous` and the journal mode only matter at its single commit."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size={-BULK_CACHE_KB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size={int(before)}")
+
+
 def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int) -> ImportResult:
     findings: list[Finding] = []
     summary = SaveSummary()
     document = document_for(path, file_sha256(path), "")
-    with store.transaction() as s:
+    with store.transaction() as s, _bulk_pragmas(s):
         # The text goes into document_chunks as the reader passes over it: memory stays flat in the file size.
         doc_id, new = bulk.insert_document_stub(s, document)
         writer = document_chunks.ChunkWriter(s, doc_id) if new else None

@@ -514,11 +514,14 @@ def _construct(data: dict[str, Any]) -> Initiative:
                                               "organization_id": None}) for p in data.get("partners", [])]
     for key in ("countries", "sdgs"):
         values[key] = list(dict.fromkeys(data.get(key, [])))
-    full = {name: None for name in Initiative.model_fields}  # every field given: no default factories run
-    full.update(kind="project", country_groups=[], themes=[], comments=[], sdgs=[], countries=[], partners=[],
-                sources={}, extras={}, version=1)
+    full = dict(_EMPTY)  # every field given: no default factories run
+    full.update(country_groups=[], themes=[], comments=[], sdgs=[], countries=[], partners=[], sources={},
+                extras={})
     full.update(values)
-    return Initiative.model_construct(**full)
+    return _fast(Initiative, full)
+
+
+_EMPTY: dict[str, Any] = {name: None for name in Initiative.model_fields} | {"kind": "project", "version": 1}
 
 
 # ---------------------------------------------------------------------------------------------- the file
