@@ -102,3 +102,59 @@ def test_formats_import_file_streams_xml_and_reads_the_rest(tmp_path: Path) -> N
     csv.write_text("code,title\nX-1,One\n", encoding="utf-8")
     summary, _ = formats.import_file(store, csv, author="t")
     assert summary.created == 1 and store.count_initiatives() == 84
+
+
+def test_large_file_text_is_stored_in_pieces_and_provenance_still_reads_it(tmp_path: Path, monkeypatch) -> None:
+    """The importer keeps only a window of the text (here 8 KB blocks) and stores it in pieces (here ~4 KB):
+    the document reads back whole, every span quotes its element and the search index has the narratives."""
+    from sqlalchemy import func, select
+
+    from initiatives.interop.iati import reader
+    from initiatives.search import search
+    from initiatives.store import document_chunks
+    from initiatives.store.tables import DocumentChunkRow, DocumentRow
+
+    path = ACTIVITIES / "netherlands-mfa-xm-dac-7-v2.03.xml"
+    text = path.read_text(encoding="utf-8")
+    monkeypatch.setattr(reader._Window, "BLOCK", 8192)
+    store = Store.open(str(tmp_path / "c.db"))
+    result = importer.import_file(store, path, chunk=5, text_chunk=4096)
+    assert result.summary.created == 13
+    with store.transaction() as s:
+        assert s.scalar(select(DocumentRow.text)) == ""
+        assert s.scalar(select(func.count()).select_from(DocumentChunkRow)) > len(text) // 16384
+        doc_id = s.scalar(select(DocumentRow.id))
+        assert document_chunks.lines(s, doc_id, 3, 5) == text.split("\n")[2:5]
+        assert document_chunks.text_slice(s, doc_id, 5000, 9000) == text[5000:9000]
+    doc = store.get_document(result.document.sha256)
+    assert doc.text == text.strip()  # (Document strips outer whitespace, as it always has)
+    batch = reader.read(path)  # the whole-file reader gives the same records and spans
+    for rec, again in zip(store.list_initiatives(), batch.initiatives, strict=True):
+        assert rec.sources == again.sources and rec.source_lines == again.source_lines
+        first, last = rec.source_lines
+        assert text.split("\n")[first - 1].lstrip().startswith("<iati-activity")
+        assert text.split("\n")[last - 1].rstrip().endswith("</iati-activity>")
+        code = rec.sources["code"][0]
+        assert text[code.start:code.end] == f"<iati-identifier>{rec.code}</iati-identifier>"
+    title_word = max(batch.initiatives[0].title.split(), key=len)
+    assert search(store, title_word).total >= 1
+
+
+def test_a_broken_file_leaves_no_pieces_and_no_growth(tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from initiatives.store.tables import DocumentChunkRow
+
+    text = (ACTIVITIES / "covid19-multi-publisher-v2.03-dportal-extract.xml").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.xml"
+    broken.write_text(text.replace("</iati-activities>", "<iati-activity>&bad;</iati-activities>"), encoding="utf-8")
+    db = tmp_path / "r.db"
+    store = Store.open(str(db))
+    with pytest.raises(InputError, match="malformed XML"):
+        importer.import_file(store, broken, chunk=50, text_chunk=4096)
+    with store.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(DocumentChunkRow)) == 0
+    assert store.count_initiatives() == 0 and store.findings() == []
+    store.close()
+    stored = sum(p.stat().st_size for p in tmp_path.glob("r.db*"))
+    assert stored < broken.stat().st_size  # the rolled-back pages do not stay behind

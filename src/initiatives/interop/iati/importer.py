@@ -34,12 +34,14 @@ class ImportResult:
 
 
 def import_file(store: Store, path: Path, *, author: str = "import", reason: str | None = None,
-                chunk: int = CHUNK) -> ImportResult:
+                chunk: int = CHUNK, text_chunk: int = document_chunks.CHUNK_CHARS) -> ImportResult:
+    """Import one IATI file: `chunk` records are saved at a time and the text is stored in pieces of about
+    `text_chunk` characters, all in one transaction."""
     check_root(path)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived objects, few cycles: collect once per chunk instead
     try:
-        return _import(store, path, author=author, reason=reason, chunk=chunk)
+        return _import(store, path, author=author, reason=reason, chunk=chunk, text_chunk=text_chunk)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -62,14 +64,15 @@ def _bulk_pragmas(s: Session) -> Iterator[None]:
         raw.execute(f"PRAGMA cache_size={int(before)}")
 
 
-def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int) -> ImportResult:
+def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int,
+            text_chunk: int) -> ImportResult:
     findings: list[Finding] = []
     summary = SaveSummary()
     document = document_for(path, file_sha256(path), "")
     with store.transaction() as s, _bulk_pragmas(s):
         # The text goes into document_chunks as the reader passes over it: memory stays flat in the file size.
         doc_id, new = bulk.insert_document_stub(s, document)
-        writer = document_chunks.ChunkWriter(s, doc_id) if new else None
+        writer = document_chunks.ChunkWriter(s, doc_id, text_chunk) if new else None
         doc_ids = {document.name: doc_id}
         orgs = _OrgResolver(s)
         items = stream(path, document.sha256, findings, writer.add if writer else None)

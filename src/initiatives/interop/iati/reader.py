@@ -153,8 +153,27 @@ def _elem_span(text: str, tag: str, lo: int, hi: int, nth: int = 0) -> tuple[int
 _HANDLED = frozenset((
     "transaction", "iati-identifier", "title", "description", "activity-status", "activity-date", "reporting-org",
     "participating-org", "recipient-country", "recipient-region", "sector", "budget", "location",
-    "related-activity",
+    "related-activity", "result", "policy-marker", "document-link",
 ))
+# elements kept whole in extras (as `tree` dicts) so that an export writes them back: extras key per tag
+KEPT = {"transaction": "transaction_list", "result": "results", "policy-marker": "policy_markers",
+        "document-link": "document_links"}
+_XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+
+
+def tree(el: Any) -> dict[str, Any]:
+    """An element as JSON-ready data: {"tag", "attrs", "text", "children"} (empty parts left out, xml:lang
+    written so). `writer.element` turns it back into XML."""
+    out: dict[str, Any] = {"tag": el.tag}
+    if el.attrib:
+        out["attrs"] = {(("xml:" + k[len(_XML_NS):]) if k.startswith(_XML_NS) else k): v for k, v in el.attrib.items()}
+    text = el.text.strip() if el.text else ""
+    if text:
+        out["text"] = text
+    kids = [tree(c) for c in el.iterchildren(tag=etree.Element)]
+    if kids:
+        out["children"] = kids
+    return out
 
 
 class _Mapper:
@@ -242,6 +261,7 @@ class _Mapper:
         countries: list[str] = []
         locations: list[str] = []
         sdgs: list[int] = []
+        kept: dict[str, list[dict[str, Any]]] = {}  # KEPT elements, whole
         n_partner = n_country = n_date = 0
         date_at: dict[str, int] = {}  # activity-date type -> which activity-date element it is
         for key in ("hierarchy", "last-updated-datetime", "humanitarian"):
@@ -253,10 +273,15 @@ class _Mapper:
             extras["default_lang"] = self.lang
         for child in el.iterchildren(tag=etree.Element):
             tag = child.tag
-            if tag not in _HANDLED:  # results, document links, policy markers...: not mapped
+            if tag not in _HANDLED:  # contact info, locations' details, conditions...: not mapped
                 continue
             if tag == "transaction":  # the most frequent child: first
                 self._transaction(child, tx, default_currency)
+                if not self.v1:  # 1.0x elements are not 2.03 XML: only their sums are kept
+                    kept.setdefault("transaction_list", []).append(tree(child))
+            elif tag in KEPT:
+                if not self.v1:
+                    kept.setdefault(KEPT[tag], []).append(tree(child))
             elif tag == "iati-identifier":
                 self.ident = (child.text or "").strip() or None
             elif tag == "title":
@@ -433,6 +458,7 @@ class _Mapper:
         if locations:
             data["location"] = "; ".join(locations)
             extras["locations"] = locations
+        extras.update(kept)
         if related:
             extras["related_activities"] = related
             if any(r["type"] == "2" for r in related):
