@@ -155,25 +155,14 @@ _HANDLED = frozenset((
     "participating-org", "recipient-country", "recipient-region", "sector", "budget", "location",
     "related-activity", "result", "policy-marker", "document-link",
 ))
-# elements kept whole in extras (as `tree` dicts) so that an export writes them back: extras key per tag
+# elements kept whole in extras, as their XML (a string each), so that an export writes them back unchanged:
+# extras key per tag
 KEPT = {"transaction": "transaction_list", "result": "results", "policy-marker": "policy_markers",
         "document-link": "document_links"}
-_XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 
 
-def tree(el: Any) -> dict[str, Any]:
-    """An element as JSON-ready data: {"tag", "attrs", "text", "children"} (empty parts left out, xml:lang
-    written so). `writer.element` turns it back into XML."""
-    out: dict[str, Any] = {"tag": el.tag}
-    if el.attrib:
-        out["attrs"] = {(("xml:" + k[len(_XML_NS):]) if k.startswith(_XML_NS) else k): v for k, v in el.attrib.items()}
-    text = el.text.strip() if el.text else ""
-    if text:
-        out["text"] = text
-    kids = [tree(c) for c in el.iterchildren(tag=etree.Element)]
-    if kids:
-        out["children"] = kids
-    return out
+def _xml(el: Any) -> str:
+    return etree.tostring(el, encoding="unicode", with_tail=False)
 
 
 class _Mapper:
@@ -261,7 +250,7 @@ class _Mapper:
         countries: list[str] = []
         locations: list[str] = []
         sdgs: list[int] = []
-        kept: dict[str, list[dict[str, Any]]] = {}  # KEPT elements, whole
+        kept: dict[str, list[str]] = {}  # KEPT elements, whole
         n_partner = n_country = n_date = 0
         date_at: dict[str, int] = {}  # activity-date type -> which activity-date element it is
         for key in ("hierarchy", "last-updated-datetime", "humanitarian"):
@@ -278,10 +267,10 @@ class _Mapper:
             if tag == "transaction":  # the most frequent child: first
                 self._transaction(child, tx, default_currency)
                 if not self.v1:  # 1.0x elements are not 2.03 XML: only their sums are kept
-                    kept.setdefault("transaction_list", []).append(tree(child))
+                    kept.setdefault("transaction_list", []).append(_xml(child))
             elif tag in KEPT:
                 if not self.v1:
-                    kept.setdefault(KEPT[tag], []).append(tree(child))
+                    kept.setdefault(KEPT[tag], []).append(_xml(child))
             elif tag == "iati-identifier":
                 self.ident = (child.text or "").strip() or None
             elif tag == "title":

@@ -69,21 +69,22 @@ def _full(d: PartialDate | None, *, last: bool) -> str | None:
     return (d.latest() if last else d.earliest()).isoformat()
 
 
-def element(parent: Any, data: dict[str, Any]) -> Any:
-    """Append the element that `reader.tree` made JSON of (a kept transaction, result, policy marker...)."""
-    el = etree.SubElement(parent, str(data["tag"]))
-    for k, v in (data.get("attrs") or {}).items():
-        el.set(XML_LANG if k == "xml:lang" else k, str(v))
-    if data.get("text"):
-        el.text = str(data["text"])
-    for child in data.get("children") or []:
-        element(el, child)
-    return el
-
-
-def _kept_trees(ex: dict[str, Any], key: str) -> list[dict[str, Any]]:
+def _kept_trees(ex: dict[str, Any], key: str) -> list[str]:
+    """The XML of the elements of one kind that an IATI import kept whole (see reader.KEPT)."""
     items = ex.get(key)
-    return [t for t in items if isinstance(t, dict) and t.get("tag")] if isinstance(items, list) else []
+    return [t for t in items if isinstance(t, str) and t.lstrip().startswith("<")] if isinstance(items, list) else []
+
+
+def element(parent: Any, xml: str) -> bool:
+    """Append a kept element; False (nothing appended) when its XML does not parse."""
+    try:
+        parent.append(etree.fromstring(xml, _SAFE))
+    except etree.XMLSyntaxError:
+        return False
+    return True
+
+
+_SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
 def activity(rec: Initiative, reporting_org: dict[str, str] | None = None) -> Any:
