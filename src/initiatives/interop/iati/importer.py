@@ -77,6 +77,7 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
         orgs = _OrgResolver(s)
         items = stream(path, document.sha256, findings, writer.add if writer else None)
         labels: dict[str, list[int]] = {}
+        n_chunks = 0
         while True:
             part = list(islice(items, chunk))
             if not part:
@@ -87,7 +88,9 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
                                     source_texts=[source for _rec, source in part])
             summary.initiative_ids.extend(ids)
             del part
-            gc.collect(1)
+            n_chunks += 1
+            if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
+                gc.collect(1)
             for rec, rid in zip(records, ids, strict=True):
                 labels.setdefault(rec.code or f"line {rec.source_lines[0] if rec.source_lines else 0}", []
                                   ).append(rid)
