@@ -158,3 +158,27 @@ def test_a_broken_file_leaves_no_pieces_and_no_growth(tmp_path: Path) -> None:
     store.close()
     stored = sum(p.stat().st_size for p in tmp_path.glob("r.db*"))
     assert stored < broken.stat().st_size  # the rolled-back pages do not stay behind
+
+
+def test_streaming_import_with_text_in_pieces_on_each_database(store: Store) -> None:
+    """SQLite and PostgreSQL: the pieces join back into the document, spans quote their element, a re-import
+    of the same file changes nothing and writes no second copy of the text."""
+    from sqlalchemy import func, select
+
+    from initiatives.store.tables import DocumentChunkRow
+
+    path = ACTIVITIES / "dfid-gb-gov-1-albania-v2.01.xml"
+    text = path.read_text(encoding="utf-8")
+    first = importer.import_file(store, path, chunk=3, text_chunk=2048)
+    assert first.summary.created == 8
+    doc = store.get_document(path.name)
+    assert doc.text == text.strip()
+    rec = store.find_initiative(store.list_initiatives()[0].code)
+    title = rec.sources["title"][0]
+    assert doc.text[title.start:title.end].startswith("<title>") and rec.title in doc.text[title.start:title.end]
+    with store.transaction() as s:
+        pieces = s.scalar(select(func.count()).select_from(DocumentChunkRow))
+    again = importer.import_file(store, path, chunk=3, text_chunk=2048)
+    assert again.summary.unchanged == 8 and again.summary.created == 0
+    with store.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(DocumentChunkRow)) == pieces > 1

@@ -32,12 +32,14 @@ class ChunkWriter:
             return
         self.pending.append(text)
         self.pending_len += len(text)
-        if self.pending_len >= self.size:
-            joined = "".join(self.pending)
-            cut = joined.rfind("\n") + 1 or len(joined)
+        if self.pending_len < self.size:
+            return
+        joined = "".join(self.pending)
+        while len(joined) >= self.size:  # pieces of about `size`, each ending with a newline where there is one
+            cut = joined.rfind("\n", 0, self.size) + 1 or joined.find("\n", self.size) + 1 or len(joined)
             self._write(joined[:cut])
-            rest = joined[cut:]
-            self.pending, self.pending_len = ([rest], len(rest)) if rest else ([], 0)
+            joined = joined[cut:]
+        self.pending, self.pending_len = ([joined], len(joined)) if joined else ([], 0)
 
     def close(self) -> None:
         if self.pending:
