@@ -161,8 +161,12 @@ KEPT = {"transaction": "transaction_list", "result": "results", "policy-marker":
         "document-link": "document_links"}
 
 
+_BETWEEN_TAGS = re.compile(r">\s+<")
+
+
 def _xml(el: Any) -> str:
-    return etree.tostring(el, encoding="unicode", with_tail=False)
+    """The element's XML without the indentation between tags (IATI has no mixed content)."""
+    return _BETWEEN_TAGS.sub("><", etree.tostring(el, encoding="unicode", with_tail=False))
 
 
 class _Mapper:
