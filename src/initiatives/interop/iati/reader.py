@@ -161,12 +161,9 @@ KEPT = {"transaction": "transaction_list", "result": "results", "policy-marker":
         "document-link": "document_links"}
 
 
-_BETWEEN_TAGS = re.compile(r">\s+<")
-
-
 def _xml(el: Any) -> str:
-    """The element's XML without the indentation between tags (IATI has no mixed content)."""
-    return _BETWEEN_TAGS.sub("><", etree.tostring(el, encoding="unicode", with_tail=False))
+    """The element's XML (without indentation: the parser drops blank text, IATI has no mixed content)."""
+    return etree.tostring(el, encoding="unicode", with_tail=False)
 
 
 class _Mapper:
@@ -548,7 +545,7 @@ _EMPTY: dict[str, Any] = {name: None for name in Initiative.model_fields} | {"ki
 
 def _parser_args() -> dict[str, Any]:
     return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": True,
-            "remove_comments": True, "remove_pis": True}
+            "remove_comments": True, "remove_pis": True, "remove_blank_text": True}
 
 
 def _head(path: Path) -> tuple[str, dict[str, str], int]:
