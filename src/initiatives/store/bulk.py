@@ -58,6 +58,27 @@ def _row_values(rec: Initiative, key: str | None, document_id: int | None, now: 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
+def _cheap(process: Any) -> Any:
+    """A bind processor that converts each distinct simple value once: the same object as the row before
+    (a chunk's one timestamp, None) and empty lists and dicts (most JSON columns of an import)."""
+    last: list[Any] = [object(), None]
+    empty: dict[type, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value is last[0]:
+            return last[1]
+        kind = type(value)
+        if (kind is list or kind is dict) and not value:
+            if kind not in empty:
+                empty[kind] = process(value)
+            return empty[kind]
+        out = process(value)
+        last[0], last[1] = value, out
+        return out
+
+    return convert
+
+
 def _executemany(s: Session, table: Any, rows: list[dict[str, Any]] | list[tuple[Any, ...]],
                  cols: tuple[str, ...] | None = None) -> None:
     """Rows (dicts, or tuples in the order of `cols`) straight to the driver's executemany, values through
@@ -74,7 +95,7 @@ def _executemany(s: Session, table: Any, rows: list[dict[str, Any]] | list[tuple
     if mark is None:
         s.execute(insert(table), [dict(zip(cols, r, strict=True)) for r in rows])
         return
-    procs = [(i, p) for i, c in enumerate(cols) if (p := table.c[c].type._cached_bind_processor(dialect))]
+    procs = [(i, _cheap(p)) for i, c in enumerate(cols) if (p := table.c[c].type._cached_bind_processor(dialect))]
     if procs:
         converted = []
         for r in rows:
