@@ -201,3 +201,24 @@ def test_search_entry_of_an_imported_record_is_the_same_after_an_edit(tmp_path: 
     with store.transaction() as s:
         after = s.scalar(select(SearchEntryRow.body).where(SearchEntryRow.initiative_id == rec.id))
     assert after == before
+
+
+def test_a_minified_file_on_one_line_imports_with_its_spans_and_small_search_entries(tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from initiatives.store.tables import SearchEntryRow
+
+    text = (ACTIVITIES / "iom-xm-dac-47066-v2.03.xml").read_text(encoding="utf-8")
+    one_line = tmp_path / "min.xml"
+    one_line.write_text(" ".join(text.split()), encoding="utf-8")  # no newline at all
+    store = Store.open(str(tmp_path / "m.db"))
+    result = importer.import_file(store, one_line, text_chunk=4096)
+    assert result.summary.created == 577
+    rec = store.list_initiatives()[100]
+    assert rec.source_lines == (1, 1)
+    doc = store.get_document(one_line.name)
+    code = rec.sources["code"][0]
+    assert doc.text[code.start:code.end] == f"<iati-identifier>{rec.code}</iati-identifier>"
+    with store.transaction() as s:
+        longest = s.scalar(select(func.max(func.length(SearchEntryRow.body))))
+    assert longest < 20_000  # each entry holds its own activity, not the file's one line

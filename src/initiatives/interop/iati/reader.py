@@ -649,7 +649,7 @@ def _encoding(head: bytes) -> str:
 
 def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None = None
            ) -> Iterator[tuple[Initiative, str]]:
-    """Yield (record, the lines of its activity element) per activity, in file order, with memory flat in the
+    """Yield (record, the text of its activity element) per activity, in file order, with memory flat in the
     file size. The decoded text of the whole file goes to `sink` piece by piece, in order."""
     tag, attrs, _line = _head(path)
     version = check_root(path)
@@ -668,9 +668,7 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
                 end_line = line + buf.count("\n", start, end)
                 ctx.text, ctx.base = buf, win.base
                 rec = _Mapper(ctx, el, start, end, line, end_line).map()
-                lo = buf.rfind("\n", 0, start) + 1
-                hi = buf.find("\n", end)
-                source = buf[lo:hi if hi != -1 else len(buf)]
+                source = buf[start:end]  # (not whole lines: a minified file has one line)
                 pos, line = end, end_line
                 if pos > _Window.BLOCK:  # drop what is done, a block at a time (not per activity: copies)
                     cut = buf.rfind("\n", 0, pos) + 1 or pos  # `line` is the line of pos, which stays
