@@ -222,3 +222,20 @@ def test_a_minified_file_on_one_line_imports_with_its_spans_and_small_search_ent
     with store.transaction() as s:
         longest = s.scalar(select(func.max(func.length(SearchEntryRow.body))))
     assert longest < 20_000  # each entry holds its own activity, not the file's one line
+
+
+def test_show_sources_quotes_a_document_kept_in_pieces_with_its_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from initiatives.cli import app
+
+    path = ACTIVITIES / "iom-xm-dac-47066-v2.03.xml"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    db = str(tmp_path / "q.db")
+    store = Store.open(db)
+    importer.import_file(store, path, text_chunk=4096)
+    rec = store.list_initiatives()[200]
+    res = CliRunner().invoke(app, ["show", "--db", db, str(rec.id), "--sources"], env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    line = next(i for i, x in enumerate(lines, 1) if f"<iati-identifier>{rec.code}</iati-identifier>" in x)
+    assert f"iom-xm-dac-47066-v2.03.xml:{line}" in res.output

@@ -109,6 +109,13 @@ def list_(
 
 def _quote(store: Store, span: model.Span, docs: dict[str, model.Document]) -> tuple[str, str]:
     """The text a span points at, and where it stands (document name and line)."""
+    if span.document not in docs:  # a large document kept in pieces: read only the piece that holds the span
+        from initiatives.store import document_chunks
+
+        with store.transaction() as s:
+            found = document_chunks.quote(s, span.document, span.start, span.end)
+        if found is not None:
+            return found[1] or span.text or "", f"{found[0]}:{found[2]}"
     doc = docs.get(span.document)
     if doc is None:
         try:

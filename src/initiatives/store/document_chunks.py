@@ -94,3 +94,23 @@ def text_slice(session: Session, document_id: int, start: int, end: int) -> str:
     text = "".join(r.text for r in rows)
     lo = start - rows[0].char_start
     return text[lo:lo + end - start]
+
+
+def quote(session: Session, sha256: str, start: int, end: int) -> tuple[str, str, int] | None:
+    """(document name, text start..end, line of start) of a chunked document read from the pieces that hold
+    the span only; None when no document with that sha256 is kept in pieces (read `documents.text` then)."""
+    from initiatives.store.tables import DocumentRow
+
+    doc = session.execute(select(DocumentRow.id, DocumentRow.path, DocumentRow.text)
+                          .where(DocumentRow.sha256 == sha256)).first()
+    if doc is None or doc.text:
+        return None
+    first = session.execute(
+        select(DocumentChunkRow.char_start, DocumentChunkRow.first_line, DocumentChunkRow.text)
+        .where(DocumentChunkRow.document_id == doc.id, DocumentChunkRow.char_start <= start,
+               DocumentChunkRow.char_end > start)).first()
+    if first is None:
+        return None
+    line = first.first_line + first.text.count("\n", 0, start - first.char_start)
+    name = doc.path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return name, text_slice(session, doc.id, start, end), line
