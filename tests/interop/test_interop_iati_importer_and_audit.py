@@ -239,3 +239,34 @@ def test_show_sources_quotes_a_document_kept_in_pieces_with_its_line(tmp_path: P
     assert res.exit_code == 0, res.output
     line = next(i for i, x in enumerate(lines, 1) if f"<iati-identifier>{rec.code}</iati-identifier>" in x)
     assert f"iom-xm-dac-47066-v2.03.xml:{line}" in res.output
+
+
+def test_full_text_index_follows_new_and_updated_records_and_its_trigger_survives(tmp_path: Path) -> None:
+    """The importer fills the FTS5 index of new records in one statement (trigger dropped meanwhile): new
+    records, records updated by a re-import, and records saved later are all found; a failed import keeps
+    the trigger."""
+    from sqlalchemy import text as sql
+
+    from initiatives.search import search
+
+    src = (ACTIVITIES / "dfid-gb-gov-1-albania-v2.01.xml").read_text(encoding="utf-8")
+    path = tmp_path / "alb.xml"
+    path.write_text(src, encoding="utf-8")
+    store = Store.open(str(tmp_path / "f.db"))
+    importer.import_file(store, path)
+    first = store.list_initiatives()[0]
+    assert search(store, f'"{first.title}"').total >= 1
+    path.write_text(src.replace(first.title, first.title + " Zanzibarquux", 1), encoding="utf-8")
+    result = importer.import_file(store, path)
+    assert result.summary.updated >= 1
+    assert [h.initiative.id for h in search(store, "Zanzibarquux").hits] == [first.id]
+    broken = tmp_path / "broken.xml"
+    broken.write_text(src.replace("</iati-activities>", "<oops></iati-activities>"), encoding="utf-8")
+    with pytest.raises(InputError):
+        importer.import_file(store, broken)
+    with store.transaction() as s:
+        assert s.execute(sql("SELECT count(*) FROM sqlite_master WHERE name = 'search_entries_ai'")).scalar() == 1
+    from initiatives.model import Initiative
+
+    store.add_initiative(Initiative(title="Quuxlerian wells"), author="t")
+    assert search(store, "Quuxlerian").total == 1

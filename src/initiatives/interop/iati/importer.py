@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream
 from initiatives.model import Document, Finding
@@ -59,9 +60,31 @@ def _bulk_pragmas(s: Session) -> Iterator[None]:
     before = raw.execute("PRAGMA cache_size").fetchone()[0]
     raw.execute(f"PRAGMA cache_size={-BULK_CACHE_KB}")
     try:
-        yield
+        with _deferred_fts(raw):
+            yield
     finally:
         raw.execute(f"PRAGMA cache_size={int(before)}")
+
+
+@contextmanager
+def _deferred_fts(raw: Any) -> Iterator[None]:
+    """SQLite: the full-text index of the new records' search entries is filled in one statement at the end
+    instead of by the insert trigger row by row (the trigger is dropped and re-created inside the same
+    transaction: a rollback restores it). Entries the store rewrites at commit (updated records) find the
+    trigger back in place."""
+    trigger = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_entries_ai'"
+                          ).fetchone()
+    if trigger is None:
+        yield
+        return
+    if not raw.in_transaction:  # the driver opens its transaction at the first INSERT only: DDL before it
+        raw.execute("BEGIN")     # would commit at once, and a rollback would not bring the trigger back
+    first = (raw.execute("SELECT max(id) FROM initiatives").fetchone()[0] or 0) + 1
+    raw.execute("DROP TRIGGER search_entries_ai")
+    yield
+    raw.execute("INSERT INTO search_fts(rowid, title, body) SELECT initiative_id, title, body FROM search_entries "
+                "WHERE initiative_id >= ?", (first,))
+    raw.execute(trigger[0])
 
 
 def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int,
