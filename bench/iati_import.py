@@ -3,7 +3,9 @@
 Builds a large file (default >= 200 MB) by repeating the real 2.0x activities in ../shared/data/iati/activities
 with a distinct iati-identifier per copy, then measures in separate processes (so each peak RSS is its own):
   1. bare lxml iterparse over the file (activities/s, MB/s),
-  2. `initiatives.interop.iati.importer.import_file` into a fresh SQLite file (activities/s, peak RSS).
+  2. `initiatives.interop.iati.importer.import_file` into a fresh SQLite file (activities/s, peak RSS, size of
+     the database files after the import).
+The machine's 1-minute load average before and after is printed too (other jobs skew the figures).
 Prints one JSON object. Usage: python bench/iati_import.py [--mb 200] [--keep FILE]
 """
 
@@ -77,8 +79,10 @@ def importer(path: str) -> dict[str, float]:
         dt = time.perf_counter() - t
         n = result.summary.created + result.summary.updated + result.summary.unchanged
         stored = store.count_initiatives()
+        store.close()
+        db_mb = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*")) / 1024 / 1024
     return {"activities": n, "stored": stored, "findings": result.findings, "seconds": round(dt, 2),
-            "activities_per_s": round(n / dt), "peak_rss_mb": round(_peak_mb())}
+            "activities_per_s": round(n / dt), "peak_rss_mb": round(_peak_mb()), "db_mb": round(db_mb)}
 
 
 def main() -> None:
@@ -98,6 +102,7 @@ def main() -> None:
     size_mb = path.stat().st_size / 1024 / 1024
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     runs = {}
+    load_before = os.getloadavg()[0]
     for phase in ("bare", "import"):
         proc = subprocess.run([sys.executable, __file__, "--phase", phase, "--file", str(path)], env=env,
                               capture_output=True, text=True, check=True)
@@ -107,6 +112,7 @@ def main() -> None:
         "file_mb": round(size_mb, 1), "bare_lxml": runs["bare"], "import_sqlite": runs["import"],
         "import_vs_bare": round(runs["import"]["activities_per_s"] / runs["bare"]["activities_per_s"], 3),
         "peak_rss_mb_per_file_mb": round(runs["import"]["peak_rss_mb"] / size_mb, 2),
+        "load_avg_1min": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
     }, indent=2))
 
 

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from initiatives.errors import InputError
 from initiatives.interop import formats
@@ -176,6 +177,14 @@ def test_export_validates_and_round_trip_keeps_every_mapped_field(tmp_path, path
         da, db = (r.model_dump(exclude={"sources", "source_document", "source_lines"}) for r in (a, b))
         ea, eb = da.pop("extras"), db.pop("extras")
         assert da == db
+        # elements kept whole come back as they were, unless the publisher's XML of them is not valid 2.03
+        # (then the export leaves them out: transactions are written as their sums)
+        written = writer.activity_and_kept(a)[1]
+        for key in writer.KEPT_KEYS:
+            if key in written:
+                assert ea.pop(key) == eb.pop(key)
+            else:
+                ea.pop(key, None), eb.pop(key, None)
         for key in ("iati_version", "last_updated_datetime"):
             ea.pop(key, None), eb.pop(key, None)
         for e in (ea, eb):  # transactions come back as one per type and currency: their sums
@@ -258,3 +267,51 @@ def test_v105_example_imports_and_every_kind_of_record_exports_valid_iati(tmp_pa
     buf = io.StringIO()
     writer.write([v1, product, sheet], buf)
     assert writer.validate(buf.getvalue()) == []
+
+
+def test_results_policy_markers_document_links_and_each_transaction_round_trip(tmp_path) -> None:
+    batch = reader.read(IATI / "examples" / "activity-standard-example-annotated-v2.03.xml")
+    rec = batch.initiatives[0]
+    ex = rec.extras
+    parsed = {key: [etree.fromstring(x) for x in ex[key]] for key in writer.KEPT_KEYS}
+    assert [e.tag for e in parsed["results"]] == ["result"] and len(parsed["policy_markers"]) == 3
+    assert parsed["document_links"][0].get("url").startswith("http")
+    assert {c.tag for c in parsed["transaction_list"][0]} >= {"transaction-type", "value", "provider-org",
+                                                              "receiver-org"}
+    assert parsed["results"][0].find("indicator/period/target") is not None
+    buf = io.StringIO()
+    writer.write([rec], buf)
+    assert writer.validate(buf.getvalue()) == []
+    assert writer.activity_and_kept(rec)[1] == frozenset(writer.KEPT_KEYS)
+    back = reader.read(_xml(tmp_path, buf.getvalue(), "rt.xml")).initiatives[0]
+    for key in writer.KEPT_KEYS:
+        assert back.extras[key] == ex[key]
+    # an edited record whose kept XML is no longer valid still exports valid XML (that kind is left out)
+    broken = rec.model_copy(update={"extras": {**ex, "results": ['<result type="1"/>']}})
+    buf = io.StringIO()
+    writer.write([broken], buf)
+    assert writer.validate(buf.getvalue()) == []
+    assert "<result" not in buf.getvalue() and "<policy-marker" in buf.getvalue()
+
+
+def test_export_names_the_publisher_given_for_records_not_from_iati(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from initiatives.cli import app
+
+    db = str(tmp_path / "p.db")
+    store = Store.open(db)
+    store.add_initiative(Initiative(code="P 1", title="Solar kiosks", countries=["KEN"]), author="t")
+    store.save_batch(formats.read(ACTIVITIES / "dfid-gb-gov-1-albania-v2.01.xml"))
+    out = tmp_path / "out.xml"
+    cli = CliRunner()
+    res = cli.invoke(app, ["export", "--db", db, "--format", "iati", "--reporting-org",
+                           "GB-CHC-1234567:Kiosk Trust:21", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    xml = out.read_text(encoding="utf-8")
+    assert writer.validate(xml) == []
+    assert "<iati-identifier>GB-CHC-1234567-P-1</iati-identifier>" in xml
+    assert '<reporting-org ref="GB-CHC-1234567" type="21">' in xml and "Kiosk Trust" in xml
+    assert xml.count('<reporting-org ref="GB-GOV-1"') == 8  # IATI records keep their own publisher
+    res = cli.invoke(app, ["export", "--db", db, "--format", "iati", "--reporting-org", "no spaces please"])
+    assert isinstance(res.exception, InputError) and "--reporting-org" in str(res.exception)  # one-line error

@@ -102,3 +102,171 @@ def test_formats_import_file_streams_xml_and_reads_the_rest(tmp_path: Path) -> N
     csv.write_text("code,title\nX-1,One\n", encoding="utf-8")
     summary, _ = formats.import_file(store, csv, author="t")
     assert summary.created == 1 and store.count_initiatives() == 84
+
+
+def test_large_file_text_is_stored_in_pieces_and_provenance_still_reads_it(tmp_path: Path, monkeypatch) -> None:
+    """The importer keeps only a window of the text (here 8 KB blocks) and stores it in pieces (here ~4 KB):
+    the document reads back whole, every span quotes its element and the search index has the narratives."""
+    from sqlalchemy import func, select
+
+    from initiatives.interop.iati import reader
+    from initiatives.search import search
+    from initiatives.store import document_chunks
+    from initiatives.store.tables import DocumentChunkRow, DocumentRow
+
+    path = ACTIVITIES / "netherlands-mfa-xm-dac-7-v2.03.xml"
+    text = path.read_text(encoding="utf-8")
+    monkeypatch.setattr(reader._Window, "BLOCK", 8192)
+    store = Store.open(str(tmp_path / "c.db"))
+    result = importer.import_file(store, path, chunk=5, text_chunk=4096)
+    assert result.summary.created == 13
+    with store.transaction() as s:
+        assert s.scalar(select(DocumentRow.text)) == ""
+        assert s.scalar(select(func.count()).select_from(DocumentChunkRow)) > len(text) // 16384
+        doc_id = s.scalar(select(DocumentRow.id))
+        assert document_chunks.lines(s, doc_id, 3, 5) == text.split("\n")[2:5]
+        assert document_chunks.text_slice(s, doc_id, 5000, 9000) == text[5000:9000]
+    doc = store.get_document(result.document.sha256)
+    assert doc.text == text.strip()  # (Document strips outer whitespace, as it always has)
+    batch = reader.read(path)  # the whole-file reader gives the same records and spans
+    for rec, again in zip(store.list_initiatives(), batch.initiatives, strict=True):
+        assert rec.sources == again.sources and rec.source_lines == again.source_lines
+        first, last = rec.source_lines
+        assert text.split("\n")[first - 1].lstrip().startswith("<iati-activity")
+        assert text.split("\n")[last - 1].rstrip().endswith("</iati-activity>")
+        code = rec.sources["code"][0]
+        assert text[code.start:code.end] == f"<iati-identifier>{rec.code}</iati-identifier>"
+    title_word = max(batch.initiatives[0].title.split(), key=len)
+    assert search(store, title_word).total >= 1
+
+
+def test_a_broken_file_leaves_no_pieces_and_no_growth(tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from initiatives.store.tables import DocumentChunkRow
+
+    text = (ACTIVITIES / "covid19-multi-publisher-v2.03-dportal-extract.xml").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.xml"
+    broken.write_text(text.replace("</iati-activities>", "<iati-activity>&bad;</iati-activities>"), encoding="utf-8")
+    db = tmp_path / "r.db"
+    store = Store.open(str(db))
+    with pytest.raises(InputError, match="malformed XML"):
+        importer.import_file(store, broken, chunk=50, text_chunk=4096)
+    with store.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(DocumentChunkRow)) == 0
+    assert store.count_initiatives() == 0 and store.findings() == []
+    store.close()
+    stored = sum(p.stat().st_size for p in tmp_path.glob("r.db*"))
+    assert stored < broken.stat().st_size  # the rolled-back pages do not stay behind
+
+
+def test_streaming_import_with_text_in_pieces_on_each_database(store: Store) -> None:
+    """SQLite and PostgreSQL: the pieces join back into the document, spans quote their element, a re-import
+    of the same file changes nothing and writes no second copy of the text."""
+    from sqlalchemy import func, select
+
+    from initiatives.store.tables import DocumentChunkRow
+
+    path = ACTIVITIES / "dfid-gb-gov-1-albania-v2.01.xml"
+    text = path.read_text(encoding="utf-8")
+    first = importer.import_file(store, path, chunk=3, text_chunk=2048)
+    assert first.summary.created == 8
+    doc = store.get_document(path.name)
+    assert doc.text == text.strip()
+    rec = store.find_initiative(store.list_initiatives()[0].code)
+    title = rec.sources["title"][0]
+    assert doc.text[title.start:title.end].startswith("<title>") and rec.title in doc.text[title.start:title.end]
+    with store.transaction() as s:
+        pieces = s.scalar(select(func.count()).select_from(DocumentChunkRow))
+    again = importer.import_file(store, path, chunk=3, text_chunk=2048)
+    assert again.summary.unchanged == 8 and again.summary.created == 0
+    with store.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(DocumentChunkRow)) == pieces > 1
+
+
+def test_search_entry_of_an_imported_record_is_the_same_after_an_edit(tmp_path: Path) -> None:
+    """The bulk path writes the entry from the lines at hand; an edit rebuilds it from the stored row and the
+    document's pieces: both give the same body (the activity's text, without markup)."""
+    from sqlalchemy import select
+
+    from initiatives.store.tables import SearchEntryRow
+
+    store = Store.open(str(tmp_path / "e.db"))
+    importer.import_file(store, ACTIVITIES / "netherlands-mfa-xm-dac-7-v2.03.xml", text_chunk=4096)
+    rec = store.list_initiatives()[3]
+    with store.transaction() as s:
+        before = s.get(SearchEntryRow, rec.id).body
+    assert "<" not in before and "narrative" not in before and rec.title.split()[0] in before
+    store.update_initiative(rec.id, {"status": "suspended"}, author="t")
+    with store.transaction() as s:
+        after = s.scalar(select(SearchEntryRow.body).where(SearchEntryRow.initiative_id == rec.id))
+    assert after == before
+
+
+def test_a_minified_file_on_one_line_imports_with_its_spans_and_small_search_entries(tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from initiatives.store.tables import SearchEntryRow
+
+    text = (ACTIVITIES / "iom-xm-dac-47066-v2.03.xml").read_text(encoding="utf-8")
+    one_line = tmp_path / "min.xml"
+    one_line.write_text(" ".join(text.split()), encoding="utf-8")  # no newline at all
+    store = Store.open(str(tmp_path / "m.db"))
+    result = importer.import_file(store, one_line, text_chunk=4096)
+    assert result.summary.created == 577
+    rec = store.list_initiatives()[100]
+    assert rec.source_lines == (1, 1)
+    doc = store.get_document(one_line.name)
+    code = rec.sources["code"][0]
+    assert doc.text[code.start:code.end] == f"<iati-identifier>{rec.code}</iati-identifier>"
+    with store.transaction() as s:
+        longest = s.scalar(select(func.max(func.length(SearchEntryRow.body))))
+    assert longest < 20_000  # each entry holds its own activity, not the file's one line
+
+
+def test_show_sources_quotes_a_document_kept_in_pieces_with_its_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from initiatives.cli import app
+
+    path = ACTIVITIES / "iom-xm-dac-47066-v2.03.xml"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    db = str(tmp_path / "q.db")
+    store = Store.open(db)
+    importer.import_file(store, path, text_chunk=4096)
+    rec = store.list_initiatives()[200]
+    res = CliRunner().invoke(app, ["show", "--db", db, str(rec.id), "--sources"], env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    line = next(i for i, x in enumerate(lines, 1) if f"<iati-identifier>{rec.code}</iati-identifier>" in x)
+    assert f"iom-xm-dac-47066-v2.03.xml:{line}" in res.output
+
+
+def test_full_text_index_follows_new_and_updated_records_and_its_trigger_survives(tmp_path: Path) -> None:
+    """The importer fills the FTS5 index of new records in one statement (trigger dropped meanwhile): new
+    records, records updated by a re-import, and records saved later are all found; a failed import keeps
+    the trigger."""
+    from sqlalchemy import text as sql
+
+    from initiatives.search import search
+
+    src = (ACTIVITIES / "dfid-gb-gov-1-albania-v2.01.xml").read_text(encoding="utf-8")
+    path = tmp_path / "alb.xml"
+    path.write_text(src, encoding="utf-8")
+    store = Store.open(str(tmp_path / "f.db"))
+    importer.import_file(store, path)
+    first = store.list_initiatives()[0]
+    assert search(store, f'"{first.title}"').total >= 1
+    path.write_text(src.replace(first.title, first.title + " Zanzibarquux", 1), encoding="utf-8")
+    result = importer.import_file(store, path)
+    assert result.summary.updated >= 1
+    assert [h.initiative.id for h in search(store, "Zanzibarquux").hits] == [first.id]
+    broken = tmp_path / "broken.xml"
+    broken.write_text(src.replace("</iati-activities>", "<oops></iati-activities>"), encoding="utf-8")
+    with pytest.raises(InputError):
+        importer.import_file(store, broken)
+    with store.transaction() as s:
+        assert s.execute(sql("SELECT count(*) FROM sqlite_master WHERE name = 'search_entries_ai'")).scalar() == 1
+    from initiatives.model import Initiative
+
+    store.add_initiative(Initiative(title="Quuxlerian wells"), author="t")
+    assert search(store, "Quuxlerian").total == 1

@@ -114,6 +114,13 @@ def list_(
 
 def _quote(store: Store, span: model.Span, docs: dict[str, model.Document]) -> tuple[str, str]:
     """The text a span points at, and where it stands (document name and line)."""
+    if span.document not in docs:  # a large document kept in pieces: read only the piece that holds the span
+        from initiatives.store import document_chunks
+
+        with store.transaction() as s:
+            found = document_chunks.quote(s, span.document, span.start, span.end)
+        if found is not None:
+            return found[1] or span.text or "", f"{found[0]}:{found[2]}"
     doc = docs.get(span.document)
     if doc is None:
         try:
@@ -224,14 +231,19 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: standard output)")] = None,
     kind: KindOpt = None, country: CountryOpt = None, status: StatusOpt = None, sdg: SdgOpt = None,
     text: TextOpt = None,
+    reporting_org: Annotated[str | None, typer.Option(
+        "--reporting-org", help="IATI: REF[:NAME[:TYPE]] of the publisher, for records that did not come from IATI "
+        "(default XI-INITIATIVES)")] = None,
 ) -> None:
     """Export records (and, for JSON, their organisations and findings) as open data."""
     writer = formats.writer_for(format)
+    publisher = formats.reporting_org(reporting_org) if reporting_org else None
     if format in formats.BINARY_FORMATS and output is None:
         raise InputError(f"{format} is a binary format: write it to a file with --output FILE", field="--output")
     store = open_store(db)
     q = _query(kind, country, status, sdg, text)
     selection = formats.select(store, q, filtered=any((kind, country, status, sdg, text)))
+    selection.reporting_org = publisher
     stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         writer(selection, stream)

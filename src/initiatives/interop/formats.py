@@ -103,6 +103,25 @@ class Selection:
     initiatives: list[Initiative]
     organizations: list[Organization] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # IATI: who publishes the records that did not come from IATI ({"ref", "name", "type"}); see reporting_org
+    reporting_org: dict[str, str] | None = None
+
+
+def reporting_org(value: str) -> dict[str, str]:
+    """`REF[:NAME[:TYPE]]` (an IATI organisation identifier, the publisher's name, its OrganisationType code)
+    as the IATI writer's reporting organisation."""
+    from initiatives.interop.iati import codelists
+
+    ref, _, rest = value.strip().partition(":")
+    name, _, otype = rest.partition(":")
+    ref, name, otype = ref.strip(), name.strip(), otype.strip() or "90"
+    if not ref or any(c.isspace() for c in ref) or "/" in ref:
+        raise InputError(f"reporting organisation {value!r}: REF must be an IATI organisation identifier "
+                         "(no spaces or slashes), e.g. GB-CHC-123456:Our charity", field="--reporting-org")
+    if not codelists.is_code("OrganisationType", otype):
+        raise InputError(f"reporting organisation {value!r}: type {otype!r} is not in the IATI OrganisationType "
+                         "codelist", field="--reporting-org")
+    return {"ref": ref, "name": name or ref, "type": otype}
 
 
 Writer = Callable[[Selection, IO[str]], None]
@@ -137,7 +156,7 @@ def _write_csv(sel: Selection, out: IO[str]) -> None:
 def _write_iati(sel: Selection, out: IO[str]) -> None:
     from initiatives.interop.iati import writer
 
-    writer.write(sel.initiatives, out)
+    writer.write(sel.initiatives, out, reporting_org=sel.reporting_org)
 
 
 def _write_dpg(sel: Selection, out: IO[str]) -> None:

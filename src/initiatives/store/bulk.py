@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from initiatives.model import Document, Finding, Initiative
+from initiatives.reference import countries
 from initiatives.store import search_index
 from initiatives.store.tables import (
     DocumentRow,
@@ -26,6 +27,7 @@ from initiatives.store.tables import (
     InitiativeSdgRow,
     ParticipationRow,
     RevisionRow,
+    SearchEntryRow,
     SourceRow,
     utcnow,
 )
@@ -56,6 +58,27 @@ def _row_values(rec: Initiative, key: str | None, document_id: int | None, now: 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
+def _cheap(process: Any) -> Any:
+    """A bind processor that converts each distinct simple value once: the same object as the row before
+    (a chunk's one timestamp, None) and empty lists and dicts (most JSON columns of an import)."""
+    last: list[Any] = [object(), None]
+    empty: dict[type, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value is last[0]:
+            return last[1]
+        kind = type(value)
+        if (kind is list or kind is dict) and not value:
+            if kind not in empty:
+                empty[kind] = process(value)
+            return empty[kind]
+        out = process(value)
+        last[0], last[1] = value, out
+        return out
+
+    return convert
+
+
 def _executemany(s: Session, table: Any, rows: list[dict[str, Any]] | list[tuple[Any, ...]],
                  cols: tuple[str, ...] | None = None) -> None:
     """Rows (dicts, or tuples in the order of `cols`) straight to the driver's executemany, values through
@@ -72,7 +95,7 @@ def _executemany(s: Session, table: Any, rows: list[dict[str, Any]] | list[tuple
     if mark is None:
         s.execute(insert(table), [dict(zip(cols, r, strict=True)) for r in rows])
         return
-    procs = [(i, p) for i, c in enumerate(cols) if (p := table.c[c].type._cached_bind_processor(dialect))]
+    procs = [(i, _cheap(p)) for i, c in enumerate(cols) if (p := table.c[c].type._cached_bind_processor(dialect))]
     if procs:
         converted = []
         for r in rows:
@@ -110,35 +133,64 @@ def _existing_keys(s: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
+def _search_entry(rec: Initiative, orgs: list[tuple[str, str | None]], source: str | None) -> tuple[str, str]:
+    """(title, body) of a new record, the same text `search_index.entry_for` makes from its stored row."""
+    title = " ".join(filter(None, [rec.code, rec.title]))
+    parts: list[str] = [rec.summary or "", *rec.themes]
+    parts += [f"{c} {countries.name(c)}" for c in rec.countries]
+    parts += list(rec.country_groups)
+    for p, (org_name, acronym) in zip(rec.partners, orgs, strict=True):
+        parts.append(" ".join(filter(None, dict.fromkeys((p.name, org_name, acronym)))))
+    parts += [rec.location or "", rec.funding_source or "", rec.lead_unit or "", rec.region or ""]
+    parts += list(rec.comments)
+    if source is not None:
+        parts.append(search_index.plain_source(source))
+    return title, "\n".join(p for p in parts if p)
+
+
 def insert_new(s: Session, records: list[Initiative], keys: list[str | None], orgs: Any, *, author: str,
-               reason: str | None, document_ids: dict[str, int]) -> list[int]:
-    """Insert records known to be new; returns their ids in order."""
+               reason: str | None, document_ids: dict[str, int],
+               source_texts: list[str | None] | None = None) -> list[int]:
+    """Insert records known to be new; returns their ids in order. With `source_texts` (the document lines of
+    each record, as a streaming reader has them at hand) the search entries are written here too; without,
+    the records are marked and indexed from their rows when the transaction commits."""
     now = utcnow()
     table = InitiativeRow.__table__
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids: list[int] = []
-    org_ids: dict[tuple[str, str | None, str], int] = orgs.__dict__.setdefault("_bulk_ids", {})  # across chunks
+    # organisation (name, acronym, type) -> (id, stored name, stored acronym), kept across chunks
+    org_ids: dict[tuple[str, str | None, str], tuple[int, str, str | None]] = orgs.__dict__.setdefault(
+        "_bulk_ids", {})
     for lo in range(0, len(records), CHUNK):
         chunk, chunk_keys = records[lo:lo + CHUNK], keys[lo:lo + CHUNK]
-        params = [_row_values(r, k, document_ids.get(r.source_document or ""), now)
-                  for r, k in zip(chunk, chunk_keys, strict=True)]
+        doc_of = [document_ids.get(r.source_document or "") for r in chunk]
+        params = [_row_values(r, k, d, now) for r, k, d in zip(chunk, chunk_keys, doc_of, strict=True)]
         chunk_ids = _insert_rows(s, table, stmt, params)
-        for rid in chunk_ids:  # indexed for search when the transaction commits
-            search_index.mark(s, rid)
+        if source_texts is None:
+            for rid in chunk_ids:  # indexed for search when the transaction commits
+                search_index.mark(s, rid)
+        entries: list[tuple[Any, ...]] = []
         countries: list[tuple[Any, ...]] = []
         sdgs: list[tuple[Any, ...]] = []
         parts: list[tuple[Any, ...]] = []
         sources: list[tuple[Any, ...]] = []
-        for rid, rec in zip(chunk_ids, chunk, strict=True):
+        for n, (rid, rec) in enumerate(zip(chunk_ids, chunk, strict=True)):
             countries.extend((rid, c, i) for i, c in enumerate(rec.countries))
             sdgs.extend((rid, g, i) for i, g in enumerate(rec.sdgs))
+            rec_orgs = []
             for i, p in enumerate(rec.partners):
                 okey = (p.name, p.acronym, p.type)
-                if okey not in org_ids:
-                    org_ids[okey] = orgs.resolve(p).id
-                parts.append((rid, org_ids[okey], p.role, p.name, p.type, i))
+                org = org_ids.get(okey)
+                if org is None:
+                    row = orgs.resolve(p)
+                    org = org_ids[okey] = (row.id, row.name, row.acronym)
+                rec_orgs.append(org[1:])
+                parts.append((rid, org[0], p.role, p.name, p.type, i))
             for field, spans in rec.sources.items():
                 sources.extend((rid, field, sp.document, sp.start, sp.end, sp.text) for sp in spans)
+            if source_texts is not None:
+                has_lines = doc_of[n] is not None and rec.source_lines
+                entries.append((rid, *_search_entry(rec, rec_orgs, source_texts[lo + n] if has_lines else None)))
         revisions = [(rid, "initiative", "(created)", None, None, author, now, reason) for rid in chunk_ids]
         _executemany(s, InitiativeCountryRow.__table__, countries, ("initiative_id", "iso3", "position"))
         _executemany(s, InitiativeSdgRow.__table__, sdgs, ("initiative_id", "sdg", "position"))
@@ -148,12 +200,14 @@ def insert_new(s: Session, records: list[Initiative], keys: list[str | None], or
                      ("initiative_id", "field", "document_sha256", "start", "end", "text"))
         _executemany(s, RevisionRow.__table__, revisions,
                      ("entity_id", "entity", "field", "old", "new", "author", "at", "reason"))
+        _executemany(s, SearchEntryRow.__table__, entries, ("initiative_id", "title", "body"))
         ids.extend(chunk_ids)
     return ids
 
 
 def save_records(store: Store, s: Session, records: list[Initiative], orgs: Any, summary: SaveSummary, *,
-                 author: str, reason: str | None, document_ids: dict[str, int]) -> list[int]:
+                 author: str, reason: str | None, document_ids: dict[str, int],
+                 source_texts: list[str | None] | None = None) -> list[int]:
     """Save records inside an open transaction: new ones by Core inserts, stored ones through the ORM.
     Returns the id of each record, in order (a record repeated within `records` gets the later one's id)."""
     from initiatives.store.repository import natural_key
@@ -165,7 +219,8 @@ def save_records(store: Store, s: Session, records: list[Initiative], orgs: Any,
                if r.id is None and k and k not in stored and last[k] == i]
     ids: dict[int, int] = {}
     inserted = insert_new(s, [records[i] for i in new_idx], [keys[i] for i in new_idx], orgs,
-                          author=author, reason=reason, document_ids=document_ids)
+                          author=author, reason=reason, document_ids=document_ids,
+                          source_texts=[source_texts[i] for i in new_idx] if source_texts is not None else None)
     ids.update(zip(new_idx, inserted, strict=True))
     summary.created += len(inserted)
     for i, rec in enumerate(records):
@@ -240,20 +295,10 @@ def insert_document(s: Session, doc: Document) -> int:
         "text": doc.text, "ingested_at": doc.ingested_at or utcnow()}).scalar_one()
 
 
-def insert_document_bytes(s: Session, doc: Document, data: bytes) -> int:
-    """Like `insert_document`, with the text given as its UTF-8 bytes (checked by the caller): SQLite stores
-    them as TEXT without the driver making a UTF-8 copy of a Python str."""
+def insert_document_stub(s: Session, doc: Document) -> tuple[int, bool]:
+    """(id, True) for a new document row with empty text, whose text the caller then writes in pieces
+    (`document_chunks.ChunkWriter`); (id, False) when a document with this sha256 is stored already."""
     row_id = s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256))
     if row_id is not None:
-        return row_id
-    conn = s.connection()
-    if conn.dialect.name != "sqlite":
-        return insert_document(s, doc.model_copy(update={"text": data.decode("utf-8")}))
-    table = DocumentRow.__table__
-    at = table.c.ingested_at.type._cached_bind_processor(conn.dialect)
-    when = doc.ingested_at or utcnow()
-    conn.exec_driver_sql(
-        "INSERT INTO documents (path, sha256, media_type, title, text, ingested_at) "
-        "VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?)",
-        (doc.path, doc.sha256, doc.media_type, doc.title, data, at(when) if at else when))
-    return int(s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == doc.sha256)))
+        return row_id, False
+    return insert_document(s, doc.model_copy(update={"text": ""})), True

@@ -77,9 +77,18 @@ def apply_to_row(row: InitiativeRow, rec: Initiative) -> None:
 
 
 def document_from_row(row: DocumentRow, *, with_text: bool = True) -> Document:
+    text = row.text if with_text else ""
+    if with_text and not text:  # a large document is kept in pieces (document_chunks)
+        from sqlalchemy.orm import object_session
+
+        from initiatives.store import document_chunks
+
+        session = object_session(row)
+        if session is not None:
+            text = document_chunks.full_text(session, row.id)
     return Document(
         id=row.id, path=row.path, sha256=row.sha256, media_type=row.media_type,
-        text=row.text if with_text else "", title=row.title, ingested_at=row.ingested_at,
+        text=text, title=row.title, ingested_at=row.ingested_at,
     )
 
 

@@ -6,12 +6,15 @@ so the index never disagrees with the data. `rebuild` re-indexes everything (aft
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from initiatives.reference import countries
+from initiatives.store import document_chunks
 from initiatives.store.tables import DocumentRow, InitiativeRow, OrganizationRow, SearchEntryRow
 
 DIRTY_KEY = "search_dirty"
@@ -19,6 +22,17 @@ DIRTY_KEY = "search_dirty"
 
 def mark(session: Session, initiative_id: int) -> None:
     session.info.setdefault(DIRTY_KEY, set()).add(initiative_id)
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_source(text: str) -> str:
+    """A record's document lines as searchable text: markup (an IATI activity's XML) reduced to the text it
+    holds, so that tag and attribute names are neither indexed nor matched."""
+    if not text.lstrip().startswith("<"):
+        return text
+    return html.unescape(" ".join(_TAG.sub(" ", text).split()))
 
 
 def entry_for(row: InitiativeRow, orgs: dict[int, OrganizationRow], doc_lines: list[str] | None) -> tuple[str, str]:
@@ -34,8 +48,21 @@ def entry_for(row: InitiativeRow, orgs: dict[int, OrganizationRow], doc_lines: l
     parts += [row.location or "", row.funding_source or "", row.lead_unit or "", row.region or ""]
     parts += list(row.comments or [])
     if doc_lines is not None and row.source_first_line and row.source_last_line:
-        parts.append("\n".join(doc_lines[row.source_first_line - 1:row.source_last_line]))
+        parts.append(plain_source("\n".join(doc_lines[row.source_first_line - 1:row.source_last_line])))
     return title, "\n".join(p for p in parts if p)
+
+
+class _LineWindow(list):  # type: ignore[type-arg]
+    """Lines first..last of a document, sliced with the document's own (0-based) line indexes."""
+
+    def __init__(self, first: int, lines: list[str]) -> None:
+        super().__init__(lines)
+        self.first = first
+
+    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+        if isinstance(key, slice):
+            return list.__getitem__(self, slice((key.start or 0) - self.first + 1, (key.stop or 0) - self.first + 1))
+        return list.__getitem__(self, key - self.first + 1)
 
 
 def refresh(session: Session, ids: Iterable[int]) -> None:
@@ -48,12 +75,17 @@ def refresh(session: Session, ids: Iterable[int]) -> None:
         org_ids = {p.organization_id for r in rows for p in r.participations}
         orgs = {o.id: o for o in session.scalars(select(OrganizationRow).where(OrganizationRow.id.in_(org_ids)))}
         doc_ids = {r.document_id for r in rows if r.document_id}
-        docs = {d.id: d.text.splitlines() for d in session.scalars(select(DocumentRow)
-                                                                   .where(DocumentRow.id.in_(doc_ids)))}
+        docs: dict[int, list[str] | None] = {  # None: the text is kept in pieces (document_chunks)
+            d_id: text.splitlines() if text else None for d_id, text in session.execute(
+                select(DocumentRow.id, DocumentRow.text).where(DocumentRow.id.in_(doc_ids)))}
         session.execute(delete(SearchEntryRow).where(SearchEntryRow.initiative_id.in_(chunk)))
         values = []
         for r in rows:
-            title, body = entry_for(r, orgs, docs.get(r.document_id) if r.document_id else None)
+            lines = docs.get(r.document_id) if r.document_id else None
+            if lines is None and r.document_id in docs and r.source_first_line and r.source_last_line:
+                lines = _LineWindow(r.source_first_line, document_chunks.lines(
+                    session, r.document_id, r.source_first_line, r.source_last_line))  # type: ignore[assignment]
+            title, body = entry_for(r, orgs, lines)
             values.append({"initiative_id": r.id, "title": title, "body": body})
         if values:
             session.execute(insert(SearchEntryRow), values)

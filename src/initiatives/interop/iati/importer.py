@@ -1,24 +1,30 @@
 """Import an IATI file straight into the store, streaming: one transaction, records saved in chunks.
 
-`formats.read` + `Store.save_batch` hold every record of a file in memory before saving; this path keeps
-only one chunk of records (and the document text, which provenance needs) and is what large files and the
-benchmark use. Critical problems raise InputError before or during the transaction; nothing is stored then.
+`formats.read` + `Store.save_batch` hold every record of a file (and its text) in memory before saving; this
+path keeps only one chunk of records and a window of the text, writing the text into `document_chunks` as it
+goes (provenance reads it back from there), and is what `initiatives import` and the benchmark use.
+Critical problems raise InputError before or during the transaction; nothing is stored then.
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
-from initiatives.interop.iati.reader import _decode, check_root, document_for, is_utf8, iter_activities
+from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream
 from initiatives.model import Document, Finding
 from initiatives.store import Store
-from initiatives.store import bulk
+from initiatives.store import bulk, document_chunks
 from initiatives.store.repository import SaveSummary, _OrgResolver
+from sqlalchemy.orm import Session
 
 CHUNK = 500
+BULK_CACHE_KB = 64 * 1024
 
 
 @dataclass
@@ -29,45 +35,90 @@ class ImportResult:
 
 
 def import_file(store: Store, path: Path, *, author: str = "import", reason: str | None = None,
-                chunk: int = CHUNK) -> ImportResult:
+                chunk: int = CHUNK, text_chunk: int = document_chunks.CHUNK_CHARS) -> ImportResult:
+    """Import one IATI file: `chunk` records are saved at a time and the text is stored in pieces of about
+    `text_chunk` characters, all in one transaction."""
     check_root(path)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived objects, few cycles: collect once per chunk instead
     try:
-        return _import(store, path, author=author, reason=reason, chunk=chunk)
+        return _import(store, path, author=author, reason=reason, chunk=chunk, text_chunk=text_chunk)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int) -> ImportResult:
+@contextmanager
+def _bulk_pragmas(s: Session) -> Iterator[None]:
+    """On SQLite, a larger page cache while the import's index inserts run (64 MB instead of 2 MB), then back.
+    The transaction stays one: `synchronous` and the journal mode only matter at its single commit."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size={-BULK_CACHE_KB}")
+    try:
+        with _deferred_fts(raw):
+            yield
+    finally:
+        raw.execute(f"PRAGMA cache_size={int(before)}")
+
+
+@contextmanager
+def _deferred_fts(raw: Any) -> Iterator[None]:
+    """SQLite: the full-text index of the new records' search entries is filled in one statement at the end
+    instead of by the insert trigger row by row (the trigger is dropped and re-created inside the same
+    transaction: a rollback restores it). Entries the store rewrites at commit (updated records) find the
+    trigger back in place."""
+    trigger = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_entries_ai'"
+                          ).fetchone()
+    if trigger is None:
+        yield
+        return
+    if not raw.in_transaction:  # the driver opens its transaction at the first INSERT only: DDL before it
+        raw.execute("BEGIN")     # would commit at once, and a rollback would not bring the trigger back
+    first = (raw.execute("SELECT max(id) FROM initiatives").fetchone()[0] or 0) + 1
+    raw.execute("DROP TRIGGER search_entries_ai")
+    yield
+    raw.execute("INSERT INTO search_fts(rowid, title, body) SELECT initiative_id, title, body FROM search_entries "
+                "WHERE initiative_id >= ?", (first,))
+    raw.execute(trigger[0])
+
+
+def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int,
+            text_chunk: int) -> ImportResult:
     findings: list[Finding] = []
     summary = SaveSummary()
-    with store.transaction() as s:
-        # Memory: a UTF-8 file goes into the documents table from its bytes, before the decoded text exists
-        # (the driver would otherwise keep a UTF-8 copy of the text beside it), then the bytes are dropped.
-        data = path.read_bytes()
-        document = document_for(path, data, "")
-        doc_id = bulk.insert_document_bytes(s, document, data) if is_utf8(data) else None
-        document = document_for(path, data, _decode(data))
-        del data
-        if doc_id is None:
-            doc_id = bulk.insert_document(s, document)
+    document = document_for(path, file_sha256(path), "")
+    with store.transaction() as s, _bulk_pragmas(s):
+        # The text goes into document_chunks as the reader passes over it: memory stays flat in the file size.
+        doc_id, new = bulk.insert_document_stub(s, document)
+        writer = document_chunks.ChunkWriter(s, doc_id, text_chunk) if new else None
         doc_ids = {document.name: doc_id}
         orgs = _OrgResolver(s)
-        records = iter_activities(path, document, findings)
+        items = stream(path, document.sha256, findings, writer.add if writer else None)
         labels: dict[str, list[int]] = {}
+        n_chunks = 0
         while True:
-            part = list(islice(records, chunk))
+            part = list(islice(items, chunk))
             if not part:
                 break
-            ids = bulk.save_records(store, s, part, orgs, summary, author=author, reason=reason or
-                                    f"import {path.name}", document_ids=doc_ids)
+            records = [rec for rec, _source in part]
+            ids = bulk.save_records(store, s, records, orgs, summary, author=author, reason=reason or
+                                    f"import {path.name}", document_ids=doc_ids,
+                                    source_texts=[source for _rec, source in part])
             summary.initiative_ids.extend(ids)
-            gc.collect(1)
-            for rec, rid in zip(part, ids, strict=True):
+            del part
+            n_chunks += 1
+            if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
+                gc.collect(1)
+            for rec, rid in zip(records, ids, strict=True):
                 labels.setdefault(rec.code or f"line {rec.source_lines[0] if rec.source_lines else 0}", []
                                   ).append(rid)
+        if writer is not None:
+            writer.close()
         if findings:  # link each finding to its record by the label the reader gave it
             linked = [f.model_copy(update={"initiative_ids": labels.get(f.record, [])[:1]}) for f in findings]
             bulk.save_findings(store, s, linked)

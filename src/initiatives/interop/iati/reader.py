@@ -15,7 +15,7 @@ import codecs
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
@@ -62,10 +62,11 @@ class _Ctx:
 
     path: Path
     sha: str
-    text: str
+    text: str  # the window of the decoded file the current activity lies in
     version: str
     lang: str | None
     findings: list[Finding] = field(default_factory=list)
+    base: int = 0  # offset of text[0] in the whole decoded file
 
 
 _DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
@@ -152,8 +153,17 @@ def _elem_span(text: str, tag: str, lo: int, hi: int, nth: int = 0) -> tuple[int
 _HANDLED = frozenset((
     "transaction", "iati-identifier", "title", "description", "activity-status", "activity-date", "reporting-org",
     "participating-org", "recipient-country", "recipient-region", "sector", "budget", "location",
-    "related-activity",
+    "related-activity", "result", "policy-marker", "document-link",
 ))
+# elements kept whole in extras, as their XML (a string each), so that an export writes them back unchanged:
+# extras key per tag
+KEPT = {"transaction": "transaction_list", "result": "results", "policy-marker": "policy_markers",
+        "document-link": "document_links"}
+
+
+def _xml(el: Any) -> str:
+    """The element's XML (without indentation: the parser drops blank text, IATI has no mixed content)."""
+    return etree.tostring(el, encoding="unicode", with_tail=False)
 
 
 class _Mapper:
@@ -172,14 +182,14 @@ class _Mapper:
         self.ctx.findings.append(Finding(
             rule=rule, severity=severity, record=self.ident or f"line {self.line}", field=field,
             message=f"{where}: {message}{shown}", evidence_text=str(value) if value is not None else "",
-            evidence=[Span(document=self.ctx.sha, start=self.start, end=self.end)],
+            evidence=[Span(document=self.ctx.sha, start=self.ctx.base + self.start, end=self.ctx.base + self.end)],
             source_document=self.ctx.path.name, source_lines=(self.line, self.end_line),
         ))
 
     def span(self, tag: str, nth: int = 0) -> Span:
         found = _elem_span(self.ctx.text, tag, self.start, self.end, nth)
         s, e = found or (self.start, self.end)
-        return _span(self.ctx.sha, s, e)
+        return _span(self.ctx.sha, self.ctx.base + s, self.ctx.base + e)
 
     def code(self, listname: str, value: str | None, *, field: str | None, what: str) -> bool:
         if value is None or value == "":
@@ -241,6 +251,7 @@ class _Mapper:
         countries: list[str] = []
         locations: list[str] = []
         sdgs: list[int] = []
+        kept: dict[str, list[str]] = {}  # KEPT elements, whole
         n_partner = n_country = n_date = 0
         date_at: dict[str, int] = {}  # activity-date type -> which activity-date element it is
         for key in ("hierarchy", "last-updated-datetime", "humanitarian"):
@@ -252,10 +263,15 @@ class _Mapper:
             extras["default_lang"] = self.lang
         for child in el.iterchildren(tag=etree.Element):
             tag = child.tag
-            if tag not in _HANDLED:  # results, document links, policy markers...: not mapped
+            if tag not in _HANDLED:  # contact info, locations' details, conditions...: not mapped
                 continue
             if tag == "transaction":  # the most frequent child: first
                 self._transaction(child, tx, default_currency)
+                if not self.v1:  # 1.0x elements are not 2.03 XML: only their sums are kept
+                    kept.setdefault("transaction_list", []).append(_xml(child))
+            elif tag in KEPT:
+                if not self.v1:
+                    kept.setdefault(KEPT[tag], []).append(_xml(child))
             elif tag == "iati-identifier":
                 self.ident = (child.text or "").strip() or None
             elif tag == "title":
@@ -432,6 +448,7 @@ class _Mapper:
         if locations:
             data["location"] = "; ".join(locations)
             extras["locations"] = locations
+        extras.update(kept)
         if related:
             extras["related_activities"] = related
             if any(r["type"] == "2" for r in related):
@@ -513,30 +530,22 @@ def _construct(data: dict[str, Any]) -> Initiative:
                                               "organization_id": None}) for p in data.get("partners", [])]
     for key in ("countries", "sdgs"):
         values[key] = list(dict.fromkeys(data.get(key, [])))
-    full = {name: None for name in Initiative.model_fields}  # every field given: no default factories run
-    full.update(kind="project", country_groups=[], themes=[], comments=[], sdgs=[], countries=[], partners=[],
-                sources={}, extras={}, version=1)
+    full = dict(_EMPTY)  # every field given: no default factories run
+    full.update(country_groups=[], themes=[], comments=[], sdgs=[], countries=[], partners=[], sources={},
+                extras={})
     full.update(values)
-    return Initiative.model_construct(**full)
+    return _fast(Initiative, full)
+
+
+_EMPTY: dict[str, Any] = {name: None for name in Initiative.model_fields} | {"kind": "project", "version": 1}
 
 
 # ---------------------------------------------------------------------------------------------- the file
 
 
-def _decode(data: bytes) -> str:
-    m = _ENCODING_RE.search(data[:200])
-    encoding = m.group(1).decode() if m else "utf-8"
-    if data.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    try:
-        return data.decode(encoding, errors="replace")
-    except LookupError:
-        return data.decode("utf-8", errors="replace")
-
-
 def _parser_args() -> dict[str, Any]:
     return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": True,
-            "remove_comments": True, "remove_pis": True}
+            "remove_comments": True, "remove_pis": True, "remove_blank_text": True}
 
 
 def _head(path: Path) -> tuple[str, dict[str, str], int]:
@@ -572,74 +581,134 @@ def check_root(path: Path) -> str:
     return version
 
 
-def iter_activities(path: Path, document: Document, findings: list[Finding]) -> Iterator[Initiative]:
-    """Yield one record per activity, in file order; memory stays flat apart from the document text."""
+class _Window:
+    """The decoded text of the file, read beside the parser one block at a time. It holds only the text not
+    yet released (a few MB whatever the file size); released text goes to `sink` (the importer's chunk
+    writer, or a list when the whole text is wanted)."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self, fh: Any, encoding: str, sink: Callable[[str], None] | None) -> None:
+        self.fh, self.sink = fh, sink
+        try:
+            self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        except LookupError:
+            self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.buf = ""
+        self.base = 0  # offset of buf[0] in the whole text
+        self.eof = False
+
+    def more(self) -> bool:
+        """Read the next block; False when the file is done."""
+        if self.eof:
+            return False
+        data = self.fh.read(self.BLOCK)
+        if not data:
+            self.eof = True
+            self.buf += self.decoder.decode(b"", final=True)
+        else:
+            self.buf += self.decoder.decode(data)
+        return True
+
+    def release(self, upto: int) -> None:
+        """Hand buf[:upto] on and forget it."""
+        if upto > 0:
+            if self.sink is not None:
+                self.sink(self.buf[:upto])
+            self.buf = self.buf[upto:]
+            self.base += upto
+
+    def finish(self) -> None:
+        while self.more():
+            pass
+        self.release(len(self.buf))
+
+    def locate(self, pos: int) -> tuple[int, int] | None:
+        """(start, end) in buf of the next `<iati-activity ...>...</iati-activity>` from pos, reading on as needed."""
+        while True:
+            m = _ACT_START.search(self.buf, pos)
+            if m is not None:
+                start = m.start()
+                gt = self.buf.find(">", start)
+                if gt != -1:
+                    if self.buf[gt - 1] == "/":
+                        return start, gt + 1
+                    close = self.buf.find("</iati-activity>", gt)
+                    if close != -1:
+                        return start, close + 16
+            if not self.more():
+                return None
+
+
+def _encoding(head: bytes) -> str:
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    m = _ENCODING_RE.search(head[:200])
+    return m.group(1).decode() if m else "utf-8"
+
+
+def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None = None
+           ) -> Iterator[tuple[Initiative, str]]:
+    """Yield (record, the text of its activity element) per activity, in file order, with memory flat in the
+    file size. The decoded text of the whole file goes to `sink` piece by piece, in order."""
     tag, attrs, _line = _head(path)
     version = check_root(path)
-    ctx = _Ctx(path=path, sha=document.sha256, text=document.text, version=version,
+    ctx = _Ctx(path=path, sha=sha, text="", version=version,
                lang=(attrs.get(XML_LANG) or "").lower() or None, findings=findings)
-    text = document.text
-    pos, line = 0, 1
-    with path.open("rb") as fh:
+    with path.open("rb") as fh, path.open("rb") as raw:
+        win = _Window(raw, _encoding(raw.read(200)), sink)
+        raw.seek(0)
+        pos, line = 0, 1
         try:
             for _event, el in etree.iterparse(fh, events=("end",), tag="iati-activity", **_parser_args()):
-                m = _ACT_START.search(text, pos)
-                if m is None:  # the text and the parse disagree (e.g. a prefixed tag): fall back to lines
-                    start = end = pos
-                else:
-                    start = m.start()
-                    gt = text.find(">", start)
-                    if text[gt - 1] == "/":
-                        end = gt + 1
-                    else:
-                        close = text.find("</iati-activity>", gt)
-                        end = close + 16 if close != -1 else gt + 1
-                line += text.count("\n", pos, start)
-                end_line = line + text.count("\n", start, end)
+                found = win.locate(pos)
+                start, end = found if found is not None else (pos, pos)  # text and parse disagree: no span
+                buf = win.buf
+                line += buf.count("\n", pos, start)
+                end_line = line + buf.count("\n", start, end)
+                ctx.text, ctx.base = buf, win.base
                 rec = _Mapper(ctx, el, start, end, line, end_line).map()
+                source = buf[start:end]  # (not whole lines: a minified file has one line)
                 pos, line = end, end_line
+                if pos > _Window.BLOCK:  # drop what is done, a block at a time (not per activity: copies)
+                    cut = buf.rfind("\n", 0, pos) + 1 or pos  # `line` is the line of pos, which stays
+                    win.release(cut)
+                    pos -= cut
                 el.clear(keep_tail=False)
                 parent = el.getparent()
                 if parent is not None:
                     while el.getprevious() is not None:
                         del parent[0]
-                yield rec
+                yield rec, source
         except etree.XMLSyntaxError as exc:
             raise InputError(f"malformed XML: {exc.msg}", file=str(path), line=exc.lineno) from None
+        win.finish()
 
 
-def is_utf8(data: bytes) -> bool:
-    """True when the bytes are UTF-8 text as declared (or undeclared), checked without building a str."""
-    m = _ENCODING_RE.search(data[:200])
-    if (m and m.group(1).decode().lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii", "ascii")) \
-            or data.startswith(b"\xef\xbb\xbf"):
-        return False
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    step = 1 << 22
-    try:
-        for i in range(0, len(data), step):
-            decoder.decode(data[i:i + step], final=i + step >= len(data))
-    except UnicodeDecodeError:
-        return False
-    return True
+def iter_activities(path: Path, document: Document, findings: list[Finding],
+                    sink: Callable[[str], None] | None = None) -> Iterator[Initiative]:
+    """Yield one record per activity, in file order (see `stream`)."""
+    for rec, _source in stream(path, document.sha256, findings, sink):
+        yield rec
 
 
-def document_for(path: Path, data: bytes, text: str) -> Document:
-    """The Document of a file, built without validation: a validated copy of a 1 GB text would double it."""
-    doc = Document.model_construct(id=None, path=str(path), sha256=hashlib.sha256(data).hexdigest(),
-                                   media_type=MEDIA_TYPE, text=text, title=path.name, ingested_at=None)
-    return doc
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def load_document(path: Path) -> Document:
-    data = path.read_bytes()
-    return document_for(path, data, _decode(data))
+def document_for(path: Path, sha: str, text: str) -> Document:
+    """The Document of a file, built without validation: a validated copy of a large text would double it."""
+    return Document.model_construct(id=None, path=str(path), sha256=sha, media_type=MEDIA_TYPE, text=text,
+                                    title=path.name, ingested_at=None)
 
 
 def read(path: Path) -> Batch:
-    """The whole file as one Batch: its Document, its records and the findings inside them."""
+    """The whole file as one Batch: its Document (text whole), its records and the findings inside them."""
     check_root(path)
-    document = load_document(path)
+    sha = file_sha256(path)
     findings: list[Finding] = []
-    records = list(iter_activities(path, document, findings))
+    pieces: list[str] = []
+    records = [rec for rec, _source in stream(path, sha, findings, pieces.append)]
+    document = document_for(path, sha, "".join(pieces))
     return Batch(origin=str(path), documents=[document], initiatives=records, findings=findings)

@@ -53,10 +53,13 @@ def _kept(narrs: Any, value: str | None) -> list[dict[str, str]] | None:
 
 
 def identifier(rec: Initiative, reporting_ref: str) -> str:
+    """The record's own IATI identifier when it came from IATI; else the publisher's ref and the record's code
+    (or other identifier, or id): IATI identifiers start with the reporting organisation's."""
     ident = rec.extras.get("identifier")
-    if ident:
+    if ident and "iati_version" in rec.extras:
         return str(ident)
-    local = _SLUG.sub("-", rec.code or "").strip("-") or str(rec.id or abs(hash(rec.title or "")) % 10**8)
+    local = _SLUG.sub("-", rec.code or str(ident or "")).strip("-") or str(
+        rec.id or abs(hash(rec.title or "")) % 10**8)
     return f"{reporting_ref}-{local}"
 
 
@@ -66,8 +69,58 @@ def _full(d: PartialDate | None, *, last: bool) -> str | None:
     return (d.latest() if last else d.earliest()).isoformat()
 
 
-def activity(rec: Initiative, reporting_org: dict[str, str] | None = None) -> Any:  # noqa: C901
-    """One `iati-activity` element for a record."""
+def _kept_trees(ex: dict[str, Any], key: str) -> list[str]:
+    """The XML of the elements of one kind that an IATI import kept whole (see reader.KEPT)."""
+    items = ex.get(key)
+    return [t for t in items if isinstance(t, str) and t.lstrip().startswith("<")] if isinstance(items, list) else []
+
+
+def element(parent: Any, xml: str) -> bool:
+    """Append a kept element; False (nothing appended) when its XML does not parse."""
+    try:
+        parent.append(etree.fromstring(xml, _SAFE))
+    except etree.XMLSyntaxError:
+        return False
+    return True
+
+
+_SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+
+
+def activity(rec: Initiative, reporting_org: dict[str, str] | None = None) -> Any:
+    """One `iati-activity` element for a record. Elements kept whole from an IATI import (transactions,
+    results, policy markers, document links) are written back as they came; when that makes the activity
+    invalid against the 2.03 schema (a 1.0x file, or a publisher's invalid XML) they are left out and the
+    transactions are written as their sums, so that every export validates."""
+    return activity_and_kept(rec, reporting_org)[0]
+
+
+def activity_and_kept(rec: Initiative, reporting_org: dict[str, str] | None = None) -> tuple[Any, frozenset[str]]:
+    """The activity element and which kinds of kept elements (KEPT_KEYS) it holds."""
+    keys = frozenset(k for k in KEPT_KEYS if _kept_trees(rec.extras, k))
+    act = _activity(rec, reporting_org, kept=keys)
+    if not keys or _valid(act):
+        return act, keys
+    for key in sorted(keys):  # leave out as little as possible: one kind of element first
+        act = _activity(rec, reporting_org, kept=keys - {key})
+        if _valid(act):
+            return act, keys - {key}
+    return _activity(rec, reporting_org, kept=frozenset()), frozenset()
+
+
+KEPT_KEYS = ("transaction_list", "results", "policy_markers", "document_links")
+
+
+def _valid(act: Any) -> bool:
+    root = etree.Element("iati-activities", version=VERSION)
+    root.append(act)
+    try:
+        return bool(schema().validate(root))
+    finally:
+        root.remove(act)
+
+
+def _activity(rec: Initiative, reporting_org: dict[str, str] | None, *, kept: frozenset[str]) -> Any:  # noqa: C901
     ex = rec.extras
     from_iati = "iati_version" in ex
     lang = str(ex.get("default_lang") or ("" if from_iati else "en"))
@@ -201,6 +254,9 @@ def activity(rec: Initiative, reporting_org: dict[str, str] | None = None) -> An
     for goal in rec.sdgs:
         if goal not in covered:
             etree.SubElement(act, "sector", vocabulary="7", code=str(goal))
+    if "policy_markers" in kept:
+        for pm in _kept_trees(ex, "policy_markers"):
+            element(act, pm)
     # budgets
     budgets = ex.get("budgets") if isinstance(ex.get("budgets"), list) else []
     if not budgets and rec.budget and rec.start and rec.end:
@@ -218,8 +274,11 @@ def activity(rec: Initiative, reporting_org: dict[str, str] | None = None) -> An
         if b.get("currency"):
             v.set("currency", b["currency"])
         v.text = b["value"]
-    # transactions, one per type and currency (their sum)
-    for t in ex.get("transactions") or []:
+    # transactions: each one as it came, or one per type and currency (their sum)
+    transactions = _kept_trees(ex, "transaction_list") if "transaction_list" in kept else []
+    for t in transactions:
+        element(act, t)
+    for t in [] if transactions else ex.get("transactions") or []:
         day = t.get("last_date") or t.get("first_date") or dates.get("2") or dates.get("1")
         if not day:
             continue
@@ -234,9 +293,15 @@ def activity(rec: Initiative, reporting_org: dict[str, str] | None = None) -> An
             d = etree.SubElement(el, "description")
             _narrative(d, f"Sum of {t['count']} transactions from {t.get('first_date')} to {t.get('last_date')}",
                        None, lang)
+    if "document_links" in kept:
+        for dl in _kept_trees(ex, "document_links"):
+            element(act, dl)
     for ra in ex.get("related_activities") or []:
         if ra.get("type"):
             etree.SubElement(act, "related-activity", ref=ra["ref"], type=ra["type"])
+    if "results" in kept:
+        for result in _kept_trees(ex, "results"):
+            element(act, result)
     return act
 
 

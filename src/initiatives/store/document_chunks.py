@@ -1,0 +1,116 @@
+"""Document text kept in pieces (`document_chunks`, revision 0005) instead of one `documents.text` value.
+
+A 1 GB IATI file cannot be one row (SQLite caps a value at 1 GB, and the row would be built in memory), so
+the streaming importer hands the decoded text to a `ChunkWriter` as it reads it; the document row keeps
+`text = ""`. Readers get the text back whole (`full_text`, what `Store.get_document` returns) or just the
+lines a record came from (`lines`, what the search index needs). Small documents stay in `documents.text`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from initiatives.store.tables import DocumentChunkRow
+
+CHUNK_CHARS = 1 << 20  # about 1 MB of text per row: a few rows cover any span, few rows per file
+
+
+class ChunkWriter:
+    """Appends text to a document in pieces of about `size` characters, cut after a newline when possible."""
+
+    def __init__(self, session: Session, document_id: int, size: int = CHUNK_CHARS) -> None:
+        self.session, self.document_id, self.size = session, document_id, size
+        self.pending: list[str] = []
+        self.pending_len = 0
+        self.seq = 0
+        self.char = 0  # offset of the first pending character in the whole text
+        self.line = 1  # line of the first pending character
+
+    def add(self, text: str) -> None:
+        if not text:
+            return
+        self.pending.append(text)
+        self.pending_len += len(text)
+        if self.pending_len < self.size:
+            return
+        joined = "".join(self.pending)
+        while len(joined) >= self.size:  # pieces of about `size`, each ending with a newline where there is one
+            cut = joined.rfind("\n", 0, self.size) + 1 or joined.find("\n", self.size) + 1 or len(joined)
+            self._write(joined[:cut])
+            joined = joined[cut:]
+        self.pending, self.pending_len = ([joined], len(joined)) if joined else ([], 0)
+
+    def close(self) -> None:
+        if self.pending:
+            self._write("".join(self.pending))
+            self.pending, self.pending_len = [], 0
+
+    def _write(self, text: str) -> None:
+        newlines = text.count("\n")
+        last_line = self.line + newlines - (1 if text.endswith("\n") else 0)
+        self.session.execute(insert(DocumentChunkRow), [{
+            "document_id": self.document_id, "seq": self.seq, "char_start": self.char,
+            "char_end": self.char + len(text), "first_line": self.line, "last_line": last_line, "text": text}])
+        self.seq += 1
+        self.char += len(text)
+        self.line += newlines
+
+
+def has_chunks(session: Session, document_id: int) -> bool:
+    return session.scalar(select(DocumentChunkRow.seq).where(DocumentChunkRow.document_id == document_id)
+                          .limit(1)) is not None
+
+
+def full_text(session: Session, document_id: int) -> str:
+    """The whole text of a chunked document ("" when it has no chunks)."""
+    return "".join(session.scalars(select(DocumentChunkRow.text).where(DocumentChunkRow.document_id == document_id)
+                                   .order_by(DocumentChunkRow.seq)))
+
+
+def lines(session: Session, document_id: int, first: int, last: int) -> list[str]:
+    """Lines `first`..`last` (1-based, inclusive) of a chunked document, read from the chunks that hold them."""
+    rows = session.execute(
+        select(DocumentChunkRow.first_line, DocumentChunkRow.text)
+        .where(DocumentChunkRow.document_id == document_id, DocumentChunkRow.first_line <= last,
+               DocumentChunkRow.last_line >= first)
+        .order_by(DocumentChunkRow.seq)).all()
+    if not rows:
+        return []
+    text = "".join(r.text for r in rows).split("\n")
+    skip = first - rows[0].first_line
+    return text[skip:skip + last - first + 1]
+
+
+def text_slice(session: Session, document_id: int, start: int, end: int) -> str:
+    """Characters `start`..`end` of a chunked document."""
+    rows = session.execute(
+        select(DocumentChunkRow.char_start, DocumentChunkRow.text)
+        .where(DocumentChunkRow.document_id == document_id, DocumentChunkRow.char_start < end,
+               DocumentChunkRow.char_end > start)
+        .order_by(DocumentChunkRow.seq)).all()
+    if not rows:
+        return ""
+    text = "".join(r.text for r in rows)
+    lo = start - rows[0].char_start
+    return text[lo:lo + end - start]
+
+
+def quote(session: Session, sha256: str, start: int, end: int) -> tuple[str, str, int] | None:
+    """(document name, text start..end, line of start) of a chunked document read from the pieces that hold
+    the span only; None when no document with that sha256 is kept in pieces (read `documents.text` then)."""
+    from initiatives.store.tables import DocumentRow
+
+    doc = session.execute(select(DocumentRow.id, DocumentRow.path, DocumentRow.text)
+                          .where(DocumentRow.sha256 == sha256)).first()
+    if doc is None or doc.text:
+        return None
+    first = session.execute(
+        select(DocumentChunkRow.char_start, DocumentChunkRow.first_line, DocumentChunkRow.text)
+        .where(DocumentChunkRow.document_id == doc.id, DocumentChunkRow.char_start <= start,
+               DocumentChunkRow.char_end > start)).first()
+    if first is None:
+        return None
+    line = first.first_line + first.text.count("\n", 0, start - first.char_start)
+    name = doc.path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return name, text_slice(session, doc.id, start, end), line
