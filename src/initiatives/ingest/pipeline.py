@@ -25,10 +25,29 @@ _STRUCTURED = {"time", "start", "end", "countries", "budget", "funding", "donor"
 _NO_DOMINANT_LEAD = {"entry", "teaser", "press"}
 
 
-def extract(path: Path | str) -> Batch:
-    """Read one file and return everything it describes: the Document, its initiatives and organisations."""
+def extract(path: Path | str, root: Path | str | None = None) -> Batch:
+    """Read one file and return everything it describes: the Document, its initiatives and organisations.
+
+    `root` is the folder the file was found under: the file's path relative to it (`sub/report.txt`) is
+    what tells its records apart from those of another `report.txt` in another folder (see `document_key`)."""
     doc = read_document(Path(path))
-    return extract_document(doc)
+    batch = extract_document(doc)
+    key = document_key(Path(path), root)
+    if key != doc.name:  # a file at the top of the root keeps the plain file name (as stores made before had)
+        for rec in batch.initiatives:
+            rec.extras["document_key"] = key
+    return batch
+
+
+def document_key(path: Path, root: Path | str | None) -> str:
+    """The document's identity in the store: its path relative to the ingest root, `/`-separated; the file
+    name when there is no root or the file is not under it."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(Path(root).resolve()).as_posix()
+        except (ValueError, OSError):
+            pass
+    return path.name
 
 
 def extract_document(doc: Document) -> Batch:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -60,10 +61,16 @@ def natural_key(rec: Initiative) -> str | None:
         parts = ["id", str(ident)]
     elif rec.source_document:
         anchor = "" if (rec.code or rec.title) else str(rec.source_lines[0] if rec.source_lines else "")
-        parts = ["doc", rec.source_document, rec.code or "", "" if rec.code else (rec.title or ""), anchor]
+        parts = ["doc", document_key(rec), rec.code or "", "" if rec.code else (rec.title or ""), anchor]
     else:
         return None
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def document_key(rec: Initiative) -> str | None:
+    """Which document a record belongs to: the ingest's `document_key` (the path under the ingest root, set
+    when it differs from the file name), else the file name."""
+    return rec.extras.get("document_key") or rec.source_document
 
 
 _ORG_PUNCT = re.compile(r"[^\w]+")
@@ -136,7 +143,14 @@ class _OrgResolver:
                     return row
         return None
 
-    def resolve(self, org: Organization | PartnerRef, country: str | None = None) -> OrganizationRow:
+    def resolve_all(self, orgs: Iterable[Organization | PartnerRef]) -> None:
+        """Resolve many organisations with one flush at the end (the new ones get their ids together)."""
+        for org in orgs:
+            self.resolve(org, flush=False)
+        self.session.flush()
+
+    def resolve(self, org: Organization | PartnerRef, country: str | None = None, *,
+                flush: bool = True) -> OrganizationRow:
         country = getattr(org, "country", None) or country
         row = self.find(org.name, org.acronym, country)
         if row is None:
@@ -145,7 +159,8 @@ class _OrgResolver:
                 country=country, aliases=list(getattr(org, "aliases", []) or []),
             )
             self.session.add(row)
-            self.session.flush()
+            if flush:
+                self.session.flush()
         else:
             if row.type == "unknown" and org.type != "unknown":
                 row.type = org.type
@@ -228,25 +243,23 @@ class Store:
 
     def save_batch(self, batch: Batch, *, author: str = "import", reason: str | None = None) -> SaveSummary:
         """Save everything a reader produced, in one transaction. Records already stored are updated
-        (with revisions) or left alone when nothing changed."""
+        (with revisions) or left alone when nothing changed.
+
+        New records go in through `bulk.save_records` (Core executemany: a handful of statements per table
+        instead of several per record); organisations are resolved for the whole batch first, with one
+        flush, so every partner already has its id when the records are written."""
         from initiatives.store import bulk
 
         summary = SaveSummary()
         with self.transaction() as s:
             for doc in batch.documents:
-                self.save_document(doc, session=s)
+                bulk.insert_document(s, doc)
+            _adopt_document_keys(s, batch)
             orgs = _OrgResolver(s)
-            for org in batch.organizations:
-                orgs.resolve(org)
-            if len(batch.initiatives) >= bulk.THRESHOLD:  # large imports: Core executemany for new records
-                summary.initiative_ids = bulk.save_records(
-                    self, s, batch.initiatives, orgs, summary, author=author, reason=reason,
-                    document_ids=bulk.document_ids(s, batch.documents))
-            else:
-                for rec in batch.initiatives:
-                    saved, outcome = self._upsert(s, rec, orgs, author=author, reason=reason)
-                    setattr(summary, outcome, getattr(summary, outcome) + 1)
-                    summary.initiative_ids.append(saved)
+            orgs.resolve_all([*batch.organizations, *(p for r in batch.initiatives for p in r.partners)])
+            summary.initiative_ids = bulk.save_records(
+                self, s, batch.initiatives, orgs, summary, author=author, reason=reason,
+                document_ids=_document_ids(s, batch))
             if batch.findings:
                 self._attach_findings(s, batch.findings, batch_ids=summary.initiative_ids, batch=batch)
         return summary
@@ -533,6 +546,55 @@ class Store:
         else:
             with self.transaction() as s:
                 yield s
+
+
+def _adopt_document_keys(s: Session, batch: Batch) -> None:
+    """A file ingested again under another root (the folder before, the file alone now) is the same document:
+    when no stored record has this batch's document key but records of the same file name came from the
+    same file on disk (their stored document's path resolves to this one's), the batch takes their key, so
+    its records update instead of duplicating. Different files of the same name never share a key."""
+    for doc in batch.documents:
+        recs = [r for r in batch.initiatives if r.source_document == doc.name]
+        if not recs:
+            continue
+        key = document_key(recs[0])
+        stored: dict[str, set[str]] = {}
+        for extras, path in s.execute(
+                select(InitiativeRow.extras, DocumentRow.path)
+                .join(DocumentRow, InitiativeRow.document_id == DocumentRow.id, isouter=True)
+                .where(InitiativeRow.source_document == doc.name)):
+            stored.setdefault((extras or {}).get("document_key") or doc.name, set()).add(path or "")
+        if not stored or key in stored:
+            continue
+        here = _resolved(doc.path)
+        same = [k for k, paths in stored.items() if here and any(_resolved(p) == here for p in paths)]
+        if len(same) != 1:
+            continue
+        for rec in recs:
+            if same[0] == doc.name:
+                rec.extras.pop("document_key", None)
+            else:
+                rec.extras["document_key"] = same[0]
+
+
+def _resolved(path: str) -> str | None:
+    try:
+        return str(Path(path).resolve()) if path else None
+    except (OSError, ValueError):
+        return None
+
+
+def _document_ids(s: Session, batch: Batch) -> dict[str, int]:
+    """Stored document id of every `source_document` the batch's records name: the batch's own documents
+    by sha256, others (e.g. a JSON export re-imported) by the newest stored document of that name."""
+    from initiatives.store import bulk
+
+    ids = bulk.document_ids(s, batch.documents)
+    for name in {r.source_document for r in batch.initiatives if r.source_document} - set(ids):
+        doc = s.scalar(select(DocumentRow.id).where(DocumentRow.path.like(f"%{name}")).limit(1))
+        if doc is not None:
+            ids[name] = doc
+    return ids
 
 
 def finding_fingerprint(f: Finding) -> str:
