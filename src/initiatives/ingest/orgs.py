@@ -7,7 +7,9 @@ multilateral acronyms (public knowledge, not taken from any document).
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from initiatives.reference import country_names
@@ -160,10 +162,29 @@ _DESCRIBED_TYPE = {"charity": "civil_society", "foundation": "foundation", "ngo"
                    "cooperative": "civil_society", "startup": "startup", "start-up": "startup"}
 
 
+_NOUN_ANYWHERE = re.compile(_ORG_NOUNS)
+_OPEN_PAREN = re.compile(r"\(")
+
+
+def finditer_lines(rx: re.Pattern[str], text: str, needle: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """`rx.finditer(text)` for a pattern that never crosses a line break, run only on the lines where
+    `needle` (something every match must contain) occurs: the same matches at the same offsets, without
+    trying every position of every other line (most of a document's time in the longer name patterns)."""
+    pos = 0
+    for hit in needle.finditer(text):
+        if hit.start() < pos:
+            continue
+        start = text.rfind("\n", 0, hit.start()) + 1
+        end = text.find("\n", hit.end())
+        end = len(text) if end < 0 else end + 1  # the line break stays in view, as in the whole text
+        yield from rx.finditer(text, start, end)
+        pos = end
+
+
 def find_orgs(text: str) -> list[OrgMention]:
     """Every organisation mention in a text, longest names first where they overlap."""
     found: list[OrgMention] = []
-    for m in PAREN_ACR.finditer(text):
+    for m in finditer_lines(PAREN_ACR, text, _OPEN_PAREN):
         name, acr = m.group("name"), m.group("acr")
         if country_names.lookup(acr, fuzzy=False):
             continue
@@ -227,7 +248,7 @@ def find_orgs(text: str) -> list[OrgMention]:
             pos = start + len(item)
             found.append(OrgMention(item, None, org_type(item) if org_type(item) != "unknown" else kind, start, pos,
                                     cue="list"))
-    for m in NOUN_NAME.finditer(text):
+    for m in finditer_lines(NOUN_NAME, text, _NOUN_ANYWHERE):
         whole = _clean(m.group("name"), split_and=False)
         name = _clean(m.group("name"))
         if name != whole and whole.startswith(name):
@@ -293,6 +314,7 @@ def _org_country(name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called for the same names many times
 def key(name: str) -> str:
     """A spelling-insensitive key: case, punctuation, "the", possessives and "UN" = "United Nations"."""
     name = re.sub(r"['’]s\b", "", name.casefold())

@@ -3,6 +3,7 @@ Secretary-General's flagship initiative ...)", "U-Report has been used with ..."
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -230,6 +231,7 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
     return segs
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called for the same names many times
 def _key(title: str | None) -> str:
     if not title:
         return ""
