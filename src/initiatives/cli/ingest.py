@@ -121,6 +121,9 @@ def ingest(
     db: Annotated[str | None, DB_OPTION] = None,
     author: Annotated[str | None, typer.Option(help="Who the changes are attributed to")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+    embed: Annotated[bool, typer.Option("--embed/--no-embed",
+                                        help="Embed new and changed records for semantic search at the end "
+                                             "(when the model is installed); `initiatives embed` does it later")] = True,
 ) -> None:
     """Turn documents into records with provenance. Re-ingesting the same file changes nothing."""
     store = open_store(db)
@@ -144,7 +147,7 @@ def ingest(
     if summary.missing:
         out.print(f"{summary.missing} stored record(s) are no longer in their re-ingested document; they were kept "
                   "(see docs/ingest.md)", soft_wrap=True)
-    if summary.created or summary.updated:
+    if embed and (summary.created or summary.updated):
         from initiatives.cli.search import refresh_vectors
 
         embedded = refresh_vectors(store, quiet=quiet)
