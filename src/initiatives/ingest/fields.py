@@ -83,7 +83,7 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
         if lab is None or (seg.mode == "teaser"):
             continue
         vstart = ln.start + lab.value_offset
-        vend = ln.end - (len(ln.text) - len(ln.text.rstrip()))
+        vend = vstart + len(lab.value)  # without a table row's closing "|"
         value = text[vstart:vend]
         if not value.strip():
             # value on the following line(s): "Objective:" then a paragraph
@@ -114,11 +114,18 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
     return found
 
 
+_PORTFOLIO_WORD = r"[A-Z][a-z]+(?:[ \t]+(?:and|of|for)[ \t]+[A-Z][a-z]+)?"
+_MINISTRY_OF_MANY = re.compile(rf"\b(?:Ministry|Department|Office|Secretariat|Bureau|Commission)\s+(?:of|for)\s+"
+                               rf"{_PORTFOLIO_WORD}(?:\s*,\s*{_PORTFOLIO_WORD})+,?\s+(?:and|&)\s+{_PORTFOLIO_WORD}")
+
+
 def split_items(value: str, start: int) -> list[tuple[str, int, int]]:
     """Split a list value on commas/semicolons (not inside parentheses or organisation names) and a final 'and'."""
     protected = [(m.start(), m.end()) for m in re.finditer(r"\([^)]*\)", value)]
     protected += [(o.start, o.end) for o in find_orgs(value)
                   if re.search(r",|\band\b|&", value[o.start:o.end])]
+    # "Ministry of Information, Communications, Science, Technology and Innovation": one ministry of many words
+    protected += [(m.start(), m.end()) for m in _MINISTRY_OF_MANY.finditer(value)]
     cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
                                    value)
             if not any(a <= m.start() < b for a, b in protected)]
@@ -383,6 +390,9 @@ class TextIndex:
         return out
 
 
+_PLACED_IN = re.compile(r"\b(?:in|across|throughout|districts of|regions of|provinces of)\s+(?:rural\s+|the\s+)?$")
+
+
 def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, has_labels: bool,
                  taken_spans: Spans, record_titles: list[str], index: TextIndex | None = None,
                  label_spans: Spans = ()) -> None:
@@ -437,6 +447,12 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
         for run in _enumerations(hits):
             for code, s, e in run:
                 if not any(ls <= s + a < le for ls, le in label_spans):
+                    d.add("countries", code, (s + a, e + a))
+        if not d.values.get("countries"):
+            # "... plan water use in Lesotho": a country the description places the work in
+            for code, s, e in hits:
+                if _PLACED_IN.search(window[max(0, s - 25):s]) and not any(ls <= s + a < le for ls, le in label_spans) \
+                        and not any(fs <= s + a < fe for fs, fe in funder_spans):
                     d.add("countries", code, (s + a, e + a))
     else:
         _location(window, a, d)

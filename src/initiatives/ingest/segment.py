@@ -392,7 +392,7 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
             r"(?:\s+(?:name|title))?|title|name)", n.strip())), None)
         country_col = next((k for k, n in enumerate(names) if re.search(r"\b(?:country|countries|location)\b", n)),
                            None)
-        if title_col is None and country_col is None:
+        if title_col is None and country_col is None or _field_table([lines[i], *body]):
             i = j
             continue
         parent = _parent_heading(heads, lines[i].no)
@@ -419,6 +419,14 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
             segs.append(seg)
         i = j
     return segs
+
+
+def _field_table(rows: list[Line]) -> bool:
+    """A two-column table of labelled fields ("| Duration | 2021 – 2025 |"): one record's fields, not a list of
+    records."""
+    if any(len(_cells(r)) != 2 for r in rows):
+        return False
+    return sum(1 for r in rows if label_of(r.text) is not None) >= max(2, (len(rows) + 1) // 2)
 
 
 def _cells(line: Line) -> list[tuple[str, int, int]]:
