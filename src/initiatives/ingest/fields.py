@@ -306,14 +306,16 @@ _THEME_CANON = {t.casefold(): t for t in THEMES}
 
 
 _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed) by\b|\b(?:grants?|funding|donations?|"
+    (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed|capitali[sz]ed|endowed|bankrolled|co-?funded|"
+                r"co-?financed) by\b|\b(?:grants?|funding|donations?|"
                 r"contributions?|financial support|financing) from\b", re.I), "funder"),
     (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed|launched|established|"
                 r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
     (re.compile(r"\b(?:technical|in-kind)\s+(?:support|assistance)\s+from\b", re.I), "partner"),
     (re.compile(r"\b(?:implemented|delivered|executed|run|operated) by\b", re.I), "implementer"),
     (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
-                r"\bjointly with\b|\bwith (?:the )?support of\b", re.I), "partner"),
+                r"\bjointly with\b|\bwith (?:the )?support (?:of|from)\b|\bco-?organi[sz]ed (?:\w+ )?(?:by|with)\b|"
+                r"\bin association with\b", re.I), "partner"),
 ]
 
 

@@ -181,6 +181,12 @@ def finditer_lines(rx: re.Pattern[str], text: str, needle: re.Pattern[str]) -> I
         pos = end
 
 
+# "capitalised by the Green Climate Fund": a fund named as the agent of funding is an organisation
+AGENT_FUND = re.compile(r"\b(?:funded|financed|capitali[sz]ed|backed|sponsored|supported|endowed|co-?funded|"
+                        r"co-?financed|grants?|funding|financing) (?:by|from)\s+(?:the\s+)?"
+                        r"(?P<name>(?:[A-Z][\w\-]*[ \t]+(?:(?:for|of)[ \t]+)?){1,5}(?:Fund|Facility|Trust))\b")
+
+
 def find_orgs(text: str) -> list[OrgMention]:
     """Every organisation mention in a text, longest names first where they overlap."""
     found: list[OrgMention] = []
@@ -221,6 +227,9 @@ def find_orgs(text: str) -> list[OrgMention]:
         kind = _DESCRIBED_TYPE.get(m.group("noun").lower(), "private")
         found.append(OrgMention(name, None, org_type(name) if org_type(name) != "unknown" else kind,
                                 m.start("name"), m.end("name")))
+    for m in AGENT_FUND.finditer(text):
+        name = m.group("name")
+        found.append(OrgMention(name, None, org_type(name), m.start("name"), m.end("name")))
     for m in GOVS.finditer(text):
         items = [x for x in re.split(r",\s*|\s+and\s+|\s*&\s*", m.group("list")) if x.strip()]
         pos = m.start("list")

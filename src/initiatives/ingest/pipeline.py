@@ -133,9 +133,15 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
                  index=index, label_spans=[(s, e) for lab, s, e in found
                               if lab.family in ("donor", "funding", "partners", "lead")])
-    if signed_on_dateline and "start" not in d.values:
+    if seg.mode == "item" and seg.kind == "investment" and seg.title_span:
+        _investee_fields(text, seg, d, index)
+    if signed_on_dateline and ("start" not in d.values or d.values.get("kind") == "partnership"):
+        # a partnership starts when it is signed, whatever later work the release schedules
         # "NAIROBI, 4 May 2023 - X and Y today signed ...": signed on the day of the release
         ln, m = dateline
+        if d.values.get("date_announced"):
+            d.values.pop("start", None)
+            d.spans.pop("start", None)
         d.set("start", d.values.get("date_announced"), (ln.start + m.start("date"), ln.start + m.end("date")))
     if seg.owner:
         t = org_type(seg.owner, seg.owner if seg.owner.isupper() else None)
@@ -273,8 +279,8 @@ def _row_fields(seg: Segment, d: Draft) -> None:
 
 def press_kind(text: str, seg: Segment, dateline: Any) -> str:
     """What a press release announces, from its headline and dateline sentence."""
-    ln, _ = dateline
-    head = (seg.title or "") + " " + text[ln.start:ln.end]
+    ln, m = dateline
+    head = (seg.title or "") + " " + _lead_text(text, ln, m)
     if re.search(r"\b(?:partner\w*|agreement|memorandum|MoU|alliance|sign\w*|join forces|team up)\b", head, re.I):
         return "partnership"
     if re.search(r"\binvest(?:s|ed|ments?|ing)?\b", head, re.I):
@@ -282,10 +288,46 @@ def press_kind(text: str, seg: Segment, dateline: Any) -> str:
     return kind_of(head) or "programme"
 
 
+def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> None:
+    """An item of a list of investees ("**FarmCast** (Ghana) – US$400,000 – ..."): the company is the
+    beneficiary, and an amount written right after its name is what it receives."""
+    a, b = seg.title_span
+    line_end = text.find("\n", b)
+    line_end = len(text) if line_end < 0 else line_end
+    near = [h for h in index.within(index.money, b, line_end) if h.start - b <= 40]  # absolute offsets
+    if near and "budget" not in d.values:
+        h = near[0]
+        d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start, h.end))
+    context = (seg.context or "") + " " + text[max(0, a - 2000):a]
+    kind = "startup" if re.search(r"\bstart-?ups?\b", context, re.I) else "private"
+    d.partner(seg.title or "", "beneficiary", kind, None, (a, b))
+
+
+def _lead_text(text: str, ln: Line, m: re.Match[str]) -> str:
+    """The dateline's line, or — when the dateline stands on a line of its own ("Accra, 5 March 2024") — the
+    paragraph after it: the lead sentence that says what is announced."""
+    rest = text[ln.start + m.end():ln.end].strip(" *_")
+    if rest:
+        return text[ln.start:ln.end]
+    nxt = re.search(r"\S[^\n]*", text[ln.end:])
+    return text[ln.start:ln.end] + " " + (nxt.group(0) if nxt else "")
+
+
+def _dateline_date(text: str, ln: Line, m: re.Match[str]) -> normalise.PartialDate | None:
+    """The dateline's date; "Feb 13" without a year takes the year of the page's own date above it
+    ("Published 14 Feb 2024")."""
+    date = normalise.parse_date(m.group("date"))
+    if date is not None or re.search(r"\d{4}", m.group("date")):
+        return date
+    years = re.findall(r"\b(?:19|20)\d{2}\b", text[:ln.start]) or re.findall(r"\b(?:19|20)\d{2}\b",
+                                                                           text[ln.start:ln.start + 2000])
+    return normalise.parse_date(f"{m.group('date')} {years[-1 if text[:ln.start].strip() else 0]}") if years else None
+
+
 def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     """Dateline, kind and signing date of a press release; True when it was signed on the dateline's day."""
     ln, m = dateline
-    date = normalise.parse_date(m.group("date"))
+    date = _dateline_date(text, ln, m)
     if date is not None and date.precision == "day":
         d.set("date_announced", str(date), (ln.start + m.start("date"), ln.start + m.end("date")))
     loc = m.group("loc").split(",")[0].strip()
@@ -305,7 +347,8 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
                   (seg.start + inv.start("b"), seg.start + inv.end("b")))
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
-    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b", text[ln.start:ln.end + 400].split(".")[0]) \
+    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b",
+                                             _lead_text(text, ln, m)[:ln.end - ln.start + 400].split(". ")[0]) \
             and date is not None:
         signed_on_dateline = True
     else:

@@ -25,6 +25,12 @@ SUBJECT = re.compile(rf"^\s*(?:[-*•]\s*)?(?P<name>{_CAPW}(?:[ \t]+{_CAPW}){{0,
                      rf"launched|scaled|rolled out)|was (?:launched|created|established|set up)|"
                      rf"is (?:a|an) (?:\w+[ \t]+){{0,3}}(?:initiative|programme|program|platform|tool|project|"
                      rf"service|app|fund|network|partnership))\b")
+# "launch Connected Classrooms Sahel, a programme that ...", "The Climate Facility (CF), a blended-finance fund
+# hosted by ...": a name the sentence itself calls an initiative
+APPOSITIVE = re.compile(rf"(?<![\w’'])(?P<name>{_CAPW}(?:[ \t]+(?:{_LINKW}[ \t]+)?{_CAPW}){{1,6}})(?:[ \t]*\([A-Z][A-Za-z]{{1,9}}\))?"
+                        rf",[ \t]+an?[ \t]+(?:[\w\-]+[ \t]+){{0,2}}(?P<noun>programme|program|initiative|fund|facility|"
+                        rf"platform|partnership|project|pilot|alliance|network|campaign|scheme|accelerator|"
+                        rf"coalition|challenge)\b")
 ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)|annual|inaugural)[ \t]+"
                            r"(?:(?:UN|global|international|regional|national|high-level|ministerial)[ \t]+)?"
                            r"(?:conference|summit|forum|symposium|hackathon|congress)[ \t]+on[ \t]+"
@@ -52,6 +58,7 @@ class Mention:
     line: int
     cue: str
     partners: list[tuple[str, str, int, int]] = field(default_factory=list)
+    named: bool = False  # the sentence calls it an initiative ("X, a fund that ..."), whatever else it looks like
 
 
 def _clean(name: str) -> str:
@@ -112,6 +119,14 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             inner = t[m.end("name"):m.end()]
             out.append(Mention(name, kind_of(inner) or "programme", ln.start + t.find(name, m.start()),
                                ln.start + t.find(name, m.start()) + len(name), ln.no, "paren"))
+        for m in APPOSITIVE.finditer(t):
+            name = _clean(m.group("name"))
+            if len(name.split()) < 2 or country_names.lookup(name, fuzzy=False) or _NOT_INITIATIVE.search(name):
+                continue
+            s = ln.start + m.start() + m.group("name").find(name)
+            mm = Mention(name, kind_of(m.group("noun")) or "programme", s, s + len(name), ln.no, "appositive",
+                         named=True)
+            out.append(mm)
         m = SUBJECT.match(t)
         if m:
             name = _clean(m.group("name"))
@@ -127,7 +142,7 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             if re.match(r"^\s*\([A-Z][A-Za-z\-]+\)", t[m.end():m.end() + 12]):
                 continue  # "Peer Educators Network (PEN)": an organisation with its acronym
             if re.search(r"\b(?:support|funding|grants?|financing|money|contributions?) from\s+(?:the\s+)?$|"
-                         r"\b(?:funded|financed|backed|supported|sponsored) by\s+(?:the\s+)?$",
+                         r"\b(?:[a-z]+ed|run|led) by\s+(?:the\s+)?$",
                          t[max(0, m.start() - 40):m.start()], re.I):
                 continue  # "with support from the Global Fund": a funder, not an initiative
             # "Art Center Graduate Program “Design for UNICEF”": the quoted name is the title
@@ -140,8 +155,8 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             out.append(Mention(name, kind, s, s + len(name), ln.no, "noun"))
     for m in out:
         m.line = line_of(m.start)  # the physical line the name starts on
-    if org_names:
-        out = [m for m in out if _key(m.name) not in org_names]
+    if org_names:  # a name the text itself calls a fund or programme stays, even when written with an acronym
+        out = [m for m in out if _key(m.name) not in org_names or m.named]
     out.sort(key=lambda x: (x.start, -(x.end - x.start)))
     dedup: list[Mention] = []
     for m in out:

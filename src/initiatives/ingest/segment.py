@@ -120,11 +120,16 @@ _STATUS_WORDS = [
     (r"\b(?:planned|upcoming|future|pipeline|proposed|forthcoming)\b", "planned"),
 ]
 _SECTION_NOUNS = (r"projects|programmes|programs|initiatives|partnerships|pilots|activities|funds|investments|"
-                  r"events|grants|portfolio|engagements|collaborations|work")
+                  r"events|grants|portfolio|engagements|collaborations|work|investees|grantees|awardees|"
+                  r"start-?ups|portfolio companies|companies|ventures|winners|cohort")
+# investees, grantees, start-ups ... named under such a heading: each item is one investment
+_INVESTEE_NOUNS = re.compile(r"investees|grantees|awardees|start-?ups|portfolio companies|companies|ventures|"
+                             r"winners|cohort")
 SECTION_HEAD = re.compile(
     r"^(?:\d+[.)]\s*)?(?:(?:current|past|completed|ongoing|on-going|active|closed|previous|former|recent|upcoming|"
     r"planned|future|new|other|key|selected|featured|our|global|regional|national|country[- ]level|international|"
-    r"related|all|list of|major|flagship|country|pilot|partner|research|field)\s+)*(?:" + _SECTION_NOUNS + r")$", re.I)
+    r"related|all|list of|major|flagship|country|pilot|partner|research|field|the|this year's|\d{4})\s+)*"
+    r"(?:" + _SECTION_NOUNS + r")$", re.I)
 
 KIND_NOUNS: list[tuple[str, str]] = [
     (r"(?:\b|(?<=[a-z]))(?:fund|funds)\b|\b(?:facility|grant|grants|endowment)\b", "fund"),
@@ -480,6 +485,8 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
         status = status_of(h.text)
         noun = re.search(_SECTION_NOUNS, h.text.lower())
         kind = kind_of(re.sub(r"s\b", "", noun.group(0))) if noun else None
+        if noun and _INVESTEE_NOUNS.fullmatch(noun.group(0)):
+            kind = "investment"
         if kind == "programme" and noun and noun.group(0).startswith("pilot"):
             kind = "pilot"
         for ln in lines[no:stop - 1]:
@@ -490,9 +497,14 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
             if m and len(m.group("head").split()) <= 12 and len(m.group("body").split()) >= 6:
                 head = m.group("head").strip()
                 body = m.group("body")
-                # "Kosovo – Peer Educators Network (PEN) – PEN is ...": a two-part head
+                # "**FarmCast** (Ghana) – US$400,000 – ...": the name, without its markup and country
+                bare = re.sub(r"\s*\([^)]*\)\s*$", "", re.sub(r"[*_]{1,2}", "", head)).strip()
+                if bare and bare != head:
+                    head = bare
+                # "Kosovo – Peer Educators Network (PEN) – PEN is ...": a two-part head (not an amount)
                 m2 = re.match(r"^(?P<h2>[^–—]{3,80}?)\s+[–—]\s+(?P<body>\S.*)$", body)
-                if m2 and len(m2.group("h2").split()) <= 8 and len(m2.group("body").split()) >= 6:
+                if m2 and len(m2.group("h2").split()) <= 8 and len(m2.group("body").split()) >= 6 \
+                        and not re.search(r"\d", m2.group("h2")):
                     head = f"{head} – {m2.group('h2').strip()}"
                 hs = ln.start + ln.text.find(head.split(" – ")[0])
                 segs.append(Segment("item", ln.no, ln.no, ln.start, ln.end, title=head,
@@ -571,7 +583,9 @@ DATELINE = re.compile(
     rf"\s*[,–—-]\s*(?P<date>\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}})\s*(?:[–—:-]+\s*|\s)")
 _PRESS_END = re.compile(r"^\s*(?:#+\s*)?(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
                         r"alliance|event))|For (?:further|more) information|Media contacts?|Press contacts?|"
-                        r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us)", re.I)
+                        r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us|\(Reporting by|\(Writing by|"
+                        r"Related (?:coverage|stories|articles|news|content)\b|Read more\b|Subscribe to\b|Share this\b)",
+                        re.I)
 
 
 _LOC = r"[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){0,4}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){0,3})?"
@@ -582,6 +596,9 @@ DATELINES = [
     re.compile(rf"^\s*(?P<loc>{_LOC})\s*\((?P<date>{_DAY_DATE})\)\s*[–—:-]+\s*"),
     re.compile(rf"^\s*(?P<date>{_DAY_DATE})\s*[,–—-]\s*(?P<loc>{_LOC})\s*[–—:-]+\s*"),
     re.compile(rf"^\s*(?P<loc>[A-Z][A-Z .'/\-]{{2,40}}),\s*(?P<date>{_MONTHS}\s+\d{{1,2}})\s*\([A-Z][\w ]+\)\s*[–—-]+\s*"),
+    # a line of its own: "**Press release — Accra, 5 March 2024**", "*Nairobi, 4 May 2023*"
+    re.compile(rf"^\s*[*_]{{0,2}}\s*(?:(?:[Pp]ress|[Nn]ews|[Mm]edia)\s+[Rr]elease\s*[—–:|-]\s*)?(?P<loc>{_LOC}),\s*"
+               rf"(?P<date>{_DAY_DATE})\s*[*_]{{0,2}}\s*$"),
 ]
 
 
