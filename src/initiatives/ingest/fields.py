@@ -255,6 +255,9 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
         if items and all(c for c, _, _ in codes):  # "Location: Burkina Faso, Mali, Niger" lists countries
             for c, a, b in codes:
                 d.add("countries", c, (a, b))
+        elif len(items) == 2 and codes[1][0] and not codes[0][0]:
+            # "Venue: Almaty, Kazakhstan": the place is the city (the country is where it is, not a focus)
+            d.set("location", items[0][0], (items[0][1], items[0][2]))
         else:
             d.set("location", value, span)
     elif family == "announced":

@@ -135,8 +135,9 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
                               if lab.family in ("donor", "funding", "partners", "lead")])
     if seg.mode == "item" and seg.kind == "investment" and seg.title_span:
         _investee_fields(text, seg, d, index)
-    if signed_on_dateline and ("start" not in d.values or d.values.get("kind") == "partnership"):
-        # a partnership starts when it is signed, whatever later work the release schedules
+    if signed_on_dateline and ("start" not in d.values or d.values.get("kind") == "partnership" and "end" not in d.values):
+        # a partnership starts when it is signed: a lone "work starts in April" is a milestone of it, while
+        # a term written as a range ("will run from June 2023 to May 2028") is its period
         # "NAIROBI, 4 May 2023 - X and Y today signed ...": signed on the day of the release
         ln, m = dateline
         if d.values.get("date_announced"):

@@ -284,6 +284,14 @@ def _context_span(heads: dict[int, Heading], seg: Segment) -> tuple[int, int] | 
     return (h.line.start + pos, h.line.start + pos + len(h.text)) if pos >= 0 else (h.line.start, h.line.end)
 
 
+# headings that name a part of one description rather than another initiative
+_DOC_PART = re.compile(r"^(?:\d+[.)]\s*)?(?:background|context|rationale|objectives?|purpose|aims?|overview|description|"
+                       r"summary|(?:draft |provisional )?(?:programme|program|agenda)|participants|participation|"
+                       r"format|expected (?:outcomes|results|outputs)|outcomes|results|outputs|activities|approach|"
+                       r"methodology|target audience|partners|organi[sz]ers|logistics|venue|contacts?|"
+                       r"key (?:facts|dates|information))\s*:?$", re.I)
+
+
 def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segment]:
     """Entries of a project listing: a code+title heading (or a title followed by labelled fields) and its body."""
     starts: list[tuple[int, re.Match[str] | None]] = []
@@ -314,8 +322,12 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
     for k, (i, m) in enumerate(starts):
         stop = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
         j = i + 1
+        own = heads.get(lines[i].no)
         while j < stop:
             h = heads.get(lines[j].no)
+            if h and own is not None and h.level > own.level and _DOC_PART.match(h.text):
+                j += 1  # "## Background" under the entry's own heading: a part of the entry, not its end
+                continue
             if h and (SECTION_HEAD.match(h.text) or status_of(h.text) or MD_HEAD.match(lines[j].text)):
                 break
             j += 1
