@@ -19,6 +19,7 @@ from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
 from initiatives.ingest.segment import Line, Segment, find_dateline, kind_of, segment, split_lines, unwrap
+from initiatives.reference import country_names
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
 
 _STRUCTURED = {"time", "start", "end", "countries", "budget", "funding", "donor", "partners", "lead", "region"}
@@ -88,8 +89,55 @@ def extract_document(doc: Document) -> Batch:
         rec = _record(doc, text, lines, seg, mentions, book, dominant, dateline, titles, index)
         if rec is not None:
             records.append(rec)
+    _link_investment_round(records, text, dateline)
     orgs = _organizations(book, records)
     return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
+
+
+_LEAD_SUBJECT = re.compile(r"^\W*(?:The\s+)?(?P<name>[A-Z][\w&\-]*(?:\s+(?:(?:of|for|and|the|&)\s+)?[A-Z][\w&\-]*){0,7})"
+                           r"(?:\s*\([A-Z][A-Za-z]{1,9}\))?(?P<appos>,[^,]{0,200},)?\s+(?:has\s+|have\s+|today\s+|on\s+\w+\s+)?"
+                           r"(?:announced|invest(?:ed|s)|made|committed|awarded|backed|selected|closed)\b")
+
+
+def _lead_subject(text: str, dateline: Any) -> tuple[str, str] | None:
+    """Who the release says acts ("The X Facility (XF), a fund hosted by ..., today announced investments"):
+    the investor of an investment round."""
+    if not dateline:
+        return None
+    ln, m = dateline
+    if text[ln.start + m.end():ln.end].strip(" *_"):
+        base = ln.start + m.end()
+    else:  # a dateline on its own line: the lead is the next paragraph
+        nxt = re.search(r"\S", text[ln.end:])
+        base = ln.end + nxt.start() if nxt else len(text)
+    body = text[base:base + 600]
+    sm = _LEAD_SUBJECT.match(body)
+    if not sm or country_names.lookup(sm.group("name"), fuzzy=False):
+        return None
+    return sm.group("name"), sm.group("appos") or ""  # the name, and what the release says the investor is
+
+
+def _link_investment_round(records: list[Initiative], text: str, dateline: Any) -> None:
+    """An announced investment round: its investor funds each listed investment, and the investees are the
+    round's beneficiaries."""
+    press = next((r for r in records if r.extras.get("segment") == "press" and r.kind == "investment"), None)
+    items = [r for r in records if r.extras.get("segment") == "item" and r.kind == "investment"]
+    if press is None or not items:
+        return
+    subject = _lead_subject(text, dateline)
+    investor = PartnerRef(name=subject[0], role="funder", type=org_type(subject[0])) if subject else None
+    if subject and subject[1]:  # "X, a fund hosted by A and capitalised by B, announced": A and B back X, not the round
+        press.partners = [p for p in press.partners if p.name not in subject[1]]
+    known = {p.name for p in press.partners}
+    extra = [PartnerRef(name=p.name, role="beneficiary", type=p.type) for r in items for p in r.partners
+             if p.role == "beneficiary" and p.name not in known]
+    if investor is not None and investor.name not in known:
+        press.partners = [investor, *press.partners, *extra]
+        for r in items:
+            if investor.name not in {p.name for p in r.partners}:
+                r.partners = [*r.partners, investor]
+    else:
+        press.partners = [*press.partners, *extra]
 
 
 def _pk(name: str) -> str:
