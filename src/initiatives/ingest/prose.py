@@ -230,8 +230,18 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
             if not between:
                 w2 = sentence_window(text, later[-1].start, later[-1].end, [])
                 window = (window[0], max(window[1], w2[1]))
+        if m.cue == "appositive":
+            # "... will launch X, a programme that ... . Its first phase is funded by ...": the rest of the
+            # paragraph describes X, up to the next initiative named
+            para_end = text.find("\n\n", m.end)
+            right = len(text) if para_end < 0 else para_end
+            right = min([right, *[s for s, _e in spans if s > m.end]])
+            window = (window[0], max(window[1], right))
         seg = Segment("prose", m.line, m.line, ln.start, ln.end, title=m.name, title_span=(m.start, m.end),
                       kind=m.kind, window=window)
+        if re.search(r"\b(?:will|plans? to|intends? to|are to|is to|agreed to)\s+(?:launch|set up|create|establish|start|open)"
+                     r"\s+(?:the\s+|a\s+new\s+)?$", text[max(0, m.start - 40):m.start]):
+            seg.status = "planned"
         seg.hints = list(m.partners)
         if m.kind == "event":  # the date and place of an event are often in the sentence before its name
             prev = text.rfind(". ", ln.start, window[0] - 2)

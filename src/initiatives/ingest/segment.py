@@ -510,7 +510,7 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
                 head = m.group("head").strip()
                 body = m.group("body")
                 # "**FarmCast** (Ghana) – US$400,000 – ...": the name, without its markup and country
-                bare = re.sub(r"\s*\([^)]*\)\s*$", "", re.sub(r"[*_]{1,2}", "", head)).strip()
+                bare = re.sub(r"\s*\([^)]*\)\s*$", "", re.sub(r"(\*\*|__)(.+?)\1", r"\2", head)).strip()
                 if bare and bare != head:
                     head = bare
                 # "Kosovo – Peer Educators Network (PEN) – PEN is ...": a two-part head (not an amount)
