@@ -114,7 +114,7 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
     return found
 
 
-_PORTFOLIO_WORD = r"[A-Z][a-z]+(?:[ \t]+(?:and|of|for)[ \t]+[A-Z][a-z]+)?"
+_PORTFOLIO_WORD = r"[A-Z][a-z]+(?:[ \t]+(?:(?:of|for)[ \t]+)?[A-Z][a-z]+){0,2}"
 _MINISTRY_OF_MANY = re.compile(rf"\b(?:Ministry|Department|Office|Secretariat|Bureau|Commission)\s+(?:of|for)\s+"
                                rf"{_PORTFOLIO_WORD}(?:\s*,\s*{_PORTFOLIO_WORD})+,?\s+(?:and|&)\s+{_PORTFOLIO_WORD}")
 
@@ -395,7 +395,8 @@ class TextIndex:
         return out
 
 
-_PLACED_IN = re.compile(r"\b(?:in|across|throughout|districts of|regions of|provinces of)\s+(?:rural\s+|the\s+)?$")
+_PLACED_IN = re.compile(r"\b(?:in|across|throughout|(?:districts|regions|provinces|coast|parts|areas) of)\s+"
+                        r"(?:rural\s+|the\s+)?$")
 
 
 def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, has_labels: bool,

@@ -330,9 +330,15 @@ def press_kind(text: str, seg: Segment, dateline: Any) -> str:
     """What a press release announces, from its headline and dateline sentence."""
     ln, m = dateline
     head = (seg.title or "") + " " + _lead_text(text, ln, m)
-    if re.search(r"\b(?:partner\w*|agreement|memorandum|MoU|alliance|sign\w*|join forces|team up)\b", head, re.I):
+    invest = re.compile(r"\binvest(?:s|ed|ments?|ing|ors?)?\b|\b(?:seed|equity|venture) (?:funding|capital|round)\b|"
+                        r"\bfunding round\b|\braises?\b", re.I)
+    if invest.search(seg.title or ""):
+        return "investment"
+    # "Tidewater Partners" is a name, not a partnership
+    if re.search(r"\b(?:partnership|partner(?:s|ed|ing)? (?:with|on|to)|agreement|memorandum|MoU|alliance|sign\w*|"
+                 r"join(?:s|ed)? forces|team(?:s|ed)? up)\b", re.sub(r"\b[A-Z]\w+ Partners?\b", "", head), re.I):
         return "partnership"
-    if re.search(r"\binvest(?:s|ed|ments?|ing)?\b", head, re.I):
+    if invest.search(head):
         return "investment"
     return kind_of(head) or "programme"
 

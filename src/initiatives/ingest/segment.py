@@ -497,7 +497,7 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
         status = status_of(h.text)
         noun = re.search(_SECTION_NOUNS, h.text.lower())
         kind = kind_of(re.sub(r"s\b", "", noun.group(0))) if noun else None
-        if noun and _INVESTEE_NOUNS.fullmatch(noun.group(0)):
+        if noun and _INVESTEE_NOUNS.search(h.text.lower()):
             kind = "investment"
         if kind == "programme" and noun and noun.group(0).startswith("pilot"):
             kind = "pilot"
