@@ -145,8 +145,19 @@ class _OrgResolver:
 
     def resolve_all(self, orgs: Iterable[Organization | PartnerRef]) -> None:
         """Resolve many organisations with one flush at the end (the new ones get their ids together)."""
+        new: list[OrganizationRow] = []
         for org in orgs:
-            self.resolve(org, flush=False)
+            row = self.resolve(org, flush=False)
+            if row.id is None and row not in new:
+                new.append(row)
+        if new and self.session.get_bind().dialect.name == "sqlite":
+            # SQLite: ids given here let the flush insert every new organisation in one executemany instead of
+            # one INSERT ... RETURNING each (SQLite runs one writer at a time, so nobody takes these ids; a
+            # concurrent writer would make this transaction fail, never share an id)
+            with self.session.no_autoflush:
+                first = (self.session.scalar(select(func.max(OrganizationRow.id))) or 0) + 1
+            for i, row in enumerate(new):
+                row.id = first + i
         self.session.flush()
 
     def resolve(self, org: Organization | PartnerRef, country: str | None = None, *,
