@@ -268,9 +268,11 @@ class Store:
             _adopt_document_keys(s, batch)
             orgs = _OrgResolver(s)
             orgs.resolve_all([*batch.organizations, *(p for r in batch.initiatives for p in r.partners)])
+            _preload_stored(s, batch.initiatives)
             summary.initiative_ids = bulk.save_records(
                 self, s, batch.initiatives, orgs, summary, author=author, reason=reason,
                 document_ids=_document_ids(s, batch))
+            s.info.pop(_STORED_KEY, None)
             if batch.findings:
                 self._attach_findings(s, batch.findings, batch_ids=summary.initiative_ids, batch=batch)
         return summary
@@ -302,7 +304,9 @@ class Store:
         if rec.id is not None:
             row = s.get(InitiativeRow, rec.id)
         if row is None and key is not None:
-            row = s.scalar(select(InitiativeRow).where(InitiativeRow.natural_key == key).limit(1))
+            stored = s.info.get(_STORED_KEY)
+            row = stored.get(key) if stored is not None and key in stored else \
+                s.scalar(select(InitiativeRow).where(InitiativeRow.natural_key == key).limit(1))
         if row is None:
             return self._insert(s, rec, orgs, author=author, reason=reason).id, "created"
         current = mapping.initiative_from_row(row)
@@ -557,6 +561,22 @@ class Store:
         else:
             with self.transaction() as s:
                 yield s
+
+
+_STORED_KEY = "stored_by_natural_key"
+
+
+def _preload_stored(s: Session, records: list[Initiative]) -> None:
+    """Load the stored rows of a batch's records (by natural key) in one query and its batched relationship
+    loads, so that re-ingesting a document does not query record by record."""
+    keys = list({k for k in (natural_key(r) for r in records) if k})
+    found: dict[str, InitiativeRow | None] = dict.fromkeys(keys)
+    for i in range(0, len(keys), 500):
+        for row in s.scalars(select(InitiativeRow).where(InitiativeRow.natural_key.in_(keys[i:i + 500]))
+                             .order_by(InitiativeRow.id)):
+            if found.get(row.natural_key) is None:
+                found[row.natural_key] = row
+    s.info[_STORED_KEY] = {k: v for k, v in found.items() if v is not None}
 
 
 def _adopt_document_keys(s: Session, batch: Batch) -> None:
