@@ -23,7 +23,7 @@ from initiatives.ingest.readers import supported
 from initiatives.model import Batch
 from initiatives.store import Store
 from initiatives.store.repository import document_key, natural_key
-from initiatives.store.tables import InitiativeRow
+from initiatives.store.tables import DocumentRow, InitiativeRow
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -109,8 +109,9 @@ def _missing(store: Store, batch: Batch) -> int:
     doc_key = next((document_key(r) for r in batch.initiatives), name)
     keys = {natural_key(r) for r in batch.initiatives}
     with store.transaction() as s:
-        rows = s.execute(select(InitiativeRow.natural_key, InitiativeRow.extras)
-                         .where(InitiativeRow.source_document == name)).all()
+        docs = select(DocumentRow.id).where(DocumentRow.path.endswith(name, autoescape=True))
+        rows = s.execute(select(InitiativeRow.natural_key, InitiativeRow.extras)  # by the indexed document id
+                         .where(InitiativeRow.document_id.in_(docs), InitiativeRow.source_document == name)).all()
     return sum(1 for key, extras in rows
                if ((extras or {}).get("document_key") or name) == doc_key and key not in keys)
 

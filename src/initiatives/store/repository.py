@@ -586,26 +586,28 @@ def _adopt_document_keys(s: Session, batch: Batch) -> None:
     its records update instead of duplicating. Different files of the same name never share a key."""
     for doc in batch.documents:
         recs = [r for r in batch.initiatives if r.source_document == doc.name]
-        if not recs:
+        here = _resolved(doc.path)
+        if not recs or here is None:
             continue
         key = document_key(recs[0])
-        stored: dict[str, set[str]] = {}
-        for extras, path in s.execute(
-                select(InitiativeRow.extras, DocumentRow.path)
-                .join(DocumentRow, InitiativeRow.document_id == DocumentRow.id, isouter=True)
-                .where(InitiativeRow.source_document == doc.name)):
-            stored.setdefault((extras or {}).get("document_key") or doc.name, set()).add(path or "")
-        if not stored or key in stored:
+        # the stored documents that are this very file (few rows; the records are then found by their
+        # indexed document id, not by scanning every record's file name)
+        same_file = [i for i, path in s.execute(select(DocumentRow.id, DocumentRow.path)
+                                               .where(DocumentRow.path.endswith(doc.name, autoescape=True)))
+                     if _resolved(path) == here]
+        if not same_file:
             continue
-        here = _resolved(doc.path)
-        same = [k for k, paths in stored.items() if here and any(_resolved(p) == here for p in paths)]
-        if len(same) != 1:
+        keys = {(extras or {}).get("document_key") or doc.name for (extras,) in s.execute(
+            select(InitiativeRow.extras).where(InitiativeRow.document_id.in_(same_file),
+                                               InitiativeRow.source_document == doc.name))}
+        if len(keys) != 1 or key in keys:
             continue
+        (adopted,) = keys
         for rec in recs:
-            if same[0] == doc.name:
+            if adopted == doc.name:
                 rec.extras.pop("document_key", None)
             else:
-                rec.extras["document_key"] = same[0]
+                rec.extras["document_key"] = adopted
 
 
 def _resolved(path: str) -> str | None:
