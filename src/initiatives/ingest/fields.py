@@ -306,6 +306,7 @@ THEMES = [
 _THEME_RE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in sorted(THEMES, key=len, reverse=True))
                        + r")(?![\w-])", re.I)
 _THEME_CANON = {t.casefold(): t for t in THEMES}
+_THEME_WORDS = frozenset(w for t in THEMES for w in t.casefold().split())
 
 
 _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
@@ -504,6 +505,68 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
         if len(d.values.get("themes", [])) >= 8:
             break
         d.add("themes", theme, (s, e))
+    if seg.title_span:
+        for theme, s, e in title_themes(text, seg.title_span):
+            if len(d.values.get("themes", [])) >= 8:
+                break
+            current = d.values.get("themes", [])
+            if any(set(_nkey(theme).split()) <= set(_nkey(t).split()) for t in current):
+                continue  # already tagged as specifically
+            # "water" and "governance" give way to the title's "water governance"
+            inside = [t for t in current if set(_nkey(t).split()) <= set(_nkey(theme).split())]
+            if inside:
+                gone = {_nkey(t) for t in inside}
+                d.values["themes"] = [t for t in current if t not in inside]
+                d.spans["themes"] = [sp for sp in d.spans.get("themes", []) if _nkey(text[sp[0]:sp[1]]) not in gone]
+            d.add("themes", theme, (s, e))
+
+
+_TITLE_CUT = re.compile(r"\s*(?:[,:;()–—|/]|\s-\s)\s*|\s+(?:for|in|of|on|to|and|with|through|across|by|from|at|"
+                        r"into|under|via|the|a|an|&)\s+", re.I)
+_GENERIC = frozenset("""strengthening strengthen support supporting building build project projects programme program
+initiative initiatives phase pilot pilots fund facility partnership partnerships national regional global new
+improving improve enhancing enhance promoting promote developing towards toward scaling scale launch launches
+joint integrated sustainable inclusive innovative increasing increase expanding expand accelerating accelerate
+making make using use helping help ensuring ensure cycle second first third agreement memorandum understanding
+year years""".split())
+
+
+def title_themes(text: str, span: tuple[int, int]) -> list[tuple[str, int, int]]:
+    """Free tags from a title ("Strengthening Water Governance in the Senqu Basin" -> "water governance"): its
+    phrases between prepositions, without generic words, kept when every word is a common noun of the document
+    (written in lower case somewhere in it), so names of places and organisations are left out."""
+    a, b = span
+    title = text[a:b]
+    if len(title.split()) > 14:
+        return []
+    out = []
+    pos = 0
+    for cut in [*_TITLE_CUT.finditer(title), None]:
+        end = cut.start() if cut else len(title)
+        chunk = title[pos:end]
+        start = pos
+        pos = cut.end() if cut else len(title)
+        words = [w for w in re.findall(r"[A-Za-z][\w\-]*", chunk)]
+        while words and words[0].lower() in _GENERIC:
+            start += chunk.find(words[0]) + len(words[0]) - (chunk.find(words[0]) if False else 0)
+            words = words[1:]
+        while words and words[-1].lower() in _GENERIC:
+            words = words[:-1]
+        if not 1 <= len(words) <= 3 or any(w.lower() in _GENERIC for w in words):
+            continue
+        if any(w.isupper() and len(w) > 1 for w in words) or any(re.search(r"\d", w) for w in words):
+            continue
+        if not all(w.lower() in _THEME_WORDS or re.search(rf"(?<![\w-]){re.escape(w.lower())}(?![\w-])", text)
+                   for w in words):
+            continue  # a word never written in lower case (and not a theme word) is a name
+        phrase = " ".join(w.lower() for w in words)
+        if len(phrase) < 4:
+            continue
+        k = title.find(words[0], 0)
+        s0 = a + (k if k >= 0 else 0)
+        e0 = a + title.find(words[-1], k) + len(words[-1]) if k >= 0 else b
+        out.append((phrase, s0, max(e0, s0 + 1)))
+    return out[:2]
 
 
 @lru_cache(maxsize=4096)
