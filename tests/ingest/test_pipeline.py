@@ -117,7 +117,8 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
 
 @pytest.mark.parametrize("folder, floor", [(HELDOUT, 0.85), (FIXTURE_GOLD.parent / "heldout2", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout3", 0.75),
-                                           (FIXTURE_GOLD.parent / "heldout4", 0.85)], ids=lambda p: str(p)[-8:])
+                                           (FIXTURE_GOLD.parent / "heldout4", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout5", 0.85)], ids=lambda p: str(p)[-8:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")

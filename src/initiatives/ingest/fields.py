@@ -440,12 +440,13 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
         loc_country = _location(window, a, d)
         loc_code = country_names.lookup(text[loc_country[0]:loc_country[1]], fuzzy=False) if loc_country else None
         non_gov = [(o.start, o.end) for o in orgs if a <= o.start < b and not o.name.startswith("Government")]
+        listed = {(s, e) for run in _enumerations(hits) for _c, s, e in run}
         for code, s, e in hits:
             s, e = s + a, e + a
             if (s, e) == loc_country or any(fs <= s and e <= fe for fs, fe in funder_spans + non_gov):
                 continue
-            if seg.kind == "event" and code == loc_code:
-                continue
+            if seg.kind == "event" and code == loc_code and (s - a, e - a) not in listed:
+                continue  # the host country of an event, unless it is also listed among the participants
             d.add("countries", code, (s, e))
     elif not d.values.get("countries"):
         _location(window, a, d)

@@ -264,10 +264,23 @@ _LAST_MONTH = re.compile(r"\blast\s+(January|February|March|April|May|June|July|
                          r"December)\b")
 
 
+_HELD_ON = re.compile(r"(?:took place|was held|were held|is held|will be held|will take place|takes place|"
+                      r"is taking place|will run|ran)\b[^.\n]{0,80}?\b(?:on|from|in)\s+(?P<when>(?:\d{1,2}\s*[–—-]\s*)?"
+                      + normalise.DATE + ")", re.I)
+
+
 def _event_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
     """An event's month and year ("In November, 2015", "last October" counted back from the dateline)."""
     a, b = seg.text_range
     window = text[a:b]
+    held = _HELD_ON.search(window)
+    if "start" not in d.values and held:  # "took place in Kigali on 12–13 October 2023"
+        start, end = normalise.parse_range(held.group("when"))
+        if start is not None and start.precision != "year":
+            d.set("start", str(start), (a + held.start("when"), a + held.end("when")))
+            d.set("end", str(end or start), (a + held.start("when"), a + held.end("when")))
+            if seg.status is None and re.match(r"(?:took|was|were)\b", held.group(0)):
+                seg.status = "completed"
     if "start" not in d.values:
         m = re.search(r"\b(?:in|on|during|from)\s+(" + normalise.DATE + ")", window, re.I)
         dt = normalise.parse_date(m.group(1)) if m else None
@@ -343,6 +356,10 @@ def press_kind(text: str, seg: Segment, dateline: Any) -> str:
     return kind_of(head) or "programme"
 
 
+_EACH_RECEIVES = re.compile(r"\beach(?: of (?:which|them|whom))?\s+(?:will\s+)?(?:receives?|gets?|is awarded|wins?|"
+                            r"is given|obtains?)\b")
+
+
 def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> None:
     """An item of a list of investees ("**FarmCast** (Ghana) – US$400,000 – ..."): the company is the
     beneficiary, and an amount written right after its name is what it receives."""
@@ -350,6 +367,9 @@ def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> Non
     line_end = text.find("\n", b)
     line_end = len(text) if line_end < 0 else line_end
     near = [h for h in index.within(index.money, b, line_end) if h.start - b <= 40]  # absolute offsets
+    if not near:  # "... three winners, each of which receives a grant of USD 75,000": the same for every item
+        each = _EACH_RECEIVES.search(text)
+        near = [h for h in index.within(index.money, each.end(), each.end() + 60)][:1] if each else []
     if near and "budget" not in d.values:
         h = near[0]
         d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start, h.end))

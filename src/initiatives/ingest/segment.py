@@ -285,7 +285,10 @@ def _context_span(heads: dict[int, Heading], seg: Segment) -> tuple[int, int] | 
 
 
 # headings that name a part of one description rather than another initiative
-_DOC_PART = re.compile(r"^(?:\d+[.)]\s*)?(?:background|context|rationale|objectives?|purpose|aims?|overview|description|"
+_DOC_PART = re.compile(r"^(?:\d+[.)]\s*)?(?:what (?:the|this|our) (?:project|programme|program|initiative|fund|pilot) "
+                       r"(?:does|do|did|will do)|what (?:we|it) (?:does|do)|how it works|about (?:the|this) "
+                       r"(?:project|programme|program|initiative|fund|pilot)|impact|"
+                       r"background|context|rationale|objectives?|purpose|aims?|overview|description|"
                        r"summary|(?:draft |provisional )?(?:programme|program|agenda)|participants|participation|"
                        r"format|expected (?:outcomes|results|outputs)|outcomes|results|outputs|activities|approach|"
                        r"methodology|target audience|partners|organi[sz]ers|logistics|venue|contacts?|"
@@ -478,7 +481,8 @@ def _owner(heading: str) -> tuple[str | None, str]:
     return None, heading.strip()
 
 
-_DASH_ITEM = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*)?(?P<head>[^–—:]{3,120}?)\s+[–—]\s+(?P<body>\S.*)$")
+_DASH_ITEM = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*)?(?P<head>[^–—:]{3,120}?)\s+[–—]\s+(?P<body>\S.*)$|"
+                        r"^\s*(?:[-*•]\s*|\d+[.)]\s*)(?P<head2>[A-Z][^–—:.]{2,80}?)\s+-\s+(?P<body2>\S.*)$")
 
 
 def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> list[Segment]:
@@ -506,6 +510,9 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
                 continue
             s = ln.s
             m = _DASH_ITEM.match(ln.text)
+            if m and m.group("head") is None:  # a list item with an ASCII " - " separator
+                m = re.match(r"^(?P<pre>.*?)(?P<head>" + re.escape(m.group("head2")) + r")\s+-\s+(?P<body>\S.*)$",
+                             ln.text)
             if m and len(m.group("head").split()) <= 12 and len(m.group("body").split()) >= 6:
                 head = m.group("head").strip()
                 body = m.group("body")
@@ -533,7 +540,9 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
 
 _HEADLINE_VERB = re.compile(
     r"^(?P<name>.+?)\s+(?:announces?|launch(?:es)?|selects?|opens?|awards?|makes?|marks?|celebrates?|reach(?:es)?|"
-    r"expands?|welcomes?|calls?|invites?|names?|unveils?|publishes|releases?|completes?|enters?|begins?|starts?)\b")
+    r"expands?|welcomes?|calls?|invites?|names?|unveils?|publishes|releases?|completes?|enters?|begins?|starts?|"
+    r"brings? together|gathers?|attracts?|draws?|convenes?|kicks? off|took place|takes? place|returns?|wraps? up|"
+    r"concludes?|ends?|showcases?|connects?|trains?|reaches?)\b")
 
 
 def _name_part(heading: str) -> str:
@@ -551,7 +560,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
     nos = sorted(heads)
     for idx, no in enumerate(nos):
         h = heads[no]
-        if no in taken or SECTION_HEAD.match(h.text) or h.level >= 6:
+        if no in taken or SECTION_HEAD.match(h.text) or h.level >= 6 or _DOC_PART.match(h.text):
             continue
         owner, name = _owner(h.text)
         kind = kind_of(name)
