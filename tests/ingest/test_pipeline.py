@@ -263,3 +263,34 @@ def test_a_named_programme_and_a_year_less_dateline(tmp_path: Path) -> None:
     prog = recs["Clean Kitchens for Schools"]
     assert (prog.kind, prog.status, int(prog.budget.amount)) == ("programme", "planned", 3000000)
     assert {p.name: p.role for p in prog.partners} == {"Government of Korea": "funder", "UNICEF": "partner"}
+
+
+def test_winners_list_and_an_event_that_took_place(tmp_path: Path) -> None:
+    path = tmp_path / "winners.txt"
+    path.write_text(
+        "Clean Air Prize: the results\n\n"
+        "The Clean Air Prize, run by the Urban Health Network, received 90 entries. The jury chose two winners, "
+        "each of which receives a grant of EUR 40,000.\n\n"
+        "Winners\n\n"
+        "1. SootSense Accra - Ghana. Cheap sensors that map soot from open burning, street by street.\n\n"
+        "2. BikeBus Lima - Peru. Supervised cycling convoys that take pupils to school away from traffic.\n\n"
+        "The Clean Air Summit took place in Lisbon, Portugal on 3–4 May 2024, with delegates from Portugal, "
+        "Spain and Morocco.\n", encoding="utf-8")
+    recs = {r.title: r for r in extract(path).initiatives}
+    assert [(t, r.kind, r.countries, int(r.budget.amount)) for t, r in recs.items() if r.extras["segment"] == "item"] \
+        == [("SootSense Accra", "investment", ["GHA"], 40000), ("BikeBus Lima", "investment", ["PER"], 40000)]
+    summit = recs["Clean Air Summit"]
+    assert (summit.kind, str(summit.start), str(summit.end), summit.status) == ("event", "2024-05-03", "2024-05-04",
+                                                                                 "completed")
+    assert summit.location == "Lisbon" and summit.countries == ["PRT", "ESP", "MAR"]
+
+
+def test_description_sub_headings_stay_in_their_entry(tmp_path: Path) -> None:
+    path = tmp_path / "factsheet.md"
+    path.write_text(
+        "# Safe Water for Schools\n\n**Project ID:** WS-0042\n**Duration:** March 2023 – February 2026\n\n"
+        "## What the project does\n\nBuilds rainwater tanks at 200 schools in Malawi and contributes to SDG 6.\n\n"
+        "## Key facts\n\n- **Budget:** USD 1.5 million\n", encoding="utf-8")
+    recs = extract(path).initiatives
+    assert [(r.code, r.title) for r in recs] == [("WS-0042", "Safe Water for Schools")]
+    assert recs[0].sdgs == [6] and recs[0].countries == ["MWI"] and int(recs[0].budget.amount) == 1500000
