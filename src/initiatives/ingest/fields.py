@@ -532,6 +532,12 @@ making make using use helping help ensuring ensure cycle second first third agre
 year years""".split())
 
 
+@lru_cache(maxsize=8)
+def _lower_words(text: str) -> frozenset[str]:
+    """The words a document writes in lower case (found once per document, not once per title word)."""
+    return frozenset(re.findall(r"(?<![\w-])[a-z][\w-]*(?![\w-])", text))
+
+
 def title_themes(text: str, span: tuple[int, int]) -> list[tuple[str, int, int]]:
     """Free tags from a title ("Strengthening Water Governance in the Senqu Basin" -> "water governance"): its
     phrases between prepositions, without generic words, kept when every word is a common noun of the document
@@ -557,8 +563,8 @@ def title_themes(text: str, span: tuple[int, int]) -> list[tuple[str, int, int]]
             continue
         if any(w.isupper() and len(w) > 1 for w in words) or any(re.search(r"\d", w) for w in words):
             continue
-        if not all(w.lower() in _THEME_WORDS or re.search(rf"(?<![\w-]){re.escape(w.lower())}(?![\w-])", text)
-                   for w in words):
+        lower = _lower_words(text)
+        if not all(w.lower() in _THEME_WORDS or w.lower() in lower for w in words):
             continue  # a word never written in lower case (and not a theme word) is a name
         phrase = " ".join(w.lower() for w in words)
         if len(phrase) < 4:
