@@ -1,6 +1,7 @@
 """Score an ingest against gold labels and time it. Prints JSON.
 
     python bench/extraction.py [--docs ../shared/seeds] [--gold ../shared/gold] [--export export.json]
+                               [--copies N] [--cli]
 
 Without --export, the documents are ingested into a fresh SQLite file and the JSON export is scored.
 
