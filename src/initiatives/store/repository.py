@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, create_engine, event, func, or_, select
+from sqlalchemy import Engine, Text, cast, create_engine, event, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from initiatives.errors import InputError, NotFound, StaleVersion, describe_validation_error
@@ -113,14 +114,58 @@ class AuditSaveSummary:
     auto_resolved: int = 0
 
 
+FULL_LOAD_LIMIT = 3000  # registries with more organisations are searched per batch, not loaded whole
+
+
+def _chunks(values: Iterable[str], size: int = 500) -> Iterator[list[str]]:
+    items = sorted(set(values))
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _org_candidates(session: Session, scope: list[Organization | PartnerRef]) -> list[OrganizationRow]:
+    """The stored organisations a batch's organisations could resolve to. Every key a new row of the batch
+    could take is probed, so a row is never inserted twice; an alias is found when written the same way."""
+    keys: set[str] = set()
+    names: set[str] = set()
+    for org in scope:
+        country = getattr(org, "country", None)
+        for n in [org.name, *(getattr(org, "aliases", None) or [])]:
+            keys.update({org_key(n, country), org_key(n)})
+            names.add(n)
+        if org.acronym:
+            names.add(org.acronym)
+    probes = names | {n.upper() for n in names} | {n.casefold() for n in names}
+    found: dict[int, OrganizationRow] = {}
+    for chunk in _chunks(keys):
+        found.update((r.id, r) for r in session.scalars(select(OrganizationRow).where(OrganizationRow.key.in_(chunk))))
+    for chunk in _chunks(probes):
+        found.update((r.id, r) for r in session.scalars(select(OrganizationRow).where(
+            or_(OrganizationRow.name.in_(chunk), OrganizationRow.acronym.in_(chunk)))))
+    seen = {k for r in found.values() for k in (org_key(r.name), r.acronym or "", *(r.aliases or []))}
+    unmatched = [n for n in names if org_key(n) not in seen and n not in seen]
+    for chunk in _chunks(unmatched, 50):  # aliases live in a JSON list: match the element as JSON writes it
+        found.update((r.id, r) for r in session.scalars(select(OrganizationRow).where(or_(
+            *[cast(OrganizationRow.aliases, Text).contains(json.dumps(n), autoescape=True) for n in chunk]))))
+    return list(found.values())
+
+
 class _OrgResolver:
     """Finds the one Organization behind a name, acronym or alias, creating it when it is new."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, scope: list[Organization | PartnerRef] | None = None) -> None:
+        """Index the stored organisations: all of them, or — given the organisations a batch names (`scope`) and
+        a registry larger than FULL_LOAD_LIMIT — only the ones those could be (same key, name or acronym, or an
+        alias written the same way), so that a document's cost does not grow with the registry."""
         self.session = session
         self.by_key: dict[str, OrganizationRow] = {}
         self.by_acronym: dict[str, OrganizationRow] = {}
-        for row in session.scalars(select(OrganizationRow)):
+        if scope is not None and (session.scalar(select(func.count()).select_from(OrganizationRow)) or 0) \
+                > FULL_LOAD_LIMIT:
+            rows: Iterable[OrganizationRow] = _org_candidates(session, scope)
+        else:
+            rows = session.scalars(select(OrganizationRow))
+        for row in rows:
             self._index(row)
 
     def _index(self, row: OrganizationRow) -> None:
@@ -266,8 +311,9 @@ class Store:
             for doc in batch.documents:
                 bulk.insert_document(s, doc)
             _adopt_document_keys(s, batch)
-            orgs = _OrgResolver(s)
-            orgs.resolve_all([*batch.organizations, *(p for r in batch.initiatives for p in r.partners)])
+            named = [*batch.organizations, *(p for r in batch.initiatives for p in r.partners)]
+            orgs = _OrgResolver(s, scope=named)
+            orgs.resolve_all(named)
             _preload_stored(s, batch.initiatives)
             summary.initiative_ids = bulk.save_records(
                 self, s, batch.initiatives, orgs, summary, author=author, reason=reason,
