@@ -355,7 +355,10 @@ def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
     if re.match(r"^\s*(?:\([^)]*\)\s*)?(?:will |also )?(?:provides?|supports?|offers?|contributes?|joins?|"
                 r"co-organi[sz]es?|co-hosts?)\b", after):
         return "partner"
-    sent_start = max(text.rfind(". ", 0, m.start) + 2, _line_break_before(text, m.start), window_start)
+    # a cue is looked for in the sentence before the name, at most 400 characters back (a sentence with no end
+    # in sight, e.g. a megabyte on one line, must not make every organisation scan all of it)
+    sent_start = max(text.rfind(". ", max(0, m.start - 400), m.start) + 2, _line_break_before(text, m.start),
+                     window_start, m.start - 400)
     before = text[sent_start:m.start]
     best, best_pos = None, -1
     for rx, role in _CLAUSE_CUES:
@@ -365,8 +368,8 @@ def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
     if best is not None and not re.search(r"[.;]", before[best_pos:]):
         return best
     if press:
-        sent_end_c = [i for i in (text.find(". ", m.end), text.find("\n", m.end)) if i >= 0]
-        sent = text[sent_start:min(sent_end_c) if sent_end_c else len(text)]
+        sent_end_c = [i for i in (text.find(". ", m.end, m.end + 400), text.find("\n", m.end, m.end + 400)) if i >= 0]
+        sent = text[sent_start:min(sent_end_c) if sent_end_c else min(len(text), m.end + 400)]
         if _SIGN.search(sent):
             return "signatory"
     if re.search(r"\bpart of (?:the )?$", text[max(window_start, m.start - 30):m.start]):

@@ -654,6 +654,8 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
     while last > headline.no and lines[last - 1].blank:
         last -= 1
     title = headline.s.lstrip("#").strip()
+    if len(title) > 300:  # no headline: the dateline's paragraph stands in, cut to a title's length at a word
+        title = title[:300].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
     off = headline.text.find(title)
     return Segment("press", headline.no, last, headline.start, lines[last - 1].end, title=title,
                    title_span=(headline.start + off, headline.start + off + len(title)), kind=None)
