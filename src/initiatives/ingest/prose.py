@@ -206,6 +206,7 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
     existing_titles = [_key(s.title) for s in existing if s.title]
     segs: list[Segment] = []
     by_key: dict[str, Segment] = {}
+    by_last: dict[str, list[str]] = {}  # keys by their last word (the only ones one can be a suffix of)
     spans = [(m.start, m.end) for m in mentions]
     for m in mentions:
         k = _key(m.name)
@@ -217,8 +218,7 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
                 seg.last = max(seg.last, m.line)
                 seg.end = max(seg.end, lines[m.line - 1].end)
             continue
-        similar = next((s for kk, s in by_key.items() if _similar(k, kk)), None)
-        if similar is not None:
+        if _similar_known(k, by_key, by_last):
             continue
         ln = lines[m.line - 1]
         window = sentence_window(text, m.start, m.end, [s for s in spans if s != (m.start, m.end)])
@@ -252,6 +252,7 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
         if m.kind == "event" and _EVENT_PAST.search(text[ln.start:ln.end]):
             seg.status = "completed"
         by_key[k] = seg
+        by_last.setdefault(k.rsplit(" ", 1)[-1], []).append(k)
         segs.append(seg)
     return segs
 
@@ -263,6 +264,19 @@ def _key(title: str | None) -> str:
     t = re.sub(r"['’]s\b", "", title.casefold())
     t = re.sub(r"^(?:the)\s+", "", t)
     return re.sub(r"[^\w]+", " ", t).strip()
+
+
+def _similar_known(k: str, by_key: dict[str, Segment], by_last: dict[str, list[str]]) -> bool:
+    """`any(_similar(k, kk) for kk in by_key)`, without comparing in Python with every name found so far (a
+    document naming thousands of initiatives made that quadratic)."""
+    from rapidfuzz import fuzz, process
+
+    if not by_key:
+        return False
+    if process.extractOne(k, list(by_key), scorer=fuzz.ratio, score_cutoff=90) is not None:
+        return True
+    last = k.rsplit(" ", 1)[-1]
+    return any(_similar(k, kk) for kk in by_last.get(last, ()))
 
 
 def _similar(a: str, b: str) -> bool:
