@@ -1,6 +1,7 @@
 """Score an ingest against gold labels and time it. Prints JSON.
 
     python bench/extraction.py [--docs ../shared/seeds] [--gold ../shared/gold] [--export export.json]
+                               [--copies N] [--cli]
 
 Without --export, the documents are ingested into a fresh SQLite file and the JSON export is scored.
 
@@ -223,25 +224,81 @@ def throughput(files: list[Path], copies: int) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "docs"
-        for k in range(copies):
-            sub = folder / f"copy{k:03d}"
-            sub.mkdir(parents=True)
-            for f in files:
-                (sub / f"{k:03d}_{f.name}").write_bytes(f.read_bytes())
+        _copies(files, folder, copies)
         store = Store.open(f"sqlite:///{tmp}/throughput.db")
         samples = []
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for k in range(copies):
             ingest_paths(store, [folder / f"copy{k:03d}"], author="bench")
             samples.append(_rss_mb())
-        secs = time.perf_counter() - t0
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
         store.close()
     n = copies * len(files)
-    return {"documents": n, "docs_per_s": round(n / secs, 1), "rss_mb_after_first_copy": round(samples[0], 1),
-            "rss_mb_at_end": round(samples[-1], 1)}
+    return {"documents": n, "docs_per_s": round(n / secs, 1), "docs_per_cpu_s": round(n / cpu, 1),
+            "rss_mb_after_first_copy": round(samples[0], 1), "rss_mb_at_end": round(samples[-1], 1)}
 
 
-def ingest_and_export(docs: Path, copies: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
+def _copies(files: list[Path], folder: Path, copies: int) -> None:
+    for k in range(copies):
+        sub = folder / f"copy{k:03d}"
+        sub.mkdir(parents=True)
+        for f in files:
+            (sub / f"{k:03d}_{f.name}").write_bytes(f.read_bytes())
+
+
+def statements_per_document(files: list[Path]) -> float:
+    """SQL statements the store sends per document on a first ingest (counted at the driver)."""
+    from sqlalchemy import event
+
+    from initiatives.cli.ingest import ingest_paths
+    from initiatives.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        _copies(files, Path(tmp) / "docs", 1)
+        store = Store.open(f"sqlite:///{tmp}/count.db")
+        n = [0]
+        event.listen(store.engine, "before_cursor_execute", lambda *a: n.__setitem__(0, n[0] + 1))
+        summary = ingest_paths(store, [Path(tmp) / "docs"], author="bench")
+        store.close()
+    return round(n[0] / max(summary.documents, 1), 1)
+
+
+def cli_runs(files: list[Path], copies: int) -> dict[str, Any]:
+    """`initiatives ingest FOLDER` as a user runs it (a new process, fresh SQLite file), with and without the
+    embedding step at its end. docs/s over wall time and over the process's own CPU time (the one-core
+    figure, steadier than wall time when other jobs share the machine), and the process's peak RSS."""
+    import os
+    import subprocess
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "docs"
+        _copies(files, folder, copies)
+        n = copies * len(files)
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        (Path(tmp) / "empty").mkdir()
+        t0 = time.perf_counter()  # the fixed cost of a run: start-up, imports, creating the database
+        subprocess.run([sys.executable, "-m", "initiatives", "ingest", str(Path(tmp) / "empty"), "--db",
+                        str(Path(tmp) / "empty.db"), "--quiet", "--no-embed"], env=env, capture_output=True)
+        out["startup_seconds"] = startup = round(time.perf_counter() - t0, 2)
+        for label, extra in (("no_embed", ["--no-embed"]), ("with_embed", [])):
+            db = Path(tmp) / f"{label}.db"
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "initiatives", "ingest", str(folder), "--db", str(db),
+                                   "--quiet", *extra], env=env, capture_output=True, text=True)
+            secs = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            out[label] = {"documents": n, "exit_code": proc.returncode, "seconds": round(secs, 2),
+                          "docs_per_s": round(n / secs, 1), "docs_per_cpu_s": round(n / cpu, 1),
+                          "docs_per_s_after_startup": round(n / max(secs - startup, 1e-9), 1),
+                          "child_peak_rss_mb": round(after.ru_maxrss / 1024, 1),
+                          "summary": proc.stdout.strip().splitlines()[:2]}
+    return out
+
+
+def ingest_and_export(docs: Path, copies: int = 0, cli: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     from initiatives.cli.ingest import ingest_paths
     from initiatives.ingest.pipeline import extract
     from initiatives.interop import registry_json
@@ -252,12 +309,13 @@ def ingest_and_export(docs: Path, copies: int = 0) -> tuple[dict[str, Any], dict
         raise SystemExit(f"no documents under {docs}")
     # extraction speed alone (read -> segment -> extract -> normalise), repeated for a stable figure
     extract(files[0])  # warm caches (country tables, regexes)
-    rounds, t0 = 0, time.perf_counter()
+    rounds, t0, c0 = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - t0 < 2.0:
         for f in files:
             extract(f)
         rounds += 1
     extract_rate = rounds * len(files) / (time.perf_counter() - t0)
+    extract_cpu_rate = rounds * len(files) / (time.process_time() - c0)
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(f"sqlite:///{tmp}/bench.db")
         t1 = time.perf_counter()
@@ -275,6 +333,8 @@ def ingest_and_export(docs: Path, copies: int = 0) -> tuple[dict[str, Any], dict
         "documents": summary.documents,
         "failed": summary.failed,
         "extract_docs_per_s": round(extract_rate, 1),
+        "extract_docs_per_cpu_s": round(extract_cpu_rate, 1),
+        "sql_statements_per_document": statements_per_document(files),
         "ingest_docs_per_s": round(summary.documents / ingest_secs, 1),
         "reingest_unchanged": again.unchanged, "reingest_created": again.created, "reingest_updated": again.updated,
         "reingest_docs_per_s": round(summary.documents / reingest_secs, 1),
@@ -282,6 +342,8 @@ def ingest_and_export(docs: Path, copies: int = 0) -> tuple[dict[str, Any], dict
     }
     if copies:
         timing["throughput"] = throughput(files, copies)
+        if cli:
+            timing["cli"] = cli_runs(files, copies)
         timing["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     try:
         timing["load_average_1min"] = round(__import__("os").getloadavg()[0], 2)
@@ -299,12 +361,14 @@ def main() -> None:
     ap.add_argument("--export", type=Path, help="score this JSON export instead of ingesting --docs")
     ap.add_argument("--copies", type=int, default=10,
                     help="also ingest this many renamed copies of --docs for throughput and memory (0: skip)")
+    ap.add_argument("--cli", action="store_true",
+                    help="also time `initiatives ingest` on the copies in a new process, with and without embedding")
     args = ap.parse_args()
     timing: dict[str, Any] = {}
     if args.export:
         export = json.loads(args.export.read_text(encoding="utf-8"))
     else:
-        export, timing = ingest_and_export(args.docs, args.copies)
+        export, timing = ingest_and_export(args.docs, args.copies, args.cli)
     result = score(export, args.gold)
     result["timing"] = timing
     print(json.dumps(result, indent=2))

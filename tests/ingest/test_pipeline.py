@@ -116,7 +116,9 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
 
 
 @pytest.mark.parametrize("folder, floor", [(HELDOUT, 0.85), (FIXTURE_GOLD.parent / "heldout2", 0.85),
-                                           (FIXTURE_GOLD.parent / "heldout3", 0.75)], ids=lambda p: str(p)[-8:])
+                                           (FIXTURE_GOLD.parent / "heldout3", 0.75),
+                                           (FIXTURE_GOLD.parent / "heldout4", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout5", 0.85)], ids=lambda p: str(p)[-8:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")
@@ -149,6 +151,8 @@ def test_html_listing_with_heading_codes() -> None:
     ("WASHINGTON, D.C., March 22, 2016 /PRNewswire/ -- The fund", "WASHINGTON, D.C.", "March 22, 2016"),
     ("22 March 2016, Geneva – The alliance", "Geneva", "22 March 2016"),
     ("Kigali, Rwanda – 15 June 2021: The Government", "Kigali, Rwanda", "15 June 2021"),
+    ("**Press release — Lusaka, 2 April 2024**", "Lusaka", "2 April 2024"),
+    ("LIMA, Jun 9 (Andes Wire) - Two agencies", "LIMA", "Jun 9"),
 ])
 def test_datelines(line: str, loc: str, date: str) -> None:
     from initiatives.ingest.segment import find_dateline, split_lines
@@ -195,3 +199,98 @@ def test_markdown_headings_followed_by_fields_are_entries(tmp_path: Path) -> Non
         (None, "Water Governance Dialogue", "ongoing"),
     ]
     assert recs[0].countries == ["PER", "BOL", "ECU"]
+
+
+def test_field_tables_under_headings_are_entries(tmp_path: Path) -> None:
+    path = tmp_path / "portfolio.html"
+    path.write_text(
+        "<html><body><nav><a>Home</a></nav><main><h1>Portfolio</h1><h2>Current projects</h2>"
+        "<h3>Coastal Fisheries Recovery</h3><table>"
+        "<tr><th>Project ID</th><td>00130021</td></tr><tr><th>Duration</th><td>May 2022 – April 2026</td></tr>"
+        "<tr><th>Implementing partner</th><td>Ministry of Fisheries, Marine Resources and Blue Economy</td></tr>"
+        "<tr><th>Total budget</th><td>USD 1,200,000</td></tr><tr><th>Contributing to</th><td>SDG 14</td></tr>"
+        "</table><p>Restores reefs along the coast of Mozambique.</p>"
+        "<h3>Urban Heat Action Plans</h3><table>"
+        "<tr><th>Project ID</th><td>00130877</td></tr><tr><th>Country</th><td>Viet Nam</td></tr>"
+        "<tr><th>Duration</th><td>January 2023 – December 2024</td></tr></table>"
+        "</main></body></html>", encoding="utf-8")
+    recs = extract(path).initiatives
+    assert [(r.code, r.title, r.status) for r in recs] == [
+        ("00130021", "Coastal Fisheries Recovery", "ongoing"), ("00130877", "Urban Heat Action Plans", "ongoing")]
+    first = recs[0]
+    assert [p.name for p in first.partners] == ["Ministry of Fisheries, Marine Resources and Blue Economy"]
+    assert (str(first.start), str(first.end), first.sdgs, first.countries) == ("2022-05", "2026-04", [14], ["MOZ"])
+    assert int(first.budget.amount) == 1200000 and recs[1].countries == ["VNM"]
+
+
+def test_an_investment_round_with_a_list_of_investees(tmp_path: Path) -> None:
+    path = tmp_path / "round.md"
+    path.write_text(
+        "# Three companies receive seed funding from the Ocean Futures Fund\n\n"
+        "*Lisbon, 12 June 2024*\n\n"
+        "The Ocean Futures Fund (OFF), an impact fund managed by Tidewater Partners and backed by the Global "
+        "Ocean Trust, today announced investments of EUR 900,000 in three start-ups.\n\n"
+        "## Portfolio companies\n\n"
+        "- **NetSaver** (Portugal) – EUR 350,000 – recycles fishing nets into building materials.\n"
+        "- **KelpWorks** (Morocco) – EUR 300,000 – farms seaweed for animal feed and fertiliser.\n"
+        "- **Reef Sense** (Cabo Verde) – EUR 250,000 – acoustic monitoring of coral reef health.\n",
+        encoding="utf-8")
+    recs = extract(path).initiatives
+    press = recs[0]
+    assert (press.kind, str(press.date_announced), press.location) == ("investment", "2024-06-12", "Lisbon")
+    assert {p.name: p.role for p in press.partners} == {
+        "Ocean Futures Fund": "funder", "NetSaver": "beneficiary", "KelpWorks": "beneficiary",
+        "Reef Sense": "beneficiary"}  # the fund's own manager and backer are not partners of the round
+    items = [r for r in recs if r.extras.get("segment") == "item"]
+    assert [(r.title, r.kind, r.countries, int(r.budget.amount)) for r in items] == [
+        ("NetSaver", "investment", ["PRT"], 350000), ("KelpWorks", "investment", ["MAR"], 300000),
+        ("Reef Sense", "investment", ["CPV"], 250000)]
+    assert all({p.name: p.role for p in r.partners}.get("Ocean Futures Fund") == "funder" for r in items)
+
+
+def test_a_named_programme_and_a_year_less_dateline(tmp_path: Path) -> None:
+    path = tmp_path / "wire.txt"
+    path.write_text(
+        "Agencies join forces on clean cooking\n\nPublished 3 Oct 2023\n\n"
+        "DAKAR, Oct 2 (Sahel Wire) - The World Food Programme (WFP) and the utility SenElec on Monday signed an "
+        "agreement to equip 2,000 school kitchens in Senegal with clean cookstoves.\n\n"
+        "The partners will launch Clean Kitchens for Schools, a programme that trains cooks and replaces wood "
+        "stoves. Its first phase, worth USD 3 million, is funded by the Government of Korea, with support from "
+        "UNICEF.\n\n(Reporting by A. Ndiaye)\n", encoding="utf-8")
+    recs = {r.title: r for r in extract(path).initiatives}
+    press = recs["Agencies join forces on clean cooking"]
+    assert (press.kind, str(press.date_announced), str(press.start)) == ("partnership", "2023-10-02", "2023-10-02")
+    prog = recs["Clean Kitchens for Schools"]
+    assert (prog.kind, prog.status, int(prog.budget.amount)) == ("programme", "planned", 3000000)
+    assert {p.name: p.role for p in prog.partners} == {"Government of Korea": "funder", "UNICEF": "partner"}
+
+
+def test_winners_list_and_an_event_that_took_place(tmp_path: Path) -> None:
+    path = tmp_path / "winners.txt"
+    path.write_text(
+        "Clean Air Prize: the results\n\n"
+        "The Clean Air Prize, run by the Urban Health Network, received 90 entries. The jury chose two winners, "
+        "each of which receives a grant of EUR 40,000.\n\n"
+        "Winners\n\n"
+        "1. SootSense Accra - Ghana. Cheap sensors that map soot from open burning, street by street.\n\n"
+        "2. BikeBus Lima - Peru. Supervised cycling convoys that take pupils to school away from traffic.\n\n"
+        "The Clean Air Summit took place in Lisbon, Portugal on 3–4 May 2024, with delegates from Portugal, "
+        "Spain and Morocco.\n", encoding="utf-8")
+    recs = {r.title: r for r in extract(path).initiatives}
+    assert [(t, r.kind, r.countries, int(r.budget.amount)) for t, r in recs.items() if r.extras["segment"] == "item"] \
+        == [("SootSense Accra", "investment", ["GHA"], 40000), ("BikeBus Lima", "investment", ["PER"], 40000)]
+    summit = recs["Clean Air Summit"]
+    assert (summit.kind, str(summit.start), str(summit.end), summit.status) == ("event", "2024-05-03", "2024-05-04",
+                                                                                 "completed")
+    assert summit.location == "Lisbon" and summit.countries == ["PRT", "ESP", "MAR"]
+
+
+def test_description_sub_headings_stay_in_their_entry(tmp_path: Path) -> None:
+    path = tmp_path / "factsheet.md"
+    path.write_text(
+        "# Safe Water for Schools\n\n**Project ID:** WS-0042\n**Duration:** March 2023 – February 2026\n\n"
+        "## What the project does\n\nBuilds rainwater tanks at 200 schools in Malawi and contributes to SDG 6.\n\n"
+        "## Key facts\n\n- **Budget:** USD 1.5 million\n", encoding="utf-8")
+    recs = extract(path).initiatives
+    assert [(r.code, r.title) for r in recs] == [("WS-0042", "Safe Water for Schools")]
+    assert recs[0].sdgs == [6] and recs[0].countries == ["MWI"] and int(recs[0].budget.amount) == 1500000

@@ -13,14 +13,17 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
 
 from initiatives.cli import app
 from initiatives.cli._context import DB_OPTION, default_author, open_store
 from initiatives.errors import InitiativesError, InputError
 from initiatives.ingest.pipeline import extract
 from initiatives.ingest.readers import supported
-from initiatives.store import InitiativeQuery, Store
-from initiatives.store.repository import natural_key
+from initiatives.model import Batch
+from initiatives.store import Store
+from initiatives.store.repository import document_key, natural_key
+from initiatives.store.tables import DocumentRow, InitiativeRow
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -38,18 +41,18 @@ class IngestSummary:
     errors: list[str] = field(default_factory=list)
 
 
-def iter_files(paths: list[Path]) -> Iterator[tuple[Path, bool]]:
-    """Files to read, in a stable order: (path, named explicitly). Folders are walked recursively; hidden
-    files and folders are skipped."""
+def iter_files(paths: list[Path]) -> Iterator[tuple[Path, Path | None]]:
+    """Files to read, in a stable order: (path, the folder it was found under, or None when the file was
+    named explicitly). Folders are walked recursively; hidden files and folders are skipped."""
     for p in paths:
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if not name.startswith("."):
-                        yield Path(root) / name, False
+                        yield Path(root) / name, p
         else:
-            yield p, True
+            yield p, None
 
 
 def ingest_paths(store: Store, paths: list[Path], *, author: str, progress: Progress | None = None,
@@ -59,15 +62,15 @@ def ingest_paths(store: Store, paths: list[Path], *, author: str, progress: Prog
     files = list(iter_files(paths))  # paths only: thousands of files cost little memory
     task = progress.add_task("ingest", total=len(files), rate="") if progress else None
     started = time.perf_counter()
-    for path, explicit in files:
-        if not explicit and not supported(path):
+    for path, root in files:
+        if root is not None and not supported(path):
             summary.skipped += 1
             if progress is not None and task is not None:
                 progress.update(task, advance=1)
             continue
         summary.documents += 1
         try:
-            batch = extract(path)
+            batch = extract(path, root)
             saved = store.save_batch(batch, author=author, reason=f"ingest {path.name}")
             summary.missing += _missing(store, batch)
         except InitiativesError as exc:
@@ -95,16 +98,22 @@ def _fail(summary: IngestSummary, message: str, on_error) -> None:  # type: igno
         on_error(message)
 
 
-def _missing(store: Store, batch) -> int:  # type: ignore[no-untyped-def]
+def _missing(store: Store, batch: Batch) -> int:
     """Records stored from this document's earlier version that the new version no longer contains.
 
-    They are kept (nothing is deleted by an ingest); the count tells the user to review them."""
+    They are kept (nothing is deleted by an ingest); the count tells the user to review them. Only the
+    stored keys are read, not the records."""
     if not batch.documents:
         return 0
     name = batch.documents[0].name
+    doc_key = next((document_key(r) for r in batch.initiatives), name)
     keys = {natural_key(r) for r in batch.initiatives}
-    stored = store.list_initiatives(InitiativeQuery(source_document=name))
-    return sum(1 for r in stored if natural_key(r) not in keys)
+    with store.transaction() as s:
+        docs = select(DocumentRow.id).where(DocumentRow.path.endswith(name, autoescape=True))
+        rows = s.execute(select(InitiativeRow.natural_key, InitiativeRow.extras)  # by the indexed document id
+                         .where(InitiativeRow.document_id.in_(docs), InitiativeRow.source_document == name)).all()
+    return sum(1 for key, extras in rows
+               if ((extras or {}).get("document_key") or name) == doc_key and key not in keys)
 
 
 @app.command()
@@ -113,6 +122,9 @@ def ingest(
     db: Annotated[str | None, DB_OPTION] = None,
     author: Annotated[str | None, typer.Option(help="Who the changes are attributed to")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+    embed: Annotated[bool, typer.Option("--embed/--no-embed",
+                                        help="Embed new and changed records for semantic search at the end "
+                                             "(when the model is installed); `initiatives embed` does it later")] = True,
 ) -> None:
     """Turn documents into records with provenance. Re-ingesting the same file changes nothing."""
     store = open_store(db)
@@ -136,7 +148,7 @@ def ingest(
     if summary.missing:
         out.print(f"{summary.missing} stored record(s) are no longer in their re-ingested document; they were kept "
                   "(see docs/ingest.md)", soft_wrap=True)
-    if summary.created or summary.updated:
+    if embed and (summary.created or summary.updated):
         from initiatives.cli.search import refresh_vectors
 
         embedded = refresh_vectors(store, quiet=quiet)

@@ -83,7 +83,7 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
         if lab is None or (seg.mode == "teaser"):
             continue
         vstart = ln.start + lab.value_offset
-        vend = ln.end - (len(ln.text) - len(ln.text.rstrip()))
+        vend = vstart + len(lab.value)  # without a table row's closing "|"
         value = text[vstart:vend]
         if not value.strip():
             # value on the following line(s): "Objective:" then a paragraph
@@ -114,11 +114,18 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
     return found
 
 
+_PORTFOLIO_WORD = r"[A-Z][a-z]+(?:[ \t]+(?:(?:of|for)[ \t]+)?[A-Z][a-z]+){0,2}"
+_MINISTRY_OF_MANY = re.compile(rf"\b(?:Ministry|Department|Office|Secretariat|Bureau|Commission)\s+(?:of|for)\s+"
+                               rf"{_PORTFOLIO_WORD}(?:\s*,\s*{_PORTFOLIO_WORD})+,?\s+(?:and|&)\s+{_PORTFOLIO_WORD}")
+
+
 def split_items(value: str, start: int) -> list[tuple[str, int, int]]:
     """Split a list value on commas/semicolons (not inside parentheses or organisation names) and a final 'and'."""
     protected = [(m.start(), m.end()) for m in re.finditer(r"\([^)]*\)", value)]
     protected += [(o.start, o.end) for o in find_orgs(value)
                   if re.search(r",|\band\b|&", value[o.start:o.end])]
+    # "Ministry of Information, Communications, Science, Technology and Innovation": one ministry of many words
+    protected += [(m.start(), m.end()) for m in _MINISTRY_OF_MANY.finditer(value)]
     cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
                                    value)
             if not any(a <= m.start() < b for a, b in protected)]
@@ -248,6 +255,9 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
         if items and all(c for c, _, _ in codes):  # "Location: Burkina Faso, Mali, Niger" lists countries
             for c, a, b in codes:
                 d.add("countries", c, (a, b))
+        elif len(items) == 2 and codes[1][0] and not codes[0][0]:
+            # "Venue: Almaty, Kazakhstan": the place is the city (the country is where it is, not a focus)
+            d.set("location", items[0][0], (items[0][1], items[0][2]))
         else:
             d.set("location", value, span)
     elif family == "announced":
@@ -296,17 +306,20 @@ THEMES = [
 _THEME_RE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in sorted(THEMES, key=len, reverse=True))
                        + r")(?![\w-])", re.I)
 _THEME_CANON = {t.casefold(): t for t in THEMES}
+_THEME_WORDS = frozenset(w for t in THEMES for w in t.casefold().split())
 
 
 _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed) by\b|\b(?:grants?|funding|donations?|"
+    (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed|capitali[sz]ed|endowed|bankrolled|co-?funded|"
+                r"co-?financed) by\b|\b(?:grants?|funding|donations?|"
                 r"contributions?|financial support|financing) from\b", re.I), "funder"),
     (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed|launched|established|"
                 r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
     (re.compile(r"\b(?:technical|in-kind)\s+(?:support|assistance)\s+from\b", re.I), "partner"),
     (re.compile(r"\b(?:implemented|delivered|executed|run|operated) by\b", re.I), "implementer"),
     (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
-                r"\bjointly with\b|\bwith (?:the )?support of\b", re.I), "partner"),
+                r"\bjointly with\b|\bwith (?:the )?support (?:of|from)\b|\bco-?organi[sz]ed (?:\w+ )?(?:by|with)\b|"
+                r"\bin association with\b", re.I), "partner"),
 ]
 
 
@@ -342,7 +355,10 @@ def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
     if re.match(r"^\s*(?:\([^)]*\)\s*)?(?:will |also )?(?:provides?|supports?|offers?|contributes?|joins?|"
                 r"co-organi[sz]es?|co-hosts?)\b", after):
         return "partner"
-    sent_start = max(text.rfind(". ", 0, m.start) + 2, _line_break_before(text, m.start), window_start)
+    # a cue is looked for in the sentence before the name, at most 400 characters back (a sentence with no end
+    # in sight, e.g. a megabyte on one line, must not make every organisation scan all of it)
+    sent_start = max(text.rfind(". ", max(0, m.start - 400), m.start) + 2, _line_break_before(text, m.start),
+                     window_start, m.start - 400)
     before = text[sent_start:m.start]
     best, best_pos = None, -1
     for rx, role in _CLAUSE_CUES:
@@ -352,8 +368,8 @@ def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
     if best is not None and not re.search(r"[.;]", before[best_pos:]):
         return best
     if press:
-        sent_end_c = [i for i in (text.find(". ", m.end), text.find("\n", m.end)) if i >= 0]
-        sent = text[sent_start:min(sent_end_c) if sent_end_c else len(text)]
+        sent_end_c = [i for i in (text.find(". ", m.end, m.end + 400), text.find("\n", m.end, m.end + 400)) if i >= 0]
+        sent = text[sent_start:min(sent_end_c) if sent_end_c else min(len(text), m.end + 400)]
         if _SIGN.search(sent):
             return "signatory"
     if re.search(r"\bpart of (?:the )?$", text[max(window_start, m.start - 30):m.start]):
@@ -381,6 +397,10 @@ class TextIndex:
             if a <= s and e <= b:
                 out.append(h)
         return out
+
+
+_PLACED_IN = re.compile(r"\b(?:in|across|throughout|(?:districts|regions|provinces|coast|parts|areas) of)\s+"
+                        r"(?:rural\s+|the\s+)?$")
 
 
 def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, has_labels: bool,
@@ -423,12 +443,13 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
         loc_country = _location(window, a, d)
         loc_code = country_names.lookup(text[loc_country[0]:loc_country[1]], fuzzy=False) if loc_country else None
         non_gov = [(o.start, o.end) for o in orgs if a <= o.start < b and not o.name.startswith("Government")]
+        listed = {(s, e) for run in _enumerations(hits) for _c, s, e in run}
         for code, s, e in hits:
             s, e = s + a, e + a
             if (s, e) == loc_country or any(fs <= s and e <= fe for fs, fe in funder_spans + non_gov):
                 continue
-            if seg.kind == "event" and code == loc_code:
-                continue
+            if seg.kind == "event" and code == loc_code and (s - a, e - a) not in listed:
+                continue  # the host country of an event, unless it is also listed among the participants
             d.add("countries", code, (s, e))
     elif not d.values.get("countries"):
         _location(window, a, d)
@@ -437,6 +458,12 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
         for run in _enumerations(hits):
             for code, s, e in run:
                 if not any(ls <= s + a < le for ls, le in label_spans):
+                    d.add("countries", code, (s + a, e + a))
+        if not d.values.get("countries"):
+            # "... plan water use in Lesotho": a country the description places the work in
+            for code, s, e in hits:
+                if _PLACED_IN.search(window[max(0, s - 25):s]) and not any(ls <= s + a < le for ls, le in label_spans) \
+                        and not any(fs <= s + a < fe for fs, fe in funder_spans):
                     d.add("countries", code, (s + a, e + a))
     else:
         _location(window, a, d)
@@ -482,6 +509,74 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
         if len(d.values.get("themes", [])) >= 8:
             break
         d.add("themes", theme, (s, e))
+    if seg.title_span:
+        for theme, s, e in title_themes(text, seg.title_span):
+            if len(d.values.get("themes", [])) >= 8:
+                break
+            current = d.values.get("themes", [])
+            if any(set(_nkey(theme).split()) <= set(_nkey(t).split()) for t in current):
+                continue  # already tagged as specifically
+            # "water" and "governance" give way to the title's "water governance"
+            inside = [t for t in current if set(_nkey(t).split()) <= set(_nkey(theme).split())]
+            if inside:
+                gone = {_nkey(t) for t in inside}
+                d.values["themes"] = [t for t in current if t not in inside]
+                d.spans["themes"] = [sp for sp in d.spans.get("themes", []) if _nkey(text[sp[0]:sp[1]]) not in gone]
+            d.add("themes", theme, (s, e))
+
+
+_TITLE_CUT = re.compile(r"\s*(?:[,:;()–—|/]|\s-\s)\s*|\s+(?:for|in|of|on|to|and|with|through|across|by|from|at|"
+                        r"into|under|via|the|a|an|&)\s+", re.I)
+_GENERIC = frozenset("""strengthening strengthen support supporting building build project projects programme program
+initiative initiatives phase pilot pilots fund facility partnership partnerships national regional global new
+improving improve enhancing enhance promoting promote developing towards toward scaling scale launch launches
+joint integrated sustainable inclusive innovative increasing increase expanding expand accelerating accelerate
+making make using use helping help ensuring ensure cycle second first third agreement memorandum understanding
+year years""".split())
+
+
+@lru_cache(maxsize=8)
+def _lower_words(text: str) -> frozenset[str]:
+    """The words a document writes in lower case (found once per document, not once per title word)."""
+    return frozenset(re.findall(r"(?<![\w-])[a-z][\w-]*(?![\w-])", text))
+
+
+def title_themes(text: str, span: tuple[int, int]) -> list[tuple[str, int, int]]:
+    """Free tags from a title ("Strengthening Water Governance in the Senqu Basin" -> "water governance"): its
+    phrases between prepositions, without generic words, kept when every word is a common noun of the document
+    (written in lower case somewhere in it), so names of places and organisations are left out."""
+    a, b = span
+    title = text[a:b]
+    if len(title.split()) > 14:
+        return []
+    out = []
+    pos = 0
+    for cut in [*_TITLE_CUT.finditer(title), None]:
+        end = cut.start() if cut else len(title)
+        chunk = title[pos:end]
+        start = pos
+        pos = cut.end() if cut else len(title)
+        words = [w for w in re.findall(r"[A-Za-z][\w\-]*", chunk)]
+        while words and words[0].lower() in _GENERIC:
+            start += chunk.find(words[0]) + len(words[0]) - (chunk.find(words[0]) if False else 0)
+            words = words[1:]
+        while words and words[-1].lower() in _GENERIC:
+            words = words[:-1]
+        if not 1 <= len(words) <= 3 or any(w.lower() in _GENERIC for w in words):
+            continue
+        if any(w.isupper() and len(w) > 1 for w in words) or any(re.search(r"\d", w) for w in words):
+            continue
+        lower = _lower_words(text)
+        if not all(w.lower() in _THEME_WORDS or w.lower() in lower for w in words):
+            continue  # a word never written in lower case (and not a theme word) is a name
+        phrase = " ".join(w.lower() for w in words)
+        if len(phrase) < 4:
+            continue
+        k = title.find(words[0], 0)
+        s0 = a + (k if k >= 0 else 0)
+        e0 = a + title.find(words[-1], k) + len(words[-1]) if k >= 0 else b
+        out.append((phrase, s0, max(e0, s0 + 1)))
+    return out[:2]
 
 
 @lru_cache(maxsize=4096)

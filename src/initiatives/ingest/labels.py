@@ -35,7 +35,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "region": ("region", "regions"),
     "themes": ("thematic area", "thematic areas", "themes", "theme", "sector", "sectors", "focus area",
                "focus areas", "topics", "topic", "keywords", "tags", "areas of work", "area"),
-    "sdgs": ("sdgs", "sdg", "sdg goals", "sustainable development goals", "related sdgs", "sdg alignment"),
+    "sdgs": ("sdgs", "sdg", "sdg goals", "sustainable development goals", "related sdgs", "sdg alignment",
+             "contributing to", "contributes to", "sdg contribution", "sdg targets"),
     "status": ("status", "project status", "current status"),
     "comment": ("comment", "comments", "note", "notes", "remark", "remarks", "reviewer comment"),
     "title": ("title", "project title", "project name", "name", "programme name", "initiative"),
@@ -57,6 +58,11 @@ for _fam, _names in FAMILIES.items():
 LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,45}?)[*_]{0,2}\s*"
                       r"(?:[:：]|\s[-–—]\s|\t)[*_]{0,2}\s*(?P<value>.*?)\s*$")
 
+# a two-cell table row "| Duration | March 2021 – February 2025 |": a field table (HTML, Word and Markdown
+# tables all read as such rows) holds labelled fields too
+TABLE_LABEL_RE = re.compile(r"^\s*\|\s*[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,45}?)[*_]{0,2}\s*[:：]?\s*\|"
+                            r"\s*(?P<value>[^|]*?)\s*\|?\s*$")
+
 
 @dataclass(frozen=True)
 class Label:
@@ -73,6 +79,10 @@ def _norm(label: str) -> str:
 def label_of(line: str) -> Label | None:
     """The labelled field a line holds, or None. "Time Frame:January 2014 - July 2016" -> time."""
     m = LABEL_RE.match(line)
+    table = False
+    if not m or line.lstrip().startswith("|"):
+        m = TABLE_LABEL_RE.match(line)
+        table = True
     if not m:
         return None
     raw = _norm(m.group("label"))
@@ -83,6 +93,6 @@ def label_of(line: str) -> Label | None:
         return None
     # a dash separator needs a short value-looking label (avoid "Private sector – convening ...")
     sep = line[m.end("label"):m.start("value")]
-    if ":" not in sep and "：" not in sep and fam in ("description", "kind", "title", "themes", "lead"):
+    if not table and ":" not in sep and "：" not in sep and fam in ("description", "kind", "title", "themes", "lead"):
         return None
     return Label(fam, raw, m.group("value"), m.start("value"))

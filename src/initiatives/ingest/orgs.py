@@ -7,7 +7,9 @@ multilateral acronyms (public knowledge, not taken from any document).
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from initiatives.reference import country_names
@@ -160,10 +162,35 @@ _DESCRIBED_TYPE = {"charity": "civil_society", "foundation": "foundation", "ngo"
                    "cooperative": "civil_society", "startup": "startup", "start-up": "startup"}
 
 
+_NOUN_ANYWHERE = re.compile(_ORG_NOUNS)
+_OPEN_PAREN = re.compile(r"\(")
+
+
+def finditer_lines(rx: re.Pattern[str], text: str, needle: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """`rx.finditer(text)` for a pattern that never crosses a line break, run only on the lines where
+    `needle` (something every match must contain) occurs: the same matches at the same offsets, without
+    trying every position of every other line (most of a document's time in the longer name patterns)."""
+    pos = 0
+    for hit in needle.finditer(text):
+        if hit.start() < pos:
+            continue
+        start = text.rfind("\n", 0, hit.start()) + 1
+        end = text.find("\n", hit.end())
+        end = len(text) if end < 0 else end + 1  # the line break stays in view, as in the whole text
+        yield from rx.finditer(text, start, end)
+        pos = end
+
+
+# "capitalised by the Green Climate Fund": a fund named as the agent of funding is an organisation
+AGENT_FUND = re.compile(r"\b(?:funded|financed|capitali[sz]ed|backed|sponsored|supported|endowed|co-?funded|"
+                        r"co-?financed|grants?|funding|financing) (?:by|from)\s+(?:the\s+)?"
+                        r"(?P<name>(?:[A-Z][\w\-]*[ \t]+(?:(?:for|of)[ \t]+)?){1,5}(?:Fund|Facility|Trust))\b")
+
+
 def find_orgs(text: str) -> list[OrgMention]:
     """Every organisation mention in a text, longest names first where they overlap."""
     found: list[OrgMention] = []
-    for m in PAREN_ACR.finditer(text):
+    for m in finditer_lines(PAREN_ACR, text, _OPEN_PAREN):
         name, acr = m.group("name"), m.group("acr")
         if country_names.lookup(acr, fuzzy=False):
             continue
@@ -200,6 +227,9 @@ def find_orgs(text: str) -> list[OrgMention]:
         kind = _DESCRIBED_TYPE.get(m.group("noun").lower(), "private")
         found.append(OrgMention(name, None, org_type(name) if org_type(name) != "unknown" else kind,
                                 m.start("name"), m.end("name")))
+    for m in AGENT_FUND.finditer(text):
+        name = m.group("name")
+        found.append(OrgMention(name, None, org_type(name), m.start("name"), m.end("name")))
     for m in GOVS.finditer(text):
         items = [x for x in re.split(r",\s*|\s+and\s+|\s*&\s*", m.group("list")) if x.strip()]
         pos = m.start("list")
@@ -227,7 +257,7 @@ def find_orgs(text: str) -> list[OrgMention]:
             pos = start + len(item)
             found.append(OrgMention(item, None, org_type(item) if org_type(item) != "unknown" else kind, start, pos,
                                     cue="list"))
-    for m in NOUN_NAME.finditer(text):
+    for m in finditer_lines(NOUN_NAME, text, _NOUN_ANYWHERE):
         whole = _clean(m.group("name"), split_and=False)
         name = _clean(m.group("name"))
         if name != whole and whole.startswith(name):
@@ -293,6 +323,7 @@ def _org_country(name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called for the same names many times
 def key(name: str) -> str:
     """A spelling-insensitive key: case, punctuation, "the", possessives and "UN" = "United Nations"."""
     name = re.sub(r"['’]s\b", "", name.casefold())

@@ -19,16 +19,36 @@ from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
 from initiatives.ingest.segment import Line, Segment, find_dateline, kind_of, segment, split_lines, unwrap
+from initiatives.reference import country_names
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
 
 _STRUCTURED = {"time", "start", "end", "countries", "budget", "funding", "donor", "partners", "lead", "region"}
 _NO_DOMINANT_LEAD = {"entry", "teaser", "press"}
 
 
-def extract(path: Path | str) -> Batch:
-    """Read one file and return everything it describes: the Document, its initiatives and organisations."""
+def extract(path: Path | str, root: Path | str | None = None) -> Batch:
+    """Read one file and return everything it describes: the Document, its initiatives and organisations.
+
+    `root` is the folder the file was found under: the file's path relative to it (`sub/report.txt`) is
+    what tells its records apart from those of another `report.txt` in another folder (see `document_key`)."""
     doc = read_document(Path(path))
-    return extract_document(doc)
+    batch = extract_document(doc)
+    key = document_key(Path(path), root)
+    if key != doc.name:  # a file at the top of the root keeps the plain file name (as stores made before had)
+        for rec in batch.initiatives:
+            rec.extras["document_key"] = key
+    return batch
+
+
+def document_key(path: Path, root: Path | str | None) -> str:
+    """The document's identity in the store: its path relative to the ingest root, `/`-separated; the file
+    name when there is no root or the file is not under it."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(Path(root).resolve()).as_posix()
+        except (ValueError, OSError):
+            pass
+    return path.name
 
 
 def extract_document(doc: Document) -> Batch:
@@ -69,8 +89,55 @@ def extract_document(doc: Document) -> Batch:
         rec = _record(doc, text, lines, seg, mentions, book, dominant, dateline, titles, index)
         if rec is not None:
             records.append(rec)
+    _link_investment_round(records, text, dateline)
     orgs = _organizations(book, records)
     return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
+
+
+_LEAD_SUBJECT = re.compile(r"^\W*(?:The\s+)?(?P<name>[A-Z][\w&\-]*(?:\s+(?:(?:of|for|and|the|&)\s+)?[A-Z][\w&\-]*){0,7})"
+                           r"(?:\s*\([A-Z][A-Za-z]{1,9}\))?(?P<appos>,[^,]{0,200},)?\s+(?:has\s+|have\s+|today\s+|on\s+\w+\s+)?"
+                           r"(?:announced|invest(?:ed|s)|made|committed|awarded|backed|selected|closed)\b")
+
+
+def _lead_subject(text: str, dateline: Any) -> tuple[str, str] | None:
+    """Who the release says acts ("The X Facility (XF), a fund hosted by ..., today announced investments"):
+    the investor of an investment round."""
+    if not dateline:
+        return None
+    ln, m = dateline
+    if text[ln.start + m.end():ln.end].strip(" *_"):
+        base = ln.start + m.end()
+    else:  # a dateline on its own line: the lead is the next paragraph
+        nxt = re.search(r"\S", text[ln.end:])
+        base = ln.end + nxt.start() if nxt else len(text)
+    body = text[base:base + 600]
+    sm = _LEAD_SUBJECT.match(body)
+    if not sm or country_names.lookup(sm.group("name"), fuzzy=False):
+        return None
+    return sm.group("name"), sm.group("appos") or ""  # the name, and what the release says the investor is
+
+
+def _link_investment_round(records: list[Initiative], text: str, dateline: Any) -> None:
+    """An announced investment round: its investor funds each listed investment, and the investees are the
+    round's beneficiaries."""
+    press = next((r for r in records if r.extras.get("segment") == "press" and r.kind == "investment"), None)
+    items = [r for r in records if r.extras.get("segment") == "item" and r.kind == "investment"]
+    if press is None or not items:
+        return
+    subject = _lead_subject(text, dateline)
+    investor = PartnerRef(name=subject[0], role="funder", type=org_type(subject[0])) if subject else None
+    if subject and subject[1]:  # "X, a fund hosted by A and capitalised by B, announced": A and B back X, not the round
+        press.partners = [p for p in press.partners if p.name not in subject[1]]
+    known = {p.name for p in press.partners}
+    extra = [PartnerRef(name=p.name, role="beneficiary", type=p.type) for r in items for p in r.partners
+             if p.role == "beneficiary" and p.name not in known]
+    if investor is not None and investor.name not in known:
+        press.partners = [investor, *press.partners, *extra]
+        for r in items:
+            if investor.name not in {p.name for p in r.partners}:
+                r.partners = [*r.partners, investor]
+    else:
+        press.partners = [*press.partners, *extra]
 
 
 def _pk(name: str) -> str:
@@ -114,9 +181,16 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
                  index=index, label_spans=[(s, e) for lab, s, e in found
                               if lab.family in ("donor", "funding", "partners", "lead")])
-    if signed_on_dateline and "start" not in d.values:
+    if seg.mode == "item" and seg.kind == "investment" and seg.title_span:
+        _investee_fields(text, seg, d, index)
+    if signed_on_dateline and ("start" not in d.values or d.values.get("kind") == "partnership" and "end" not in d.values):
+        # a partnership starts when it is signed: a lone "work starts in April" is a milestone of it, while
+        # a term written as a range ("will run from June 2023 to May 2028") is its period
         # "NAIROBI, 4 May 2023 - X and Y today signed ...": signed on the day of the release
         ln, m = dateline
+        if d.values.get("date_announced"):
+            d.values.pop("start", None)
+            d.spans.pop("start", None)
         d.set("start", d.values.get("date_announced"), (ln.start + m.start("date"), ln.start + m.end("date")))
     if seg.owner:
         t = org_type(seg.owner, seg.owner if seg.owner.isupper() else None)
@@ -190,10 +264,23 @@ _LAST_MONTH = re.compile(r"\blast\s+(January|February|March|April|May|June|July|
                          r"December)\b")
 
 
+_HELD_ON = re.compile(r"(?:took place|was held|were held|is held|will be held|will take place|takes place|"
+                      r"is taking place|will run|ran)\b[^.\n]{0,80}?\b(?:on|from|in)\s+(?P<when>(?:\d{1,2}\s*[–—-]\s*)?"
+                      + normalise.DATE + ")", re.I)
+
+
 def _event_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
     """An event's month and year ("In November, 2015", "last October" counted back from the dateline)."""
     a, b = seg.text_range
     window = text[a:b]
+    held = _HELD_ON.search(window)
+    if "start" not in d.values and held:  # "took place in Kigali on 12–13 October 2023"
+        start, end = normalise.parse_range(held.group("when"))
+        if start is not None and start.precision != "year":
+            d.set("start", str(start), (a + held.start("when"), a + held.end("when")))
+            d.set("end", str(end or start), (a + held.start("when"), a + held.end("when")))
+            if seg.status is None and re.match(r"(?:took|was|were)\b", held.group(0)):
+                seg.status = "completed"
     if "start" not in d.values:
         m = re.search(r"\b(?:in|on|during|from)\s+(" + normalise.DATE + ")", window, re.I)
         dt = normalise.parse_date(m.group(1)) if m else None
@@ -254,19 +341,68 @@ def _row_fields(seg: Segment, d: Draft) -> None:
 
 def press_kind(text: str, seg: Segment, dateline: Any) -> str:
     """What a press release announces, from its headline and dateline sentence."""
-    ln, _ = dateline
-    head = (seg.title or "") + " " + text[ln.start:ln.end]
-    if re.search(r"\b(?:partner\w*|agreement|memorandum|MoU|alliance|sign\w*|join forces|team up)\b", head, re.I):
+    ln, m = dateline
+    head = (seg.title or "") + " " + _lead_text(text, ln, m)
+    invest = re.compile(r"\binvest(?:s|ed|ments?|ing|ors?)?\b|\b(?:seed|equity|venture) (?:funding|capital|round)\b|"
+                        r"\bfunding round\b|\braises?\b", re.I)
+    if invest.search(seg.title or ""):
+        return "investment"
+    # "Tidewater Partners" is a name, not a partnership
+    if re.search(r"\b(?:partnership|partner(?:s|ed|ing)? (?:with|on|to)|agreement|memorandum|MoU|alliance|sign\w*|"
+                 r"join(?:s|ed)? forces|team(?:s|ed)? up)\b", re.sub(r"\b[A-Z]\w+ Partners?\b", "", head), re.I):
         return "partnership"
-    if re.search(r"\binvest(?:s|ed|ments?|ing)?\b", head, re.I):
+    if invest.search(head):
         return "investment"
     return kind_of(head) or "programme"
+
+
+_EACH_RECEIVES = re.compile(r"\beach(?: of (?:which|them|whom))?\s+(?:will\s+)?(?:receives?|gets?|is awarded|wins?|"
+                            r"is given|obtains?)\b")
+
+
+def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> None:
+    """An item of a list of investees ("**FarmCast** (Ghana) – US$400,000 – ..."): the company is the
+    beneficiary, and an amount written right after its name is what it receives."""
+    a, b = seg.title_span
+    line_end = text.find("\n", b)
+    line_end = len(text) if line_end < 0 else line_end
+    near = [h for h in index.within(index.money, b, line_end) if h.start - b <= 40]  # absolute offsets
+    if not near:  # "... three winners, each of which receives a grant of USD 75,000": the same for every item
+        each = _EACH_RECEIVES.search(text)
+        near = [h for h in index.within(index.money, each.end(), each.end() + 60)][:1] if each else []
+    if near and "budget" not in d.values:
+        h = near[0]
+        d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start, h.end))
+    context = (seg.context or "") + " " + text[max(0, a - 2000):a]
+    kind = "startup" if re.search(r"\bstart-?ups?\b", context, re.I) else "private"
+    d.partner(seg.title or "", "beneficiary", kind, None, (a, b))
+
+
+def _lead_text(text: str, ln: Line, m: re.Match[str]) -> str:
+    """The dateline's line, or — when the dateline stands on a line of its own ("Accra, 5 March 2024") — the
+    paragraph after it: the lead sentence that says what is announced."""
+    rest = text[ln.start + m.end():ln.end].strip(" *_")
+    if rest:
+        return text[ln.start:ln.end]
+    nxt = re.search(r"\S[^\n]*", text[ln.end:])
+    return text[ln.start:ln.end] + " " + (nxt.group(0) if nxt else "")
+
+
+def _dateline_date(text: str, ln: Line, m: re.Match[str]) -> normalise.PartialDate | None:
+    """The dateline's date; "Feb 13" without a year takes the year of the page's own date above it
+    ("Published 14 Feb 2024")."""
+    date = normalise.parse_date(m.group("date"))
+    if date is not None or re.search(r"\d{4}", m.group("date")):
+        return date
+    years = re.findall(r"\b(?:19|20)\d{2}\b", text[:ln.start]) or re.findall(r"\b(?:19|20)\d{2}\b",
+                                                                           text[ln.start:ln.start + 2000])
+    return normalise.parse_date(f"{m.group('date')} {years[-1 if text[:ln.start].strip() else 0]}") if years else None
 
 
 def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     """Dateline, kind and signing date of a press release; True when it was signed on the dateline's day."""
     ln, m = dateline
-    date = normalise.parse_date(m.group("date"))
+    date = _dateline_date(text, ln, m)
     if date is not None and date.precision == "day":
         d.set("date_announced", str(date), (ln.start + m.start("date"), ln.start + m.end("date")))
     loc = m.group("loc").split(",")[0].strip()
@@ -286,7 +422,8 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
                   (seg.start + inv.start("b"), seg.start + inv.end("b")))
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
-    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b", text[ln.start:ln.end + 400].split(".")[0]) \
+    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b",
+                                             _lead_text(text, ln, m)[:ln.end - ln.start + 400].split(". ")[0]) \
             and date is not None:
         signed_on_dateline = True
     else:

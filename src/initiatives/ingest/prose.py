@@ -3,6 +3,7 @@ Secretary-General's flagship initiative ...)", "U-Report has been used with ..."
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -24,6 +25,12 @@ SUBJECT = re.compile(rf"^\s*(?:[-*•]\s*)?(?P<name>{_CAPW}(?:[ \t]+{_CAPW}){{0,
                      rf"launched|scaled|rolled out)|was (?:launched|created|established|set up)|"
                      rf"is (?:a|an) (?:\w+[ \t]+){{0,3}}(?:initiative|programme|program|platform|tool|project|"
                      rf"service|app|fund|network|partnership))\b")
+# "launch Connected Classrooms Sahel, a programme that ...", "The Climate Facility (CF), a blended-finance fund
+# hosted by ...": a name the sentence itself calls an initiative
+APPOSITIVE = re.compile(rf"(?<![\w’'])(?P<name>{_CAPW}(?:[ \t]+(?:{_LINKW}[ \t]+)?{_CAPW}){{1,6}})(?:[ \t]*\([A-Z][A-Za-z]{{1,9}}\))?"
+                        rf",[ \t]+an?[ \t]+(?:[\w\-]+[ \t]+){{0,2}}(?P<noun>programme|program|initiative|fund|facility|"
+                        rf"platform|partnership|project|pilot|alliance|network|campaign|scheme|accelerator|"
+                        rf"coalition|challenge)\b")
 ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)|annual|inaugural)[ \t]+"
                            r"(?:(?:UN|global|international|regional|national|high-level|ministerial)[ \t]+)?"
                            r"(?:conference|summit|forum|symposium|hackathon|congress)[ \t]+on[ \t]+"
@@ -51,6 +58,7 @@ class Mention:
     line: int
     cue: str
     partners: list[tuple[str, str, int, int]] = field(default_factory=list)
+    named: bool = False  # the sentence calls it an initiative ("X, a fund that ..."), whatever else it looks like
 
 
 def _clean(name: str) -> str:
@@ -111,6 +119,14 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             inner = t[m.end("name"):m.end()]
             out.append(Mention(name, kind_of(inner) or "programme", ln.start + t.find(name, m.start()),
                                ln.start + t.find(name, m.start()) + len(name), ln.no, "paren"))
+        for m in APPOSITIVE.finditer(t):
+            name = _clean(m.group("name"))
+            if len(name.split()) < 2 or country_names.lookup(name, fuzzy=False) or _NOT_INITIATIVE.search(name):
+                continue
+            s = ln.start + m.start() + m.group("name").find(name)
+            mm = Mention(name, kind_of(m.group("noun")) or "programme", s, s + len(name), ln.no, "appositive",
+                         named=True)
+            out.append(mm)
         m = SUBJECT.match(t)
         if m:
             name = _clean(m.group("name"))
@@ -126,7 +142,7 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             if re.match(r"^\s*\([A-Z][A-Za-z\-]+\)", t[m.end():m.end() + 12]):
                 continue  # "Peer Educators Network (PEN)": an organisation with its acronym
             if re.search(r"\b(?:support|funding|grants?|financing|money|contributions?) from\s+(?:the\s+)?$|"
-                         r"\b(?:funded|financed|backed|supported|sponsored) by\s+(?:the\s+)?$",
+                         r"\b(?:[a-z]+ed|run|led) by\s+(?:the\s+)?$",
                          t[max(0, m.start() - 40):m.start()], re.I):
                 continue  # "with support from the Global Fund": a funder, not an initiative
             # "Art Center Graduate Program “Design for UNICEF”": the quoted name is the title
@@ -139,8 +155,8 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             out.append(Mention(name, kind, s, s + len(name), ln.no, "noun"))
     for m in out:
         m.line = line_of(m.start)  # the physical line the name starts on
-    if org_names:
-        out = [m for m in out if _key(m.name) not in org_names]
+    if org_names:  # a name the text itself calls a fund or programme stays, even when written with an acronym
+        out = [m for m in out if _key(m.name) not in org_names or m.named]
     out.sort(key=lambda x: (x.start, -(x.end - x.start)))
     dedup: list[Mention] = []
     for m in out:
@@ -190,6 +206,7 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
     existing_titles = [_key(s.title) for s in existing if s.title]
     segs: list[Segment] = []
     by_key: dict[str, Segment] = {}
+    by_last: dict[str, list[str]] = {}  # keys by their last word (the only ones one can be a suffix of)
     spans = [(m.start, m.end) for m in mentions]
     for m in mentions:
         k = _key(m.name)
@@ -201,8 +218,7 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
                 seg.last = max(seg.last, m.line)
                 seg.end = max(seg.end, lines[m.line - 1].end)
             continue
-        similar = next((s for kk, s in by_key.items() if _similar(k, kk)), None)
-        if similar is not None:
+        if _similar_known(k, by_key, by_last):
             continue
         ln = lines[m.line - 1]
         window = sentence_window(text, m.start, m.end, [s for s in spans if s != (m.start, m.end)])
@@ -214,8 +230,18 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
             if not between:
                 w2 = sentence_window(text, later[-1].start, later[-1].end, [])
                 window = (window[0], max(window[1], w2[1]))
+        if m.cue == "appositive":
+            # "... will launch X, a programme that ... . Its first phase is funded by ...": the rest of the
+            # paragraph describes X, up to the next initiative named
+            para_end = text.find("\n\n", m.end)
+            right = len(text) if para_end < 0 else para_end
+            right = min([right, *[s for s, _e in spans if s > m.end]])
+            window = (window[0], max(window[1], right))
         seg = Segment("prose", m.line, m.line, ln.start, ln.end, title=m.name, title_span=(m.start, m.end),
                       kind=m.kind, window=window)
+        if re.search(r"\b(?:will|plans? to|intends? to|are to|is to|agreed to)\s+(?:launch|set up|create|establish|start|open)"
+                     r"\s+(?:the\s+|a\s+new\s+)?$", text[max(0, m.start - 40):m.start]):
+            seg.status = "planned"
         seg.hints = list(m.partners)
         if m.kind == "event":  # the date and place of an event are often in the sentence before its name
             prev = text.rfind(". ", ln.start, window[0] - 2)
@@ -226,16 +252,31 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
         if m.kind == "event" and _EVENT_PAST.search(text[ln.start:ln.end]):
             seg.status = "completed"
         by_key[k] = seg
+        by_last.setdefault(k.rsplit(" ", 1)[-1], []).append(k)
         segs.append(seg)
     return segs
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called for the same names many times
 def _key(title: str | None) -> str:
     if not title:
         return ""
     t = re.sub(r"['’]s\b", "", title.casefold())
     t = re.sub(r"^(?:the)\s+", "", t)
     return re.sub(r"[^\w]+", " ", t).strip()
+
+
+def _similar_known(k: str, by_key: dict[str, Segment], by_last: dict[str, list[str]]) -> bool:
+    """`any(_similar(k, kk) for kk in by_key)`, without comparing in Python with every name found so far (a
+    document naming thousands of initiatives made that quadratic)."""
+    from rapidfuzz import fuzz, process
+
+    if not by_key:
+        return False
+    if process.extractOne(k, list(by_key), scorer=fuzz.ratio, score_cutoff=90) is not None:
+        return True
+    last = k.rsplit(" ", 1)[-1]
+    return any(_similar(k, kk) for kk in by_last.get(last, ()))
 
 
 def _similar(a: str, b: str) -> bool:

@@ -120,11 +120,16 @@ _STATUS_WORDS = [
     (r"\b(?:planned|upcoming|future|pipeline|proposed|forthcoming)\b", "planned"),
 ]
 _SECTION_NOUNS = (r"projects|programmes|programs|initiatives|partnerships|pilots|activities|funds|investments|"
-                  r"events|grants|portfolio|engagements|collaborations|work")
+                  r"events|grants|portfolio|engagements|collaborations|work|investees|grantees|awardees|"
+                  r"start-?ups|portfolio companies|companies|ventures|winners|cohort")
+# investees, grantees, start-ups ... named under such a heading: each item is one investment
+_INVESTEE_NOUNS = re.compile(r"investees|grantees|awardees|start-?ups|portfolio companies|companies|ventures|"
+                             r"winners|cohort")
 SECTION_HEAD = re.compile(
     r"^(?:\d+[.)]\s*)?(?:(?:current|past|completed|ongoing|on-going|active|closed|previous|former|recent|upcoming|"
     r"planned|future|new|other|key|selected|featured|our|global|regional|national|country[- ]level|international|"
-    r"related|all|list of|major|flagship|country|pilot|partner|research|field)\s+)*(?:" + _SECTION_NOUNS + r")$", re.I)
+    r"related|all|list of|major|flagship|country|pilot|partner|research|field|the|this year's|\d{4})\s+)*"
+    r"(?:" + _SECTION_NOUNS + r")$", re.I)
 
 KIND_NOUNS: list[tuple[str, str]] = [
     (r"(?:\b|(?<=[a-z]))(?:fund|funds)\b|\b(?:facility|grant|grants|endowment)\b", "fund"),
@@ -279,6 +284,17 @@ def _context_span(heads: dict[int, Heading], seg: Segment) -> tuple[int, int] | 
     return (h.line.start + pos, h.line.start + pos + len(h.text)) if pos >= 0 else (h.line.start, h.line.end)
 
 
+# headings that name a part of one description rather than another initiative
+_DOC_PART = re.compile(r"^(?:\d+[.)]\s*)?(?:what (?:the|this|our) (?:project|programme|program|initiative|fund|pilot) "
+                       r"(?:does|do|did|will do)|what (?:we|it) (?:does|do)|how it works|about (?:the|this) "
+                       r"(?:project|programme|program|initiative|fund|pilot)|impact|"
+                       r"background|context|rationale|objectives?|purpose|aims?|overview|description|"
+                       r"summary|(?:draft |provisional )?(?:programme|program|agenda)|participants|participation|"
+                       r"format|expected (?:outcomes|results|outputs)|outcomes|results|outputs|activities|approach|"
+                       r"methodology|target audience|partners|organi[sz]ers|logistics|venue|contacts?|"
+                       r"key (?:facts|dates|information))\s*:?$", re.I)
+
+
 def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segment]:
     """Entries of a project listing: a code+title heading (or a title followed by labelled fields) and its body."""
     starts: list[tuple[int, re.Match[str] | None]] = []
@@ -309,8 +325,12 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
     for k, (i, m) in enumerate(starts):
         stop = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
         j = i + 1
+        own = heads.get(lines[i].no)
         while j < stop:
             h = heads.get(lines[j].no)
+            if h and own is not None and h.level > own.level and _DOC_PART.match(h.text):
+                j += 1  # "## Background" under the entry's own heading: a part of the entry, not its end
+                continue
             if h and (SECTION_HEAD.match(h.text) or status_of(h.text) or MD_HEAD.match(lines[j].text)):
                 break
             j += 1
@@ -392,7 +412,7 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
             r"(?:\s+(?:name|title))?|title|name)", n.strip())), None)
         country_col = next((k for k, n in enumerate(names) if re.search(r"\b(?:country|countries|location)\b", n)),
                            None)
-        if title_col is None and country_col is None:
+        if title_col is None and country_col is None or _field_table([lines[i], *body]):
             i = j
             continue
         parent = _parent_heading(heads, lines[i].no)
@@ -419,6 +439,14 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
             segs.append(seg)
         i = j
     return segs
+
+
+def _field_table(rows: list[Line]) -> bool:
+    """A two-column table of labelled fields ("| Duration | 2021 – 2025 |"): one record's fields, not a list of
+    records."""
+    if any(len(_cells(r)) != 2 for r in rows):
+        return False
+    return sum(1 for r in rows if label_of(r.text) is not None) >= max(2, (len(rows) + 1) // 2)
 
 
 def _cells(line: Line) -> list[tuple[str, int, int]]:
@@ -453,7 +481,8 @@ def _owner(heading: str) -> tuple[str | None, str]:
     return None, heading.strip()
 
 
-_DASH_ITEM = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*)?(?P<head>[^–—:]{3,120}?)\s+[–—]\s+(?P<body>\S.*)$")
+_DASH_ITEM = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*)?(?P<head>[^–—:]{3,120}?)\s+[–—]\s+(?P<body>\S.*)$|"
+                        r"^\s*(?:[-*•]\s*|\d+[.)]\s*)(?P<head2>[A-Z][^–—:.]{2,80}?)\s+-\s+(?P<body2>\S.*)$")
 
 
 def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> list[Segment]:
@@ -472,6 +501,8 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
         status = status_of(h.text)
         noun = re.search(_SECTION_NOUNS, h.text.lower())
         kind = kind_of(re.sub(r"s\b", "", noun.group(0))) if noun else None
+        if noun and _INVESTEE_NOUNS.search(h.text.lower()):
+            kind = "investment"
         if kind == "programme" and noun and noun.group(0).startswith("pilot"):
             kind = "pilot"
         for ln in lines[no:stop - 1]:
@@ -479,12 +510,20 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
                 continue
             s = ln.s
             m = _DASH_ITEM.match(ln.text)
+            if m and m.group("head") is None:  # a list item with an ASCII " - " separator
+                m = re.match(r"^(?P<pre>.*?)(?P<head>" + re.escape(m.group("head2")) + r")\s+-\s+(?P<body>\S.*)$",
+                             ln.text)
             if m and len(m.group("head").split()) <= 12 and len(m.group("body").split()) >= 6:
                 head = m.group("head").strip()
                 body = m.group("body")
-                # "Kosovo – Peer Educators Network (PEN) – PEN is ...": a two-part head
+                # "**FarmCast** (Ghana) – US$400,000 – ...": the name, without its markup and country
+                bare = re.sub(r"\s*\([^)]*\)\s*$", "", re.sub(r"(\*\*|__)(.+?)\1", r"\2", head)).strip()
+                if bare and bare != head:
+                    head = bare
+                # "Kosovo – Peer Educators Network (PEN) – PEN is ...": a two-part head (not an amount)
                 m2 = re.match(r"^(?P<h2>[^–—]{3,80}?)\s+[–—]\s+(?P<body>\S.*)$", body)
-                if m2 and len(m2.group("h2").split()) <= 8 and len(m2.group("body").split()) >= 6:
+                if m2 and len(m2.group("h2").split()) <= 8 and len(m2.group("body").split()) >= 6 \
+                        and not re.search(r"\d", m2.group("h2")):
                     head = f"{head} – {m2.group('h2').strip()}"
                 hs = ln.start + ln.text.find(head.split(" – ")[0])
                 segs.append(Segment("item", ln.no, ln.no, ln.start, ln.end, title=head,
@@ -501,7 +540,9 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
 
 _HEADLINE_VERB = re.compile(
     r"^(?P<name>.+?)\s+(?:announces?|launch(?:es)?|selects?|opens?|awards?|makes?|marks?|celebrates?|reach(?:es)?|"
-    r"expands?|welcomes?|calls?|invites?|names?|unveils?|publishes|releases?|completes?|enters?|begins?|starts?)\b")
+    r"expands?|welcomes?|calls?|invites?|names?|unveils?|publishes|releases?|completes?|enters?|begins?|starts?|"
+    r"brings? together|gathers?|attracts?|draws?|convenes?|kicks? off|took place|takes? place|returns?|wraps? up|"
+    r"concludes?|ends?|showcases?|connects?|trains?|reaches?)\b")
 
 
 def _name_part(heading: str) -> str:
@@ -519,7 +560,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
     nos = sorted(heads)
     for idx, no in enumerate(nos):
         h = heads[no]
-        if no in taken or SECTION_HEAD.match(h.text) or h.level >= 6:
+        if no in taken or SECTION_HEAD.match(h.text) or h.level >= 6 or _DOC_PART.match(h.text):
             continue
         owner, name = _owner(h.text)
         kind = kind_of(name)
@@ -563,7 +604,9 @@ DATELINE = re.compile(
     rf"\s*[,–—-]\s*(?P<date>\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}})\s*(?:[–—:-]+\s*|\s)")
 _PRESS_END = re.compile(r"^\s*(?:#+\s*)?(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
                         r"alliance|event))|For (?:further|more) information|Media contacts?|Press contacts?|"
-                        r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us)", re.I)
+                        r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us|\(Reporting by|\(Writing by|"
+                        r"Related (?:coverage|stories|articles|news|content)\b|Read more\b|Subscribe to\b|Share this\b)",
+                        re.I)
 
 
 _LOC = r"[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){0,4}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){0,3})?"
@@ -574,6 +617,9 @@ DATELINES = [
     re.compile(rf"^\s*(?P<loc>{_LOC})\s*\((?P<date>{_DAY_DATE})\)\s*[–—:-]+\s*"),
     re.compile(rf"^\s*(?P<date>{_DAY_DATE})\s*[,–—-]\s*(?P<loc>{_LOC})\s*[–—:-]+\s*"),
     re.compile(rf"^\s*(?P<loc>[A-Z][A-Z .'/\-]{{2,40}}),\s*(?P<date>{_MONTHS}\s+\d{{1,2}})\s*\([A-Z][\w ]+\)\s*[–—-]+\s*"),
+    # a line of its own: "**Press release — Accra, 5 March 2024**", "*Nairobi, 4 May 2023*"
+    re.compile(rf"^\s*[*_]{{0,2}}\s*(?:(?:[Pp]ress|[Nn]ews|[Mm]edia)\s+[Rr]elease\s*[—–:|-]\s*)?(?P<loc>{_LOC}),\s*"
+               rf"(?P<date>{_DAY_DATE})\s*[*_]{{0,2}}\s*$"),
 ]
 
 
@@ -608,6 +654,8 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
     while last > headline.no and lines[last - 1].blank:
         last -= 1
     title = headline.s.lstrip("#").strip()
+    if len(title) > 300:  # no headline: the dateline's paragraph stands in, cut to a title's length at a word
+        title = title[:300].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
     off = headline.text.find(title)
     return Segment("press", headline.no, last, headline.start, lines[last - 1].end, title=title,
                    title_span=(headline.start + off, headline.start + off + len(title)), kind=None)

@@ -9,6 +9,7 @@ BTN while the original text is kept by the caller for the audit to flag.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from functools import lru_cache
@@ -68,6 +69,7 @@ _STRIP_PREFIX = re.compile(r"^(?:the\s+)?(?:(?:republic|kingdom|state|commonweal
                            r"federal republic|islamic republic|people's republic) of\s+(?:the\s+)?)?", re.I)
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called for the same names many times
 def fold(text: str) -> str:
     """Lower-case, accents and curly quotes removed, trailing marks (asterisks, dots) dropped."""
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, create_engine, event, func, or_, select
+from sqlalchemy import Engine, Text, cast, create_engine, event, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from initiatives.errors import InputError, NotFound, StaleVersion, describe_validation_error
@@ -60,10 +62,16 @@ def natural_key(rec: Initiative) -> str | None:
         parts = ["id", str(ident)]
     elif rec.source_document:
         anchor = "" if (rec.code or rec.title) else str(rec.source_lines[0] if rec.source_lines else "")
-        parts = ["doc", rec.source_document, rec.code or "", "" if rec.code else (rec.title or ""), anchor]
+        parts = ["doc", document_key(rec), rec.code or "", "" if rec.code else (rec.title or ""), anchor]
     else:
         return None
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def document_key(rec: Initiative) -> str | None:
+    """Which document a record belongs to: the ingest's `document_key` (the path under the ingest root, set
+    when it differs from the file name), else the file name."""
+    return rec.extras.get("document_key") or rec.source_document
 
 
 _ORG_PUNCT = re.compile(r"[^\w]+")
@@ -106,14 +114,58 @@ class AuditSaveSummary:
     auto_resolved: int = 0
 
 
+FULL_LOAD_LIMIT = 3000  # registries with more organisations are searched per batch, not loaded whole
+
+
+def _chunks(values: Iterable[str], size: int = 500) -> Iterator[list[str]]:
+    items = sorted(set(values))
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _org_candidates(session: Session, scope: list[Organization | PartnerRef]) -> list[OrganizationRow]:
+    """The stored organisations a batch's organisations could resolve to. Every key a new row of the batch
+    could take is probed, so a row is never inserted twice; an alias is found when written the same way."""
+    keys: set[str] = set()
+    names: set[str] = set()
+    for org in scope:
+        country = getattr(org, "country", None)
+        for n in [org.name, *(getattr(org, "aliases", None) or [])]:
+            keys.update({org_key(n, country), org_key(n)})
+            names.add(n)
+        if org.acronym:
+            names.add(org.acronym)
+    probes = names | {n.upper() for n in names} | {n.casefold() for n in names}
+    found: dict[int, OrganizationRow] = {}
+    for chunk in _chunks(keys):
+        found.update((r.id, r) for r in session.scalars(select(OrganizationRow).where(OrganizationRow.key.in_(chunk))))
+    for chunk in _chunks(probes):
+        found.update((r.id, r) for r in session.scalars(select(OrganizationRow).where(
+            or_(OrganizationRow.name.in_(chunk), OrganizationRow.acronym.in_(chunk)))))
+    seen = {k for r in found.values() for k in (org_key(r.name), r.acronym or "", *(r.aliases or []))}
+    unmatched = [n for n in names if org_key(n) not in seen and n not in seen]
+    for chunk in _chunks(unmatched, 50):  # aliases live in a JSON list: match the element as JSON writes it
+        found.update((r.id, r) for r in session.scalars(select(OrganizationRow).where(or_(
+            *[cast(OrganizationRow.aliases, Text).contains(json.dumps(n), autoescape=True) for n in chunk]))))
+    return list(found.values())
+
+
 class _OrgResolver:
     """Finds the one Organization behind a name, acronym or alias, creating it when it is new."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, scope: list[Organization | PartnerRef] | None = None) -> None:
+        """Index the stored organisations: all of them, or — given the organisations a batch names (`scope`) and
+        a registry larger than FULL_LOAD_LIMIT — only the ones those could be (same key, name or acronym, or an
+        alias written the same way), so that a document's cost does not grow with the registry."""
         self.session = session
         self.by_key: dict[str, OrganizationRow] = {}
         self.by_acronym: dict[str, OrganizationRow] = {}
-        for row in session.scalars(select(OrganizationRow)):
+        if scope is not None and (session.scalar(select(func.count()).select_from(OrganizationRow)) or 0) \
+                > FULL_LOAD_LIMIT:
+            rows: Iterable[OrganizationRow] = _org_candidates(session, scope)
+        else:
+            rows = session.scalars(select(OrganizationRow))
+        for row in rows:
             self._index(row)
 
     def _index(self, row: OrganizationRow) -> None:
@@ -136,7 +188,25 @@ class _OrgResolver:
                     return row
         return None
 
-    def resolve(self, org: Organization | PartnerRef, country: str | None = None) -> OrganizationRow:
+    def resolve_all(self, orgs: Iterable[Organization | PartnerRef]) -> None:
+        """Resolve many organisations with one flush at the end (the new ones get their ids together)."""
+        new: list[OrganizationRow] = []
+        for org in orgs:
+            row = self.resolve(org, flush=False)
+            if row.id is None and row not in new:
+                new.append(row)
+        if new and self.session.get_bind().dialect.name == "sqlite":
+            # SQLite: ids given here let the flush insert every new organisation in one executemany instead of
+            # one INSERT ... RETURNING each (SQLite runs one writer at a time, so nobody takes these ids; a
+            # concurrent writer would make this transaction fail, never share an id)
+            with self.session.no_autoflush:
+                first = (self.session.scalar(select(func.max(OrganizationRow.id))) or 0) + 1
+            for i, row in enumerate(new):
+                row.id = first + i
+        self.session.flush()
+
+    def resolve(self, org: Organization | PartnerRef, country: str | None = None, *,
+                flush: bool = True) -> OrganizationRow:
         country = getattr(org, "country", None) or country
         row = self.find(org.name, org.acronym, country)
         if row is None:
@@ -145,7 +215,8 @@ class _OrgResolver:
                 country=country, aliases=list(getattr(org, "aliases", []) or []),
             )
             self.session.add(row)
-            self.session.flush()
+            if flush:
+                self.session.flush()
         else:
             if row.type == "unknown" and org.type != "unknown":
                 row.type = org.type
@@ -228,25 +299,26 @@ class Store:
 
     def save_batch(self, batch: Batch, *, author: str = "import", reason: str | None = None) -> SaveSummary:
         """Save everything a reader produced, in one transaction. Records already stored are updated
-        (with revisions) or left alone when nothing changed."""
+        (with revisions) or left alone when nothing changed.
+
+        New records go in through `bulk.save_records` (Core executemany: a handful of statements per table
+        instead of several per record); organisations are resolved for the whole batch first, with one
+        flush, so every partner already has its id when the records are written."""
         from initiatives.store import bulk
 
         summary = SaveSummary()
         with self.transaction() as s:
             for doc in batch.documents:
-                self.save_document(doc, session=s)
-            orgs = _OrgResolver(s)
-            for org in batch.organizations:
-                orgs.resolve(org)
-            if len(batch.initiatives) >= bulk.THRESHOLD:  # large imports: Core executemany for new records
-                summary.initiative_ids = bulk.save_records(
-                    self, s, batch.initiatives, orgs, summary, author=author, reason=reason,
-                    document_ids=bulk.document_ids(s, batch.documents))
-            else:
-                for rec in batch.initiatives:
-                    saved, outcome = self._upsert(s, rec, orgs, author=author, reason=reason)
-                    setattr(summary, outcome, getattr(summary, outcome) + 1)
-                    summary.initiative_ids.append(saved)
+                bulk.insert_document(s, doc)
+            _adopt_document_keys(s, batch)
+            named = [*batch.organizations, *(p for r in batch.initiatives for p in r.partners)]
+            orgs = _OrgResolver(s, scope=named)
+            orgs.resolve_all(named)
+            _preload_stored(s, batch.initiatives)
+            summary.initiative_ids = bulk.save_records(
+                self, s, batch.initiatives, orgs, summary, author=author, reason=reason,
+                document_ids=_document_ids(s, batch))
+            s.info.pop(_STORED_KEY, None)
             if batch.findings:
                 self._attach_findings(s, batch.findings, batch_ids=summary.initiative_ids, batch=batch)
         return summary
@@ -278,7 +350,9 @@ class Store:
         if rec.id is not None:
             row = s.get(InitiativeRow, rec.id)
         if row is None and key is not None:
-            row = s.scalar(select(InitiativeRow).where(InitiativeRow.natural_key == key).limit(1))
+            stored = s.info.get(_STORED_KEY)
+            row = stored.get(key) if stored is not None and key in stored else \
+                s.scalar(select(InitiativeRow).where(InitiativeRow.natural_key == key).limit(1))
         if row is None:
             return self._insert(s, rec, orgs, author=author, reason=reason).id, "created"
         current = mapping.initiative_from_row(row)
@@ -533,6 +607,73 @@ class Store:
         else:
             with self.transaction() as s:
                 yield s
+
+
+_STORED_KEY = "stored_by_natural_key"
+
+
+def _preload_stored(s: Session, records: list[Initiative]) -> None:
+    """Load the stored rows of a batch's records (by natural key) in one query and its batched relationship
+    loads, so that re-ingesting a document does not query record by record."""
+    keys = list({k for k in (natural_key(r) for r in records) if k})
+    found: dict[str, InitiativeRow | None] = dict.fromkeys(keys)
+    for i in range(0, len(keys), 500):
+        for row in s.scalars(select(InitiativeRow).where(InitiativeRow.natural_key.in_(keys[i:i + 500]))
+                             .order_by(InitiativeRow.id)):
+            if found.get(row.natural_key) is None:
+                found[row.natural_key] = row
+    s.info[_STORED_KEY] = {k: v for k, v in found.items() if v is not None}
+
+
+def _adopt_document_keys(s: Session, batch: Batch) -> None:
+    """A file ingested again under another root (the folder before, the file alone now) is the same document:
+    when no stored record has this batch's document key but records of the same file name came from the
+    same file on disk (their stored document's path resolves to this one's), the batch takes their key, so
+    its records update instead of duplicating. Different files of the same name never share a key."""
+    for doc in batch.documents:
+        recs = [r for r in batch.initiatives if r.source_document == doc.name]
+        here = _resolved(doc.path)
+        if not recs or here is None:
+            continue
+        key = document_key(recs[0])
+        # the stored documents that are this very file (few rows; the records are then found by their
+        # indexed document id, not by scanning every record's file name)
+        same_file = [i for i, path in s.execute(select(DocumentRow.id, DocumentRow.path)
+                                               .where(DocumentRow.path.endswith(doc.name, autoescape=True)))
+                     if _resolved(path) == here]
+        if not same_file:
+            continue
+        keys = {(extras or {}).get("document_key") or doc.name for (extras,) in s.execute(
+            select(InitiativeRow.extras).where(InitiativeRow.document_id.in_(same_file),
+                                               InitiativeRow.source_document == doc.name))}
+        if len(keys) != 1 or key in keys:
+            continue
+        (adopted,) = keys
+        for rec in recs:
+            if adopted == doc.name:
+                rec.extras.pop("document_key", None)
+            else:
+                rec.extras["document_key"] = adopted
+
+
+def _resolved(path: str) -> str | None:
+    try:
+        return str(Path(path).resolve()) if path else None
+    except (OSError, ValueError):
+        return None
+
+
+def _document_ids(s: Session, batch: Batch) -> dict[str, int]:
+    """Stored document id of every `source_document` the batch's records name: the batch's own documents
+    by sha256, others (e.g. a JSON export re-imported) by the newest stored document of that name."""
+    from initiatives.store import bulk
+
+    ids = bulk.document_ids(s, batch.documents)
+    for name in {r.source_document for r in batch.initiatives if r.source_document} - set(ids):
+        doc = s.scalar(select(DocumentRow.id).where(DocumentRow.path.like(f"%{name}")).limit(1))
+        if doc is not None:
+            ids[name] = doc
+    return ids
 
 
 def finding_fingerprint(f: Finding) -> str:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from initiatives.reference import countries
 from initiatives.store import document_chunks
@@ -71,7 +71,8 @@ def refresh(session: Session, ids: Iterable[int]) -> None:
         return
     session.flush()
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-        rows = list(session.scalars(select(InitiativeRow).where(InitiativeRow.id.in_(chunk))))
+        rows = list(session.scalars(select(InitiativeRow).where(InitiativeRow.id.in_(chunk))
+                                    .options(lazyload(InitiativeRow.sources))))  # spans are not indexed
         org_ids = {p.organization_id for r in rows for p in r.participations}
         orgs = {o.id: o for o in session.scalars(select(OrganizationRow).where(OrganizationRow.id.in_(org_ids)))}
         doc_ids = {r.document_id for r in rows if r.document_id}
