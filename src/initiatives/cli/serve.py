@@ -36,6 +36,8 @@ def serve(
     store = open_store(db)  # creates or migrates the database before any worker starts
     os.environ["INITIATIVES_DB"] = store.url
     os.environ["INITIATIVES_MAX_UPLOAD_MB"] = str(max_upload_mb)
+    # a server embeds edits and uploads while answering other requests: one torch thread each (see embeddings.py)
+    os.environ.setdefault("INITIATIVES_EMBED_THREADS", "1")
     if data_dir:
         os.environ["INITIATIVES_DATA_DIR"] = data_dir
     store.close()

@@ -50,6 +50,14 @@ def native_bf16() -> bool:
 QUERY_TEXTS = 4  # up to this many texts in one call is a query, not a batch
 
 
+def batch_threads(default: int) -> int:
+    """Torch threads for a batch. Every core is fastest on an idle machine (2 cores: 338-404 against 246-282
+    records/s on one), but with another busy process the threads wait on each other (62 against 216), so a
+    server (`initiatives serve` sets INITIATIVES_EMBED_THREADS=1) or a shared machine should use one."""
+    raw = os.environ.get("INITIATIVES_EMBED_THREADS", "").strip()
+    return max(1, int(raw)) if raw.isdigit() else default
+
+
 class MiniLM:
     name = "all-MiniLM-L6-v2"
     dim = 384
@@ -77,7 +85,7 @@ class MiniLM:
         self._lock = threading.Lock()
         import torch
 
-        self._threads = torch.get_num_threads()
+        self._threads = batch_threads(torch.get_num_threads())
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
