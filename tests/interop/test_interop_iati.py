@@ -150,12 +150,12 @@ def test_reimport_updates_instead_of_duplicating(tmp_path, store) -> None:
     assert store.count_initiatives() == 577
 
 
-def test_bulk_path_stores_the_same_as_the_orm_path(tmp_path) -> None:
+def test_one_batch_or_many_parts_store_the_same_records(tmp_path) -> None:
     batch = formats.read(ACTIVITIES / "iom-xm-dac-47066-v2.03.xml")
     bulk_store = Store.open(str(tmp_path / "bulk.db"))
-    bulk_store.save_batch(batch)  # 577 records: bulk path
+    bulk_store.save_batch(batch)  # 577 records at once
     orm_store = Store.open(str(tmp_path / "orm.db"))
-    for i in range(0, len(batch.initiatives), 100):  # below the threshold: ORM path
+    for i in range(0, len(batch.initiatives), 100):  # in parts: later parts find the organisations stored
         part = batch.model_copy(update={"initiatives": batch.initiatives[i:i + 100], "findings": []})
         orm_store.save_batch(part)
     strip = lambda r: r.model_dump(exclude={"id", "created_at", "updated_at", "partners"})  # noqa: E731
