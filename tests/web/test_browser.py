@@ -155,6 +155,7 @@ def test_registry_end_to_end(page, tmp_path):
         similar = page.locator("#similar-list ol.similar a")
         similar.first.wait_for(timeout=90000)
         assert similar.count() > 0 and f'/initiatives/{target["id"]}"' not in page.locator("#similar-list").inner_html()
+        shot(page, "initiative-similar")
     source.locator("a").first.click()
     page.wait_for_url("**/documents/**")
     focus = page.locator(".doctext .focus").first
@@ -187,6 +188,13 @@ def test_registry_end_to_end(page, tmp_path):
         assert page.locator("ol.hits li.hit").count() > 0
         assert page.get_by_label("Match").input_value() == "semantic"
         shot(page, "explore-meaning")
+        page.goto(f"{base}/countries/BGD")
+        page.locator("#elsewhere-link").click()
+        page.get_by_label("Theme").fill("digital services for citizens")
+        page.get_by_role("button", name="Find").click()
+        page.wait_for_url("**theme=digital**")
+        assert page.locator("ol.elsewhere li.hit").count() > 0
+        shot(page, "elsewhere")
 
     # the other main pages render (screenshots for people to look at)
     for path, name in (("/review", "review"), ("/organizations", "organizations"), ("/countries", "countries"),
