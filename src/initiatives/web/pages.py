@@ -363,20 +363,15 @@ def documents_page(request: Request, user: User | None = require(None)) -> HTMLR
 
 @router.get("/documents/{document_id}")
 def document_page(document_id: int, request: Request, start: int | None = None, end: int | None = None,
-                  line_from: int | None = None, line_to: int | None = None,
+                  line_from: int | None = None, line_to: int | None = None, at: int | None = None,
                   user: User | None = require(None)) -> HTMLResponse:
-    store = store_of(request)
-    doc = store.get_document(document_id)
-    marks = facets.spans_in_document(store, doc.sha256)
-    focus = (start, end) if start is not None and end is not None and 0 <= start < end else None
-    if focus is None and line_from:
-        lines = doc.text.split("\n")
-        a = sum(len(x) + 1 for x in lines[:line_from - 1])
-        b = sum(len(x) + 1 for x in lines[:(line_to or line_from)]) - 1
-        focus = (a, max(a + 1, b))
-    segs = provenance.segments(doc.text, marks, focus)
-    used = sorted({f for _, _, f, _ in marks})
-    return render(request, "document.html", doc=doc, segments=segs, fields_used=used)
+    from initiatives.web import document_view
+
+    part = document_view.view(store_of(request), document_id, start=start, end=end, line_from=line_from,
+                              line_to=line_to, at=at)
+    segs = provenance.segments(part.text, part.marks, part.focus)
+    used = sorted({f for _, _, f, _ in part.marks})
+    return render(request, "document.html", doc=part.doc, part=part, segments=segs, fields_used=used)
 
 
 # ------------------------------------------------------------------------------------------------ upload
