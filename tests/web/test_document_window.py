@@ -42,3 +42,19 @@ def test_a_large_document_is_shown_a_window_at_a_time(tmp_path: Path, monkeypatc
         focused = re.findall(r'<mark class="focus">(.*?)</mark>|class="mark focus"[^>]*>(.*?)</a>', by_line, re.S)
         assert f"<iati-identifier>{rec.code}</iati-identifier>" in html.unescape("".join(a + b for a, b in focused))
         assert client.get("/documents/999999").status_code == 404
+
+
+def test_sources_of_a_record_from_a_document_in_pieces_are_read_from_its_pieces(tmp_path: Path) -> None:
+    text = PATH.read_text(encoding="utf-8")
+    db = tmp_path / "s.db"
+    store = Store.open(str(db))
+    importer.import_file(store, PATH, text_chunk=4096)
+    rec = store.list_initiatives()[250]
+    assert store.get_document(store.documents()[0].id, join_pieces=False).text == ""  # nothing joined
+    store.close()
+    with TestClient(create_app(str(db), data_dir=tmp_path / "data")) as client:
+        title = client.get(f"/api/v1/initiatives/{rec.id}/sources").json()["fields"]["title"][0]
+        assert title["quote"] == text[title["start"]:title["end"]] and rec.title in title["sentence"]
+        assert title["line"] == text.count("\n", 0, title["start"]) + 1
+        page = client.get(f"/initiatives/{rec.id}").text
+        assert html.escape(rec.title, quote=False) in page and f'?start={title["start"]}&amp;end={title["end"]}' in page

@@ -76,9 +76,11 @@ def apply_to_row(row: InitiativeRow, rec: Initiative) -> None:
     row.extras = dict(rec.extras)
 
 
-def document_from_row(row: DocumentRow, *, with_text: bool = True) -> Document:
+def document_from_row(row: DocumentRow, *, with_text: bool = True, join_pieces: bool = True) -> Document:
+    """`join_pieces=False` leaves a document kept in pieces with `text == ""` (read spans with
+    `document_chunks` instead of joining a file that may be a gigabyte)."""
     text = row.text if with_text else ""
-    if with_text and not text:  # a large document is kept in pieces (document_chunks)
+    if with_text and join_pieces and not text:  # a large document is kept in pieces (document_chunks)
         from sqlalchemy.orm import object_session
 
         from initiatives.store import document_chunks

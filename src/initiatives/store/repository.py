@@ -277,8 +277,9 @@ class Store:
                 s.flush()
             return mapping.document_from_row(row)
 
-    def get_document(self, ref: int | str) -> Document:
-        """A document by id, sha256 or file name."""
+    def get_document(self, ref: int | str, *, join_pieces: bool = True) -> Document:
+        """A document by id, sha256 or file name. With `join_pieces=False` a document kept in pieces comes
+        back with `text == ""` (see `store.document_chunks` for reading parts of it)."""
         with self.transaction() as s:
             if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
                 row = s.get(DocumentRow, int(ref))
@@ -288,7 +289,7 @@ class Store:
                 )
             if row is None:
                 raise NotFound(f"no document {ref}")
-            return mapping.document_from_row(row)
+            return mapping.document_from_row(row, join_pieces=join_pieces)
 
     def documents(self) -> list[Document]:
         with self.transaction() as s:

@@ -41,12 +41,16 @@ class DocumentCache:
         self._docs: dict[str, Document | None] = {}
 
     def get(self, ref: str) -> Document | None:
+        """The document (by sha256 or name); one kept in pieces comes without its text (`text == ""`)."""
         if ref not in self._docs:
             try:
-                self._docs[ref] = self.store.get_document(ref)
+                self._docs[ref] = self.store.get_document(ref, join_pieces=False)
             except InitiativesError:
                 self._docs[ref] = None
         return self._docs[ref]
+
+
+SENTENCE_REACH = 2_000  # characters read either side of a span in a document kept in pieces
 
 
 def view(store: Store, rec: Initiative, docs: DocumentCache | None = None) -> dict[str, list[SourceView]]:
@@ -55,14 +59,25 @@ def view(store: Store, rec: Initiative, docs: DocumentCache | None = None) -> di
     out: dict[str, list[SourceView]] = {}
     for field, spans in rec.sources.items():
         for s in spans:
-            out.setdefault(field, []).append(_one(field, s, docs.get(s.document)))
+            out.setdefault(field, []).append(_one(store, field, s, docs.get(s.document)))
     return out
 
 
-def _one(field: str, s: Span, doc: Document | None) -> SourceView:
+def _one(store: Store, field: str, s: Span, doc: Document | None) -> SourceView:
     if doc is None:
         return SourceView(field, s.document, None, "(document not stored)", s.start, s.end, s.text or "",
                           s.text or "", None)
+    if not doc.text:  # kept in pieces: read the few pieces around the span, not the whole file
+        from initiatives.store import document_chunks
+
+        with store.transaction() as session:
+            found = document_chunks.quote(session, doc.sha256, s.start, s.end)
+            lo = max(0, s.start - SENTENCE_REACH)
+            around = document_chunks.text_slice(session, doc.id or 0, lo, s.end + SENTENCE_REACH)
+        if found is not None:
+            _, quote, line = found
+            return SourceView(field, s.document, doc.id, doc.name, s.start, s.end, quote or s.text or "",
+                              sentence_around(around, s.start - lo, s.end - lo), line)
     quote = doc.text[s.start:s.end] or s.text or ""
     return SourceView(field, s.document, doc.id, doc.name, s.start, s.end, quote,
                       sentence_around(doc.text, s.start, s.end), doc.text.count("\n", 0, s.start) + 1)
