@@ -58,3 +58,24 @@ def test_sources_of_a_record_from_a_document_in_pieces_are_read_from_its_pieces(
         assert title["line"] == text.count("\n", 0, title["start"]) + 1
         page = client.get(f"/initiatives/{rec.id}").text
         assert html.escape(rec.title, quote=False) in page and f'?start={title["start"]}&amp;end={title["end"]}' in page
+
+
+def test_the_api_gives_a_large_document_a_part_at_a_time(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(document_view, "WINDOW", 10_000)
+    text = PATH.read_text(encoding="utf-8")
+    db = tmp_path / "a.db"
+    store = Store.open(str(db))
+    importer.import_file(store, PATH, text_chunk=4096)
+    rec = store.list_initiatives()[100]
+    span = rec.sources["title"][0]
+    doc_id = store.documents()[0].id
+    store.close()
+    with TestClient(create_app(str(db), data_dir=tmp_path / "data")) as client:
+        body = client.get(f"/api/v1/documents/{doc_id}", params={"start": span.start, "end": span.end}).json()
+        assert body["length"] == len(text) and len(body["text"]) == 10_000
+        assert body["text"] == text[body["offset"]:body["offset"] + 10_000]
+        assert body["offset"] <= span.start < body["offset"] + 10_000
+        assert any(s["start"] == span.start and s["field"] == "title" and s["initiative_id"] == rec.id
+                   for s in body["spans"])
+        assert client.get(f"/api/v1/documents/{doc_id}", params={"at": 20_000}).json()["offset"] == 20_000
+        assert client.get(f"/api/v1/documents/{doc_id}", params={"at": -1}).status_code == 422

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Header, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -245,13 +245,19 @@ def list_documents(request: Request, user: User | None = require(None)) -> list[
 
 
 @router.get("/documents/{document_id}", tags=["documents"])
-def get_document(document_id: int, request: Request, user: User | None = require(None)) -> dict[str, Any]:
-    store = store_of(request)
-    doc = store.get_document(document_id)
-    spans = facets.spans_in_document(store, doc.sha256)
-    return doc.model_dump(mode="json") | {
-        "name": doc.name,
-        "spans": [{"start": a, "end": b, "field": f, "initiative_id": i} for a, b, f, i in spans]}
+def get_document(document_id: int, request: Request, start: int | None = Query(None, ge=0),
+                 end: int | None = Query(None, ge=0), at: int | None = Query(None, ge=0),
+                 user: User | None = require(None)) -> dict[str, Any]:
+    """A document with the spans that point into it. A document over 200,000 characters (a large IATI file)
+    comes a part at a time: `text` starts at `offset` of `length` characters; ask for the part around a span
+    with `start`/`end`, or from a character with `at`."""
+    from initiatives.web import document_view
+
+    part = document_view.view(store_of(request), document_id, start=start, end=end, at=at)
+    return part.doc.model_dump(mode="json") | {
+        "name": part.doc.name, "text": part.text, "offset": part.offset, "length": part.length,
+        "spans": [{"start": a + part.offset, "end": b + part.offset, "field": f, "initiative_id": i}
+                  for a, b, f, i in part.marks]}
 
 
 async def receive_uploads(request: Request, suffixes: set[str] | None = None, *,
