@@ -245,3 +245,17 @@ def test_user_admin_changes(client, tokens):
     assert "temp" not in [u["name"] for u in client.get("/api/v1/users", headers=h).json()]
     mine = client.post("/api/v1/me/tokens", json={"label": "laptop"}, headers=bearer(tokens["viewer"]))
     assert mine.status_code == 201 and mine.json()["user"] == "viewer"
+
+
+def test_iati_export_names_the_publisher_given(client) -> None:  # type: ignore[no-untyped-def]
+    from lxml import etree
+
+    from initiatives.interop.iati import writer
+
+    r = client.get("/api/v1/export", params={"format": "iati", "kind": "pilot", "reporting_org": "XM-OCHA-TEST:Test office"})
+    assert r.status_code == 200 and writer.validate(r.text) == []
+    root = etree.fromstring(r.content)
+    refs = {e.get("ref") for e in root.iter("reporting-org")}
+    assert refs == {"XM-OCHA-TEST"} and root.find("iati-activity/iati-identifier").text.startswith("XM-OCHA-TEST-")
+    bad = client.get("/api/v1/export", params={"format": "iati", "reporting_org": "has space"})
+    assert bad.status_code == 422 and bad.json()["field"] == "reporting_org"

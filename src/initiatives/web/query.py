@@ -19,7 +19,7 @@ MULTI = {"kind": "kinds", "status": "statuses", "country": "countries", "region"
          "country_group": "country_groups", "sdg": "sdgs", "partner": "partners", "partner_type": "partner_types",
          "id": "ids"}
 KNOWN = set(MULTI) | {"q", "year_from", "year_to", "budget_min", "budget_max", "has_open_findings", "sort", "page",
-                      "per_page", "format", "facets", "mode"}
+                      "per_page", "format", "facets", "mode", "reporting_org"}
 MODES = ("text", "semantic", "hybrid")
 
 

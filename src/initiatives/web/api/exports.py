@@ -39,13 +39,22 @@ def selection(request: Request, q: facets.ExploreQuery) -> formats.Selection:
 
 
 @router.get("/export")
-def export(request: Request, format: str = "json", user: User | None = require(None)) -> Response:
-    """The records matching the same filters as GET /initiatives (with their organisations and findings)."""
+def export(request: Request, format: str = "json", reporting_org: str | None = None,
+           user: User | None = require(None)) -> Response:
+    """The records matching the same filters as GET /initiatives (with their organisations and findings).
+    `reporting_org` (IATI: REF[:NAME[:TYPE]]) names the publisher of records that did not come from IATI."""
     if format not in formats.WRITERS:
         raise InputError(f"unknown format {format!r} (one of {', '.join(formats.WRITERS)})", field="format")
     q = query.parse(request.query_params, usd_factors=request.app.state.rates.current_factors())
+    try:
+        publisher = formats.reporting_org(reporting_org) if reporting_org else None
+    except InputError as exc:
+        raise InputError(exc.detail, field="reporting_org") from None
+    chosen = selection(request, q)
+    if publisher:
+        chosen.reporting_org = publisher
     buf = io.StringIO()
-    formats.WRITERS[format](selection(request, q), buf)
+    formats.WRITERS[format](chosen, buf)
     ext = EXTENSIONS.get(format, format)
     return Response(buf.getvalue(), media_type=MEDIA_TYPES.get(format, "application/octet-stream"),
                     headers={"Content-Disposition": f'attachment; filename="initiatives.{ext}"'})
