@@ -82,8 +82,7 @@ def embed_after_import(store: Store, *, quiet: bool = False) -> None:
         return
     waiting = len(semantic.stale_ids(store, embeddings.MiniLM.name))
     if waiting > semantic.INTERACTIVE_LIMIT:
-        out.print(f"{waiting:,} records wait for their semantic-search vectors: run `initiatives embed` "
-                  f"(about {max(1, round(waiting / 200 / 60))} min)")
+        out.print(semantic.waiting_message(waiting))
     elif waiting:
         out.print(f"{refresh_vectors(store, quiet=quiet)} record(s) embedded for semantic search")
 

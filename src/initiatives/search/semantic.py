@@ -114,11 +114,15 @@ def ensure_ready(store: Store, max_pending: int | None = None) -> int:
     if max_pending is not None:
         waiting = len(stale_ids(store, MiniLM.name))
         if waiting > max_pending:
-            raise VectorsPending(f"{waiting:,} records have no vectors yet (a bulk import leaves them for later): "
-                                 f"run `initiatives embed` (about {max(1, round(waiting / 200 / 60))} min); "
-                                 "meaning search works again when it is done")
+            raise VectorsPending(f"{waiting_message(waiting)}; meaning search works again when it is done")
     with _refresh_lock:
         return update_vectors(store)
+
+
+def waiting_message(waiting: int) -> str:
+    """What to tell someone when `waiting` records have no vector yet (at about 200 records/s)."""
+    return (f"{waiting:,} records have no vectors yet (a bulk import leaves them for later): "
+            f"run `initiatives embed` (about {max(1, round(waiting / 200 / 60))} min)")
 
 
 class VectorsPending(SemanticUnavailable):

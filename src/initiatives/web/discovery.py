@@ -8,24 +8,13 @@ from fastapi.responses import HTMLResponse
 
 from initiatives.errors import InputError, NotFound
 from initiatives.reference import countries as country_ref
-from initiatives.search import embeddings
 from initiatives.store.users import User
 from initiatives.web.auth import require
+from initiatives.web import query
 from initiatives.web.groups import groups_of
 from initiatives.web.pages import render, store_of
 
 router = APIRouter(include_in_schema=False)
-
-
-def _ready(request: Request) -> str | None:
-    """Bring the vectors up to date; without the model package, the reason (pages show it, nothing fails)."""
-    from initiatives.search import semantic
-
-    try:
-        semantic.ensure_ready(store_of(request), max_pending=semantic.INTERACTIVE_LIMIT)
-    except embeddings.SemanticUnavailable as exc:
-        return str(exc)
-    return None
 
 
 @router.get("/initiatives/{initiative_id}/similar")
@@ -35,7 +24,7 @@ def similar_fragment(initiative_id: int, request: Request, limit: int = Query(8,
 
     store = store_of(request)
     rec = store.get_initiative(initiative_id)  # 404 first
-    unavailable = _ready(request)
+    unavailable = query.semantic_note(store_of(request))
     hits = [] if unavailable else [(store.get_initiative(i), score)
                                    for i, score in semantic.similar_ids(store, initiative_id, limit)]
     fragment = request.headers.get("HX-Request") == "true"  # the initiative page loads it in place
@@ -52,7 +41,7 @@ def elsewhere_page(iso3: str, request: Request, theme: str | None = Query(None, 
     if not country_ref.is_alpha3(code):
         raise NotFound(f"no country {iso3!r}")
     theme = (theme or "").strip() or None
-    unavailable = _ready(request)
+    unavailable = query.semantic_note(store_of(request))
     hits, error = [], None
     if not unavailable:
         try:

@@ -101,23 +101,34 @@ def parse(params: QueryParams, *, strict: bool = True, usd_factors: dict[str, De
     return q
 
 
-def prepare_mode(store: Store, q: ExploreQuery, *, fall_back: bool = False) -> str | None:
-    """Before a meaning search (mode semantic or hybrid): embed what changed since the last one. Without the
-    model package, raise SemanticUnavailable (the API answers 503), or with `fall_back` switch `q` to word
-    matching and return why (a page shows it)."""
-    if q.mode == "text" or not q.text:
-        return None
+def semantic_note(store: Store) -> str | None:
+    """Bring the vectors up to date for a meaning search; without the model package, or with too many records
+    waiting (a bulk import), the reason instead (a page shows it, nothing fails)."""
     from initiatives.search import semantic
     from initiatives.search.embeddings import SemanticUnavailable
 
     try:
         semantic.ensure_ready(store, max_pending=semantic.INTERACTIVE_LIMIT)
     except SemanticUnavailable as exc:
-        if not fall_back:
-            raise
-        q.mode = "text"
         return str(exc)
     return None
+
+
+def prepare_mode(store: Store, q: ExploreQuery, *, fall_back: bool = False) -> str | None:
+    """Before a meaning search (mode semantic or hybrid): embed what changed since the last one. Without the
+    model package, raise SemanticUnavailable (the API answers 503), or with `fall_back` switch `q` to word
+    matching and return why (a page shows it)."""
+    if q.mode == "text" or not q.text:
+        return None
+    if not fall_back:
+        from initiatives.search import semantic
+
+        semantic.ensure_ready(store, max_pending=semantic.INTERACTIVE_LIMIT)
+        return None
+    note = semantic_note(store)
+    if note:
+        q.mode = "text"
+    return note
 
 
 def to_params(q: ExploreQuery, **override: Any) -> list[tuple[str, str]]:
