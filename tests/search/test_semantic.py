@@ -209,13 +209,20 @@ def test_bf16_and_fp32_vectors_agree() -> None:
     assert cosines.min() > 0.999
 
 
-def test_ingest_embeds_what_it_stored(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    db = tmp_path / "i.db"
+def test_ingest_leaves_vectors_for_later_unless_asked(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    out = subprocess.run([sys.executable, "-m", "initiatives", "ingest", "--db", str(db), "-q",
-                          str(REPO / "examples" / "documents")], capture_output=True, text=True, env=env, timeout=300)
+    docs = str(REPO / "examples" / "documents")
+    plain = subprocess.run([sys.executable, "-m", "initiatives", "ingest", "--db", str(tmp_path / "a.db"), "-q", docs],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert plain.returncode == 0, plain.stderr
+    assert "wait for vectors" in plain.stdout and "initiatives embed" in plain.stdout
+    store = Store.open(f"sqlite:///{tmp_path / 'a.db'}")
+    assert len(semantic.stale_ids(store, embeddings.MiniLM.name)) == store.count_initiatives() > 0
+    store.close()
+    out = subprocess.run([sys.executable, "-m", "initiatives", "ingest", "--db", str(tmp_path / "b.db"), "-q", "--embed",
+                          docs], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "embedded for semantic search" in out.stdout
-    store = Store.open(f"sqlite:///{db}")
+    store = Store.open(f"sqlite:///{tmp_path / 'b.db'}")
     assert store.count_initiatives() > 0 and semantic.stale_ids(store, embeddings.MiniLM.name) == []
     store.close()

@@ -124,7 +124,8 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
     embed: Annotated[bool, typer.Option("--embed/--no-embed",
                                         help="Embed new and changed records for semantic search at the end "
-                                             "(when the model is installed); `initiatives embed` does it later")] = True,
+                                             "(when the model is installed). By default they wait: `initiatives "
+                                             "serve` makes them in the background, `initiatives embed` now")] = False,
 ) -> None:
     """Turn documents into records with provenance. Re-ingesting the same file changes nothing."""
     store = open_store(db)
@@ -148,11 +149,9 @@ def ingest(
     if summary.missing:
         out.print(f"{summary.missing} stored record(s) are no longer in their re-ingested document; they were kept "
                   "(see docs/ingest.md)", soft_wrap=True)
-    if embed and (summary.created or summary.updated):
-        from initiatives.cli.search import refresh_vectors
+    if summary.created or summary.updated:
+        from initiatives.cli.search import vectors_after_write
 
-        embedded = refresh_vectors(store, quiet=quiet)
-        if embedded:
-            out.print(f"{embedded} record(s) embedded for semantic search")
+        vectors_after_write(store, embed=embed, quiet=quiet)
     if summary.failed:
         raise typer.Exit(1)

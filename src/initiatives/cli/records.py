@@ -62,6 +62,10 @@ def import_(
         help="Files to import: registry JSON (gold shape), IATI activity XML, DPG nominee JSON, CSV or XLSX")],
     db: Db = None,
     author: Annotated[str | None, typer.Option(help="Who the changes are attributed to")] = None,
+    embed: Annotated[bool, typer.Option("--embed/--no-embed", help="Embed new and changed records for semantic "
+                                        "search at the end (when the model is installed). By default they wait: "
+                                        "`initiatives serve` makes them in the background, `initiatives embed` now"
+                                        )] = False,
 ) -> None:
     """Import records from structured files. Each file is stored whole, or not at all."""
     store = open_store(db)
@@ -78,9 +82,9 @@ def import_(
         out.print(f"{path}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
                   f"{findings} finding{'s' if findings != 1 else ''}")
     if written:
-        from initiatives.cli.search import embed_after_import
+        from initiatives.cli.search import vectors_after_write
 
-        embed_after_import(store)
+        vectors_after_write(store, embed=embed)
     if failed:
         raise typer.Exit(2)
 

@@ -74,17 +74,24 @@ def search(
             out.print(f"[dim]{name}:[/] " + ", ".join(f"{v} ({c})" for v, c in values[:8]))
 
 
-def embed_after_import(store: Store, *, quiet: bool = False) -> None:
-    """After a structured import: embed the new records when that is quick, else say how."""
+def vectors_after_write(store: Store, *, embed: bool = False, quiet: bool = False) -> None:
+    """After an ingest or import: with `embed`, make the vectors of the new and changed records now; else say
+    how many wait and what makes them. Vectors are an index for meaning search, not part of the records, so
+    writing does not wait for them by default (the model costs more than the extraction)."""
     from initiatives.search import embeddings, semantic
 
     if not embeddings.available():
         return
+    if embed:
+        embedded = refresh_vectors(store, quiet=quiet)
+        if embedded:
+            out.print(f"{embedded} record(s) embedded for semantic search")
+        return
     waiting = len(semantic.stale_ids(store, embeddings.MiniLM.name))
-    if waiting > semantic.INTERACTIVE_LIMIT:
-        out.print(semantic.waiting_message(waiting))
-    elif waiting:
-        out.print(f"{refresh_vectors(store, quiet=quiet)} record(s) embedded for semantic search")
+    if waiting:
+        out.print(f"{waiting:,} record(s) wait for vectors (meaning search): `initiatives serve` makes them in the "
+                  f"background, a meaning search makes up to {semantic.INTERACTIVE_LIMIT:,} itself, "
+                  "`initiatives embed` makes them now", soft_wrap=True)
 
 
 def refresh_vectors(store: Store, *, quiet: bool = False) -> int:

@@ -38,6 +38,8 @@ def serve(
     os.environ["INITIATIVES_MAX_UPLOAD_MB"] = str(max_upload_mb)
     # a server embeds edits and uploads while answering other requests: one torch thread each (see embeddings.py)
     os.environ.setdefault("INITIATIVES_EMBED_THREADS", "1")
+    # records stored by ingest or import without vectors get them in the background (search.vector_keeper)
+    os.environ.setdefault("INITIATIVES_BACKGROUND_VECTORS", "1")
     if data_dir:
         os.environ["INITIATIVES_DATA_DIR"] = data_dir
     store.close()

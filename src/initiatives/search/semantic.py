@@ -75,10 +75,18 @@ def stale_ids(store: Store, model_name: str) -> list[int]:
 
 
 def update_vectors(store: Store, model: EmbeddingModel | None = None, *, batch: int = 256,
-                   progress: Callable[[int, int], None] | None = None) -> int:
-    """Embed every record whose vector is missing or older than the record; returns how many."""
+                   progress: Callable[[int, int], None] | None = None, limit: int | None = None) -> int:
+    """Embed every record whose vector is missing or older than the record (at most `limit` of them, the
+    lowest ids first); returns how many."""
     model = model or default_model()
     ids = stale_ids(store, model.name)
+    return embed_ids(store, ids if limit is None else ids[:limit], model, batch=batch, progress=progress)
+
+
+def embed_ids(store: Store, ids: list[int], model: EmbeddingModel | None = None, *, batch: int = 256,
+              progress: Callable[[int, int], None] | None = None) -> int:
+    """(Re)make the vectors of these records from their current version; returns how many."""
+    model = model or default_model()
     done = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
@@ -87,10 +95,11 @@ def update_vectors(store: Store, model: EmbeddingModel | None = None, *, batch: 
             recs = [mapping.initiative_from_row(r) for r in rows]
             vectors = model.encode([record_text(r) for r in recs])
             s.execute(delete(VectorRow).where(VectorRow.initiative_id.in_([r.id for r in rows])))
-            s.execute(insert(VectorRow), [
-                {"initiative_id": row.id, "model": model.name, "record_version": row.version,
-                 "vector": vec.astype(np.float32).tobytes()}
-                for row, vec in zip(rows, vectors, strict=True)])
+            if rows:
+                s.execute(insert(VectorRow), [
+                    {"initiative_id": row.id, "model": model.name, "record_version": row.version,
+                     "vector": vec.astype(np.float32).tobytes()}
+                    for row, vec in zip(rows, vectors, strict=True)])
         done += len(chunk)
         if progress:
             progress(done, len(ids))
@@ -114,15 +123,26 @@ def ensure_ready(store: Store, max_pending: int | None = None) -> int:
     if max_pending is not None:
         waiting = len(stale_ids(store, MiniLM.name))
         if waiting > max_pending:
-            raise VectorsPending(f"{waiting_message(waiting)}; meaning search works again when it is done")
+            from initiatives.search import vector_keeper
+
+            keeper = vector_keeper.active(store)
+            if keeper is not None:
+                keeper.nudge()
+            raise VectorsPending(f"{waiting_message(waiting, background=keeper is not None)}; "
+                                 "meaning search works again when it is done")
     with _refresh_lock:
         return update_vectors(store)
 
 
-def waiting_message(waiting: int) -> str:
-    """What to tell someone when `waiting` records have no vector yet (at about 200 records/s)."""
+def waiting_message(waiting: int, *, background: bool = False) -> str:
+    """What to tell someone when `waiting` records have no vector yet (at about 200 records/s); `background`
+    when a server is making them (`vector_keeper`)."""
+    minutes = max(1, round(waiting / 200 / 60))
+    if background:
+        return (f"{waiting:,} records have no vectors yet: the server is making them in the background "
+                f"(about {minutes} min)")
     return (f"{waiting:,} records have no vectors yet (a bulk import leaves them for later): "
-            f"run `initiatives embed` (about {max(1, round(waiting / 200 / 60))} min)")
+            f"run `initiatives embed` (about {minutes} min)")
 
 
 class VectorsPending(SemanticUnavailable):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import js_lib_htmx
@@ -37,6 +39,23 @@ def _secret(users: Users) -> str:
     return str(key)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While the server runs: the background vector keeper, when asked for (see `search.vector_keeper`)."""
+    keeper = None
+    if app.state.background_vectors:
+        from initiatives.search.vector_keeper import VectorKeeper
+
+        keeper = VectorKeeper(app.state.store)
+        keeper.start()
+    app.state.vector_keeper = keeper
+    try:
+        yield
+    finally:
+        if keeper is not None:
+            keeper.stop()
+
+
 def _sqlite_read_tuning(dbapi_connection: object, _record: object) -> None:
     """Serving reads many scattered rows: map the file into memory and keep a larger page cache."""
     cur = dbapi_connection.cursor()  # type: ignore[attr-defined]
@@ -47,8 +66,10 @@ def _sqlite_read_tuning(dbapi_connection: object, _record: object) -> None:
 
 
 def create_app(db: str | None = None, *, store: Store | None = None, max_upload_mb: float | None = None,
-               data_dir: str | Path | None = None) -> FastAPI:
-    """Build the app on a database URL or path (default $INITIATIVES_DB, else initiatives.db)."""
+               data_dir: str | Path | None = None, background_vectors: bool | None = None) -> FastAPI:
+    """Build the app on a database URL or path (default $INITIATIVES_DB, else initiatives.db). With
+    `background_vectors` (default $INITIATIVES_BACKGROUND_VECTORS=1, which `initiatives serve` sets) the server
+    makes the vectors of new and changed records in a background thread while it runs."""
     store = store or Store.open(db or os.environ.get("INITIATIVES_DB") or DEFAULT_URL)
     if store.engine.dialect.name == "sqlite":
         event.listen(store.engine, "connect", _sqlite_read_tuning)
@@ -60,9 +81,13 @@ def create_app(db: str | None = None, *, store: Store | None = None, max_upload_
         description="An open registry of development and innovation initiatives. Read without signing in "
                     "(unless an admin turned anonymous read off); write with `Authorization: Bearer <token>`.",
         openapi_url="/api/v1/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.store = store
     app.state.users = users
+    if background_vectors is None:
+        background_vectors = os.environ.get("INITIATIVES_BACKGROUND_VECTORS") == "1"
+    app.state.background_vectors = background_vectors
     limit_mb = max_upload_mb if max_upload_mb is not None else float(
         os.environ.get("INITIATIVES_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
     app.state.max_upload_bytes = int(limit_mb * 1024 * 1024)
