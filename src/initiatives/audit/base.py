@@ -14,6 +14,10 @@ from typing import Any
 
 from initiatives.model import Document, Finding, Initiative, Severity
 
+# Lines first..last (1-based, inclusive) of a document kept in pieces (its `text` is ""): (their text, the
+# character offset of line `first` in the whole document), or None. `audit.documents.from_store` makes one.
+LineReader = Callable[[Document, int, int], "tuple[str, int] | None"]
+
 
 @dataclass
 class AuditContext:
@@ -28,6 +32,7 @@ class AuditContext:
     # problems met while checking: (rule id, record label, message); a failing record never stops the others
     errors: list[tuple[str, str, str]] = field(default_factory=list)
     rule_id: str = ""  # the rule being run (set by the runner)
+    pieces: LineReader | None = None  # reads the lines of a large document kept in pieces (not loaded whole)
 
     def document_of(self, rec: Initiative) -> Document | None:
         """The document a record was read from, if it is stored."""
@@ -39,19 +44,43 @@ class AuditContext:
                     return self.documents[s.document]
         return None
 
-    def block_text(self, rec: Initiative) -> str:
-        """The lines of its document that hold the record (`source_lines`), or its summary if none."""
+    def window(self, rec: Initiative) -> tuple[str, int] | None:
+        """The record's lines (`source_lines`) of its document and the character offset where they start;
+        read from the pieces of a document kept in pieces, so a large file is never loaded whole."""
         doc = self.document_of(rec)
         if doc is None or rec.source_lines is None:
-            return rec.summary or ""
+            return None
         first, last = rec.source_lines
-        return "\n".join(doc.text.splitlines()[first - 1:last])
+        if not doc.text:
+            return self.pieces(doc, first, last) if self.pieces is not None else None
+        starts = self.line_starts(doc)
+        if not 1 <= first <= len(starts):
+            return None
+        lo = starts[first - 1]
+        hi = starts[last] - 1 if last < len(starts) else len(doc.text)
+        return doc.text[lo:max(lo, hi)], lo
 
+    def line_starts(self, doc: Document) -> list[int]:
+        """Character offset of each line of a document held whole (computed once per run)."""
+        cache = self.cache.setdefault("line_starts", {})
+        starts = cache.get(doc.sha256)
+        if starts is None:
+            text, starts, pos = doc.text, [0], doc.text.find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = text.find("\n", pos + 1)
+            cache[doc.sha256] = starts
+        return starts
+
+    def block_text(self, rec: Initiative) -> str:
+        """The lines of its document that hold the record (`source_lines`), or its summary if none."""
+        win = self.window(rec)
+        return win[0] if win is not None else rec.summary or ""
 
     def for_rule(self, rule_id: str, settings: Mapping[str, Any]) -> AuditContext:
         """The same run seen by another rule: shares records, documents, cache and errors."""
         return AuditContext(records=self.records, documents=self.documents, settings=settings, today=self.today,
-                            cache=self.cache, errors=self.errors, rule_id=rule_id)
+                            cache=self.cache, errors=self.errors, rule_id=rule_id, pieces=self.pieces)
 
 
 Check = Callable[[AuditContext], Iterable[Finding]]

@@ -9,20 +9,33 @@ from initiatives.audit.layout import label
 from initiatives.model import Finding, Initiative, Span
 
 
-def spans_for(ctx: AuditContext, rec: Initiative, quotes: Sequence[str]) -> list[Span]:
-    """Locate each quote in the record's document (first occurrence at or after the record's lines)."""
+def spans_for(ctx: AuditContext, rec: Initiative, quotes: Sequence[str], others: Sequence[Initiative] = ()) -> list[Span]:
+    """Locate each quote in the record's document: in the record's own lines first, else the first occurrence
+    after them, else anywhere; in a document kept in pieces (not loaded whole), in the lines of the `others`
+    the finding names instead of the last two."""
     doc = ctx.document_of(rec)
     if doc is None:
         return []
-    text = doc.text
-    start_at = 0
-    if rec.source_lines:
-        start_at = sum(len(line) + 1 for line in text.split("\n")[:rec.source_lines[0] - 1])
+    win = ctx.window(rec)
+    start_at = win[1] if win is not None else 0
     out = []
     for q in quotes:
-        i = text.find(q, start_at)
-        if i < 0:
-            i = text.find(q)
+        i = -1
+        if win is not None:
+            i = win[0].find(q)
+            if i >= 0:
+                i += win[1]
+        if i < 0 and doc.text:
+            i = doc.text.find(q, start_at)
+            if i < 0:
+                i = doc.text.find(q)
+        elif i < 0:
+            for other in others:
+                if ctx.document_of(other) is doc and (near := ctx.window(other)) is not None:
+                    i = near[0].find(q)
+                    if i >= 0:
+                        i += near[1]
+                        break
         if i >= 0:
             out.append(Span(document=doc.sha256, start=i, end=i + len(q), text=q))
     return out
@@ -33,10 +46,11 @@ def finding(ctx: AuditContext, rec: Initiative, message: str, quotes: Iterable[s
             rule: str | None = None) -> Finding:
     """A finding about `rec` (and possibly other records), quoting `quotes` as evidence."""
     qs = list(dict.fromkeys(q for q in quotes if q and q.strip()))
+    others = list(others)
     ids = [r.id for r in (rec, *others) if r.id is not None]
     return Finding(
         rule=rule or ctx.rule_id, severity=ctx.settings.get("severity", "medium"), record=label(rec),
-        initiative_ids=list(dict.fromkeys(ids)), field=field, message=message, evidence=spans_for(ctx, rec, qs),
+        initiative_ids=list(dict.fromkeys(ids)), field=field, message=message, evidence=spans_for(ctx, rec, qs, others),
         evidence_text=" | ".join(qs), reviewer_flagged=reviewer_flagged, source_document=_doc_name(ctx, rec),
         source_lines=rec.source_lines,
     )

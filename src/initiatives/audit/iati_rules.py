@@ -26,14 +26,17 @@ _END = "</iati-activity>"
 
 
 def activity_xml(rec: Initiative, ctx: AuditContext) -> tuple[str, int, int] | None:
-    """The record's `iati-activity` element as text, with its char offsets in the document."""
+    """The record's `iati-activity` element as text, with its char offsets in the document. Cut from the
+    record's own lines (`AuditContext.window`), so a file kept in pieces is read only where the record is."""
     if not str(rec.extras.get("iati_version", "")).startswith("2.") or rec.source_lines is None:
         return None
     doc = ctx.document_of(rec)
-    if doc is None:
+    win = ctx.window(rec) if doc is not None else None
+    if doc is None or win is None:
         return None
-    text = doc.text
-    anchor = next((sp.start for spans in rec.sources.values() for sp in spans if sp.document == doc.sha256), None)
+    text, base = win
+    anchor = next((sp.start - base for spans in rec.sources.values() for sp in spans
+                   if sp.document == doc.sha256 and base <= sp.start < base + len(text)), None)
     if anchor is not None:  # a span inside the activity: its element starts at the last "<iati-activity" before
         at = text.rfind("<iati-activity", 0, anchor + 1)
         while at != -1 and text[at + 14:at + 15] not in (" ", ">", "/", "\n", "\t", "\r"):
@@ -41,25 +44,14 @@ def activity_xml(rec: Initiative, ctx: AuditContext) -> tuple[str, int, int] | N
         if at != -1:
             close = text.find(_END, at)
             if close != -1:
-                return text[at:close + len(_END)], at, close + len(_END)
-    first, last = rec.source_lines
-    # char offset of the first line: count lines with str.find (documents can be large)
-    pos = 0
-    for _ in range(first - 1):
-        pos = text.find("\n", pos) + 1
-        if pos == 0:
-            return None
-    end_pos = pos
-    for _ in range(last - first + 1):
-        nxt = text.find("\n", end_pos)
-        end_pos = len(text) if nxt == -1 else nxt + 1
+                return text[at:close + len(_END)], base + at, base + close + len(_END)
     ident = str(rec.extras.get("identifier") or "")
-    for m in _START.finditer(text, pos, end_pos):
-        close = text.find(_END, m.start(), end_pos + len(_END))
-        stop = close + len(_END) if close != -1 else end_pos
+    for m in _START.finditer(text):
+        close = text.find(_END, m.start())
+        stop = close + len(_END) if close != -1 else len(text)
         chunk = text[m.start():stop]
         if not ident or ident in chunk:
-            return chunk, m.start(), stop
+            return chunk, base + m.start(), base + stop
     return None
 
 

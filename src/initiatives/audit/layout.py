@@ -77,14 +77,25 @@ class DocLayout:
         return [f for f in self.fields(rec) if f.label.casefold() in COMMENT_LABELS]
 
 
+# media types of structured files (IATI XML, DPG JSON, CSV, XLSX): their records are read field by field
+_STRUCTURED = ("xml", "json", "csv", "spreadsheetml")
+
+
+def is_prose(doc: Document) -> bool:
+    """Whether a document is written text (a page, a listing, a press release), whose lines the text rules
+    read, rather than a structured file, whose records they read by their title and description: the lines of
+    an IATI file are markup (a rule quoting `<narrative>` helps nobody) and a large one is kept in pieces."""
+    return not any(kind in doc.media_type for kind in _STRUCTURED)
+
+
 def layouts(ctx: AuditContext) -> dict[str, DocLayout]:
-    """One layout per document name that records point at (cached for the run)."""
+    """One layout per written document that records point at (cached for the run)."""
     if "layouts" in ctx.cache:
         return ctx.cache["layouts"]
     by_doc: dict[str, list[Initiative]] = defaultdict(list)
     for rec in ctx.records:
         doc = ctx.document_of(rec)
-        if doc is not None:
+        if doc is not None and doc.text and is_prose(doc):
             by_doc[doc.name].append(rec)
     out = {}
     for name, recs in by_doc.items():
@@ -107,7 +118,7 @@ def layout_of(ctx: AuditContext, rec: Initiative) -> DocLayout | None:
 
 
 def record_text(ctx: AuditContext, rec: Initiative) -> str:
-    """The text a record stands on: its lines in the document, else its title and summary."""
+    """The text a record stands on: its lines in a written document, else its title and summary."""
     lay = layout_of(ctx, rec)
     if lay is not None and rec.source_lines:
         return "\n".join(lay.lines[rec.source_lines[0] - 1:rec.source_lines[1]])

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from initiatives.audit import config as config_mod
-from initiatives.audit.base import AuditContext, Rule
+from initiatives.audit.base import AuditContext, LineReader, Rule
 from initiatives.errors import InputError
 from initiatives.model import Document, Finding, Initiative
 
@@ -61,8 +61,9 @@ def documents_index(docs: list[Document]) -> dict[str, Document]:
 
 def run(records: list[Initiative], documents: Mapping[str, Document] | list[Document] | None = None, *,
         cfg: dict[str, Any] | None = None, config_path: Path | None = None, today: dt.date | None = None,
-        only: set[str] | None = None) -> AuditResult:
-    """Audit `records` (with their `documents`). `only` limits the run to some rule ids."""
+        only: set[str] | None = None, pieces: LineReader | None = None) -> AuditResult:
+    """Audit `records` (with their `documents`). `only` limits the run to some rule ids. `pieces` reads the
+    lines of documents passed without their text (large files kept in pieces: `audit.documents.from_store`)."""
     if cfg is None:
         base = config_mod.default()
         fams = base.get("audit", {}).get("families") or FAMILIES
@@ -70,7 +71,7 @@ def run(records: list[Initiative], documents: Mapping[str, Document] | list[Docu
     families = cfg.get("audit", {}).get("families") or FAMILIES
     if isinstance(documents, list):
         documents = documents_index(documents)
-    ctx = AuditContext(records=records, documents=documents or {}, today=today or dt.date.today())
+    ctx = AuditContext(records=records, documents=documents or {}, today=today or dt.date.today(), pieces=pieces)
     findings: list[Finding] = []
     rules_run: list[str] = []
     seconds: dict[str, float] = {}

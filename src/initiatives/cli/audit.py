@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from initiatives import model
+from initiatives.audit import documents as audit_documents
 from initiatives.audit import runner
 from initiatives.audit import config as audit_config
 from initiatives.audit.completeness import completeness
@@ -36,10 +37,6 @@ def _today(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InputError(f"{value!r} is not a date as YYYY-MM-DD", field="--today") from None
-
-
-def _documents(store: Store) -> list[model.Document]:
-    return [store.get_document(d.sha256) for d in store.documents()]
 
 
 @app.command()
@@ -67,7 +64,9 @@ def audit(
             raise InputError(f"no such rule {r!r} (known: {', '.join(sorted(known))})", field="--rule")
     store = open_store(db)
     records = store.list_initiatives()
-    result = runner.run(records, _documents(store), cfg=cfg, today=_today(today), only=set(rule or []) or None)
+    documents, pieces = audit_documents.from_store(store)
+    result = runner.run(records, documents, cfg=cfg, today=_today(today), only=set(rule or []) or None,
+                        pieces=pieces)
     for rid, rec, problem in result.errors:
         err.print(f"[yellow]warning:[/] rule {rid} failed on record {rec}: {problem}", soft_wrap=True)
     statuses: dict[str, model.Finding] = {}

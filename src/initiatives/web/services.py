@@ -133,7 +133,9 @@ def run_audit(store: Store) -> dict[str, Any]:
         runner = importlib.import_module("initiatives.audit.runner")
     except ImportError:
         raise ServiceUnavailable("audit", "initiatives.audit.runner is missing") from None
-    documents = [store.get_document(d.sha256) for d in store.documents()]
-    result = runner.run(store.list_initiatives(), documents)
+    from initiatives.audit.documents import from_store
+
+    documents, pieces = from_store(store)
+    result = runner.run(store.list_initiatives(), documents, pieces=pieces)
     summary = store.save_audit(result.findings, rules_run=result.rules_run)
     return {**asdict(summary), "rules_run": len(result.rules_run), "errors": len(getattr(result, "errors", []))}
