@@ -47,9 +47,9 @@ def test_the_keeper_embeds_waiting_records_a_slice_at_a_time_and_follows_edits(s
     assert not keeper.running and vector_keeper.active(sqlite_store) is None
 
 
-def test_only_one_keeper_per_database(sqlite_store: Store) -> None:
-    first = vector_keeper.VectorKeeper(sqlite_store, idle_seconds=60)
-    second = vector_keeper.VectorKeeper(sqlite_store, idle_seconds=60)
+def test_only_one_keeper_per_database(store: Store) -> None:  # SQLite (file lock) and PostgreSQL (advisory lock)
+    first = vector_keeper.VectorKeeper(store, idle_seconds=60)
+    second = vector_keeper.VectorKeeper(Store.open(store.url), idle_seconds=60)  # as another server would
     assert first.start()
     try:
         assert not second.start()  # another worker on the same file: the lock says no
@@ -57,6 +57,7 @@ def test_only_one_keeper_per_database(sqlite_store: Store) -> None:
         first.stop()
     assert second.start()  # the lock is free again once the first stopped
     second.stop()
+    second.store.close()
 
 
 def test_a_server_with_background_vectors_makes_them_and_says_so(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -3,8 +3,8 @@
 Vectors are an index for meaning search, not part of a record: ingest and import store records without
 waiting for them (embedding costs more than extracting), and a server makes them afterwards, a slice at a
 time, between requests. One thread per process; with several workers on one database, only the worker holding
-the keeper lock (a file lock beside the database or in the temp folder) embeds, so records are not embedded
-twice. A query that finds a few records waiting still embeds them itself (`semantic.ensure_ready`).
+the keeper lock embeds, so records are not embedded twice: on SQLite a file lock beside the database, on
+PostgreSQL an advisory lock (so several servers on one database agree too). A query that finds a few records waiting still embeds them itself (`semantic.ensure_ready`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from sqlalchemy import text
 
 from initiatives.store import Store
 
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 
 SLICE = 128  # records per turn: about half a second on one core, the longest a query waits for the model
 IDLE_SECONDS = 5.0  # how often an idle keeper looks for new or changed records
+ADVISORY_KEY = 0x1A17_0007  # PostgreSQL advisory lock id of the keeper ("initiatives, vectors")
 
 
 _active: dict[str, VectorKeeper] = {}  # store url -> the keeper running in this process
@@ -48,6 +51,7 @@ class VectorKeeper:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock_file: IO[bytes] | None = None
+        self._lock_conn: Any = None  # PostgreSQL: the connection holding the advisory lock
 
     @property
     def running(self) -> bool:
@@ -78,8 +82,20 @@ class VectorKeeper:
         if self._lock_file is not None:
             self._lock_file.close()  # releases the lock
             self._lock_file = None
+        if self._lock_conn is not None:
+            self._lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            self._lock_conn.close()
+            self._lock_conn = None
 
     def _take_lock(self) -> bool:
+        if self.store.engine.dialect.name == "postgresql":
+            conn = self.store.engine.connect()
+            if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar():
+                conn.commit()
+                self._lock_conn = conn
+                return True
+            conn.close()
+            return False
         path = _lock_path(self.store.url)
         handle = path.open("ab")
         try:
