@@ -57,6 +57,30 @@ def test_upload_ingests_and_summarises(client, tokens, tmp_path):
     assert again["created"] == 0 and again["unchanged"] == 4
 
 
+def test_an_iati_upload_is_streamed_like_an_import(client, tokens):
+    """An IATI file goes through the streaming importer: its text in pieces, the document under its uploaded name."""
+    from sqlalchemy import func, select
+
+    from initiatives.store.tables import DocumentChunkRow
+    from testdata import DATA
+
+    body = (DATA / "iati" / "activities" / "netherlands-mfa-xm-dac-7-v2.03.xml").read_bytes()
+    files = [("files", ("nl-mfa.xml", body, "application/xml"))]
+    r = client.post("/api/v1/documents", files=files, headers=bearer(tokens["editor"]))
+    assert r.status_code == 200, r.text
+    summary = r.json()["files"][0]
+    assert summary["error"] is None and summary["created"] > 10 and summary["organizations"] > 0
+    docs = {d["name"]: d for d in client.get("/api/v1/documents").json()}
+    assert "nl-mfa.xml" in docs
+    store = client.app.state.store
+    with store.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(DocumentChunkRow)) > 0
+    rec = client.get(f"/api/v1/initiatives/{summary['initiative_ids'][0]}").json()
+    assert rec["source_document"] == "nl-mfa.xml"
+    again = client.post("/api/v1/documents", files=files, headers=bearer(tokens["editor"])).json()["files"][0]
+    assert again["created"] == 0 and again["unchanged"] == summary["created"]
+
+
 def test_upload_bad_files_store_nothing(client, tokens):
     h = bearer(tokens["editor"])
     before = client.get("/api/v1/initiatives", params={"facets": "false"}).json()["total"]
