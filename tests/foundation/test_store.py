@@ -156,6 +156,25 @@ def test_review_decisions_survive_reaudit(store: Store) -> None:
     assert [r.new for r in store.history(fixed.id, entity="finding")] == ["resolved", "open", "resolved"]
 
 
+def test_an_audit_does_not_resolve_findings_that_came_with_an_import(store: Store) -> None:
+    from testdata import GOLD
+    from initiatives.interop import registry_json
+
+    batch = registry_json.read(GOLD / "003_c4aa7e2cc117d534.json")  # a reviewer's labels, findings included
+    store.save_batch(batch)
+    imported = store.findings()
+    assert len(imported) == len(batch.findings) > 10
+    rules = sorted({f.rule for f in imported})
+    rec = store.list_initiatives()[0]
+    ours = Finding(rule=rules[0], message="found by this run", record=rec.code or "", initiative_ids=[rec.id],
+                   evidence_text="x")
+    store.save_audit([ours], rules_run=rules)
+    gone = store.save_audit([], rules_run=rules)  # the audit's own finding is gone; the imported ones stay open
+    assert gone.auto_resolved == 1
+    assert [f.message for f in store.findings(status="resolved")] == ["found by this run"]
+    assert {f.id for f in store.findings(status="open")} == {f.id for f in imported}
+
+
 def test_delete_keeps_a_revision(store: Store) -> None:
     rec = store.add_initiative(Initiative(code="D1", title="t"), author="a")
     store.delete_initiative(rec.id, author="b")

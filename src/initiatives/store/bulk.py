@@ -260,7 +260,7 @@ def save_findings(store: Store, s: Session, findings: list[Finding]) -> None:
     fresh: dict[str, Finding] = {}
     for f, fp in zip(findings, prints, strict=True):
         if fp in existing:
-            store._upsert_finding(s, f.model_copy(update={"fingerprint": fp}), now)
+            store._upsert_finding(s, f.model_copy(update={"fingerprint": fp}), now, origin="import")
         else:
             fresh[fp] = f
     if not fresh:
@@ -274,7 +274,7 @@ def save_findings(store: Store, s: Session, findings: list[Finding]) -> None:
         "source_document": f.source_document,
         "source_first_line": f.source_lines[0] if f.source_lines else None,
         "source_last_line": f.source_lines[1] if f.source_lines else None,
-        "created_at": now, "updated_at": now, "last_seen_at": now,
+        "created_at": now, "updated_at": now, "last_seen_at": now, "origin": "import",
     } for fp, f in fresh.items()]
     ids = [r[0] for r in s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)]
     links = [{"finding_id": fid, "initiative_id": iid}

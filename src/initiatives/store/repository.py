@@ -515,14 +515,16 @@ class Store:
         for f in findings:
             rid = labels.get((f.source_document, f.record)) or labels.get((None, f.record))
             ids = f.initiative_ids or ([rid] if rid else [])
-            self._upsert_finding(s, f.model_copy(update={"initiative_ids": ids}), utcnow())
+            self._upsert_finding(s, f.model_copy(update={"initiative_ids": ids}), utcnow(), origin="import")
 
-    def _upsert_finding(self, s: Session, f: Finding, now: dt.datetime) -> tuple[FindingRow, str]:
+    def _upsert_finding(self, s: Session, f: Finding, now: dt.datetime, *, origin: str = "audit") -> tuple[FindingRow, str]:
+        """Insert or refresh one finding; `origin` (audit or import) is kept from the first time it was stored."""
         fp = f.fingerprint or finding_fingerprint(f)
         row = s.scalar(select(FindingRow).where(FindingRow.fingerprint == fp))
         outcome = "seen_again"
         if row is None:
-            row = FindingRow(fingerprint=fp, status=f.status, created_at=now, comment=f.comment, reviewer=f.reviewer)
+            row = FindingRow(fingerprint=fp, status=f.status, created_at=now, comment=f.comment, reviewer=f.reviewer,
+                             origin=origin)
             s.add(row)
             outcome = "new"
         elif row.status == "resolved":
@@ -547,7 +549,8 @@ class Store:
 
     def save_audit(self, findings: list[Finding], *, rules_run: Iterable[str] | None = None) -> AuditSaveSummary:
         """Store one audit run's findings. Review decisions are kept; a resolved finding that comes back is
-        reopened; an open finding of a rule that ran but did not find it again is resolved as fixed."""
+        reopened; an open finding of a rule that ran but did not find it again is resolved as fixed (only one an
+        audit found: findings that came with an imported file stay as they are)."""
         summary = AuditSaveSummary()
         now = utcnow()
         with self.transaction() as s:
@@ -558,7 +561,8 @@ class Store:
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
             if rules_run is not None:
                 stale = s.scalars(select(FindingRow).where(FindingRow.rule.in_(list(rules_run)),
-                                                           FindingRow.status.in_(("open", "acknowledged"))))
+                                                           FindingRow.status.in_(("open", "acknowledged")),
+                                                           FindingRow.origin == "audit"))
                 for row in stale:
                     if row.id in seen:
                         continue

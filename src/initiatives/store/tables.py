@@ -158,6 +158,8 @@ class FindingRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # "audit" (an audit run found it: the next run may resolve it) or "import" (it came with an imported file)
+    origin: Mapped[str] = mapped_column(String(10), default="audit", server_default="audit")
 
 
 class FindingInitiativeRow(Base):
