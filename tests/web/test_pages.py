@@ -47,6 +47,16 @@ def test_home_shows_totals_charts_and_map(client):
     assert client.get("/map/world.svg").headers["content-type"].startswith("image/svg+xml")
 
 
+def test_every_country_with_initiatives_is_on_the_map_or_listed_under_it(client):
+    html = client.get("/").text
+    counted = {c["iso3"] for c in client.get("/api/v1/countries").json() if c["initiatives"]}
+    on_map = set(re.findall(r'<a href="/explore\?country=([A-Z]{3})" aria-label', html))
+    off_map = html[html.index('id="off-map"'):]
+    listed = set(re.findall(r'data-country="([A-Z]{3})"', off_map[:off_map.index("</p>")]))
+    assert counted == on_map | listed and not on_map & listed
+    assert "FJI" in listed and "Fiji" in off_map  # a small island State the shapes leave out
+
+
 def test_explore_facets_snippets_and_export_links(client):
     html = client.get("/explore", params={"q": "youth", "kind": "partnership"}).text
     total = int(re.search(r'<span id="total">(\d+)</span>', html).group(1))

@@ -116,7 +116,8 @@ def home(request: Request, user: User | None = require(None)) -> HTMLResponse:
     from initiatives.web import worldmap
 
     counts = {c["iso3"]: c["initiatives"] for c in figures["by_country"]}
-    return render(request, "home.html", stats=figures, world=worldmap.render(counts), legend=worldmap.legend(counts))
+    return render(request, "home.html", stats=figures, world=worldmap.render(counts), legend=worldmap.legend(counts),
+                  off_map=worldmap.off_map(counts))
 
 
 @router.get("/map/world.svg")

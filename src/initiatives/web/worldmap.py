@@ -76,6 +76,20 @@ def render(counts: dict[str, int]) -> Markup | None:
     return Markup("".join(parts))
 
 
+def off_map(counts: dict[str, int]) -> list[tuple[str, str, int, str]]:
+    """(ISO3, name, count, colour) of the countries with initiatives that the map has no shape for: most small
+    island developing States (Fiji, Samoa, Barbados, …) are too small for its shapes, and a UN registry cannot
+    leave them out. The page lists them under the map with the same colours."""
+    shapes = _shapes()
+    if shapes is None:
+        return []
+    drawn = {countries.alpha2_to_alpha3(a2) for a2, _ in shapes[1]}
+    top = max(counts.values(), default=0)
+    rows = [(iso3, countries.name(iso3), n, _colour(n, top)) for iso3, n in counts.items()
+            if n > 0 and iso3 not in drawn and countries.is_alpha3(iso3)]
+    return sorted(rows, key=lambda r: r[1])
+
+
 def legend(counts: dict[str, int]) -> list[tuple[str, str]]:
     """(colour, label) pairs explaining the map's fills."""
     top = max(counts.values(), default=0)
