@@ -317,6 +317,30 @@ def save_records(store: Store, s: Session, records: list[Initiative], orgs: Any,
     return [ids[i] for i in range(len(records))]
 
 
+def save_packed(store: Store, s: Session, packs: list[Packed], orgs: Any, summary: SaveSummary, *, author: str,
+                reason: str | None, document_ids: dict[str, int]) -> list[int]:
+    """`save_records` for records given as Packed rows (the parallel IATI import): new ones inserted as they
+    are, the few stored already rebuilt (`unpack`) and saved through the ORM. Returns the ids in order."""
+    keys = [p.key for p in packs]
+    stored = _existing_keys(s, {k for k in keys if k})
+    last: dict[str, int] = {k: i for i, k in enumerate(keys) if k}
+    new_idx = [i for i, k in enumerate(keys) if k and k not in stored and last[k] == i]
+    ids = dict(zip(new_idx, insert_packed(s, [packs[i] for i in new_idx], orgs, author=author, reason=reason,
+                                          document_ids=document_ids), strict=True))
+    summary.created += len(new_idx)
+    for i, k in enumerate(keys):
+        if i in ids or (k and k not in stored and last[k] != i):
+            continue  # inserted, or superseded by a later record with the same key
+        saved, outcome = store._upsert(s, unpack(packs[i]), orgs, author=author, reason=reason)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        ids[i] = saved
+    for i, k in enumerate(keys):
+        if i not in ids and k:
+            ids[i] = ids[last[k]]
+            summary.unchanged += 1
+    return [ids[i] for i in range(len(packs))]
+
+
 def document_ids(s: Session, docs: Iterable[Any]) -> dict[str, int]:
     out: dict[str, int] = {}
     for doc in docs:

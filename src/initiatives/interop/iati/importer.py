@@ -9,13 +9,15 @@ Critical problems raise InputError before or during the transaction; nothing is 
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from initiatives.interop.iati import pipeline
 from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream
 from initiatives.model import Document, Finding
 from initiatives.store import Store
@@ -24,6 +26,7 @@ from initiatives.store.repository import SaveSummary, _OrgResolver
 from sqlalchemy.orm import Session
 
 CHUNK = 500
+PARALLEL_MIN_BYTES = 4 << 20  # below this, starting a worker process costs more than it saves
 BULK_CACHE_KB = 64 * 1024
 
 
@@ -35,14 +38,20 @@ class ImportResult:
 
 
 def import_file(store: Store, path: Path, *, author: str = "import", reason: str | None = None,
-                chunk: int = CHUNK, text_chunk: int = document_chunks.CHUNK_CHARS) -> ImportResult:
+                chunk: int = CHUNK, text_chunk: int = document_chunks.CHUNK_CHARS,
+                parallel: bool | None = None) -> ImportResult:
     """Import one IATI file: `chunk` records are saved at a time and the text is stored in pieces of about
-    `text_chunk` characters, all in one transaction."""
+    `text_chunk` characters, all in one transaction. `parallel`: read and map in a worker process while this
+    one writes (None: on SQLite, for files of PARALLEL_MIN_BYTES or more, with two cores or more)."""
     check_root(path)
+    if parallel is None:
+        parallel = (store.engine.dialect.name == "sqlite" and (os.cpu_count() or 1) >= 2
+                    and path.stat().st_size >= PARALLEL_MIN_BYTES)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived objects, few cycles: collect once per chunk instead
     try:
-        return _import(store, path, author=author, reason=reason, chunk=chunk, text_chunk=text_chunk)
+        return _import(store, path, author=author, reason=reason, chunk=chunk, text_chunk=text_chunk,
+                       parallel=parallel)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -88,7 +97,7 @@ def _deferred_fts(raw: Any) -> Iterator[None]:
 
 
 def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int,
-            text_chunk: int) -> ImportResult:
+            text_chunk: int, parallel: bool) -> ImportResult:
     findings: list[Finding] = []
     summary = SaveSummary()
     document = document_for(path, file_sha256(path), "")
@@ -98,25 +107,44 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
         writer = document_chunks.ChunkWriter(s, doc_id, text_chunk) if new else None
         doc_ids = {document.name: doc_id}
         orgs = _OrgResolver(s)
-        items = stream(path, document.sha256, findings, writer.add if writer else None)
         labels: dict[str, list[int]] = {}
-        n_chunks = 0
-        while True:
-            part = list(islice(items, chunk))
-            if not part:
-                break
-            records = [rec for rec, _source in part]
-            ids = bulk.save_records(store, s, records, orgs, summary, author=author, reason=reason or
-                                    f"import {path.name}", document_ids=doc_ids,
-                                    source_texts=[source for _rec, source in part])
-            summary.initiative_ids.extend(ids)
-            del part
-            n_chunks += 1
-            if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
-                gc.collect(1)
-            for rec, rid in zip(records, ids, strict=True):
-                labels.setdefault(rec.code or f"line {rec.source_lines[0] if rec.source_lines else 0}", []
-                                  ).append(rid)
+        reason = reason or f"import {path.name}"
+        if parallel:
+            code_at, line_at = bulk.ROW_COLS.index("code"), bulk.ROW_COLS.index("source_first_line")
+            encode = s.connection().dialect.name == "sqlite"
+            with closing(pipeline.parts(path, document.sha256, chunk=chunk, encode=encode)) as parts:
+                # (closing: an error in this loop stops the worker at once)
+                for n_chunks, part in enumerate(parts, 1):
+                    if writer is not None:
+                        for text in part.texts:
+                            writer.add(text)
+                    findings.extend(part.findings)
+                    ids = bulk.save_packed(store, s, part.packs, orgs, summary, author=author, reason=reason,
+                                           document_ids=doc_ids)
+                    summary.initiative_ids.extend(ids)
+                    for p, rid in zip(part.packs, ids, strict=True):
+                        labels.setdefault(p.row[code_at] or f"line {p.row[line_at] or 0}", []).append(rid)
+                    del part
+                    if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
+                        gc.collect(1)
+        else:
+            items = stream(path, document.sha256, findings, writer.add if writer else None)
+            n_chunks = 0
+            while True:
+                items_part = list(islice(items, chunk))
+                if not items_part:
+                    break
+                records = [rec for rec, _source in items_part]
+                ids = bulk.save_records(store, s, records, orgs, summary, author=author, reason=reason,
+                                        document_ids=doc_ids, source_texts=[source for _rec, source in items_part])
+                summary.initiative_ids.extend(ids)
+                del items_part
+                n_chunks += 1
+                if n_chunks % 10 == 0:
+                    gc.collect(1)
+                for rec, rid in zip(records, ids, strict=True):
+                    labels.setdefault(rec.code or f"line {rec.source_lines[0] if rec.source_lines else 0}", []
+                                      ).append(rid)
         if writer is not None:
             writer.close()
         if findings:  # link each finding to its record by the label the reader gave it
