@@ -9,10 +9,11 @@ transaction: all of it or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import msgspec
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -85,7 +86,7 @@ def pack(rec: Initiative, key: str | None, source: str | None, *, encode: bool) 
     if encode:
         values = list(row)
         for i in _JSON_AT:
-            values[i] = _dumps(values[i])
+            values[i] = dumps(values[i])
         row = tuple(values)
     title = " ".join(filter(None, [rec.code, rec.title]))
     pre: list[str] = [rec.summary or "", *rec.themes]
@@ -101,14 +102,18 @@ def pack(rec: Initiative, key: str | None, source: str | None, *, encode: bool) 
         encode)
 
 
-def _dumps(value: Any) -> str:
-    """JSON text as SQLAlchemy's JSON type writes it (json.dumps, defaults); empty values from a table."""
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def dumps(value: Any) -> str:
+    """JSON text of a value of a JSON column (what SQLAlchemy's JSON type would write, read back the same;
+    msgspec: a large import's extras, mostly kept XML, encode about four times faster than with json)."""
     if not value:
         if value == []:
             return "[]"
         if value == {}:
             return "{}"
-    return json.dumps(value)
+    return _ENCODE(value).decode()
 
 
 def unpack(p: Packed) -> Initiative:

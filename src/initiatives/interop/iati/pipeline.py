@@ -43,16 +43,14 @@ def _context() -> Any:
 
 def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
     """The worker: stream the file, pack the records a chunk at a time, report a problem as a message."""
-    from initiatives.interop.iati.reader import stream
-    from initiatives.store.bulk import pack
-    from initiatives.store.repository import natural_key
+    from initiatives.interop.iati.reader import stream_packed
 
     try:
         findings: list[Finding] = []
         texts: list[str] = []
         packs: list[Packed] = []
-        for rec, source in stream(Path(path), sha, findings, texts.append):
-            packs.append(pack(rec, natural_key(rec), source, encode=encode))
+        for packed in stream_packed(Path(path), sha, findings, texts.append, encode=encode):
+            packs.append(packed)
             if len(packs) >= chunk:
                 out.put(("part", Part(packs, findings[:], texts[:])))
                 packs = []

@@ -30,6 +30,10 @@ from initiatives.interop.iati import codelists
 from initiatives.model import Batch, Document, Finding, Initiative, PartialDate, Span
 from initiatives.reference import countries as _countries
 from initiatives.reference import currencies as _currencies
+from initiatives.store import bulk
+from initiatives.store.bulk import Packed
+from initiatives.store.repository import natural_key
+from initiatives.store.search_index import plain_source
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MEDIA_TYPE = "application/vnd.iati.activities+xml"
@@ -186,10 +190,13 @@ class _Mapper:
             source_document=self.ctx.path.name, source_lines=(self.line, self.end_line),
         ))
 
-    def span(self, tag: str, nth: int = 0) -> Span:
+    def span(self, tag: str, nth: int = 0) -> tuple[int, int]:
+        """(start, end) in the whole text of the nth `tag` element of the activity (else of the activity)."""
+        base = self.ctx.base
         found = _elem_span(self.ctx.text, tag, self.start, self.end, nth)
-        s, e = found or (self.start, self.end)
-        return _span(self.ctx.sha, self.ctx.base + s, self.ctx.base + e)
+        if found is None:
+            return base + self.start, base + self.end
+        return base + found[0], base + found[1]
 
     def code(self, listname: str, value: str | None, *, field: str | None, what: str) -> bool:
         if value is None or value == "":
@@ -231,12 +238,27 @@ class _Mapper:
 
     # ------------------------------------------------------------------ the mapping
 
-    def map(self) -> Initiative:  # noqa: C901 - one pass over the children, one branch per element
+    def map(self) -> Initiative:
+        """The activity as a record."""
+        return self.finish(self.map_data())
+
+    def packed(self, source: str, encode: bool) -> Packed:
+        """The activity as the rows of a new record (`bulk.Packed`), built from the mapped values without
+        making the record first; `source` is the activity's text (its search text)."""
+        data = self.map_data()
+        budget = data.get("budget")
+        if budget is not None and not _currencies.is_known(budget["currency"]):  # the record path checks it
+            rec = self.finish(data)
+            return bulk.pack(rec, natural_key(rec), source, encode=encode)
+        return _pack_data(data, self.ctx.sha, source, encode)
+
+    def map_data(self) -> dict[str, Any]:  # noqa: C901 - one pass over the children, one branch per element
+        """The activity's values as a dict of Initiative fields (`sources`: field -> [(start, end)])."""
         el, ctx = self.el, self.ctx
         default_currency = (el.get("default-currency") or "").upper() or None
         data: dict[str, Any] = {"kind": "project"}
         extras: dict[str, Any] = {"iati_version": ctx.version}
-        sources: dict[str, list[Span]] = {}
+        sources: dict[str, list[tuple[int, int]]] = {}
         titles: list[dict[str, str]] = []
         descriptions: list[dict[str, Any]] = []
         dates: dict[str, str] = {}
@@ -455,6 +477,12 @@ class _Mapper:
                 data["kind"] = "programme"
         data.update(extras=extras, sources=sources, source_document=ctx.path.name,
                     source_lines=(self.line, self.end_line))
+        return data
+
+    def finish(self, data: dict[str, Any]) -> Initiative:
+        """The record of `map_data`'s values; a value the registry cannot hold is dropped with a finding."""
+        sha = self.ctx.sha
+        data["sources"] = {f: [_span(sha, s, e) for s, e in spans] for f, spans in data["sources"].items()}
         try:
             return _construct(data)
         except ValidationError as exc:  # a value the registry cannot hold: drop it, keep the record
@@ -538,6 +566,42 @@ def _construct(data: dict[str, Any]) -> Initiative:
 
 
 _EMPTY: dict[str, Any] = {name: None for name in Initiative.model_fields} | {"kind": "project", "version": 1}
+
+
+class _KeyView:
+    """What `natural_key` reads of a record, from the mapped values."""
+
+    __slots__ = ("extras", "source_document", "code", "title", "source_lines")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.extras, self.source_document = data["extras"], data.get("source_document")
+        self.code, self.title, self.source_lines = data.get("code"), data.get("title"), data.get("source_lines")
+
+
+def _pack_data(data: dict[str, Any], sha: str, source: str, encode: bool) -> Packed:
+    """`bulk.pack` of the record `finish(data)` would make, without making it (the same values: a test checks)."""
+    budget = data.get("budget")
+    first, last = data["source_lines"]
+    themes = data.get("themes", [])
+    countries = list(dict.fromkeys(data.get("countries", ())))
+    extras = data["extras"]
+    title, summary, location = data.get("title"), data.get("summary"), data.get("location")
+    funding, region, code = data.get("funding_source"), data.get("region"), data.get("code")
+    row = (data["kind"], code, title, summary, data.get("status"), data.get("start"), data.get("end"), None,
+           budget["amount"] if budget else None, budget["currency"] if budget else None, funding, location, None,
+           region, "[]" if encode else [], bulk.dumps(themes) if encode else list(themes),
+           "[]" if encode else [], bulk.dumps(extras) if encode else extras, data.get("source_document"),
+           first, last)
+    pre = [summary or "", *themes, *(f"{c} {_countries.name(c)}" for c in countries)]
+    post = [location or "", funding or "", region or ""]
+    return bulk.Packed(
+        natural_key(_KeyView(data)),  # type: ignore[arg-type]
+        row, countries, list(dict.fromkeys(data.get("sdgs", ()))),
+        [(p["name"], None, p["type"], p["role"]) for p in data.get("partners", ())],
+        [(field, sha, s, e, None) for field, spans in data["sources"].items() for s, e in spans],
+        (" ".join(filter(None, [code, title])), "\n".join(p for p in pre if p), "\n".join(p for p in post if p),
+         plain_source(source)),
+        encode)
 
 
 # ---------------------------------------------------------------------------------------------- the file
@@ -651,6 +715,19 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
            ) -> Iterator[tuple[Initiative, str]]:
     """Yield (record, the text of its activity element) per activity, in file order, with memory flat in the
     file size. The decoded text of the whole file goes to `sink` piece by piece, in order."""
+    return _walk(path, sha, findings, sink, lambda mapper, source: (mapper.map(), source))
+
+
+def stream_packed(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None = None, *,
+                  encode: bool = True) -> Iterator[Packed]:
+    """`stream`, yielding each activity as the rows of a new record (`bulk.Packed`, JSON encoded with
+    `encode`): what the parallel import's worker sends."""
+    return _walk(path, sha, findings, sink, lambda mapper, source: mapper.packed(source, encode))
+
+
+def _walk(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None,
+          make: Callable[[_Mapper, str], Any]) -> Iterator[Any]:
+    """Parse the file one activity at a time; yield `make(mapper of the activity, its text)` for each."""
     tag, attrs, _line = _head(path)
     version = check_root(path)
     ctx = _Ctx(path=path, sha=sha, text="", version=version,
@@ -667,8 +744,8 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
                 line += buf.count("\n", pos, start)
                 end_line = line + buf.count("\n", start, end)
                 ctx.text, ctx.base = buf, win.base
-                rec = _Mapper(ctx, el, start, end, line, end_line).map()
                 source = buf[start:end]  # (not whole lines: a minified file has one line)
+                item = make(_Mapper(ctx, el, start, end, line, end_line), source)
                 pos, line = end, end_line
                 if pos > _Window.BLOCK:  # drop what is done, a block at a time (not per activity: copies)
                     cut = buf.rfind("\n", 0, pos) + 1 or pos  # `line` is the line of pos, which stays
@@ -679,7 +756,7 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
                 if parent is not None:
                     while el.getprevious() is not None:
                         del parent[0]
-                yield rec, source
+                yield item
         except etree.XMLSyntaxError as exc:
             raise InputError(f"malformed XML: {exc.msg}", file=str(path), line=exc.lineno) from None
         win.finish()
