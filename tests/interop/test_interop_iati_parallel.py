@@ -107,6 +107,7 @@ def test_parallel_import_on_each_database(store: Store) -> None:
     assert result.summary.created == 8
     rec = store.find_initiative(store.list_initiatives()[0].code)
     doc = store.get_document(path.name)
+    assert doc.text == path.read_text(encoding="utf-8").strip()  # decoded by the importing process, in pieces
     title = rec.sources["title"][0]
     assert doc.text[title.start:title.end].startswith("<title>") and rec.title in doc.text[title.start:title.end]
     assert rec.extras["identifier"] == rec.code

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from initiatives.interop.iati import pipeline
-from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream
+from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream, text_blocks
 from initiatives.model import Document, Finding
 from initiatives.store import Store
 from initiatives.store import bulk, document_chunks
@@ -114,10 +114,13 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
             encode = s.connection().dialect.name == "sqlite"
             with closing(pipeline.parts(path, document.sha256, chunk=chunk, encode=encode)) as parts:
                 # (closing: an error in this loop stops the worker at once)
+                blocks, written = text_blocks(path), 0
                 for n_chunks, part in enumerate(parts, 1):
-                    if writer is not None:
-                        for text in part.texts:
-                            writer.add(text)
+                    if writer is not None:  # the text, decoded here, keeps pace with the records
+                        upto = max((sp[3] for p in part.packs for sp in p.sources), default=0)
+                        while written < upto and (block := next(blocks, None)) is not None:
+                            writer.add(block)
+                            written += len(block)
                     findings.extend(part.findings)
                     ids = bulk.save_packed(store, s, part.packs, orgs, summary, author=author, reason=reason,
                                            document_ids=doc_ids)
@@ -127,6 +130,9 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
                     del part
                     if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
                         gc.collect(1)
+                if writer is not None:
+                    for block in blocks:
+                        writer.add(block)
         else:
             items = stream(path, document.sha256, findings, writer.add if writer else None)
             n_chunks = 0

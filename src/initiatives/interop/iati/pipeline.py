@@ -4,7 +4,8 @@ The worker runs `reader.stream` and turns each record into `bulk.Packed` rows (p
 once): what crosses the process boundary pickles cheaply, and the importing process only resolves
 organisations and runs the inserts. Messages go through a bounded queue (memory stays flat: a few chunks in
 flight), each one chunk of packed records with the findings and the document text the reader passed over
-meanwhile, in file order. A critical problem (malformed XML at line N) reaches the importing process as the
+meanwhile, in file order (the document's text does not cross: the importing process decodes the file itself,
+`reader.text_blocks`). A critical problem (malformed XML at line N) reaches the importing process as the
 same InputError, file and line, and the importer's transaction stores nothing of the file.
 """
 
@@ -28,11 +29,10 @@ POLL_S = 1.0
 
 @dataclass
 class Part:
-    """One chunk of the file: its records packed, the findings made meanwhile, the text passed over."""
+    """One chunk of the file: its records packed and the findings made meanwhile."""
 
     packs: list[Packed]
     findings: list[Finding]
-    texts: list[str]
 
 
 def _context() -> Any:
@@ -47,16 +47,14 @@ def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
 
     try:
         findings: list[Finding] = []
-        texts: list[str] = []
         packs: list[Packed] = []
-        for packed in stream_packed(Path(path), sha, findings, texts.append, encode=encode):
+        for packed in stream_packed(Path(path), sha, findings, encode=encode):
             packs.append(packed)
             if len(packs) >= chunk:
-                out.put(("part", Part(packs, findings[:], texts[:])))
+                out.put(("part", Part(packs, findings[:])))
                 packs = []
-                findings.clear()  # the reader appends to these very lists
-                texts.clear()
-        out.put(("part", Part(packs, findings[:], texts[:])))
+                findings.clear()  # the reader appends to this very list
+        out.put(("part", Part(packs, findings[:])))
         out.put(("end", None))
     except InputError as exc:
         out.put(("input-error", (exc.detail, exc.file, exc.line, exc.field, exc.record)))

@@ -704,6 +704,17 @@ class _Window:
                 return None
 
 
+def text_blocks(path: Path) -> Iterator[str]:
+    """The decoded text of the file a block (about 1 MB) at a time: joined, what `stream` passes to its sink."""
+    with path.open("rb") as fh:
+        win = _Window(fh, _encoding(fh.read(200)), None)
+        fh.seek(0)
+        while win.more():
+            text, win.buf = win.buf, ""
+            if text:
+                yield text
+
+
 def _encoding(head: bytes) -> str:
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
