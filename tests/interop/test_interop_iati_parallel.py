@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from initiatives.errors import InputError
 from initiatives.interop.iati import importer, reader
-from initiatives.store import Store, bulk
+from initiatives.store import Store, bulk, facets
 from initiatives.store.repository import natural_key
 from initiatives.store.tables import SearchEntryRow, SourceRow
 from interop_paths import ACTIVITIES
@@ -47,9 +47,9 @@ def _stored(store: Store) -> tuple[list, list, list, list]:
     strip = lambda r: r.model_dump(exclude={"id", "created_at", "updated_at"})  # noqa: E731
     with store.transaction() as s:
         bodies = list(s.scalars(select(SearchEntryRow.body).order_by(SearchEntryRow.initiative_id)))
-        spans = list(s.execute(select(SourceRow.field, SourceRow.start, SourceRow.end).order_by(SourceRow.id)))
+    spans = sorted((a, b, f) for d in store.documents() for a, b, f, _i in facets.spans_in_document(store, d.sha256))
     findings = sorted((f.rule, f.record, f.message, tuple(f.initiative_ids)) for f in store.findings())
-    return [strip(r) for r in store.list_initiatives()], bodies, [tuple(x) for x in spans], findings
+    return [strip(r) for r in store.list_initiatives()], bodies, spans, findings
 
 
 def test_parallel_import_stores_what_the_sequential_one_stores(tmp_path: Path) -> None:
@@ -113,3 +113,50 @@ def test_parallel_import_on_each_database(store: Store) -> None:
     assert rec.extras["identifier"] == rec.code
     again = importer.import_file(store, path, chunk=3, parallel=True)
     assert again.summary.unchanged == 8 and again.summary.created == 0
+
+
+def test_imported_spans_are_kept_on_the_row_and_read_back_everywhere(tmp_path: Path) -> None:
+    """An imported activity's spans are one value on its row, not a `sources` row each; the record, the
+    document view and an edit (which turns them into rows) all see the same spans."""
+    from sqlalchemy import func
+
+    path = ACTIVITIES / "dfid-gb-gov-1-albania-v2.01.xml"
+    store = Store.open(str(tmp_path / "r.db"))
+    importer.import_file(store, path, parallel=True)
+    with store.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(SourceRow)) == 0
+    recs = store.list_initiatives()
+    doc = store.get_document(path.name)
+    marks = facets.spans_in_document(store, doc.sha256)
+    assert sorted((sp.start, sp.end, f, r.id) for r in recs for f, sps in r.sources.items() for sp in sps) == sorted(marks)
+    assert all(doc.text[a:b].startswith("<") for a, b, _f, _i in marks)
+    assert facets.read_initiative(store, recs[0].id).sources == recs[0].sources
+    store.update_initiative(recs[0].id, {"title": "Another title"}, author="t")
+    after = store.get_initiative(recs[0].id)
+    assert after.title == "Another title" and after.sources == recs[0].sources
+    assert sorted(facets.spans_in_document(store, doc.sha256)) == sorted(marks)
+
+
+def test_downgrade_from_0006_turns_compact_spans_into_rows(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import func, text
+
+    from initiatives.store.migrate import alembic_config
+
+    path = ACTIVITIES / "dfid-gb-gov-1-albania-v2.01.xml"
+    store = Store.open(str(tmp_path / "r.db"))
+    importer.import_file(store, path, parallel=False)
+    spans = sorted((r.id, f, sp.start, sp.end) for r in store.list_initiatives() for f, sps in r.sources.items()
+                   for sp in sps)
+    cfg = alembic_config(store.engine)
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005_interop_document_chunks")
+    with store.engine.connect() as conn:
+        rows = conn.execute(text('SELECT initiative_id, field, start, "end" FROM sources')).all()
+        assert "source_spans" not in [c[1] for c in conn.execute(text("PRAGMA table_info(initiatives)"))]
+    assert sorted(tuple(r) for r in rows) == spans and len(spans) > 8
+    store.close()
+    again = Store.open(str(tmp_path / "r.db"))  # upgrade again: the spans are the rows now
+    assert sorted((r.id, f, sp.start, sp.end) for r in again.list_initiatives() for f, sps in r.sources.items()
+                  for sp in sps) == spans

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from initiatives.model import Document, Finding, Initiative
 from initiatives.reference import countries
-from initiatives.store import search_index
+from initiatives.store import search_index, source_spans
 from initiatives.store.tables import (
     DocumentRow,
     FindingInitiativeRow,
@@ -45,7 +45,7 @@ ROW_COLS = ("kind", "code", "title", "summary", "status", "start", "end", "date_
             "budget_currency", "funding_source", "location", "lead_unit", "region", "country_groups", "themes",
             "comments", "extras", "source_document", "source_first_line", "source_last_line")
 JSON_COLS = frozenset(("country_groups", "themes", "comments", "extras"))
-INSERT_COLS = ("id", *ROW_COLS, "document_id", "natural_key", "version", "created_at", "updated_at")
+INSERT_COLS = ("id", *ROW_COLS, "document_id", "natural_key", "version", "created_at", "updated_at", "source_spans")
 _JSON_AT = tuple(i for i, c in enumerate(ROW_COLS) if c in JSON_COLS)
 
 
@@ -213,6 +213,24 @@ def _existing_keys(s: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
+def _compact_spans(s: Session, packs: list[Packed], doc_of: list[int | None], doc_shas: dict[int, str]
+                   ) -> list[str | None]:
+    """Per record, its spans as one `initiatives.source_spans` value when they all point into the record's own
+    document and quote no text (an imported IATI activity), else None (they go into `sources` rows)."""
+    wanted = {d for d in doc_of if d is not None and d not in doc_shas}
+    if wanted:
+        doc_shas.update((i, sha) for i, sha in s.execute(
+            select(DocumentRow.id, DocumentRow.sha256).where(DocumentRow.id.in_(wanted))))
+    out: list[str | None] = []
+    for p, doc in zip(packs, doc_of, strict=True):
+        sha = doc_shas.get(doc) if doc is not None else None
+        if sha is None or not p.sources or any(sp[1] != sha or sp[4] is not None for sp in p.sources):
+            out.append(None)
+        else:
+            out.append(source_spans.encode(sha, [(sp[0], sp[2], sp[3]) for sp in p.sources]))
+    return out
+
+
 def insert_new(s: Session, records: list[Initiative], keys: list[str | None], orgs: Any, *, author: str,
                reason: str | None, document_ids: dict[str, int],
                source_texts: list[str | None] | None = None) -> list[int]:
@@ -238,10 +256,12 @@ def insert_packed(s: Session, packs: list[Packed], orgs: Any, *, author: str, re
     # organisation (name, acronym, type) -> (id, stored name, stored acronym), kept across chunks
     org_ids: dict[tuple[str, str | None, str], tuple[int, str, str | None]] = orgs.__dict__.setdefault(
         "_bulk_ids", {})
+    doc_shas: dict[int, str] = orgs.__dict__.setdefault("_bulk_doc_shas", {})  # document id -> sha256
     for lo in range(0, len(packs), CHUNK):
         chunk = packs[lo:lo + CHUNK]
         doc_of = [document_ids.get(p.row[doc_at] or "") for p in chunk]
-        rows = [(*p.row, d, p.key, 1, now, now) for p, d in zip(chunk, doc_of, strict=True)]
+        compact = _compact_spans(s, chunk, doc_of, doc_shas)
+        rows = [(*p.row, d, p.key, 1, now, now, c) for p, d, c in zip(chunk, doc_of, compact, strict=True)]
         encoded = chunk[0].encoded
         if any(p.encoded != encoded for p in chunk):
             raise ValueError("a chunk mixes JSON-encoded and plain rows")
@@ -260,7 +280,7 @@ def insert_packed(s: Session, packs: list[Packed], orgs: Any, *, author: str, re
         sdgs: list[tuple[Any, ...]] = []
         parts: list[tuple[Any, ...]] = []
         sources: list[tuple[Any, ...]] = []
-        for rid, p, doc in zip(chunk_ids, chunk, doc_of, strict=True):
+        for rid, p, doc, kept in zip(chunk_ids, chunk, doc_of, compact, strict=True):
             countries_.extend((rid, c, i) for i, c in enumerate(p.countries))
             sdgs.extend((rid, g, i) for i, g in enumerate(p.sdgs))
             names = []
@@ -268,7 +288,8 @@ def insert_packed(s: Session, packs: list[Packed], orgs: Any, *, author: str, re
                 org_id, org_name, org_acronym = org_ids[(name, acronym, otype)]
                 names.append(" ".join(filter(None, dict.fromkeys((name, org_name, org_acronym)))))
                 parts.append((rid, org_id, role, name, otype, i))
-            sources.extend((rid, *sp) for sp in p.sources)
+            if kept is None:
+                sources.extend((rid, *sp) for sp in p.sources)
             if index:
                 title, pre, post, plain = p.search
                 has_lines = doc is not None and p.row[-1] is not None

@@ -109,6 +109,12 @@ def _parse_date(raw: str) -> PartialDate:
     return PartialDate.parse(raw)
 
 
+@lru_cache(maxsize=8192)
+def _date_text(raw: str) -> str:
+    """The date as the registry writes it (ValueError when it is not a date)."""
+    return str(_parse_date(raw))
+
+
 @lru_cache(maxsize=512)
 def _alpha3(code: str) -> str | None:
     return _countries.alpha2_to_alpha3(code) if codelists.is_code("Country", code) else None
@@ -118,10 +124,13 @@ def _narratives(el: Any, default_lang: str | None) -> list[dict[str, str]]:
     """The narratives of an element (2.0x `narrative` children, or the 1.0x plain text), language kept."""
     out = []
     for n in el.iterchildren("narrative"):
-        if n.text and n.text.strip():
-            out.append({"lang": (n.get(XML_LANG) or default_lang or "").lower(), "text": n.text.strip()})
-    if not out and el.text and el.text.strip():
-        out.append({"lang": (el.get(XML_LANG) or default_lang or "").lower(), "text": el.text.strip()})
+        text = n.text  # (each read of .text or .get makes a new string: read once)
+        if text and (text := text.strip()):
+            out.append({"lang": (n.get(XML_LANG) or default_lang or "").lower(), "text": text})
+    if not out:
+        text = el.text
+        if text and (text := text.strip()):
+            out.append({"lang": (el.get(XML_LANG) or default_lang or "").lower(), "text": text})
     return out
 
 
@@ -207,11 +216,12 @@ class _Mapper:
             return False
         return True
 
-    def date(self, raw: str | None, *, field: str, what: str) -> PartialDate | None:
+    def date(self, raw: str | None, *, field: str, what: str) -> str | None:
+        """The date as text (YYYY, YYYY-MM or YYYY-MM-DD), or None with a finding when it is not a date."""
         if not raw:
             return None
         try:
-            return _parse_date(raw)
+            return _date_text(raw)
         except ValueError:
             self.problem("iati-date", f"{what} is not a date", field=field, value=raw)
             return None
@@ -318,7 +328,7 @@ class _Mapper:
                 raw = child.get("iso-date") or (child.text or "").strip()
                 d = self.date(raw, field="start" if dtype in ("1", "2") else "end", what=f"activity-date {dtype}")
                 if d is not None:
-                    dates[dtype] = str(d)
+                    dates[dtype] = d
             elif tag == "reporting-org":
                 extras["reporting_org"] = {k: v for k, v in {
                     "ref": child.get("ref"), "type": child.get("type"),
@@ -392,12 +402,11 @@ class _Mapper:
                 cur = self.currency(value_el.get("currency"), field="budget") or default_currency
                 if amount is None:
                     continue
+                p_start, p_end = child.find("period-start"), child.find("period-end")
                 budgets.append({k: v for k, v in {
                     "type": child.get("type") or "1", "status": child.get("status"),
-                    "start": (child.find("period-start").get("iso-date") if child.find("period-start") is not None
-                              else None),
-                    "end": (child.find("period-end").get("iso-date") if child.find("period-end") is not None
-                            else None),
+                    "start": p_start.get("iso-date") if p_start is not None else None,
+                    "end": p_end.get("iso-date") if p_end is not None else None,
                     "value": format(amount, "f"), "currency": cur, "value_date": value_el.get("value-date"),
                 }.items() if v})
                 sources.setdefault("budget", [self.span("budget")])
