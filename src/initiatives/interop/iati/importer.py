@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from initiatives.interop.iati import pipeline
-from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream, text_blocks
+from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream_packed, text_blocks
 from initiatives.model import Document, Finding
 from initiatives.store import Store
 from initiatives.store import bulk, document_chunks
@@ -42,11 +42,10 @@ def import_file(store: Store, path: Path, *, author: str = "import", reason: str
                 parallel: bool | None = None) -> ImportResult:
     """Import one IATI file: `chunk` records are saved at a time and the text is stored in pieces of about
     `text_chunk` characters, all in one transaction. `parallel`: read and map in a worker process while this
-    one writes (None: on SQLite, for files of PARALLEL_MIN_BYTES or more, with two cores or more)."""
+    one writes (None: as `worth_a_worker` says)."""
     check_root(path)
     if parallel is None:
-        parallel = (store.engine.dialect.name == "sqlite" and (os.cpu_count() or 1) >= 2
-                    and path.stat().st_size >= PARALLEL_MIN_BYTES)
+        parallel = worth_a_worker(store, path)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived objects, few cycles: collect once per chunk instead
     try:
@@ -55,6 +54,15 @@ def import_file(store: Store, path: Path, *, author: str = "import", reason: str
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def worth_a_worker(store: Store, path: Path) -> bool:
+    """Whether reading in a second process pays: on SQLite (where it was measured), for a file of
+    PARALLEL_MIN_BYTES or more, when a core is free (1-minute load average at most the cores less one). On a
+    busy machine the two processes share one core and the hand-over between them (pickling) is pure cost."""
+    cores = os.cpu_count() or 1
+    return (store.engine.dialect.name == "sqlite" and cores >= 2 and path.stat().st_size >= PARALLEL_MIN_BYTES
+            and os.getloadavg()[0] <= cores - 1)
 
 
 @contextmanager
@@ -96,6 +104,30 @@ def _deferred_fts(raw: Any) -> Iterator[None]:
     raw.execute(trigger[0])
 
 
+def _parts(path: Path, sha: str, chunk: int, encode: bool, parallel: bool, findings: list[Finding],
+           writer: document_chunks.ChunkWriter | None) -> Iterator[list[bulk.Packed]]:
+    """The file's records as packed rows, `chunk` at a time, read here or by a worker process; the findings
+    are added to `findings` and the text handed to `writer` as the records go by."""
+    if not parallel:
+        items = stream_packed(path, sha, findings, writer.add if writer is not None else None, encode=encode)
+        while part := list(islice(items, chunk)):
+            yield part
+        return
+    with closing(pipeline.parts(path, sha, chunk=chunk, encode=encode)) as parts:
+        blocks, written = text_blocks(path), 0
+        for part in parts:
+            if writer is not None:  # the text, decoded here, keeps pace with the records
+                upto = max((sp[3] for p in part.packs for sp in p.sources), default=0)
+                while written < upto and (block := next(blocks, None)) is not None:
+                    writer.add(block)
+                    written += len(block)
+            findings.extend(part.findings)
+            yield part.packs
+        if writer is not None:
+            for block in blocks:
+                writer.add(block)
+
+
 def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int,
             text_chunk: int, parallel: bool) -> ImportResult:
     findings: list[Finding] = []
@@ -109,48 +141,19 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
         orgs = _OrgResolver(s)
         labels: dict[str, list[int]] = {}
         reason = reason or f"import {path.name}"
-        if parallel:
-            code_at, line_at = bulk.ROW_COLS.index("code"), bulk.ROW_COLS.index("source_first_line")
-            encode = s.connection().dialect.name == "sqlite"
-            with closing(pipeline.parts(path, document.sha256, chunk=chunk, encode=encode)) as parts:
-                # (closing: an error in this loop stops the worker at once)
-                blocks, written = text_blocks(path), 0
-                for n_chunks, part in enumerate(parts, 1):
-                    if writer is not None:  # the text, decoded here, keeps pace with the records
-                        upto = max((sp[3] for p in part.packs for sp in p.sources), default=0)
-                        while written < upto and (block := next(blocks, None)) is not None:
-                            writer.add(block)
-                            written += len(block)
-                    findings.extend(part.findings)
-                    ids = bulk.save_packed(store, s, part.packs, orgs, summary, author=author, reason=reason,
-                                           document_ids=doc_ids)
-                    summary.initiative_ids.extend(ids)
-                    for p, rid in zip(part.packs, ids, strict=True):
-                        labels.setdefault(p.row[code_at] or f"line {p.row[line_at] or 0}", []).append(rid)
-                    del part
-                    if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
-                        gc.collect(1)
-                if writer is not None:
-                    for block in blocks:
-                        writer.add(block)
-        else:
-            items = stream(path, document.sha256, findings, writer.add if writer else None)
-            n_chunks = 0
-            while True:
-                items_part = list(islice(items, chunk))
-                if not items_part:
-                    break
-                records = [rec for rec, _source in items_part]
-                ids = bulk.save_records(store, s, records, orgs, summary, author=author, reason=reason,
-                                        document_ids=doc_ids, source_texts=[source for _rec, source in items_part])
+        code_at, line_at = bulk.ROW_COLS.index("code"), bulk.ROW_COLS.index("source_first_line")
+        encode = s.connection().dialect.name == "sqlite"  # JSON columns as text, made where the rows are
+        with closing(_parts(path, document.sha256, chunk, encode, parallel, findings, writer)) as parts:
+            # (closing: an error in this loop stops the worker at once)
+            for n_chunks, packs in enumerate(parts, 1):
+                ids = bulk.save_packed(store, s, packs, orgs, summary, author=author, reason=reason,
+                                       document_ids=doc_ids)
                 summary.initiative_ids.extend(ids)
-                del items_part
-                n_chunks += 1
-                if n_chunks % 10 == 0:
+                for p, rid in zip(packs, ids, strict=True):
+                    labels.setdefault(p.row[code_at] or f"line {p.row[line_at] or 0}", []).append(rid)
+                del packs
+                if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
                     gc.collect(1)
-                for rec, rid in zip(records, ids, strict=True):
-                    labels.setdefault(rec.code or f"line {rec.source_lines[0] if rec.source_lines else 0}", []
-                                      ).append(rid)
         if writer is not None:
             writer.close()
         if findings:  # link each finding to its record by the label the reader gave it

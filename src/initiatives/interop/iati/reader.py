@@ -293,10 +293,9 @@ class _Mapper:
             extras["default_currency"] = self.currency(default_currency, field="budget") or default_currency
         if self.lang:
             extras["default_lang"] = self.lang
-        for child in el.iterchildren(tag=etree.Element):
+        # only the mapped children (lxml filters the rest, contact info, conditions..., without making objects)
+        for child in el.iterchildren(*_HANDLED):
             tag = child.tag
-            if tag not in _HANDLED:  # contact info, locations' details, conditions...: not mapped
-                continue
             if tag == "transaction":  # the most frequent child: first
                 self._transaction(child, tx, default_currency)
                 if not self.v1:  # 1.0x elements are not 2.03 XML: only their sums are kept
