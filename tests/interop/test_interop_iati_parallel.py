@@ -160,3 +160,21 @@ def test_downgrade_from_0006_turns_compact_spans_into_rows(tmp_path: Path) -> No
     again = Store.open(str(tmp_path / "r.db"))  # upgrade again: the spans are the rows now
     assert sorted((r.id, f, sp.start, sp.end) for r in again.list_initiatives() for f, sps in r.sources.items()
                   for sp in sps) == spans
+
+
+def test_parallel_import_indexes_every_chunk_for_search(tmp_path: Path) -> None:
+    """In parallel mode the full-text index is filled chunk by chunk while the worker reads on: records of the
+    first and the last chunk are found, once each, and the insert trigger is back afterwards."""
+    from sqlalchemy import text as sql
+
+    from initiatives.search import search
+
+    path = ACTIVITIES / "covid19-multi-publisher-v2.03-dportal-extract.xml"
+    store = Store.open(str(tmp_path / "f.db"))
+    importer.import_file(store, path, chunk=64, parallel=True)
+    recs = store.list_initiatives()
+    with store.transaction() as s:
+        assert s.execute(sql("SELECT count(*) FROM search_fts")).scalar() == len(recs) == 401
+        assert s.execute(sql("SELECT count(*) FROM sqlite_master WHERE name = 'search_entries_ai'")).scalar() == 1
+    for rec in (recs[0], recs[-1]):
+        assert rec.id in [h.initiative.id for h in search(store, f'"{rec.code}"').hits]

@@ -65,43 +65,63 @@ def worth_a_worker(store: Store, path: Path) -> bool:
             and os.getloadavg()[0] <= cores - 1)
 
 
+class _FullText:
+    """SQLite: the full-text index of the new records' search entries, filled by statements of many rows
+    (`catch_up`, and at the end) instead of by the insert trigger row by row: the trigger is dropped and
+    re-created inside the same transaction (a rollback restores it). Entries the store rewrites at commit
+    (updated records) find the trigger back in place. Without SQLite's trigger: nothing to do."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw, self.trigger, self.next = raw, None, 0
+        if raw is None:
+            return
+        found = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_entries_ai'"
+                            ).fetchone()
+        if found is None:
+            return
+        if not raw.in_transaction:  # the driver opens its transaction at the first INSERT only: DDL before it
+            raw.execute("BEGIN")     # would commit at once, and a rollback would not bring the trigger back
+        self.next = (raw.execute("SELECT max(id) FROM initiatives").fetchone()[0] or 0) + 1
+        self.trigger = found[0]
+        raw.execute("DROP TRIGGER search_entries_ai")
+
+    def catch_up(self, upto: int | None = None) -> None:
+        """Index the new records' entries up to id `upto` (all of them with None)."""
+        if self.trigger is None:
+            return
+        sql = ("INSERT INTO search_fts(rowid, title, body) SELECT initiative_id, title, body FROM search_entries "
+               "WHERE initiative_id >= ?")
+        if upto is None:
+            self.raw.execute(sql, (self.next,))
+        elif upto >= self.next:
+            self.raw.execute(sql + " AND initiative_id <= ?", (self.next, upto))
+            self.next = upto + 1
+
+    def close(self) -> None:
+        if self.trigger is not None:
+            self.catch_up()
+            self.raw.execute(self.trigger)
+            self.trigger = None
+
+
 @contextmanager
-def _bulk_pragmas(s: Session) -> Iterator[None]:
-    """On SQLite, a larger page cache while the import's index inserts run (64 MB instead of 2 MB), then back.
-    The transaction stays one: `synchronous` and the journal mode only matter at its single commit."""
+def _bulk_pragmas(s: Session) -> Iterator[_FullText]:
+    """On SQLite, a larger page cache while the import's index inserts run (64 MB instead of 2 MB), then back,
+    and the full-text index filled many rows at a time (`_FullText`). The transaction stays one: `synchronous`
+    and the journal mode only matter at its single commit."""
     conn = s.connection()
     if conn.dialect.name != "sqlite":
-        yield
+        yield _FullText(None)
         return
     raw = conn.connection.dbapi_connection
     before = raw.execute("PRAGMA cache_size").fetchone()[0]
     raw.execute(f"PRAGMA cache_size={-BULK_CACHE_KB}")
     try:
-        with _deferred_fts(raw):
-            yield
+        fts = _FullText(raw)
+        yield fts
+        fts.close()
     finally:
         raw.execute(f"PRAGMA cache_size={int(before)}")
-
-
-@contextmanager
-def _deferred_fts(raw: Any) -> Iterator[None]:
-    """SQLite: the full-text index of the new records' search entries is filled in one statement at the end
-    instead of by the insert trigger row by row (the trigger is dropped and re-created inside the same
-    transaction: a rollback restores it). Entries the store rewrites at commit (updated records) find the
-    trigger back in place."""
-    trigger = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_entries_ai'"
-                          ).fetchone()
-    if trigger is None:
-        yield
-        return
-    if not raw.in_transaction:  # the driver opens its transaction at the first INSERT only: DDL before it
-        raw.execute("BEGIN")     # would commit at once, and a rollback would not bring the trigger back
-    first = (raw.execute("SELECT max(id) FROM initiatives").fetchone()[0] or 0) + 1
-    raw.execute("DROP TRIGGER search_entries_ai")
-    yield
-    raw.execute("INSERT INTO search_fts(rowid, title, body) SELECT initiative_id, title, body FROM search_entries "
-                "WHERE initiative_id >= ?", (first,))
-    raw.execute(trigger[0])
 
 
 def _parts(path: Path, sha: str, chunk: int, encode: bool, parallel: bool, findings: list[Finding],
@@ -133,7 +153,7 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
     findings: list[Finding] = []
     summary = SaveSummary()
     document = document_for(path, file_sha256(path), "")
-    with store.transaction() as s, _bulk_pragmas(s):
+    with store.transaction() as s, _bulk_pragmas(s) as fts:
         # The text goes into document_chunks as the reader passes over it: memory stays flat in the file size.
         doc_id, new = bulk.insert_document_stub(s, document)
         writer = document_chunks.ChunkWriter(s, doc_id, text_chunk) if new else None
@@ -151,6 +171,8 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
                 summary.initiative_ids.extend(ids)
                 for p, rid in zip(packs, ids, strict=True):
                     labels.setdefault(p.row[code_at] or f"line {p.row[line_at] or 0}", []).append(rid)
+                if parallel and ids:  # indexed while the worker reads on, not all at the end
+                    fts.catch_up(max(ids))
                 del packs
                 if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
                     gc.collect(1)
