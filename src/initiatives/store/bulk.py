@@ -62,6 +62,9 @@ class Packed(NamedTuple):
     sources: list[tuple[str, str, int, int, str | None]]  # field, document sha256, start, end, text
     search: tuple[str, str, str, str]  # title, body before the partners, body after them, plain source text
     encoded: bool
+    # the 4th search value is the source text itself, made plain by whoever inserts (the parallel import's
+    # writing process, which has time while the reader process maps the next records)
+    raw_source: bool = False
 
 
 class _OrgRef(NamedTuple):
@@ -292,8 +295,11 @@ def insert_packed(s: Session, packs: list[Packed], orgs: Any, *, author: str, re
                 sources.extend((rid, *sp) for sp in p.sources)
             if index:
                 title, pre, post, plain = p.search
-                has_lines = doc is not None and p.row[-1] is not None
-                body = "\n".join(x for x in (pre, *names, post, plain if has_lines else "") if x)
+                if doc is None or p.row[-1] is None:  # no document lines to search
+                    plain = ""
+                elif p.raw_source:
+                    plain = search_index.plain_source(plain)
+                body = "\n".join(x for x in (pre, *names, post, plain) if x)
                 entries.append((rid, title, body))
         revisions = [(rid, "initiative", "(created)", None, None, author, now, reason) for rid in chunk_ids]
         _executemany(s, InitiativeCountryRow.__table__, countries_, ("initiative_id", "iso3", "position"))

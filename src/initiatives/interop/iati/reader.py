@@ -252,7 +252,7 @@ class _Mapper:
         """The activity as a record."""
         return self.finish(self.map_data())
 
-    def packed(self, source: str, encode: bool) -> Packed:
+    def packed(self, source: str, encode: bool, plain: bool = True) -> Packed:
         """The activity as the rows of a new record (`bulk.Packed`), built from the mapped values without
         making the record first; `source` is the activity's text (its search text)."""
         data = self.map_data()
@@ -260,7 +260,7 @@ class _Mapper:
         if budget is not None and not _currencies.is_known(budget["currency"]):  # the record path checks it
             rec = self.finish(data)
             return bulk.pack(rec, natural_key(rec), source, encode=encode)
-        return _pack_data(data, self.ctx.sha, source, encode)
+        return _pack_data(data, self.ctx.sha, source, encode, plain)
 
     def map_data(self) -> dict[str, Any]:  # noqa: C901 - one pass over the children, one branch per element
         """The activity's values as a dict of Initiative fields (`sources`: field -> [(start, end)])."""
@@ -586,7 +586,7 @@ class _KeyView:
         self.code, self.title, self.source_lines = data.get("code"), data.get("title"), data.get("source_lines")
 
 
-def _pack_data(data: dict[str, Any], sha: str, source: str, encode: bool) -> Packed:
+def _pack_data(data: dict[str, Any], sha: str, source: str, encode: bool, plain: bool = True) -> Packed:
     """`bulk.pack` of the record `finish(data)` would make, without making it (the same values: a test checks)."""
     budget = data.get("budget")
     first, last = data["source_lines"]
@@ -608,8 +608,8 @@ def _pack_data(data: dict[str, Any], sha: str, source: str, encode: bool) -> Pac
         [(p["name"], None, p["type"], p["role"]) for p in data.get("partners", ())],
         [(field, sha, s, e, None) for field, spans in data["sources"].items() for s, e in spans],
         (" ".join(filter(None, [code, title])), "\n".join(p for p in pre if p), "\n".join(p for p in post if p),
-         plain_source(source)),
-        encode)
+         plain_source(source) if plain else source),
+        encode, not plain)
 
 
 # ---------------------------------------------------------------------------------------------- the file
@@ -738,10 +738,11 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
 
 
 def stream_packed(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None = None, *,
-                  encode: bool = True) -> Iterator[Packed]:
+                  encode: bool = True, plain: bool = True) -> Iterator[Packed]:
     """`stream`, yielding each activity as the rows of a new record (`bulk.Packed`, JSON encoded with
-    `encode`): what the parallel import's worker sends."""
-    return _walk(path, sha, findings, sink, lambda mapper, source: mapper.packed(source, encode))
+    `encode`): what the parallel import's worker sends. `plain=False` leaves the activity's text as it is for
+    the inserting side to reduce to its search text (`Packed.raw_source`)."""
+    return _walk(path, sha, findings, sink, lambda mapper, source: mapper.packed(source, encode, plain))
 
 
 def _walk(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None,
