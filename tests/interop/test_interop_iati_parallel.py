@@ -178,3 +178,13 @@ def test_parallel_import_indexes_every_chunk_for_search(tmp_path: Path) -> None:
         assert s.execute(sql("SELECT count(*) FROM sqlite_master WHERE name = 'search_entries_ai'")).scalar() == 1
     for rec in (recs[0], recs[-1]):
         assert rec.id in [h.initiative.id for h in search(store, f'"{rec.code}"').hits]
+
+
+def test_a_worker_only_for_a_large_file_on_sqlite(tmp_path: Path, store: Store) -> None:
+    small = ACTIVITIES / "dfid-gb-gov-1-albania-v2.01.xml"
+    assert small.stat().st_size < importer.PARALLEL_MIN_BYTES and not importer.worth_a_worker(store, small)
+    big = tmp_path / "big.xml"
+    with big.open("wb") as fh:
+        fh.truncate(importer.PARALLEL_MIN_BYTES)
+    if store.engine.dialect.name != "sqlite":
+        assert not importer.worth_a_worker(store, big)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -59,10 +60,11 @@ def import_file(store: Store, path: Path, *, author: str = "import", reason: str
 def worth_a_worker(store: Store, path: Path) -> bool:
     """Whether reading in a second process pays: on SQLite (where it was measured), for a file of
     PARALLEL_MIN_BYTES or more, when a core is free (1-minute load average at most the cores less one). On a
-    busy machine the two processes share one core and the hand-over between them (pickling) is pure cost."""
+    busy machine the two processes share one core and the hand-over between them (pickling) is pure cost.
+    Only from a single-threaded process (the CLI): the worker is forked."""
     cores = os.cpu_count() or 1
     return (store.engine.dialect.name == "sqlite" and cores >= 2 and path.stat().st_size >= PARALLEL_MIN_BYTES
-            and os.getloadavg()[0] <= cores - 1)
+            and threading.active_count() == 1 and os.getloadavg()[0] <= cores - 1)
 
 
 class _FullText:
