@@ -96,12 +96,14 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=200)
     ap.add_argument("--keep", type=Path, help="build (or reuse) the big file here")
     ap.add_argument("--file", type=Path, help="an existing IATI file to import instead of building one")
-    ap.add_argument("--sequential", action="store_true", help="read and write in one process")
+    ap.add_argument("--sequential", action="store_true",
+                    help="read and write in one process (default: a reader process beside the writing one, "
+                         "whatever the load; `initiatives import` decides by the load, importer.worth_a_worker)")
     ap.add_argument("--phase", choices=("bare", "import"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
         print(json.dumps(bare(str(args.file)) if args.phase == "bare" else
-                         importer(str(args.file), False if args.sequential else None)))
+                         importer(str(args.file), not args.sequential)))
         return
     tmpdir = tempfile.TemporaryDirectory()
     path = args.file or args.keep or Path(tmpdir.name) / "big.xml"

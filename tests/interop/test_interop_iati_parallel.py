@@ -162,7 +162,7 @@ def test_downgrade_from_0006_turns_compact_spans_into_rows(tmp_path: Path) -> No
                   for sp in sps) == spans
 
 
-def test_parallel_import_indexes_every_chunk_for_search(tmp_path: Path) -> None:
+def test_parallel_import_indexes_every_chunk_for_search(tmp_path: Path, monkeypatch) -> None:
     """In parallel mode the full-text index is filled chunk by chunk while the worker reads on: records of the
     first and the last chunk are found, once each, and the insert trigger is back afterwards."""
     from sqlalchemy import text as sql
@@ -171,6 +171,7 @@ def test_parallel_import_indexes_every_chunk_for_search(tmp_path: Path) -> None:
 
     path = ACTIVITIES / "covid19-multi-publisher-v2.03-dportal-extract.xml"
     store = Store.open(str(tmp_path / "f.db"))
+    monkeypatch.setattr(importer, "FTS_EVERY", 100)  # several statements, the last at the end
     importer.import_file(store, path, chunk=64, parallel=True)
     recs = store.list_initiatives()
     with store.transaction() as s:

@@ -27,6 +27,7 @@ from initiatives.store.repository import SaveSummary, _OrgResolver
 from sqlalchemy.orm import Session
 
 CHUNK = 500
+FTS_EVERY = 5000  # records: the full-text index is filled this many at a time (each statement adds a segment)
 PARALLEL_MIN_BYTES = 4 << 20  # below this, starting a worker process costs more than it saves
 BULK_CACHE_KB = 64 * 1024
 
@@ -173,7 +174,7 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
                 summary.initiative_ids.extend(ids)
                 for p, rid in zip(packs, ids, strict=True):
                     labels.setdefault(p.row[code_at] or f"line {p.row[line_at] or 0}", []).append(rid)
-                if parallel and ids:  # indexed while the worker reads on, not all at the end
+                if parallel and ids and max(ids) - fts.next >= FTS_EVERY:  # indexed while the worker reads on
                     fts.catch_up(max(ids))
                 del packs
                 if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
