@@ -192,6 +192,7 @@ class _Mapper:
         self.ctx, self.el, self.start, self.end, self.line, self.end_line = ctx, el, start, end, line, end_line
         self.lang = (el.get(XML_LANG) or ctx.lang or "").lower() or None
         self.ident: str | None = None
+        self.seen: dict[str, tuple[int, int]] = {}  # tag -> (nth, start) of the last element `span` found
         self.v1 = ctx.version.startswith("1")
 
     def problem(self, rule: str, message: str, *, field: str | None = None, value: Any = None,
@@ -207,10 +208,14 @@ class _Mapper:
 
     def span(self, tag: str, nth: int = 0) -> tuple[int, int]:
         """(start, end) in the whole text of the nth `tag` element of the activity (else of the activity)."""
-        base = self.ctx.base
-        found = _elem_span(self.ctx.text, tag, self.start, self.end, nth)
+        base, lo, skip = self.ctx.base, self.start, nth
+        seen = self.seen.get(tag)  # the nth-1 element of this tag, found before: search on from there
+        if seen is not None and seen[0] < nth:
+            lo, skip = seen[1] + 1, nth - seen[0] - 1
+        found = _elem_span(self.ctx.text, tag, lo, self.end, skip)
         if found is None:
             return base + self.start, base + self.end
+        self.seen[tag] = (nth, found[0])
         return base + found[0], base + found[1]
 
     def code(self, listname: str, value: str | None, *, field: str | None, what: str) -> bool:
@@ -246,7 +251,7 @@ class _Mapper:
 
     def currency(self, raw: str | None, *, field: str) -> str | None:
         cur = (raw or "").strip().upper() or None
-        if cur and not (codelists.is_code("Currency", cur) or _currencies.is_known(cur)):
+        if cur and not (cur in _codes("Currency") or _currencies.is_known(cur)):
             self.problem("iati-codelist", f"currency {cur!r} is not in the IATI Currency codelist",
                          field=field, value=cur)
             return None
@@ -471,9 +476,10 @@ class _Mapper:
         if sectors:
             extras["sectors"] = sectors
             data["sdgs"] = sdgs
-            themes = [codelists.label("Sector" if s["vocabulary"] == "1" else "SectorCategory", s["code"])
-                      for s in sectors if s["vocabulary"] in ("1", "2") and codelists.is_code(
-                          SECTOR_CODELIST[s["vocabulary"]], s.get("code"))]
+            sector_codes, category_codes = _codes("Sector"), _codes("SectorCategory")
+            themes = [(sector_codes if s["vocabulary"] == "1" else category_codes)[s["code"]]["name"]
+                      for s in sectors if s["vocabulary"] in ("1", "2")
+                      and s.get("code") in (sector_codes if s["vocabulary"] == "1" else category_codes)]
             data["themes"] = list(dict.fromkeys(themes))
         if budgets:
             extras["budgets"] = budgets
