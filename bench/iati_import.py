@@ -87,6 +87,7 @@ def importer(path: str, parallel: bool | None) -> dict[str, float]:
     return {"activities": n, "stored": stored, "findings": result.findings, "seconds": round(dt, 2),
             "activities_per_s": round(n / dt), "cpu_s_importing_process": round(cpu, 2),
             "cpu_s_reader_process": round(worker.ru_utime + worker.ru_stime, 2),
+            "cpu_us_per_activity": round((cpu + worker.ru_utime + worker.ru_stime) / max(n, 1) * 1e6),
             "peak_rss_mb": round(_peak_mb()), "peak_rss_mb_reader_process": round(worker.ru_maxrss / 1024),
             "db_mb": round(db_mb)}
 
