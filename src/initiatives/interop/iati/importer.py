@@ -2,8 +2,10 @@
 
 `formats.read` + `Store.save_batch` hold every record of a file (and its text) in memory before saving; this
 path keeps only one chunk of records and a window of the text, writing the text into `document_chunks` as it
-goes (provenance reads it back from there), and is what `initiatives import` and the benchmark use.
-Critical problems raise InputError before or during the transaction; nothing is stored then.
+goes (provenance reads it back from there), and is what `initiatives import` and the benchmark use. Records
+travel as `bulk.Packed` rows (no record objects); with a core to spare they are read and mapped in a worker
+process (`pipeline.py`) while this one writes. Critical problems raise InputError before or during the
+transaction; nothing is stored then.
 """
 
 from __future__ import annotations
