@@ -180,6 +180,19 @@ KEPT = {"transaction": "transaction_list", "result": "results", "policy-marker":
         "document-link": "document_links"}
 
 
+_BUDGET_PARTS = ("value", "period-start", "period-end")
+
+
+def _first(el: Any, tags: tuple[str, ...]) -> list[Any]:
+    """The first child of each tag (None where there is none), in one filtered pass over the children."""
+    out: list[Any] = [None] * len(tags)
+    for sub in el.iterchildren(*tags):
+        i = tags.index(sub.tag)
+        if out[i] is None:
+            out[i] = sub
+    return out
+
+
 def _xml(el: Any) -> str:
     """The element's XML (without indentation: the parser drops blank text, IATI has no mixed content)."""
     return etree.tostring(el, encoding="unicode", with_tail=False)
@@ -406,14 +419,13 @@ class _Mapper:
                 elif vocab == "9" and code.split(".")[0].isdigit() and 1 <= int(code.split(".")[0]) <= 17:
                     sdgs.append(int(code.split(".")[0]))
             elif tag == "budget":
-                value_el = child.find("value")
+                value_el, p_start, p_end = _first(child, _BUDGET_PARTS)
                 if value_el is None:
                     continue
                 amount = self.amount(value_el.text, field="budget", what="budget value")
                 cur = self.currency(value_el.get("currency"), field="budget") or default_currency
                 if amount is None:
                     continue
-                p_start, p_end = child.find("period-start"), child.find("period-end")
                 budgets.append({k: v for k, v in {
                     "type": child.get("type") or "1", "status": child.get("status"),
                     "start": p_start.get("iso-date") if p_start is not None else None,
@@ -514,7 +526,17 @@ class _Mapper:
             return Initiative.model_validate(data)
 
     def _transaction(self, child: Any, tx: dict[tuple[str, str], dict[str, Any]], default_currency: str | None) -> None:
-        t_el, v_el, d_el = child.find("transaction-type"), child.find("value"), child.find("transaction-date")
+        t_el = v_el = d_el = None  # the first of each (one filtered pass: three find() calls cost 3x more)
+        for sub in child.iterchildren("transaction-type", "value", "transaction-date"):
+            tag = sub.tag
+            if tag == "value":
+                if v_el is None:
+                    v_el = sub
+            elif tag == "transaction-type":
+                if t_el is None:
+                    t_el = sub
+            elif d_el is None:
+                d_el = sub
         raw_type = (t_el.get("code") if t_el is not None else None) or ""
         ttype = TRANSACTION_TYPE_V1.get(raw_type, raw_type)
         if not ttype:
@@ -532,7 +554,9 @@ class _Mapper:
         day = _iso_day(raw_date) if raw_date else None
         if raw_date and day is None:
             self.problem("iati-date", "transaction-date is not a date", field="budget", value=raw_date)
-        slot = tx.setdefault((ttype, cur), {"value": Decimal(0), "count": 0, "first": None, "last": None})
+        slot = tx.get((ttype, cur))
+        if slot is None:
+            slot = tx[(ttype, cur)] = {"value": Decimal(0), "count": 0, "first": None, "last": None}
         slot["value"] += amount
         slot["count"] += 1
         if day is not None:
