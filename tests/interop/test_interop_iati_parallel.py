@@ -189,3 +189,15 @@ def test_a_worker_only_for_a_large_file_on_sqlite(tmp_path: Path, store: Store) 
         fh.truncate(importer.PARALLEL_MIN_BYTES)
     if store.engine.dialect.name != "sqlite":
         assert not importer.worth_a_worker(store, big)
+
+
+@pytest.mark.parametrize("path", FILES[:4], ids=lambda p: p.name)
+def test_spans_packed_as_one_value_give_the_same_record(path: Path) -> None:
+    """The importers pack an activity's spans as one `source_spans` value: the same record comes back."""
+    sha = reader.file_sha256(path)
+    compact = list(reader.stream_packed(path, sha, [], compact=True, plain=False))
+    plain = list(reader.stream_packed(path, sha, []))
+    assert all(p.spans_json and not p.sources for p in compact if p.row[0])
+    for a, b in zip(compact, plain, strict=True):
+        assert bulk.spans_of(a) == b.sources
+        assert bulk.unpack(a).model_dump() == bulk.unpack(b).model_dump()

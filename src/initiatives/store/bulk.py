@@ -65,6 +65,9 @@ class Packed(NamedTuple):
     # the 4th search value is the source text itself, made plain by whoever inserts (the parallel import's
     # writing process, which has time while the reader process maps the next records)
     raw_source: bool = False
+    # the spans already as one `initiatives.source_spans` value (then `sources` is empty): what the IATI reader
+    # makes, all its spans pointing into the file it reads (`spans_of` gives them back as `sources` tuples)
+    spans_json: str | None = None
 
 
 class _OrgRef(NamedTuple):
@@ -132,7 +135,7 @@ def unpack(p: Packed) -> Initiative:
         source_lines=(first, last) if first is not None else None, countries=p.countries, sdgs=p.sdgs,
         partners=[{"name": n, "acronym": a, "type": t, "role": r} for n, a, t, r in p.partners])
     sources: dict[str, list[dict[str, Any]]] = {}
-    for field, sha, start, end, text in p.sources:
+    for field, sha, start, end, text in spans_of(p):
         sources.setdefault(field, []).append({"document": sha, "start": start, "end": end, "text": text})
     data["sources"] = sources
     return Initiative.model_validate(data)
@@ -216,6 +219,13 @@ def _existing_keys(s: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
+def spans_of(p: Packed) -> list[tuple[str, str, int, int, str | None]]:
+    """(field, document sha256, start, end, text) of each span of a packed record."""
+    if p.spans_json is None:
+        return p.sources
+    return [(field, sha, start, end, None) for field, sha, start, end in source_spans.decode(p.spans_json)]
+
+
 def _compact_spans(s: Session, packs: list[Packed], doc_of: list[int | None], doc_shas: dict[int, str]
                    ) -> list[str | None]:
     """Per record, its spans as one `initiatives.source_spans` value when they all point into the record's own
@@ -227,7 +237,10 @@ def _compact_spans(s: Session, packs: list[Packed], doc_of: list[int | None], do
     out: list[str | None] = []
     for p, doc in zip(packs, doc_of, strict=True):
         sha = doc_shas.get(doc) if doc is not None else None
-        if sha is None or not p.sources or any(sp[1] != sha or sp[4] is not None for sp in p.sources):
+        if p.spans_json is not None:  # made by the reader: kept as it is when it points into this document
+            out.append(p.spans_json if sha is not None and p.spans_json.startswith(source_spans.prefix(sha))
+                       else None)
+        elif sha is None or not p.sources or any(sp[1] != sha or sp[4] is not None for sp in p.sources):
             out.append(None)
         else:
             out.append(source_spans.encode(sha, [(sp[0], sp[2], sp[3]) for sp in p.sources]))
@@ -292,7 +305,7 @@ def insert_packed(s: Session, packs: list[Packed], orgs: Any, *, author: str, re
                 names.append(" ".join(filter(None, dict.fromkeys((name, org_name, org_acronym)))))
                 parts.append((rid, org_id, role, name, otype, i))
             if kept is None:
-                sources.extend((rid, *sp) for sp in p.sources)
+                sources.extend((rid, *sp) for sp in spans_of(p))
             if index:
                 title, pre, post, plain = p.search
                 if doc is None or p.row[-1] is None:  # no document lines to search

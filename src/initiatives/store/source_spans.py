@@ -23,6 +23,11 @@ def encode(sha256: str, spans: Sequence[tuple[str, int, int]]) -> str:
     return _ENCODE({"document": sha256, "spans": spans}).decode()
 
 
+def prefix(sha256: str) -> str:
+    """How the column's value of spans into the document `sha256` begins."""
+    return '{"document":"' + sha256 + '"'
+
+
 def decode(value: str | None) -> list[tuple[str, str, int, int]]:
     """(field, document sha256, start, end) of each span kept in the column, in order ([] for None)."""
     if not value:

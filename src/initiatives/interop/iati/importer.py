@@ -134,18 +134,20 @@ def _parts(path: Path, sha: str, chunk: int, encode: bool, parallel: bool, findi
     """The file's records as packed rows, `chunk` at a time, read here or by a worker process; the findings
     are added to `findings` and the text handed to `writer` as the records go by."""
     if not parallel:
-        items = stream_packed(path, sha, findings, writer.add if writer is not None else None, encode=encode)
+        items = stream_packed(path, sha, findings, writer.add if writer is not None else None, encode=encode,
+                              compact=True)
         while part := list(islice(items, chunk)):
             yield part
         return
     with closing(pipeline.parts(path, sha, chunk=chunk, encode=encode)) as parts:
-        blocks, written = text_blocks(path), 0
+        blocks, lines = text_blocks(path), 1  # the line the text written so far ends on
+        last_at = bulk.ROW_COLS.index("source_last_line")
         for part in parts:
             if writer is not None:  # the text, decoded here, keeps pace with the records
-                upto = max((sp[3] for p in part.packs for sp in p.sources), default=0)
-                while written < upto and (block := next(blocks, None)) is not None:
+                upto = max((p.row[last_at] or 0 for p in part.packs), default=0)
+                while lines < upto and (block := next(blocks, None)) is not None:
                     writer.add(block)
-                    written += len(block)
+                    lines += block.count("\n")
             findings.extend(part.findings)
             yield part.packs
         if writer is not None:

@@ -30,7 +30,7 @@ from initiatives.interop.iati import codelists
 from initiatives.model import Batch, Document, Finding, Initiative, PartialDate, Span
 from initiatives.reference import countries as _countries
 from initiatives.reference import currencies as _currencies
-from initiatives.store import bulk
+from initiatives.store import bulk, source_spans
 from initiatives.store.bulk import Packed
 from initiatives.store.repository import natural_key
 from initiatives.store.search_index import plain_source
@@ -276,7 +276,7 @@ class _Mapper:
         """The activity as a record."""
         return self.finish(self.map_data())
 
-    def packed(self, source: str, encode: bool, plain: bool = True) -> Packed:
+    def packed(self, source: str, encode: bool, plain: bool = True, compact: bool = False) -> Packed:
         """The activity as the rows of a new record (`bulk.Packed`), built from the mapped values without
         making the record first; `source` is the activity's text (its search text)."""
         data = self.map_data()
@@ -284,7 +284,7 @@ class _Mapper:
         if budget is not None and not _currencies.is_known(budget["currency"]):  # the record path checks it
             rec = self.finish(data)
             return bulk.pack(rec, natural_key(rec), source, encode=encode)
-        return _pack_data(data, self.ctx.sha, source, encode, plain)
+        return _pack_data(data, self.ctx.sha, source, encode, plain, compact)
 
     def map_data(self) -> dict[str, Any]:  # noqa: C901 - one pass over the children, one branch per element
         """The activity's values as a dict of Initiative fields (`sources`: field -> [(start, end)])."""
@@ -623,7 +623,8 @@ class _KeyView:
         self.code, self.title, self.source_lines = data.get("code"), data.get("title"), data.get("source_lines")
 
 
-def _pack_data(data: dict[str, Any], sha: str, source: str, encode: bool, plain: bool = True) -> Packed:
+def _pack_data(data: dict[str, Any], sha: str, source: str, encode: bool, plain: bool = True,
+               compact: bool = False) -> Packed:
     """`bulk.pack` of the record `finish(data)` would make, without making it (the same values: a test checks)."""
     budget = data.get("budget")
     first, last = data["source_lines"]
@@ -643,10 +644,12 @@ def _pack_data(data: dict[str, Any], sha: str, source: str, encode: bool, plain:
         natural_key(_KeyView(data)),  # type: ignore[arg-type]
         row, countries, list(dict.fromkeys(data.get("sdgs", ()))),
         [(p["name"], None, p["type"], p["role"]) for p in data.get("partners", ())],
-        [(field, sha, s, e, None) for field, spans in data["sources"].items() for s, e in spans],
+        [] if compact else [(field, sha, s, e, None) for field, spans in data["sources"].items() for s, e in spans],
         (" ".join(filter(None, [code, title])), "\n".join(p for p in pre if p), "\n".join(p for p in post if p),
          plain_source(source) if plain else source),
-        encode, not plain)
+        encode, not plain,
+        source_spans.encode(sha, [(field, s, e) for field, spans in data["sources"].items() for s, e in spans])
+        if compact and data["sources"] else None)
 
 
 # ---------------------------------------------------------------------------------------------- the file
@@ -775,11 +778,12 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
 
 
 def stream_packed(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None = None, *,
-                  encode: bool = True, plain: bool = True) -> Iterator[Packed]:
+                  encode: bool = True, plain: bool = True, compact: bool = False) -> Iterator[Packed]:
     """`stream`, yielding each activity as the rows of a new record (`bulk.Packed`, JSON encoded with
     `encode`): what the parallel import's worker sends. `plain=False` leaves the activity's text as it is for
-    the inserting side to reduce to its search text (`Packed.raw_source`)."""
-    return _walk(path, sha, findings, sink, lambda mapper, source: mapper.packed(source, encode, plain))
+    the inserting side to reduce to its search text (`Packed.raw_source`); `compact=True` gives the spans as
+    one `initiatives.source_spans` value (`Packed.spans_json`)."""
+    return _walk(path, sha, findings, sink, lambda mapper, source: mapper.packed(source, encode, plain, compact))
 
 
 def _walk(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None,
