@@ -9,15 +9,17 @@ transaction: all of it or nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import msgspec
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from initiatives.model import Document, Finding, Initiative
 from initiatives.reference import countries
-from initiatives.store import search_index
+from initiatives.store import search_index, source_spans
 from initiatives.store.tables import (
     DocumentRow,
     FindingInitiativeRow,
@@ -38,20 +40,105 @@ if TYPE_CHECKING:
 CHUNK = 2000
 
 
-def _row_values(rec: Initiative, key: str | None, document_id: int | None, now: Any) -> dict[str, Any]:
-    return {
-        "kind": rec.kind, "code": rec.code, "title": rec.title, "summary": rec.summary, "status": rec.status,
-        "start": str(rec.start) if rec.start else None, "end": str(rec.end) if rec.end else None,
-        "date_announced": str(rec.date_announced) if rec.date_announced else None,
-        "budget_amount": rec.budget.amount if rec.budget else None,
-        "budget_currency": rec.budget.currency if rec.budget else None,
-        "funding_source": rec.funding_source, "location": rec.location, "lead_unit": rec.lead_unit,
-        "region": rec.region, "country_groups": list(rec.country_groups), "themes": list(rec.themes),
-        "comments": list(rec.comments), "extras": rec.extras, "source_document": rec.source_document,
-        "source_first_line": rec.source_lines[0] if rec.source_lines else None,
-        "source_last_line": rec.source_lines[1] if rec.source_lines else None,
-        "document_id": document_id, "natural_key": key, "version": 1, "created_at": now, "updated_at": now,
-    }
+# the columns of an initiative row a record gives (the rest: id, document_id, natural_key, version, timestamps)
+ROW_COLS = ("kind", "code", "title", "summary", "status", "start", "end", "date_announced", "budget_amount",
+            "budget_currency", "funding_source", "location", "lead_unit", "region", "country_groups", "themes",
+            "comments", "extras", "source_document", "source_first_line", "source_last_line")
+JSON_COLS = frozenset(("country_groups", "themes", "comments", "extras"))
+INSERT_COLS = ("id", *ROW_COLS, "document_id", "natural_key", "version", "created_at", "updated_at", "source_spans")
+_JSON_AT = tuple(i for i, c in enumerate(ROW_COLS) if c in JSON_COLS)
+
+
+class Packed(NamedTuple):
+    """A new record as the rows it becomes, in plain values only: cheap to pickle (the parallel IATI import
+    builds these in a worker process) and to insert. `row` follows ROW_COLS; with `encoded` its JSON columns
+    are JSON text already (SQLite binds that text as is). Lossless: `unpack` gives the record back."""
+
+    key: str | None
+    row: tuple[Any, ...]
+    countries: list[str]
+    sdgs: list[int]
+    partners: list[tuple[str, str | None, str, str]]  # name, acronym, type, role
+    sources: list[tuple[str, str, int, int, str | None]]  # field, document sha256, start, end, text
+    search: tuple[str, str, str, str]  # title, body before the partners, body after them, plain source text
+    encoded: bool
+    # the 4th search value is the source text itself, made plain by whoever inserts (the parallel import's
+    # writing process, which has time while the reader process maps the next records)
+    raw_source: bool = False
+    # the spans already as one `initiatives.source_spans` value (then `sources` is empty): what the IATI reader
+    # makes, all its spans pointing into the file it reads (`spans_of` gives them back as `sources` tuples)
+    spans_json: str | None = None
+
+
+class _OrgRef(NamedTuple):
+    """What `_OrgResolver.resolve` reads of a partner."""
+
+    name: str
+    acronym: str | None
+    type: str
+
+
+def pack(rec: Initiative, key: str | None, source: str | None, *, encode: bool) -> Packed:
+    """The rows of a new record; `source` is the document text it came from (its search text), if at hand."""
+    row = (
+        rec.kind, rec.code, rec.title, rec.summary, rec.status,
+        str(rec.start) if rec.start else None, str(rec.end) if rec.end else None,
+        str(rec.date_announced) if rec.date_announced else None,
+        rec.budget.amount if rec.budget else None, rec.budget.currency if rec.budget else None,
+        rec.funding_source, rec.location, rec.lead_unit, rec.region,
+        list(rec.country_groups), list(rec.themes), list(rec.comments), rec.extras, rec.source_document,
+        rec.source_lines[0] if rec.source_lines else None, rec.source_lines[1] if rec.source_lines else None,
+    )
+    if encode:
+        values = list(row)
+        for i in _JSON_AT:
+            values[i] = dumps(values[i])
+        row = tuple(values)
+    title = " ".join(filter(None, [rec.code, rec.title]))
+    pre: list[str] = [rec.summary or "", *rec.themes]
+    pre += [f"{c} {countries.name(c)}" for c in rec.countries]
+    pre += list(rec.country_groups)
+    post = [rec.location or "", rec.funding_source or "", rec.lead_unit or "", rec.region or "", *rec.comments]
+    return Packed(
+        key, row, list(rec.countries), list(rec.sdgs),
+        [(p.name, p.acronym, p.type, p.role) for p in rec.partners],
+        [(field, sp.document, sp.start, sp.end, sp.text) for field, spans in rec.sources.items() for sp in spans],
+        (title, "\n".join(p for p in pre if p), "\n".join(p for p in post if p),
+         search_index.plain_source(source) if source is not None else ""),
+        encode)
+
+
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def dumps(value: Any) -> str:
+    """JSON text of a value of a JSON column (what SQLAlchemy's JSON type would write, read back the same;
+    msgspec: a large import's extras, mostly kept XML, encode about four times faster than with json)."""
+    if not value:
+        if value == []:
+            return "[]"
+        if value == {}:
+            return "{}"
+    return _ENCODE(value).decode()
+
+
+def unpack(p: Packed) -> Initiative:
+    """The record a Packed was made from (for the rare record that turns out to be stored already)."""
+    data = dict(zip(ROW_COLS, p.row, strict=True))
+    if p.encoded:
+        for c in JSON_COLS:
+            data[c] = json.loads(data[c])
+    amount, currency = data.pop("budget_amount"), data.pop("budget_currency")
+    first, last = data.pop("source_first_line"), data.pop("source_last_line")
+    data.update(
+        budget={"amount": amount, "currency": currency} if currency else None,
+        source_lines=(first, last) if first is not None else None, countries=p.countries, sdgs=p.sdgs,
+        partners=[{"name": n, "acronym": a, "type": t, "role": r} for n, a, t, r in p.partners])
+    sources: dict[str, list[dict[str, Any]]] = {}
+    for field, sha, start, end, text in spans_of(p):
+        sources.setdefault(field, []).append({"document": sha, "start": start, "end": end, "text": text})
+    data["sources"] = sources
+    return Initiative.model_validate(data)
 
 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -79,7 +166,7 @@ def _cheap(process: Any) -> Any:
 
 
 def _executemany(s: Session, table: Any, rows: list[dict[str, Any]] | list[tuple[Any, ...]],
-                 cols: tuple[str, ...] | None = None) -> None:
+                 cols: tuple[str, ...] | None = None, raw: frozenset[str] = frozenset()) -> None:
     """Rows (dicts, or tuples in the order of `cols`) straight to the driver's executemany, values through
     their column type's bind processor where it has one (what SQLAlchemy does per row, without its
     per-statement overhead, which is most of the cost of a large insert); Core for other parameter styles."""
@@ -94,7 +181,8 @@ def _executemany(s: Session, table: Any, rows: list[dict[str, Any]] | list[tuple
     if mark is None:
         s.execute(insert(table), [dict(zip(cols, r, strict=True)) for r in rows])
         return
-    procs = [(i, _cheap(p)) for i, c in enumerate(cols) if (p := table.c[c].type._cached_bind_processor(dialect))]
+    procs = [(i, _cheap(p)) for i, c in enumerate(cols)
+             if c not in raw and (p := table.c[c].type._cached_bind_processor(dialect))]
     if procs:
         converted = []
         for r in rows:
@@ -109,17 +197,16 @@ def _executemany(s: Session, table: Any, rows: list[dict[str, Any]] | list[tuple
     conn.exec_driver_sql(sql, rows)
 
 
-def _insert_rows(s: Session, table: Any, stmt: Any, params: list[dict[str, Any]]) -> list[int]:
-    """Insert initiative rows and return their ids in order. On SQLite the ids are allocated here (the
-    transaction already holds the write lock, so nobody else can take them) and the rows go in one
-    executemany; elsewhere INSERT ... RETURNING keeps the database's own sequence."""
+def _insert_rows(s: Session, table: Any, rows: list[tuple[Any, ...]], raw: frozenset[str]) -> list[int]:
+    """Insert initiative rows (INSERT_COLS without the id) and return their ids in order. On SQLite the ids are
+    allocated here (the transaction already holds the write lock, so nobody else can take them) and the rows go
+    in one executemany; elsewhere INSERT ... RETURNING keeps the database's own sequence."""
     if s.connection().dialect.name != "sqlite":
-        return [row[0] for row in s.execute(stmt, params)]
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return [row[0] for row in s.execute(stmt, [dict(zip(INSERT_COLS[1:], r, strict=True)) for r in rows])]
     first = (s.scalar(select(func.max(table.c.id))) or 0) + 1
-    ids = list(range(first, first + len(params)))
-    for rid, p in zip(ids, params, strict=True):
-        p["id"] = rid
-    _executemany(s, table, params)
+    ids = list(range(first, first + len(rows)))
+    _executemany(s, table, [(rid, *r) for rid, r in zip(ids, rows, strict=True)], INSERT_COLS, raw)
     return ids
 
 
@@ -132,19 +219,32 @@ def _existing_keys(s: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
-def _search_entry(rec: Initiative, orgs: list[tuple[str, str | None]], source: str | None) -> tuple[str, str]:
-    """(title, body) of a new record, the same text `search_index.entry_for` makes from its stored row."""
-    title = " ".join(filter(None, [rec.code, rec.title]))
-    parts: list[str] = [rec.summary or "", *rec.themes]
-    parts += [f"{c} {countries.name(c)}" for c in rec.countries]
-    parts += list(rec.country_groups)
-    for p, (org_name, acronym) in zip(rec.partners, orgs, strict=True):
-        parts.append(" ".join(filter(None, dict.fromkeys((p.name, org_name, acronym)))))
-    parts += [rec.location or "", rec.funding_source or "", rec.lead_unit or "", rec.region or ""]
-    parts += list(rec.comments)
-    if source is not None:
-        parts.append(search_index.plain_source(source))
-    return title, "\n".join(p for p in parts if p)
+def spans_of(p: Packed) -> list[tuple[str, str, int, int, str | None]]:
+    """(field, document sha256, start, end, text) of each span of a packed record."""
+    if p.spans_json is None:
+        return p.sources
+    return [(field, sha, start, end, None) for field, sha, start, end in source_spans.decode(p.spans_json)]
+
+
+def _compact_spans(s: Session, packs: list[Packed], doc_of: list[int | None], doc_shas: dict[int, str]
+                   ) -> list[str | None]:
+    """Per record, its spans as one `initiatives.source_spans` value when they all point into the record's own
+    document and quote no text (an imported IATI activity), else None (they go into `sources` rows)."""
+    wanted = {d for d in doc_of if d is not None and d not in doc_shas}
+    if wanted:
+        doc_shas.update((i, sha) for i, sha in s.execute(
+            select(DocumentRow.id, DocumentRow.sha256).where(DocumentRow.id.in_(wanted))))
+    out: list[str | None] = []
+    for p, doc in zip(packs, doc_of, strict=True):
+        sha = doc_shas.get(doc) if doc is not None else None
+        if p.spans_json is not None:  # made by the reader: kept as it is when it points into this document
+            out.append(p.spans_json if sha is not None and p.spans_json.startswith(source_spans.prefix(sha))
+                       else None)
+        elif sha is None or not p.sources or any(sp[1] != sha or sp[4] is not None for sp in p.sources):
+            out.append(None)
+        else:
+            out.append(source_spans.encode(sha, [(sp[0], sp[2], sp[3]) for sp in p.sources]))
+    return out
 
 
 def insert_new(s: Session, records: list[Initiative], keys: list[str | None], orgs: Any, *, author: str,
@@ -153,45 +253,69 @@ def insert_new(s: Session, records: list[Initiative], keys: list[str | None], or
     """Insert records known to be new; returns their ids in order. With `source_texts` (the document lines of
     each record, as a streaming reader has them at hand) the search entries are written here too; without,
     the records are marked and indexed from their rows when the transaction commits."""
+    encode = s.connection().dialect.name == "sqlite"
+    packs = [pack(r, k, source_texts[i] if source_texts is not None else None, encode=encode)
+             for i, (r, k) in enumerate(zip(records, keys, strict=True))]
+    return insert_packed(s, packs, orgs, author=author, reason=reason, document_ids=document_ids,
+                         index=source_texts is not None)
+
+
+def insert_packed(s: Session, packs: list[Packed], orgs: Any, *, author: str, reason: str | None,
+                  document_ids: dict[str, int], index: bool = True) -> list[int]:
+    """Insert new records given as Packed rows; returns their ids in order. With `index` their search entries
+    are written here (the plain source text only for records whose document is stored); without, the records
+    are marked and indexed from their rows when the transaction commits."""
     now = utcnow()
     table = InitiativeRow.__table__
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    doc_at = ROW_COLS.index("source_document")
     ids: list[int] = []
     # organisation (name, acronym, type) -> (id, stored name, stored acronym), kept across chunks
     org_ids: dict[tuple[str, str | None, str], tuple[int, str, str | None]] = orgs.__dict__.setdefault(
         "_bulk_ids", {})
-    for lo in range(0, len(records), CHUNK):
-        chunk, chunk_keys = records[lo:lo + CHUNK], keys[lo:lo + CHUNK]
-        doc_of = [document_ids.get(r.source_document or "") for r in chunk]
-        params = [_row_values(r, k, d, now) for r, k, d in zip(chunk, chunk_keys, doc_of, strict=True)]
-        chunk_ids = _insert_rows(s, table, stmt, params)
-        if source_texts is None:
+    doc_shas: dict[int, str] = orgs.__dict__.setdefault("_bulk_doc_shas", {})  # document id -> sha256
+    for lo in range(0, len(packs), CHUNK):
+        chunk = packs[lo:lo + CHUNK]
+        doc_of = [document_ids.get(p.row[doc_at] or "") for p in chunk]
+        compact = _compact_spans(s, chunk, doc_of, doc_shas)
+        rows = [(*p.row, d, p.key, 1, now, now, c) for p, d, c in zip(chunk, doc_of, compact, strict=True)]
+        encoded = chunk[0].encoded
+        if any(p.encoded != encoded for p in chunk):
+            raise ValueError("a chunk mixes JSON-encoded and plain rows")
+        chunk_ids = _insert_rows(s, table, rows, JSON_COLS if encoded else frozenset())
+        del rows
+        if not index:
             for rid in chunk_ids:  # indexed for search when the transaction commits
                 search_index.mark(s, rid)
+        missing = list(dict.fromkeys(okey for p in chunk for (name, acronym, otype, _role) in p.partners
+                                     if (okey := (name, acronym, otype)) not in org_ids))
+        if missing:  # new organisations of the chunk resolved together: one flush
+            for okey, row in zip(missing, orgs.resolve_all([_OrgRef(*k) for k in missing]), strict=True):
+                org_ids[okey] = (row.id, row.name, row.acronym)
         entries: list[tuple[Any, ...]] = []
-        countries: list[tuple[Any, ...]] = []
+        countries_: list[tuple[Any, ...]] = []
         sdgs: list[tuple[Any, ...]] = []
         parts: list[tuple[Any, ...]] = []
         sources: list[tuple[Any, ...]] = []
-        for n, (rid, rec) in enumerate(zip(chunk_ids, chunk, strict=True)):
-            countries.extend((rid, c, i) for i, c in enumerate(rec.countries))
-            sdgs.extend((rid, g, i) for i, g in enumerate(rec.sdgs))
-            rec_orgs = []
-            for i, p in enumerate(rec.partners):
-                okey = (p.name, p.acronym, p.type)
-                org = org_ids.get(okey)
-                if org is None:
-                    row = orgs.resolve(p)
-                    org = org_ids[okey] = (row.id, row.name, row.acronym)
-                rec_orgs.append(org[1:])
-                parts.append((rid, org[0], p.role, p.name, p.type, i))
-            for field, spans in rec.sources.items():
-                sources.extend((rid, field, sp.document, sp.start, sp.end, sp.text) for sp in spans)
-            if source_texts is not None:
-                has_lines = doc_of[n] is not None and rec.source_lines
-                entries.append((rid, *_search_entry(rec, rec_orgs, source_texts[lo + n] if has_lines else None)))
+        for rid, p, doc, kept in zip(chunk_ids, chunk, doc_of, compact, strict=True):
+            countries_.extend((rid, c, i) for i, c in enumerate(p.countries))
+            sdgs.extend((rid, g, i) for i, g in enumerate(p.sdgs))
+            names = []
+            for i, (name, acronym, otype, role) in enumerate(p.partners):
+                org_id, org_name, org_acronym = org_ids[(name, acronym, otype)]
+                names.append(" ".join(filter(None, dict.fromkeys((name, org_name, org_acronym)))))
+                parts.append((rid, org_id, role, name, otype, i))
+            if kept is None:
+                sources.extend((rid, *sp) for sp in spans_of(p))
+            if index:
+                title, pre, post, plain = p.search
+                if doc is None or p.row[-1] is None:  # no document lines to search
+                    plain = ""
+                elif p.raw_source:
+                    plain = search_index.plain_source(plain)
+                body = "\n".join(x for x in (pre, *names, post, plain) if x)
+                entries.append((rid, title, body))
         revisions = [(rid, "initiative", "(created)", None, None, author, now, reason) for rid in chunk_ids]
-        _executemany(s, InitiativeCountryRow.__table__, countries, ("initiative_id", "iso3", "position"))
+        _executemany(s, InitiativeCountryRow.__table__, countries_, ("initiative_id", "iso3", "position"))
         _executemany(s, InitiativeSdgRow.__table__, sdgs, ("initiative_id", "sdg", "position"))
         _executemany(s, ParticipationRow.__table__, parts,
                      ("initiative_id", "organization_id", "role", "name", "type", "position"))
@@ -236,6 +360,30 @@ def save_records(store: Store, s: Session, records: list[Initiative], orgs: Any,
             ids[i] = ids[last[k]]
             summary.unchanged += 1
     return [ids[i] for i in range(len(records))]
+
+
+def save_packed(store: Store, s: Session, packs: list[Packed], orgs: Any, summary: SaveSummary, *, author: str,
+                reason: str | None, document_ids: dict[str, int]) -> list[int]:
+    """`save_records` for records given as Packed rows (the parallel IATI import): new ones inserted as they
+    are, the few stored already rebuilt (`unpack`) and saved through the ORM. Returns the ids in order."""
+    keys = [p.key for p in packs]
+    stored = _existing_keys(s, {k for k in keys if k})
+    last: dict[str, int] = {k: i for i, k in enumerate(keys) if k}
+    new_idx = [i for i, k in enumerate(keys) if k and k not in stored and last[k] == i]
+    ids = dict(zip(new_idx, insert_packed(s, [packs[i] for i in new_idx], orgs, author=author, reason=reason,
+                                          document_ids=document_ids), strict=True))
+    summary.created += len(new_idx)
+    for i, k in enumerate(keys):
+        if i in ids or (k and k not in stored and last[k] != i):
+            continue  # inserted, or superseded by a later record with the same key
+        saved, outcome = store._upsert(s, unpack(packs[i]), orgs, author=author, reason=reason)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        ids[i] = saved
+    for i, k in enumerate(keys):
+        if i not in ids and k:
+            ids[i] = ids[last[k]]
+            summary.unchanged += 1
+    return [ids[i] for i in range(len(packs))]
 
 
 def document_ids(s: Session, docs: Iterable[Any]) -> dict[str, int]:

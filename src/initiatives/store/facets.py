@@ -491,10 +491,21 @@ def spans_in_document(store: Store, sha256: str) -> list[tuple[int, int, str, in
     """(start, end, field, initiative id) of every stored span that points into a document."""
     from initiatives.store.tables import SourceRow
 
+    from initiatives.store import source_spans
+    from initiatives.store.tables import DocumentRow
+
     with store.transaction() as s:
         rows = s.execute(select(SourceRow.start, SourceRow.end, SourceRow.field, SourceRow.initiative_id)
                          .where(SourceRow.document_sha256 == sha256).order_by(SourceRow.start)).all()
-    return [(int(a), int(b), str(f), int(i)) for a, b, f, i in rows]
+        # spans kept on the record's row (bulk-imported records: they point into the record's own document)
+        compact = s.execute(select(InitiativeRow.id, InitiativeRow.source_spans).where(
+            InitiativeRow.document_id.in_(select(DocumentRow.id).where(DocumentRow.sha256 == sha256)),
+            InitiativeRow.source_spans.is_not(None))).all()
+    out = [(int(a), int(b), str(f), int(i)) for a, b, f, i in rows]
+    if compact:
+        out += [(a, b, f, iid) for iid, value in compact for f, d, a, b in source_spans.decode(value) if d == sha256]
+        out.sort(key=lambda span: span[0])
+    return out
 
 
 def country_counts(store: Store) -> dict[str, int]:

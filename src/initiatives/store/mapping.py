@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from initiatives.model import Document, Finding, Initiative, Organization, PartnerRef, Revision, Span
+from initiatives.store import source_spans
 from initiatives.store.tables import (
     DocumentRow,
     FindingRow,
@@ -24,6 +25,8 @@ JSON_LIST_FIELDS = ("country_groups", "themes", "comments")
 
 def initiative_from_row(row: InitiativeRow) -> Initiative:
     sources: dict[str, list[Span]] = {}
+    for field, sha, start, end in source_spans.decode(getattr(row, "source_spans", None)):
+        sources.setdefault(field, []).append(Span(document=sha, start=start, end=end))
     for s in row.sources:
         sources.setdefault(s.field, []).append(Span(document=s.document_sha256, start=s.start, end=s.end, text=s.text))
     data: dict[str, Any] = {f: getattr(row, f) for f in SCALAR_FIELDS + DATE_FIELDS + JSON_LIST_FIELDS}
@@ -71,6 +74,7 @@ def apply_to_row(row: InitiativeRow, rec: Initiative) -> None:
         for field, spans in rec.sources.items()
         for s in spans
     ]
+    row.source_spans = None  # the spans are the rows above now
     row.source_document = rec.source_document
     row.source_first_line, row.source_last_line = rec.source_lines or (None, None)
     row.extras = dict(rec.extras)

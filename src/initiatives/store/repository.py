@@ -188,11 +188,14 @@ class _OrgResolver:
                     return row
         return None
 
-    def resolve_all(self, orgs: Iterable[Organization | PartnerRef]) -> None:
-        """Resolve many organisations with one flush at the end (the new ones get their ids together)."""
+    def resolve_all(self, orgs: Iterable[Organization | PartnerRef]) -> list[OrganizationRow]:
+        """Resolve many organisations with one flush at the end (the new ones get their ids together); returns
+        the row of each, in order."""
         new: list[OrganizationRow] = []
+        rows: list[OrganizationRow] = []
         for org in orgs:
             row = self.resolve(org, flush=False)
+            rows.append(row)
             if row.id is None and row not in new:
                 new.append(row)
         if new and self.session.get_bind().dialect.name == "sqlite":
@@ -204,6 +207,7 @@ class _OrgResolver:
             for i, row in enumerate(new):
                 row.id = first + i
         self.session.flush()
+        return rows
 
     def resolve(self, org: Organization | PartnerRef, country: str | None = None, *,
                 flush: bool = True) -> OrganizationRow:

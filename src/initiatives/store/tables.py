@@ -69,6 +69,8 @@ class InitiativeRow(Base):
     source_last_line: Mapped[int | None] = mapped_column(Integer)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"), index=True)
     natural_key: Mapped[str | None] = mapped_column(String(64), index=True)  # see store.keys
+    # spans kept compactly instead of `sources` rows (revision 0006, see store/source_spans.py)
+    source_spans: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

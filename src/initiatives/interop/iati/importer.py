@@ -2,21 +2,26 @@
 
 `formats.read` + `Store.save_batch` hold every record of a file (and its text) in memory before saving; this
 path keeps only one chunk of records and a window of the text, writing the text into `document_chunks` as it
-goes (provenance reads it back from there), and is what `initiatives import` and the benchmark use.
-Critical problems raise InputError before or during the transaction; nothing is stored then.
+goes (provenance reads it back from there), and is what `initiatives import` and the benchmark use. Records
+travel as `bulk.Packed` rows (no record objects); with a core to spare they are read and mapped in a worker
+process (`pipeline.py`) while this one writes. Critical problems raise InputError before or during the
+transaction; nothing is stored then.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream
+from initiatives.interop.iati import pipeline
+from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream_packed, text_blocks
 from initiatives.model import Document, Finding
 from initiatives.store import Store
 from initiatives.store import bulk, document_chunks
@@ -24,6 +29,8 @@ from initiatives.store.repository import SaveSummary, _OrgResolver
 from sqlalchemy.orm import Session
 
 CHUNK = 500
+FTS_EVERY = 5000  # records: the full-text index is filled this many at a time (each statement adds a segment)
+PARALLEL_MIN_BYTES = 4 << 20  # below this, starting a worker process costs more than it saves
 BULK_CACHE_KB = 64 * 1024
 
 
@@ -35,88 +42,147 @@ class ImportResult:
 
 
 def import_file(store: Store, path: Path, *, author: str = "import", reason: str | None = None,
-                chunk: int = CHUNK, text_chunk: int = document_chunks.CHUNK_CHARS) -> ImportResult:
+                chunk: int = CHUNK, text_chunk: int = document_chunks.CHUNK_CHARS,
+                parallel: bool | None = None) -> ImportResult:
     """Import one IATI file: `chunk` records are saved at a time and the text is stored in pieces of about
-    `text_chunk` characters, all in one transaction."""
+    `text_chunk` characters, all in one transaction. `parallel`: read and map in a worker process while this
+    one writes (None: as `worth_a_worker` says)."""
     check_root(path)
+    if parallel is None:
+        parallel = worth_a_worker(store, path)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived objects, few cycles: collect once per chunk instead
     try:
-        return _import(store, path, author=author, reason=reason, chunk=chunk, text_chunk=text_chunk)
+        return _import(store, path, author=author, reason=reason, chunk=chunk, text_chunk=text_chunk,
+                       parallel=parallel)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
+def worth_a_worker(store: Store, path: Path) -> bool:
+    """Whether reading in a second process pays: on SQLite (where it was measured), for a file of
+    PARALLEL_MIN_BYTES or more, when a core is free (1-minute load average at most the cores less one). On a
+    busy machine the two processes share one core and the hand-over between them (pickling) is pure cost.
+    Only from a single-threaded process (the CLI): the worker is forked."""
+    cores = os.cpu_count() or 1
+    return (store.engine.dialect.name == "sqlite" and cores >= 2 and path.stat().st_size >= PARALLEL_MIN_BYTES
+            and threading.active_count() == 1 and os.getloadavg()[0] <= cores - 1)
+
+
+class _FullText:
+    """SQLite: the full-text index of the new records' search entries, filled by statements of many rows
+    (`catch_up`, and at the end) instead of by the insert trigger row by row: the trigger is dropped and
+    re-created inside the same transaction (a rollback restores it). Entries the store rewrites at commit
+    (updated records) find the trigger back in place. Without SQLite's trigger: nothing to do."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw, self.trigger, self.next = raw, None, 0
+        if raw is None:
+            return
+        found = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_entries_ai'"
+                            ).fetchone()
+        if found is None:
+            return
+        if not raw.in_transaction:  # the driver opens its transaction at the first INSERT only: DDL before it
+            raw.execute("BEGIN")     # would commit at once, and a rollback would not bring the trigger back
+        self.next = (raw.execute("SELECT max(id) FROM initiatives").fetchone()[0] or 0) + 1
+        self.trigger = found[0]
+        raw.execute("DROP TRIGGER search_entries_ai")
+
+    def catch_up(self, upto: int | None = None) -> None:
+        """Index the new records' entries up to id `upto` (all of them with None)."""
+        if self.trigger is None:
+            return
+        sql = ("INSERT INTO search_fts(rowid, title, body) SELECT initiative_id, title, body FROM search_entries "
+               "WHERE initiative_id >= ?")
+        if upto is None:
+            self.raw.execute(sql, (self.next,))
+        elif upto >= self.next:
+            self.raw.execute(sql + " AND initiative_id <= ?", (self.next, upto))
+            self.next = upto + 1
+
+    def close(self) -> None:
+        if self.trigger is not None:
+            self.catch_up()
+            self.raw.execute(self.trigger)
+            self.trigger = None
+
+
 @contextmanager
-def _bulk_pragmas(s: Session) -> Iterator[None]:
-    """On SQLite, a larger page cache while the import's index inserts run (64 MB instead of 2 MB), then back.
-    The transaction stays one: `synchronous` and the journal mode only matter at its single commit."""
+def _bulk_pragmas(s: Session) -> Iterator[_FullText]:
+    """On SQLite, a larger page cache while the import's index inserts run (64 MB instead of 2 MB), then back,
+    and the full-text index filled many rows at a time (`_FullText`). The transaction stays one: `synchronous`
+    and the journal mode only matter at its single commit."""
     conn = s.connection()
     if conn.dialect.name != "sqlite":
-        yield
+        yield _FullText(None)
         return
     raw = conn.connection.dbapi_connection
     before = raw.execute("PRAGMA cache_size").fetchone()[0]
     raw.execute(f"PRAGMA cache_size={-BULK_CACHE_KB}")
     try:
-        with _deferred_fts(raw):
-            yield
+        fts = _FullText(raw)
+        yield fts
+        fts.close()
     finally:
         raw.execute(f"PRAGMA cache_size={int(before)}")
 
 
-@contextmanager
-def _deferred_fts(raw: Any) -> Iterator[None]:
-    """SQLite: the full-text index of the new records' search entries is filled in one statement at the end
-    instead of by the insert trigger row by row (the trigger is dropped and re-created inside the same
-    transaction: a rollback restores it). Entries the store rewrites at commit (updated records) find the
-    trigger back in place."""
-    trigger = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'search_entries_ai'"
-                          ).fetchone()
-    if trigger is None:
-        yield
+def _parts(path: Path, sha: str, chunk: int, encode: bool, parallel: bool, findings: list[Finding],
+           writer: document_chunks.ChunkWriter | None) -> Iterator[list[bulk.Packed]]:
+    """The file's records as packed rows, `chunk` at a time, read here or by a worker process; the findings
+    are added to `findings` and the text handed to `writer` as the records go by."""
+    if not parallel:
+        items = stream_packed(path, sha, findings, writer.add if writer is not None else None, encode=encode,
+                              compact=True)
+        while part := list(islice(items, chunk)):
+            yield part
         return
-    if not raw.in_transaction:  # the driver opens its transaction at the first INSERT only: DDL before it
-        raw.execute("BEGIN")     # would commit at once, and a rollback would not bring the trigger back
-    first = (raw.execute("SELECT max(id) FROM initiatives").fetchone()[0] or 0) + 1
-    raw.execute("DROP TRIGGER search_entries_ai")
-    yield
-    raw.execute("INSERT INTO search_fts(rowid, title, body) SELECT initiative_id, title, body FROM search_entries "
-                "WHERE initiative_id >= ?", (first,))
-    raw.execute(trigger[0])
+    with closing(pipeline.parts(path, sha, chunk=chunk, encode=encode)) as parts:
+        blocks, lines = text_blocks(path), 1  # the line the text written so far ends on
+        last_at = bulk.ROW_COLS.index("source_last_line")
+        for part in parts:
+            if writer is not None:  # the text, decoded here, keeps pace with the records
+                upto = max((p.row[last_at] or 0 for p in part.packs), default=0)
+                while lines < upto and (block := next(blocks, None)) is not None:
+                    writer.add(block)
+                    lines += block.count("\n")
+            findings.extend(part.findings)
+            yield part.packs
+        if writer is not None:
+            for block in blocks:
+                writer.add(block)
 
 
 def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int,
-            text_chunk: int) -> ImportResult:
+            text_chunk: int, parallel: bool) -> ImportResult:
     findings: list[Finding] = []
     summary = SaveSummary()
     document = document_for(path, file_sha256(path), "")
-    with store.transaction() as s, _bulk_pragmas(s):
+    with store.transaction() as s, _bulk_pragmas(s) as fts:
         # The text goes into document_chunks as the reader passes over it: memory stays flat in the file size.
         doc_id, new = bulk.insert_document_stub(s, document)
         writer = document_chunks.ChunkWriter(s, doc_id, text_chunk) if new else None
         doc_ids = {document.name: doc_id}
         orgs = _OrgResolver(s)
-        items = stream(path, document.sha256, findings, writer.add if writer else None)
         labels: dict[str, list[int]] = {}
-        n_chunks = 0
-        while True:
-            part = list(islice(items, chunk))
-            if not part:
-                break
-            records = [rec for rec, _source in part]
-            ids = bulk.save_records(store, s, records, orgs, summary, author=author, reason=reason or
-                                    f"import {path.name}", document_ids=doc_ids,
-                                    source_texts=[source for _rec, source in part])
-            summary.initiative_ids.extend(ids)
-            del part
-            n_chunks += 1
-            if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
-                gc.collect(1)
-            for rec, rid in zip(records, ids, strict=True):
-                labels.setdefault(rec.code or f"line {rec.source_lines[0] if rec.source_lines else 0}", []
-                                  ).append(rid)
+        reason = reason or f"import {path.name}"
+        code_at, line_at = bulk.ROW_COLS.index("code"), bulk.ROW_COLS.index("source_first_line")
+        encode = s.connection().dialect.name == "sqlite"  # JSON columns as text, made where the rows are
+        with closing(_parts(path, document.sha256, chunk, encode, parallel, findings, writer)) as parts:
+            # (closing: an error in this loop stops the worker at once)
+            for n_chunks, packs in enumerate(parts, 1):
+                ids = bulk.save_packed(store, s, packs, orgs, summary, author=author, reason=reason,
+                                       document_ids=doc_ids)
+                summary.initiative_ids.extend(ids)
+                for p, rid in zip(packs, ids, strict=True):
+                    labels.setdefault(p.row[code_at] or f"line {p.row[line_at] or 0}", []).append(rid)
+                if parallel and ids and max(ids) - fts.next >= FTS_EVERY:  # indexed while the worker reads on
+                    fts.catch_up(max(ids))
+                del packs
+                if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then
+                    gc.collect(1)
         if writer is not None:
             writer.close()
         if findings:  # link each finding to its record by the label the reader gave it

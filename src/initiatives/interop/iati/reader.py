@@ -30,6 +30,10 @@ from initiatives.interop.iati import codelists
 from initiatives.model import Batch, Document, Finding, Initiative, PartialDate, Span
 from initiatives.reference import countries as _countries
 from initiatives.reference import currencies as _currencies
+from initiatives.store import bulk, source_spans
+from initiatives.store.bulk import Packed
+from initiatives.store.repository import natural_key
+from initiatives.store.search_index import plain_source
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MEDIA_TYPE = "application/vnd.iati.activities+xml"
@@ -105,6 +109,18 @@ def _parse_date(raw: str) -> PartialDate:
     return PartialDate.parse(raw)
 
 
+@lru_cache(maxsize=8192)
+def _date_text(raw: str) -> str:
+    """The date as the registry writes it (ValueError when it is not a date)."""
+    return str(_parse_date(raw))
+
+
+@lru_cache(maxsize=64)
+def _codes(listname: str) -> dict[str, Any]:
+    """The codes of an IATI codelist (`codelists.is_code` without its two calls per check)."""
+    return codelists.codes(listname)
+
+
 @lru_cache(maxsize=512)
 def _alpha3(code: str) -> str | None:
     return _countries.alpha2_to_alpha3(code) if codelists.is_code("Country", code) else None
@@ -114,10 +130,13 @@ def _narratives(el: Any, default_lang: str | None) -> list[dict[str, str]]:
     """The narratives of an element (2.0x `narrative` children, or the 1.0x plain text), language kept."""
     out = []
     for n in el.iterchildren("narrative"):
-        if n.text and n.text.strip():
-            out.append({"lang": (n.get(XML_LANG) or default_lang or "").lower(), "text": n.text.strip()})
-    if not out and el.text and el.text.strip():
-        out.append({"lang": (el.get(XML_LANG) or default_lang or "").lower(), "text": el.text.strip()})
+        text = n.text  # (each read of .text or .get makes a new string: read once)
+        if text and (text := text.strip()):
+            out.append({"lang": (n.get(XML_LANG) or default_lang or "").lower(), "text": text})
+    if not out:
+        text = el.text
+        if text and (text := text.strip()):
+            out.append({"lang": (el.get(XML_LANG) or default_lang or "").lower(), "text": text})
     return out
 
 
@@ -161,6 +180,19 @@ KEPT = {"transaction": "transaction_list", "result": "results", "policy-marker":
         "document-link": "document_links"}
 
 
+_BUDGET_PARTS = ("value", "period-start", "period-end")
+
+
+def _first(el: Any, tags: tuple[str, ...]) -> list[Any]:
+    """The first child of each tag (None where there is none), in one filtered pass over the children."""
+    out: list[Any] = [None] * len(tags)
+    for sub in el.iterchildren(*tags):
+        i = tags.index(sub.tag)
+        if out[i] is None:
+            out[i] = sub
+    return out
+
+
 def _xml(el: Any) -> str:
     """The element's XML (without indentation: the parser drops blank text, IATI has no mixed content)."""
     return etree.tostring(el, encoding="unicode", with_tail=False)
@@ -173,6 +205,7 @@ class _Mapper:
         self.ctx, self.el, self.start, self.end, self.line, self.end_line = ctx, el, start, end, line, end_line
         self.lang = (el.get(XML_LANG) or ctx.lang or "").lower() or None
         self.ident: str | None = None
+        self.seen: dict[str, tuple[int, int]] = {}  # tag -> (nth, start) of the last element `span` found
         self.v1 = ctx.version.startswith("1")
 
     def problem(self, rule: str, message: str, *, field: str | None = None, value: Any = None,
@@ -186,25 +219,33 @@ class _Mapper:
             source_document=self.ctx.path.name, source_lines=(self.line, self.end_line),
         ))
 
-    def span(self, tag: str, nth: int = 0) -> Span:
-        found = _elem_span(self.ctx.text, tag, self.start, self.end, nth)
-        s, e = found or (self.start, self.end)
-        return _span(self.ctx.sha, self.ctx.base + s, self.ctx.base + e)
+    def span(self, tag: str, nth: int = 0) -> tuple[int, int]:
+        """(start, end) in the whole text of the nth `tag` element of the activity (else of the activity)."""
+        base, lo, skip = self.ctx.base, self.start, nth
+        seen = self.seen.get(tag)  # the nth-1 element of this tag, found before: search on from there
+        if seen is not None and seen[0] < nth:
+            lo, skip = seen[1] + 1, nth - seen[0] - 1
+        found = _elem_span(self.ctx.text, tag, lo, self.end, skip)
+        if found is None:
+            return base + self.start, base + self.end
+        self.seen[tag] = (nth, found[0])
+        return base + found[0], base + found[1]
 
     def code(self, listname: str, value: str | None, *, field: str | None, what: str) -> bool:
-        if value is None or value == "":
+        if not value:
             return False
-        if not codelists.is_code(listname, value):
+        if value not in _codes(listname):
             self.problem("iati-codelist", f"{what} {value!r} is not in the IATI {listname} codelist",
                          field=field, value=value)
             return False
         return True
 
-    def date(self, raw: str | None, *, field: str, what: str) -> PartialDate | None:
+    def date(self, raw: str | None, *, field: str, what: str) -> str | None:
+        """The date as text (YYYY, YYYY-MM or YYYY-MM-DD), or None with a finding when it is not a date."""
         if not raw:
             return None
         try:
-            return _parse_date(raw)
+            return _date_text(raw)
         except ValueError:
             self.problem("iati-date", f"{what} is not a date", field=field, value=raw)
             return None
@@ -223,7 +264,7 @@ class _Mapper:
 
     def currency(self, raw: str | None, *, field: str) -> str | None:
         cur = (raw or "").strip().upper() or None
-        if cur and not (codelists.is_code("Currency", cur) or _currencies.is_known(cur)):
+        if cur and not (cur in _codes("Currency") or _currencies.is_known(cur)):
             self.problem("iati-codelist", f"currency {cur!r} is not in the IATI Currency codelist",
                          field=field, value=cur)
             return None
@@ -231,12 +272,27 @@ class _Mapper:
 
     # ------------------------------------------------------------------ the mapping
 
-    def map(self) -> Initiative:  # noqa: C901 - one pass over the children, one branch per element
+    def map(self) -> Initiative:
+        """The activity as a record."""
+        return self.finish(self.map_data())
+
+    def packed(self, source: str, encode: bool, plain: bool = True, compact: bool = False) -> Packed:
+        """The activity as the rows of a new record (`bulk.Packed`), built from the mapped values without
+        making the record first; `source` is the activity's text (its search text)."""
+        data = self.map_data()
+        budget = data.get("budget")
+        if budget is not None and not _currencies.is_known(budget["currency"]):  # the record path checks it
+            rec = self.finish(data)
+            return bulk.pack(rec, natural_key(rec), source, encode=encode)
+        return _pack_data(data, self.ctx.sha, source, encode, plain, compact)
+
+    def map_data(self) -> dict[str, Any]:  # noqa: C901 - one pass over the children, one branch per element
+        """The activity's values as a dict of Initiative fields (`sources`: field -> [(start, end)])."""
         el, ctx = self.el, self.ctx
         default_currency = (el.get("default-currency") or "").upper() or None
         data: dict[str, Any] = {"kind": "project"}
         extras: dict[str, Any] = {"iati_version": ctx.version}
-        sources: dict[str, list[Span]] = {}
+        sources: dict[str, list[tuple[int, int]]] = {}
         titles: list[dict[str, str]] = []
         descriptions: list[dict[str, Any]] = []
         dates: dict[str, str] = {}
@@ -261,10 +317,9 @@ class _Mapper:
             extras["default_currency"] = self.currency(default_currency, field="budget") or default_currency
         if self.lang:
             extras["default_lang"] = self.lang
-        for child in el.iterchildren(tag=etree.Element):
+        # only the mapped children (lxml filters the rest, contact info, conditions..., without making objects)
+        for child in el.iterchildren(*_HANDLED):
             tag = child.tag
-            if tag not in _HANDLED:  # contact info, locations' details, conditions...: not mapped
-                continue
             if tag == "transaction":  # the most frequent child: first
                 self._transaction(child, tx, default_currency)
                 if not self.v1:  # 1.0x elements are not 2.03 XML: only their sums are kept
@@ -296,7 +351,7 @@ class _Mapper:
                 raw = child.get("iso-date") or (child.text or "").strip()
                 d = self.date(raw, field="start" if dtype in ("1", "2") else "end", what=f"activity-date {dtype}")
                 if d is not None:
-                    dates[dtype] = str(d)
+                    dates[dtype] = d
             elif tag == "reporting-org":
                 extras["reporting_org"] = {k: v for k, v in {
                     "ref": child.get("ref"), "type": child.get("type"),
@@ -307,13 +362,14 @@ class _Mapper:
                 role = ROLE_V1.get(raw_role.lower(), raw_role)
                 otype = child.get("type")
                 narrs = _narratives(child, self.lang)
-                org = {k: v for k, v in {"ref": child.get("ref"), "role": role, "type": otype,
-                                         "activity_id": child.get("activity-id"), "narratives": narrs}.items() if v}
+                ref, activity_id = child.get("ref"), child.get("activity-id")
+                org = {k: v for k, v in (("ref", ref), ("role", role), ("type", otype), ("activity_id", activity_id),
+                                         ("narratives", narrs)) if v}
                 orgs.append(org)
                 role_ok = self.code("OrganisationRole", role, field="partners", what="participating-org role")
                 if otype:
                     self.code("OrganisationType", otype, field="partners", what="participating-org type")
-                name = _pick(narrs) or child.get("ref")
+                name = _pick(narrs) or ref
                 if name:
                     partners.append({"name": name, "role": ROLE[role] if role_ok else "partner",
                                      "type": ORG_TYPE.get(otype or "", "unknown")})
@@ -363,7 +419,7 @@ class _Mapper:
                 elif vocab == "9" and code.split(".")[0].isdigit() and 1 <= int(code.split(".")[0]) <= 17:
                     sdgs.append(int(code.split(".")[0]))
             elif tag == "budget":
-                value_el = child.find("value")
+                value_el, p_start, p_end = _first(child, _BUDGET_PARTS)
                 if value_el is None:
                     continue
                 amount = self.amount(value_el.text, field="budget", what="budget value")
@@ -372,10 +428,8 @@ class _Mapper:
                     continue
                 budgets.append({k: v for k, v in {
                     "type": child.get("type") or "1", "status": child.get("status"),
-                    "start": (child.find("period-start").get("iso-date") if child.find("period-start") is not None
-                              else None),
-                    "end": (child.find("period-end").get("iso-date") if child.find("period-end") is not None
-                            else None),
+                    "start": p_start.get("iso-date") if p_start is not None else None,
+                    "end": p_end.get("iso-date") if p_end is not None else None,
                     "value": format(amount, "f"), "currency": cur, "value_date": value_el.get("value-date"),
                 }.items() if v})
                 sources.setdefault("budget", [self.span("budget")])
@@ -434,9 +488,10 @@ class _Mapper:
         if sectors:
             extras["sectors"] = sectors
             data["sdgs"] = sdgs
-            themes = [codelists.label("Sector" if s["vocabulary"] == "1" else "SectorCategory", s["code"])
-                      for s in sectors if s["vocabulary"] in ("1", "2") and codelists.is_code(
-                          SECTOR_CODELIST[s["vocabulary"]], s.get("code"))]
+            sector_codes, category_codes = _codes("Sector"), _codes("SectorCategory")
+            themes = [(sector_codes if s["vocabulary"] == "1" else category_codes)[s["code"]]["name"]
+                      for s in sectors if s["vocabulary"] in ("1", "2")
+                      and s.get("code") in (sector_codes if s["vocabulary"] == "1" else category_codes)]
             data["themes"] = list(dict.fromkeys(themes))
         if budgets:
             extras["budgets"] = budgets
@@ -455,6 +510,12 @@ class _Mapper:
                 data["kind"] = "programme"
         data.update(extras=extras, sources=sources, source_document=ctx.path.name,
                     source_lines=(self.line, self.end_line))
+        return data
+
+    def finish(self, data: dict[str, Any]) -> Initiative:
+        """The record of `map_data`'s values; a value the registry cannot hold is dropped with a finding."""
+        sha = self.ctx.sha
+        data["sources"] = {f: [_span(sha, s, e) for s, e in spans] for f, spans in data["sources"].items()}
         try:
             return _construct(data)
         except ValidationError as exc:  # a value the registry cannot hold: drop it, keep the record
@@ -465,7 +526,17 @@ class _Mapper:
             return Initiative.model_validate(data)
 
     def _transaction(self, child: Any, tx: dict[tuple[str, str], dict[str, Any]], default_currency: str | None) -> None:
-        t_el, v_el, d_el = child.find("transaction-type"), child.find("value"), child.find("transaction-date")
+        t_el = v_el = d_el = None  # the first of each (one filtered pass: three find() calls cost 3x more)
+        for sub in child.iterchildren("transaction-type", "value", "transaction-date"):
+            tag = sub.tag
+            if tag == "value":
+                if v_el is None:
+                    v_el = sub
+            elif tag == "transaction-type":
+                if t_el is None:
+                    t_el = sub
+            elif d_el is None:
+                d_el = sub
         raw_type = (t_el.get("code") if t_el is not None else None) or ""
         ttype = TRANSACTION_TYPE_V1.get(raw_type, raw_type)
         if not ttype:
@@ -483,7 +554,9 @@ class _Mapper:
         day = _iso_day(raw_date) if raw_date else None
         if raw_date and day is None:
             self.problem("iati-date", "transaction-date is not a date", field="budget", value=raw_date)
-        slot = tx.setdefault((ttype, cur), {"value": Decimal(0), "count": 0, "first": None, "last": None})
+        slot = tx.get((ttype, cur))
+        if slot is None:
+            slot = tx[(ttype, cur)] = {"value": Decimal(0), "count": 0, "first": None, "last": None}
         slot["value"] += amount
         slot["count"] += 1
         if day is not None:
@@ -538,6 +611,45 @@ def _construct(data: dict[str, Any]) -> Initiative:
 
 
 _EMPTY: dict[str, Any] = {name: None for name in Initiative.model_fields} | {"kind": "project", "version": 1}
+
+
+class _KeyView:
+    """What `natural_key` reads of a record, from the mapped values."""
+
+    __slots__ = ("extras", "source_document", "code", "title", "source_lines")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.extras, self.source_document = data["extras"], data.get("source_document")
+        self.code, self.title, self.source_lines = data.get("code"), data.get("title"), data.get("source_lines")
+
+
+def _pack_data(data: dict[str, Any], sha: str, source: str, encode: bool, plain: bool = True,
+               compact: bool = False) -> Packed:
+    """`bulk.pack` of the record `finish(data)` would make, without making it (the same values: a test checks)."""
+    budget = data.get("budget")
+    first, last = data["source_lines"]
+    themes = data.get("themes", [])
+    countries = list(dict.fromkeys(data.get("countries", ())))
+    extras = data["extras"]
+    title, summary, location = data.get("title"), data.get("summary"), data.get("location")
+    funding, region, code = data.get("funding_source"), data.get("region"), data.get("code")
+    row = (data["kind"], code, title, summary, data.get("status"), data.get("start"), data.get("end"), None,
+           budget["amount"] if budget else None, budget["currency"] if budget else None, funding, location, None,
+           region, "[]" if encode else [], bulk.dumps(themes) if encode else list(themes),
+           "[]" if encode else [], bulk.dumps(extras) if encode else extras, data.get("source_document"),
+           first, last)
+    pre = [summary or "", *themes, *(f"{c} {_countries.name(c)}" for c in countries)]
+    post = [location or "", funding or "", region or ""]
+    return bulk.Packed(
+        natural_key(_KeyView(data)),  # type: ignore[arg-type]
+        row, countries, list(dict.fromkeys(data.get("sdgs", ()))),
+        [(p["name"], None, p["type"], p["role"]) for p in data.get("partners", ())],
+        [] if compact else [(field, sha, s, e, None) for field, spans in data["sources"].items() for s, e in spans],
+        (" ".join(filter(None, [code, title])), "\n".join(p for p in pre if p), "\n".join(p for p in post if p),
+         plain_source(source) if plain else source),
+        encode, not plain,
+        source_spans.encode(sha, [(field, s, e) for field, spans in data["sources"].items() for s, e in spans])
+        if compact and data["sources"] else None)
 
 
 # ---------------------------------------------------------------------------------------------- the file
@@ -640,6 +752,17 @@ class _Window:
                 return None
 
 
+def text_blocks(path: Path) -> Iterator[str]:
+    """The decoded text of the file a block (about 1 MB) at a time: joined, what `stream` passes to its sink."""
+    with path.open("rb") as fh:
+        win = _Window(fh, _encoding(fh.read(200)), None)
+        fh.seek(0)
+        while win.more():
+            text, win.buf = win.buf, ""
+            if text:
+                yield text
+
+
 def _encoding(head: bytes) -> str:
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
@@ -651,6 +774,21 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
            ) -> Iterator[tuple[Initiative, str]]:
     """Yield (record, the text of its activity element) per activity, in file order, with memory flat in the
     file size. The decoded text of the whole file goes to `sink` piece by piece, in order."""
+    return _walk(path, sha, findings, sink, lambda mapper, source: (mapper.map(), source))
+
+
+def stream_packed(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None = None, *,
+                  encode: bool = True, plain: bool = True, compact: bool = False) -> Iterator[Packed]:
+    """`stream`, yielding each activity as the rows of a new record (`bulk.Packed`, JSON encoded with
+    `encode`): what the parallel import's worker sends. `plain=False` leaves the activity's text as it is for
+    the inserting side to reduce to its search text (`Packed.raw_source`); `compact=True` gives the spans as
+    one `initiatives.source_spans` value (`Packed.spans_json`)."""
+    return _walk(path, sha, findings, sink, lambda mapper, source: mapper.packed(source, encode, plain, compact))
+
+
+def _walk(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None,
+          make: Callable[[_Mapper, str], Any]) -> Iterator[Any]:
+    """Parse the file one activity at a time; yield `make(mapper of the activity, its text)` for each."""
     tag, attrs, _line = _head(path)
     version = check_root(path)
     ctx = _Ctx(path=path, sha=sha, text="", version=version,
@@ -667,8 +805,8 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
                 line += buf.count("\n", pos, start)
                 end_line = line + buf.count("\n", start, end)
                 ctx.text, ctx.base = buf, win.base
-                rec = _Mapper(ctx, el, start, end, line, end_line).map()
                 source = buf[start:end]  # (not whole lines: a minified file has one line)
+                item = make(_Mapper(ctx, el, start, end, line, end_line), source)
                 pos, line = end, end_line
                 if pos > _Window.BLOCK:  # drop what is done, a block at a time (not per activity: copies)
                     cut = buf.rfind("\n", 0, pos) + 1 or pos  # `line` is the line of pos, which stays
@@ -679,7 +817,7 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
                 if parent is not None:
                     while el.getprevious() is not None:
                         del parent[0]
-                yield rec, source
+                yield item
         except etree.XMLSyntaxError as exc:
             raise InputError(f"malformed XML: {exc.msg}", file=str(path), line=exc.lineno) from None
         win.finish()

@@ -1,0 +1,98 @@
+"""Read and map an IATI file in a worker process while the importing process writes (2 cores, not 1).
+
+The worker runs `reader.stream` and turns each record into `bulk.Packed` rows (plain values, JSON encoded
+once): what crosses the process boundary pickles cheaply, and the importing process only resolves
+organisations and runs the inserts. Messages go through a bounded queue (memory stays flat: a few chunks in
+flight), each one chunk of packed records with the findings and the document text the reader passed over
+meanwhile, in file order (the document's text does not cross: the importing process decodes the file itself,
+`reader.text_blocks`). A critical problem (malformed XML at line N) reaches the importing process as the
+same InputError, file and line, and the importer's transaction stores nothing of the file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from initiatives.errors import InputError
+from initiatives.model import Finding
+from initiatives.store.bulk import Packed
+
+IN_FLIGHT = 4  # chunks queued between the processes at most
+POLL_S = 1.0
+
+
+@dataclass
+class Part:
+    """One chunk of the file: its records packed and the findings made meanwhile."""
+
+    packs: list[Packed]
+    findings: list[Finding]
+
+
+def _context() -> Any:
+    """fork where the platform has it (no second start-up of the interpreter and its imports), else spawn."""
+    methods = mp.get_all_start_methods()
+    return mp.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
+    """The worker: stream the file, pack the records a chunk at a time, report a problem as a message."""
+    from initiatives.interop.iati.reader import stream_packed
+
+    try:
+        findings: list[Finding] = []
+        packs: list[Packed] = []
+        # the search text of each activity is made by the importing process, which has time to spare
+        for packed in stream_packed(Path(path), sha, findings, encode=encode, plain=False, compact=True):
+            packs.append(packed)
+            if len(packs) >= chunk:
+                out.put(("part", Part(packs, findings[:])))
+                packs = []
+                findings.clear()  # the reader appends to this very list
+        out.put(("part", Part(packs, findings[:])))
+        out.put(("end", None))
+    except InputError as exc:
+        out.put(("input-error", (exc.detail, exc.file, exc.line, exc.field, exc.record)))
+    except BaseException:  # noqa: BLE001 - anything else must reach the importing process too
+        out.put(("crash", traceback.format_exc()))
+
+
+def parts(path: Path, sha: str, *, chunk: int, encode: bool) -> Iterator[Part]:
+    """Yield the file's parts in order as the worker makes them; raises its InputError here. Leaving the loop
+    early (the importer failed) stops the worker."""
+    ctx = _context()
+    out = ctx.Queue(maxsize=IN_FLIGHT)
+    proc = ctx.Process(target=_work, args=(str(path), sha, chunk, encode, out), daemon=True,
+                       name="iati-reader")
+    proc.start()
+    try:
+        while True:
+            try:
+                kind, payload = out.get(timeout=POLL_S)
+            except queue.Empty:
+                if not proc.is_alive() and out.empty():
+                    raise RuntimeError(f"the IATI reader process for {path.name} ended without a word "
+                                       f"(exit code {proc.exitcode})") from None
+                continue
+            if kind == "part":
+                yield payload
+            elif kind == "end":
+                break
+            elif kind == "input-error":
+                detail, file, line, field, record = payload
+                raise InputError(detail, file=file, line=line, field=field, record=record)
+            else:
+                raise RuntimeError(f"the IATI reader process failed on {path.name}:\n{payload}")
+        proc.join()
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
+        out.close()
+        out.cancel_join_thread()
