@@ -1,7 +1,7 @@
 """findings remember where they came from: an audit run, or an import (a reviewer's labels in a registry file)
 
 Revision ID: 0007_audit_finding_origin
-Revises: 0005_interop_document_chunks
+Revises: 0006_interop_compact_sources
 Create Date: 2026-11-21 21:00:00
 
 An audit run resolves the open findings of its rules that it did not find again; findings that came with an
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0007_audit_finding_origin"
-down_revision = "0005_interop_document_chunks"
+down_revision = "0006_interop_compact_sources"
 branch_labels = None
 depends_on = None
 
