@@ -142,7 +142,8 @@ def match(pred: list[dict[str, Any]], gold: list[dict[str, Any]]) -> list[tuple[
     return pairs
 
 
-def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
+def score(export: dict[str, Any], gold_dir: Path, diff: list[str] | None = None) -> dict[str, Any]:
+    """Record and field scores; with `diff`, a line for every missed, extra or differing value is appended to it."""
     by_doc: dict[str, list[dict[str, Any]]] = {}
     for r in export["records"]:
         by_doc.setdefault(r.get("source_document") or "", []).append(r)
@@ -158,6 +159,11 @@ def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
         n_gold += len(grecs)
         n_match += len(pairs)
         per_doc[gold["doc"]] = {"gold": len(grecs), "extracted": len(precs), "matched": len(pairs)}
+        if diff is not None:
+            diff += [f"{gold['doc']}: MISSED {g.get('kind')} {g.get('title')!r} {g.get('source_lines')}"
+                     for j, g in enumerate(grecs) if j not in {b for _, b in pairs}]
+            diff += [f"{gold['doc']}: EXTRA {p.get('kind')} {p.get('title')!r} {p.get('source_lines')}"
+                     for i, p in enumerate(precs) if i not in {a for a, _ in pairs}]
         for i, j in pairs:
             p, g = precs[i], grecs[j]
             for f in FIELDS:
@@ -167,6 +173,12 @@ def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
                     c = scalar_counts(f, p.get(f), g.get(f))
                 for k in range(3):
                     counts[f][k] += c[k]
+                if diff is not None and (c[1] or c[2]) and f != "themes":
+                    pv, gv = p.get(f), g.get(f)
+                    if f == "partners":
+                        pv = [(x["name"], x.get("role")) for x in pv or []]
+                        gv = [(x["name"], x.get("role")) for x in gv or []]
+                    diff.append(f"{gold['doc']}: {str(g.get('title'))[:40]!r} {f}: got {pv!r} want {gv!r}")
     org_counts = [0, 0, 0]
     for gf in sorted(gold_dir.glob("*.json")):
         gold = json.loads(gf.read_text(encoding="utf-8"))
@@ -363,15 +375,20 @@ def main() -> None:
                     help="also ingest this many renamed copies of --docs for throughput and memory (0: skip)")
     ap.add_argument("--cli", action="store_true",
                     help="also time `initiatives ingest` on the copies in a new process, with and without embedding")
+    ap.add_argument("--diff", action="store_true",
+                    help="also list, on stderr, every missed or extra record and every field that differs from gold")
     args = ap.parse_args()
     timing: dict[str, Any] = {}
     if args.export:
         export = json.loads(args.export.read_text(encoding="utf-8"))
     else:
         export, timing = ingest_and_export(args.docs, args.copies, args.cli)
-    result = score(export, args.gold)
+    diff: list[str] | None = [] if args.diff else None
+    result = score(export, args.gold, diff)
     result["timing"] = timing
     print(json.dumps(result, indent=2))
+    if diff:
+        print("\n".join(diff), file=sys.stderr)
 
 
 if __name__ == "__main__":
