@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from initiatives.ingest import groups, normalise
-from initiatives.ingest.labels import Label, label_of
+from initiatives.ingest.labels import Label, label_of, labels_in_line
 from initiatives.ingest.orgs import OrgMention, find_orgs, org_type
 from initiatives.ingest.segment import Line, Segment
 from initiatives.reference import country_names
@@ -79,8 +79,17 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
     found = []
     body = [ln for ln in lines if seg.first <= ln.no <= seg.last]
     for idx, ln in enumerate(body):
-        lab = label_of(ln.text)
-        if lab is None or (seg.mode == "teaser"):
+        several = labels_in_line(ln.text) if seg.mode != "teaser" else []
+        if len(several) > 1:  # inline fields: "Budget — USD 1.2m | Duration 2019–2022 | Where: Fiji"
+            for lab in several:
+                vstart = ln.start + lab.value_offset
+                value = lab.value.strip()
+                if value:
+                    found.append((lab, vstart, vstart + len(value)))
+                    _apply_label(lab.family, lab.label, value, vstart, draft)
+            continue
+        lab = several[0] if several else None
+        if lab is None:
             continue
         vstart = ln.start + lab.value_offset
         vend = vstart + len(lab.value)  # without a table row's closing "|"

@@ -76,8 +76,51 @@ def _norm(label: str) -> str:
     return re.sub(r"\s+", " ", label.strip().lower())
 
 
+# inline fields side by side: "Budget — USD 1.2m | Duration 2019–2022 | Where: Fiji, Tonga"
+_INLINE_SEP = re.compile(r"\s+[|¦·•]\s+")
+# inside such a line a label may run straight into its value when the value is a number, an amount or a date
+_BARE_LABEL_RE = re.compile(r"^\s*[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,30}?)[*_]{0,2}\s+"
+                            r"(?P<value>(?:[\d$€£¥]|[A-Z]{3}\s?\d|(?:from|since|until|to)\s+\w|"
+                            r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d).*?)\s*$")
+
+
+def labels_in_line(line: str) -> list[Label]:
+    """Every labelled field of a line (value_offset into the line): one, or several for a line of inline fields
+    separated by " | " when at least two of its parts are labelled."""
+    if not line.lstrip().startswith("|") and _INLINE_SEP.search(line):
+        out: list[Label] = []
+        pos = 0
+        for sep in [*_INLINE_SEP.finditer(line), None]:
+            end = sep.start() if sep else len(line)
+            part = line[pos:end]
+            lab = _single(part) or _bare(part)
+            if lab is not None:
+                out.append(Label(lab.family, lab.label, lab.value, pos + lab.value_offset))
+            pos = sep.end() if sep else pos
+        if len(out) >= 2:
+            return out
+    lab = _single(line)
+    return [lab] if lab else []
+
+
+def _bare(part: str) -> Label | None:
+    m = _BARE_LABEL_RE.match(part)
+    if not m:
+        return None
+    fam = _LOOKUP.get(_norm(m.group("label")))
+    if fam not in ("time", "start", "end", "budget", "code", "sdgs"):
+        return None
+    return Label(fam, _norm(m.group("label")), m.group("value"), m.start("value"))
+
+
 def label_of(line: str) -> Label | None:
-    """The labelled field a line holds, or None. "Time Frame:January 2014 - July 2016" -> time."""
+    """The labelled field a line holds, or None. "Time Frame:January 2014 - July 2016" -> time.
+    A line of inline fields gives its first one."""
+    found = labels_in_line(line)
+    return found[0] if found else None
+
+
+def _single(line: str) -> Label | None:
     m = LABEL_RE.match(line)
     table = False
     if not m or line.lstrip().startswith("|"):

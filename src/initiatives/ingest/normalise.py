@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pycountry
+
 from initiatives.model import PartialDate
 
 MONTHS: dict[str, int] = {}
@@ -106,7 +108,7 @@ def parse_range(text: str) -> tuple[PartialDate | None, PartialDate | None]:
 # --------------------------------------------------------------------------- money
 
 _CCY_SYMBOLS = {"US$": "USD", "$": "USD", "USD": "USD", "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP",
-                "CHF": "CHF", "¥": "JPY", "JPY": "JPY", "CAD": "CAD", "AUD": "AUD", "C$": "CAD", "A$": "AUD",
+                "CHF": "CHF", "¥": "JPY", "JPY": "JPY", "CAD": "CAD", "AUD": "AUD", "C$": "CAD", "A$": "AUD", "NZ$": "NZD",
                 "NOK": "NOK", "SEK": "SEK", "DKK": "DKK", "INR": "INR", "₹": "INR", "KES": "KES",
                 "BTC": "BTC", "ETH": "ETH", "USDC": "USDC", "USDT": "USDT", "DAI": "DAI", "CELO": "CELO"}
 _CCY_WORDS = {"dollars": "USD", "us dollars": "USD", "euros": "EUR", "euro": "EUR", "pounds": "GBP",
@@ -118,12 +120,17 @@ _MULT = {"million": 10**6, "millions": 10**6, "mn": 10**6, "m": 10**6, "billion"
          "b": 10**9, "thousand": 10**3, "k": 10**3}
 _NUM = r"\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MULT_RE = r"(?:million|millions|mn|m|billion|bn|b|thousand|k)\b"
+# any ISO 4217 code written in capitals ("UGX 9.2 billion", "NZD 800,000", "40 million KES"), except codes
+# that are also common words or abbreviations in this domain ("SDG 3" is a goal, "COP 28" a conference)
+_ISO_CCY = frozenset(c.alpha_3 for c in pycountry.currencies) - {"SDG", "COP", "ALL", "TOP", "CUP", "MOP", "XXX",
+                                                                  "XTS"}
 MONEY_RE = re.compile(
-    rf"(?P<pre>US\s?\$|USD|EUR|GBP|CHF|NOK|SEK|DKK|CAD|AUD|JPY|INR|KES|BTC|ETH|USDC|USDT|DAI|CELO|C\$|A\$|[$€£¥₹])\s?"
+    rf"(?P<pre>US\s?\$|USD|EUR|GBP|CHF|NOK|SEK|DKK|CAD|AUD|JPY|INR|KES|BTC|ETH|USDC|USDT|DAI|CELO|C\$|A\$|NZ\$|"
+    rf"(?-i:[A-Z]{{3}})(?=\s?\d)|[$€£¥₹])\s?"
     rf"(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT_RE}))?"
     rf"|(?P<num2>{_NUM})(?:\s?(?P<mult2>{_MULT_RE}))?\s?"
     rf"(?P<post>US dollars|dollars|euros?|pounds|swiss francs|francs|kroner|yen|bitcoins?|ether|"
-    rf"USD|EUR|GBP|CHF|NOK|SEK|DKK|BTC|ETH|USDC|USDT|DAI|CELO)\b",
+    rf"USD|EUR|GBP|CHF|NOK|SEK|DKK|BTC|ETH|USDC|USDT|DAI|CELO|(?-i:[A-Z]{{3}}))\b",
     re.I,
 )
 
@@ -136,10 +143,14 @@ class MoneyHit:
     end: int
 
 
+def _iso(code: str) -> str | None:
+    return code if code in _ISO_CCY else None
+
+
 def currency_code(text: str) -> str | None:
     """ISO 4217 (or crypto) code for a symbol, code or word, if known."""
     t = text.strip()
-    return _CCY_SYMBOLS.get(t.upper()) or _CCY_WORDS.get(t.lower())
+    return _CCY_SYMBOLS.get(t.upper()) or _CCY_WORDS.get(t.lower()) or _iso(t)
 
 
 def find_money(text: str) -> list[MoneyHit]:
@@ -148,10 +159,10 @@ def find_money(text: str) -> list[MoneyHit]:
     for m in MONEY_RE.finditer(text):
         if m.group("num") is not None:
             num, mult, ccy = m.group("num"), m.group("mult"), m.group("pre")
-            code = _CCY_SYMBOLS.get(re.sub(r"\s", "", ccy).upper()) or _CCY_SYMBOLS.get(ccy)
+            code = _CCY_SYMBOLS.get(re.sub(r"\s", "", ccy).upper()) or _CCY_SYMBOLS.get(ccy) or _iso(ccy)
         else:
             num, mult, ccy = m.group("num2"), m.group("mult2"), m.group("post")
-            code = _CCY_WORDS.get(ccy.lower())
+            code = _CCY_WORDS.get(ccy.lower()) or _iso(ccy)
         if not code:
             continue
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from initiatives.ingest.labels import label_of
+from initiatives.ingest.labels import label_of, labels_in_line
 
 
 @dataclass
@@ -112,6 +112,7 @@ MD_HEAD = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 EMPH_HEAD = re.compile(r"^\s*[_*]{1,3}([^_*].{1,80}?)[_*]{1,3}\s*:?\s*$")
 NUM_HEAD = re.compile(r"^\s*(?:\d{1,2}[.)]|[IVX]{1,4}[.)])\s+([A-Z][\w\- ]{2,60})$")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")  # a Markdown horizontal rule
 TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 _STATUS_WORDS = [
@@ -333,12 +334,14 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
                 continue
             if h and (SECTION_HEAD.match(h.text) or status_of(h.text) or MD_HEAD.match(lines[j].text)):
                 break
+            if RULE.match(lines[j].text):  # entries separated by horizontal rules
+                break
             j += 1
         last = j - 1
         while last > i and lines[last].blank:
             last -= 1
         body = lines[i + 1:last + 1]
-        n_labels = sum(1 for b in body if label_of(b.text) is not None)
+        n_labels = sum(len(labels_in_line(b.text)) for b in body)
         if m is None and n_labels < (1 if i in label_led else 2):
             continue
         if m is not None and code_heads < 2 and n_labels < 1:
@@ -372,9 +375,12 @@ def _entry_kind(title: str) -> str:
 def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bool:
     ln = lines[i]
     s = ln.s
+    short = 20
     if ln.no in heads and heads[ln.no].level < 6:  # "### Title" followed by labelled fields
         s = heads[ln.no].text
-    if len(s) < 20 or len(s) > 400 or label_of(s) is not None or s.endswith((".", ":", ";", "…", "...")):
+        # a marked heading may be a short name ("Solar Water Kiosks"), unless it names a part of a description
+        short = 8 if len(s.split()) >= 2 and not _DOC_PART.match(s) else 20
+    if len(s) < short or len(s) > 400 or label_of(s) is not None or s.endswith((".", ":", ";", "…", "...")):
         return False
     if s.startswith(("-", "*", "•", "|", "#")) or (i > 0 and not lines[i - 1].blank):
         return False
@@ -569,7 +575,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
         if re.match(r"^(?:about|our|the|contact|for more|news|related|see also|more)\b", name, re.I):
             continue
         if re.search(r"\b(?:portfolio|list|overview|directory|database|catalogue|news|updates|highlights|library|pages?|"
-                     r"resources|profile|report|reports)$", name, re.I):
+                     r"resources|profile|report|reports|snapshot|at a glance)$", name, re.I):
             continue
         last = len(lines)
         for later in nos[idx + 1:]:
