@@ -198,11 +198,15 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
             h = hits[0]
             d.set("budget", {"amount": h.amount, "currency": h.currency}, (vstart + h.start, vstart + h.end))
         else:  # "Budget (USD): 2,750,000" - the currency is in the label
-            ccy = re.search(r"\b([A-Z]{3})\b", label.upper())
+            paren = re.search(r"\(([^)]{1,6})\)", label)
+            code = normalise.currency_code(paren.group(1)) if paren else None  # "Budget (US$)", "Amount (€)"
+            if code is None:
+                ccy = re.search(r"\b([A-Z]{3})\b", label.upper())
+                code = normalise.currency_code(ccy.group(1)) if ccy else None
             num = re.match(r"^\s*(\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(million|m|bn|billion)?\b", value,
                            re.I)
-            if ccy and num and normalise.currency_code(ccy.group(1)):
-                hits = normalise.find_money(f"{ccy.group(1)} {num.group(0).strip()}")
+            if code and num:
+                hits = normalise.find_money(f"{code} {num.group(0).strip()}")
                 if hits:
                     d.set("budget", {"amount": hits[0].amount, "currency": hits[0].currency},
                           (vstart + num.start(1), vstart + num.end()))

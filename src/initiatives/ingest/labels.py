@@ -40,7 +40,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "status": ("status", "project status", "current status"),
     "comment": ("comment", "comments", "note", "notes", "remark", "remarks", "reviewer comment"),
     "title": ("title", "project title", "project name", "name", "programme name", "initiative"),
-    "code": ("project code", "code", "project number", "project id", "reference", "ref", "project no"),
+    "code": ("project code", "code", "project number", "project id", "reference", "ref", "project no", "ref no",
+             "reference no", "reference number", "project ref", "project reference", "id", "symbol"),
     "kind": ("type", "project type", "category", "initiative type"),
     "location": ("venue", "location", "place", "city"),
     "announced": ("date announced", "announced", "date of announcement", "published"),
@@ -55,12 +56,12 @@ for _fam, _names in FAMILIES.items():
     for _n in _names:
         _LOOKUP.setdefault(_n, _fam)
 
-LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,45}?)[*_]{0,2}\s*"
+LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&'.$€£ ]{1,45}?)[*_]{0,2}\s*"
                       r"(?:[:：]|\s[-–—]\s|\t)[*_]{0,2}\s*(?P<value>.*?)\s*$")
 
 # a two-cell table row "| Duration | March 2021 – February 2025 |": a field table (HTML, Word and Markdown
 # tables all read as such rows) holds labelled fields too
-TABLE_LABEL_RE = re.compile(r"^\s*\|\s*[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,45}?)[*_]{0,2}\s*[:：]?\s*\|"
+TABLE_LABEL_RE = re.compile(r"^\s*\|\s*[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&'.$€£ ]{1,45}?)[*_]{0,2}\s*[:：]?\s*\|"
                             r"\s*(?P<value>[^|]*?)\s*\|?\s*$")
 
 
@@ -73,7 +74,8 @@ class Label:
 
 
 def _norm(label: str) -> str:
-    return re.sub(r"\s+", " ", label.strip().lower())
+    """Lower case, single spaces, no full stops ("Ref. no." -> "ref no")."""
+    return re.sub(r"\s+", " ", label.replace(".", " ").strip().lower()).strip()
 
 
 # inline fields side by side: "Budget — USD 1.2m | Duration 2019–2022 | Where: Fiji, Tonga"
@@ -103,6 +105,22 @@ def labels_in_line(line: str) -> list[Label]:
     return [lab] if lab else []
 
 
+def family_of(label: str) -> str | None:
+    """The family of a normalised label, also without a parenthesis ("budget (usd)") and in the other number
+    ("beneficiary country" as "beneficiary countries")."""
+    for cand in (label, re.sub(r"\s*\(.*?\)\s*", "", label).strip()):
+        fam = _LOOKUP.get(cand)
+        if fam is None and len(cand) > 3:
+            fam = _LOOKUP.get(cand[:-1] if cand.endswith("s") else cand + "s")
+            if fam is None and cand.endswith("y"):
+                fam = _LOOKUP.get(cand[:-1] + "ies")
+            if fam is None and cand.endswith("ies"):
+                fam = _LOOKUP.get(cand[:-3] + "y")
+        if fam is not None:
+            return fam
+    return None
+
+
 def _bare(part: str) -> Label | None:
     m = _BARE_LABEL_RE.match(part)
     if not m:
@@ -129,9 +147,7 @@ def _single(line: str) -> Label | None:
     if not m:
         return None
     raw = _norm(m.group("label"))
-    fam = _LOOKUP.get(raw)
-    if fam is None:
-        fam = _LOOKUP.get(re.sub(r"\s*\(.*?\)\s*", "", raw).strip())
+    fam = family_of(raw)
     if fam is None:
         return None
     # a dash separator needs a short value-looking label (avoid "Private sector – convening ...")
