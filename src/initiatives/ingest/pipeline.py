@@ -85,10 +85,13 @@ def extract_document(doc: Document) -> Batch:
 
     index = TextIndex(text)
     records: list[Initiative] = []
+    made: list[tuple[Segment, Initiative]] = []
     for seg in segs:
         rec = _record(doc, text, lines, seg, mentions, book, dominant, dateline, titles, index)
         if rec is not None:
             records.append(rec)
+            made.append((seg, rec))
+    _countries_from_parts(made)
     _link_investment_round(records, text, dateline)
     orgs = _organizations(book, records)
     return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
@@ -97,6 +100,21 @@ def extract_document(doc: Document) -> Batch:
 _LEAD_SUBJECT = re.compile(r"^\W*(?:The\s+)?(?P<name>[A-Z][\w&\-]*(?:\s+(?:(?:of|for|and|the|&)\s+)?[A-Z][\w&\-]*){0,7})"
                            r"(?:\s*\([A-Z][A-Za-z]{1,9}\))?(?P<appos>,[^,]{0,200},)?\s+(?:has\s+|have\s+|today\s+|on\s+\w+\s+)?"
                            r"(?:announced|invest(?:ed|s)|made|committed|awarded|backed|selected|closed)\b")
+
+
+def _countries_from_parts(made: list[tuple[Segment, Initiative]]) -> None:
+    """A programme whose own text names no country works where its nested records (its country pilots) do."""
+    for seg, rec in made:
+        if seg.mode != "heading" or seg.window is None or rec.countries:
+            continue
+        for other_seg, other in made:
+            if other is not rec and seg.first < other_seg.first <= seg.last and other_seg.mode != "prose":
+                for code in other.countries:
+                    if code not in rec.countries:
+                        rec.countries.append(code)
+                        rec.sources.setdefault("countries", []).extend(
+                            sp for sp in other.sources.get("countries", []) if sp.text and
+                            country_names.lookup(sp.text, fuzzy=False) == code)
 
 
 def _lead_subject(text: str, dateline: Any) -> tuple[str, str] | None:
@@ -225,6 +243,9 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             r"\b(?:[Ss]ince (?:(?:its|the) \w+ in )?|[Ll]aunched in |[Ss]tarted in )(?:\w+,? )?(?:19|20)\d{2}\b",
             text[a:b]) and seg.mode != "entry":
         status = "ongoing"
+    if not status and not d.values.get("status") and re.search(r"\b(?:[Ii]t|[Tt]he \w+) (?:runs|is running|continues) "
+                                                               r"(?:from|until|to|through)\b", text[a:b]):
+        status = "ongoing"  # "It runs from January 2022 to December 2026"
     if not status and seg.mode != "press" and d.spans.get("start") and re.search(r"\bwill\b", text[a:b]) and not re.search(
             r"\b(?:has|have|had|was|were)\b", text[a:b]):
         status = "planned"

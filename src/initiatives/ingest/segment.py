@@ -198,12 +198,42 @@ class Heading:
     text: str
 
 
+# "2.1 Malawi - electronic health records", "3. Outlook": a numbered section heading of a report
+NUMBERED_HEAD = re.compile(r"^\s*(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<text>[A-Z][^\n]{2,90})$")
+_PAGE_MARK = re.compile(r"(?:^|\s)(?:page|p\.|pg\.?)\s*\d+(?:\s*(?:of|/)\s*\d+)?\s*$|^\s*[-–—]?\s*\d{1,3}\s*[-–—]?\s*$",
+                        re.I)
+
+
+def page_furniture(lines: list[Line]) -> set[int]:
+    """Line numbers of page headers and footers left in text taken from a PDF or a printout: "... page 1 of 2",
+    a bare page number, or a short line repeated on several pages ("DHAP Annual Report 2023")."""
+    out: set[int] = set()
+    seen: dict[str, list[int]] = {}
+    for ln in lines:
+        s = ln.s
+        if not s or len(s) > 120:
+            continue
+        if _PAGE_MARK.search(s) and not TABLE_ROW.match(s):
+            out.add(ln.no)
+            continue
+        if len(s.split()) <= 10 and not RULE.match(s) and not s.startswith(("|", "-", "*", "#")):
+            seen.setdefault(re.sub(r"\s+", " ", s), []).append(ln.no)
+    marks = {re.sub(r"\s+", " ", ln.s) for ln in lines if ln.no in out}
+    for key, nos in seen.items():
+        # repeated, and written again beside a page number (a running header/footer), or repeated 3+ times
+        if len(nos) >= 3 or any(m.startswith(key) and len(m) > len(key) for m in marks):
+            out.update(nos)
+    return out
+
+
 def headings(lines: list[Line]) -> dict[int, Heading]:
     """Line number -> heading, for Markdown headings, emphasised lines and short standalone titles."""
     out: dict[int, Heading] = {}
+    furniture = page_furniture(lines)
+    first_text = next((ln.no for ln in lines if not ln.blank), 0)
     for i, ln in enumerate(lines):
         s = ln.s
-        if not s or TABLE_ROW.match(s):
+        if not s or TABLE_ROW.match(s) or ln.no in furniture:
             continue
         m = MD_HEAD.match(ln.text)
         if m:
@@ -213,13 +243,22 @@ def headings(lines: list[Line]) -> dict[int, Heading]:
         if m and len(m.group(1).split()) <= 8:
             out[ln.no] = Heading(ln, 4, clean_heading(m.group(1)))
             continue
+        prev_blank = i == 0 or lines[i - 1].blank or lines[i - 1].no in furniture
+        next_blank = i + 1 >= len(lines) or lines[i + 1].blank
+        words = s.split()
+        m = NUMBERED_HEAD.match(ln.text)
+        if m and prev_blank and next_blank and len(words) <= 12 and not re.search(r"[.;,:!?…]$", s) \
+                and label_of(s) is None:
+            out[ln.no] = Heading(ln, 1 + m.group("num").count(".") + 1, clean_heading(m.group("text")))
+            continue
         m = NUM_HEAD.match(ln.text)
         if m and len(s.split()) <= 6 and SECTION_HEAD.match(clean_heading(m.group(1))):
             out[ln.no] = Heading(ln, 5, clean_heading(m.group(1)))
             continue
-        prev_blank = i == 0 or lines[i - 1].blank
-        next_blank = i + 1 >= len(lines) or lines[i + 1].blank
-        words = s.split()
+        if ln.no == first_text and s.isupper() and 2 <= len(words) <= 12 and not re.search(r"[.;,!?…]$", s) \
+                and re.search(r"[A-Z]{3}", s) and not _code_head(ln):
+            out[ln.no] = Heading(ln, 1, clean_heading(s))  # a plain-text title in capitals
+            continue
         if (prev_blank and next_blank and 1 <= len(words) <= 6 and len(s) <= 60 and s[0].isupper()
                 and not re.search(r"[.;,!?…]$", s) and label_of(s) is None and not _code_head(ln)):
             out[ln.no] = Heading(ln, 6, clean_heading(s))
@@ -258,8 +297,30 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
+    _narrow_to_own_text(segs, heads, lines)
     segs.sort(key=lambda s: (s.first, s.start))
     return segs
+
+
+def _narrow_to_own_text(segs: list[Segment], heads: dict[int, Heading], lines: list[Line]) -> None:
+    """A heading's section that holds other records (a programme and its country pilots) takes its fields from
+    its own text: up to the first nested record, or the section heading above it."""
+    for seg in segs:
+        if seg.mode != "heading":
+            continue
+        inner = [o for o in segs if o is not seg and o.mode in ("heading", "entry", "row", "item", "teaser")
+                 and seg.first < o.first <= seg.last]
+        if not inner:
+            continue
+        cut = min(o.first for o in inner)
+        for n in range(cut - 1, seg.first, -1):  # "2. Country pilots" above the first pilot belongs to neither
+            if n in heads:
+                cut = n
+            elif not lines[n - 1].blank:
+                break
+        end = lines[cut - 2].end if cut >= 2 else seg.start
+        if end > seg.start:
+            seg.window = (seg.start, end)
 
 
 def _status_context(lines: list[Line], heads: dict[int, Heading], line_no: int) -> tuple[str | None, str | None]:
@@ -491,6 +552,28 @@ _DASH_ITEM = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*)?(?P<head>[^–—:]{3,12
                         r"^\s*(?:[-*•]\s*|\d+[.)]\s*)(?P<head2>[A-Z][^–—:.]{2,80}?)\s+-\s+(?P<body2>\S.*)$")
 
 
+def section_kind(heading: str) -> str | None:
+    """The kind of what a section heading lists: "Country pilots" -> pilot, "The investees" -> investment."""
+    noun = re.search(_SECTION_NOUNS, heading.lower())
+    if noun is None:
+        return None
+    if _INVESTEE_NOUNS.search(heading.lower()):
+        return "investment"
+    kind = kind_of(re.sub(r"s\b", "", noun.group(0)))
+    if kind == "programme" and noun.group(0).startswith("pilot"):
+        return "pilot"
+    return kind
+
+
+def _enclosing(heads: dict[int, Heading], no: int) -> Heading | None:
+    """The nearest heading above line `no` of a higher rank than the heading on it."""
+    level = heads[no].level
+    for n in range(no - 1, 0, -1):
+        if n in heads and heads[n].level < level:
+            return heads[n]
+    return None
+
+
 def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> list[Segment]:
     """Paragraphs under a section heading such as "Current Projects" or "Global partnerships"."""
     segs: list[Segment] = []
@@ -505,12 +588,7 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
                 stop = later
                 break
         status = status_of(h.text)
-        noun = re.search(_SECTION_NOUNS, h.text.lower())
-        kind = kind_of(re.sub(r"s\b", "", noun.group(0))) if noun else None
-        if noun and _INVESTEE_NOUNS.search(h.text.lower()):
-            kind = "investment"
-        if kind == "programme" and noun and noun.group(0).startswith("pilot"):
-            kind = "pilot"
+        kind = section_kind(h.text)
         for ln in lines[no:stop - 1]:
             if ln.no in taken or ln.blank or ln.no in heads or TABLE_ROW.match(ln.text):
                 continue
@@ -570,6 +648,11 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
             continue
         owner, name = _owner(h.text)
         kind = kind_of(name)
+        if kind is None:
+            # "2.1 Malawi - electronic health records" under "2. Country pilots": one of what the section lists
+            up = _enclosing(heads, no)
+            if up is not None and SECTION_HEAD.match(up.text) and not status_of(h.text) and len(name.split()) >= 2:
+                kind = section_kind(up.text)
         if kind is None or (len(name.split()) < 2 and not owner) or re.search(r"\b(?:and|&) the\b", name):
             continue
         if re.match(r"^(?:about|our|the|contact|for more|news|related|see also|more)\b", name, re.I):
