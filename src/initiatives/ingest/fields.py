@@ -339,7 +339,7 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
 _PROSE_UNTIL = re.compile(r"\b(?:runs?|running|lasts?|lasting|continues?|valid|extended)\s+(?:until|till|through|to)\s+("
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
-                           r"initiative|project|commitment|pledge)\b", re.I)
+                           r"initiative|project|commitment|pledge|contribution|loan|financing)\b", re.I)
 _PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will start|will begin|launched|started|began|"
                           r"to begin|(?:is|are|was|were) due to (?:start|begin)|kicked off|"
                           r"since its launch|established|founded|created|set up)\s+(?:in|on|from)\s+("

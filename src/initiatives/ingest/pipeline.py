@@ -102,6 +102,37 @@ _LEAD_SUBJECT = re.compile(r"^\W*(?:The\s+)?(?P<name>[A-Z][\w&\-]*(?:\s+(?:(?:of
                            r"(?:announced|invest(?:ed|s)|made|committed|awarded|backed|selected|closed)\b")
 
 
+_PART_WITH = re.compile(r"\b(?:agreement|memorandum of understanding|MoU|partnership|deal|contract)\s+with\s+(?:the\s+)?"
+                        r"(?:[a-z][\w-]*\s+){0,3}$")
+
+
+def _part_signatories(text: str, seg: Segment, mentions: list[OrgMention], d: Draft) -> None:
+    """One of several agreements a release announces: who signed the lead sentence's agreements signs this one,
+    and so do the parties its own first sentence names ("UNDP and the Government of X, through Y, will build",
+    "A memorandum of understanding with the company Z")."""
+    la, lb = seg.lead_span
+    if _SIGN_WORD.search(text[la:lb]):
+        for o in mentions:
+            if la <= o.start < lb and o.type != "unknown" or la <= o.start < lb and o.acronym:
+                d.partner(o.name, "signatory", o.type, o.acronym, (o.start, o.end))
+    body = re.search(r"\S", text[seg.start:seg.end].split("\n", 1)[-1])
+    if body is None:
+        return
+    first_line_end = text.find("\n", seg.start)
+    bstart = first_line_end + 1 + body.start() if first_line_end >= 0 else seg.start
+    stop = text.find(". ", bstart, seg.end)
+    bend = stop if stop > 0 else seg.end
+    verb = re.search(r"\s(?:will|shall|have|has|agreed|signed|are to|plan to|aim to)\s", text[bstart:bend])
+    for o in mentions:
+        if not (bstart <= o.start < bend):
+            continue
+        if (verb and o.end <= bstart + verb.start()) or _PART_WITH.search(text[max(bstart, o.start - 80):o.start]):
+            d.partner(o.name, "signatory", o.type, o.acronym, (o.start, o.end))
+
+
+_SIGN_WORD = re.compile(r"\bsign(?:ed|s|ing)?\b|\bconclud(?:ed|es)\b|\bentered into\b", re.I)
+
+
 def _countries_from_parts(made: list[tuple[Segment, Initiative]]) -> None:
     """A programme whose own text names no country works where its nested records (its country pilots) do."""
     for seg, rec in made:
@@ -194,6 +225,8 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     signed_on_dateline = False
     if seg.mode == "press" and dateline:
         signed_on_dateline = _press_fields(text, seg, d, dateline)
+    if seg.lead_span:
+        _part_signatories(text, seg, mentions, d)
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
@@ -251,6 +284,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
         status = "planned"
     if seg.mode == "press" and not status and kind != "event":
         status = "ongoing"  # a release announces something that is happening now
+
     summary = d.values.get("summary") or _summary(text, lines, seg)
     data: dict[str, Any] = {
         "kind": kind, "code": d.values.get("code"), "title": d.values.get("title"), "summary": summary,

@@ -49,6 +49,7 @@ class Segment:
     window: tuple[int, int] | None = None  # the text fields are read from, when narrower than the lines
     hints: list[tuple[str, str, int, int]] = field(default_factory=list)  # partners named by the cue itself
     context_span: tuple[int, int] | None = None  # the section heading that gives the status
+    lead_span: tuple[int, int] | None = None  # one of several agreements a release announces: its lead sentence
 
     @property
     def text_range(self) -> tuple[int, int]:
@@ -138,7 +139,7 @@ KIND_NOUNS: list[tuple[str, str]] = [
     (r"\bpilots\b", "programme"),
     (r"\bpilot\b", "pilot"),
     (r"\b(?:summit|forum|conference|workshop|hackathon|symposium|congress|expo|festival|webinar|dialogue|"
-     r"meeting|roundtable)\b", "event"),
+     r"meeting|roundtable|week)\b", "event"),
     (r"\b(?:partnership|coalition|compact|consortium|memorandum|agreement|mou|network)\b", "partnership"),
     (r"\b(?:toolkit|app|software|digital public good|open-source tool|mobile application)\b", "product"),
     (r"\b(?:programme|program|initiative|alliance|platform|centre|center|challenge|accelerator|"
@@ -293,7 +294,13 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
     press = _press_release(lines, heads, taken)
     if press:
         segs = [s for s in segs if not (s.mode == "heading" and s.first == press.first)]
-        segs.append(press)
+        parts = _announced_parts(lines, heads, press)
+        if parts:  # "today signed two partnership agreements", one sub-heading each: one record each
+            firsts = {p.first for p in parts}
+            segs = [s for s in segs if not (s.mode == "heading" and s.first in firsts)]
+            segs.extend(parts)
+        else:
+            segs.append(press)
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
@@ -691,7 +698,7 @@ _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?
 DATELINE = re.compile(
     rf"^\s*\(?(?P<loc>[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){{0,4}}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){{0,3}})?)\)?"
     rf"\s*[,–—-]\s*(?P<date>\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}})\s*(?:[–—:-]+\s*|\s)")
-_PRESS_END = re.compile(r"^\s*(?:#+\s*)?(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
+_PRESS_END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
                         r"alliance|event))|For (?:further|more) information|Media contacts?|Press contacts?|"
                         r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us|\(Reporting by|\(Writing by|"
                         r"Related (?:coverage|stories|articles|news|content)\b|Read more\b|Subscribe to\b|Share this\b)",
@@ -748,3 +755,44 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
     off = headline.text.find(title)
     return Segment("press", headline.no, last, headline.start, lines[last - 1].end, title=title,
                    title_span=(headline.start + off, headline.start + off + len(title)), kind=None)
+
+
+_COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:new\s+)?(?:[\w-]+\s+){0,2}?"
+                      r"(?:agreements|partnerships|memoranda|mous|deals|projects|programmes|programs|initiatives|"
+                      r"grants|pilots|investments)\b", re.I)
+
+
+def _announced_parts(lines: list[Line], heads: dict[int, Heading], press: Segment) -> list[Segment]:
+    """A release whose lead announces several agreements ("today signed two partnership agreements") and gives
+    each a sub-heading of its own: one press record per sub-heading, instead of one for the whole release."""
+    found = find_dateline(lines)
+    if found is None:
+        return []
+    dl, m = found
+    lead_line = dl if dl.text[m.end():].strip(" *_") else next(
+        (ln for ln in lines[dl.no:] if not ln.blank), dl)
+    if not _COUNTED.search(lead_line.text):
+        return []
+    top = heads[press.first].level if press.first in heads else 0
+    subs = [no for no in sorted(heads) if max(press.first, lead_line.no) < no <= press.last and heads[no].level > top
+            and heads[no].level < 6 and not _DOC_PART.match(heads[no].text)
+            and not re.match(r"^(?:about|notes? to editors|contacts?|media)\b", heads[no].text, re.I)]
+    if subs:  # the agreements' own sub-headings are of one level: the highest rank among them
+        best = min(heads[no].level for no in subs)
+        subs = [no for no in subs if heads[no].level == best]
+    if len(subs) < 2:
+        return []
+    sent_end = lead_line.text.find(". ", m.end() if lead_line is dl else 0)
+    lead_span = (lead_line.start, lead_line.start + sent_end if sent_end > 0 else lead_line.end)
+    parts = []
+    for k, no in enumerate(subs):
+        last = subs[k + 1] - 1 if k + 1 < len(subs) else press.last
+        while last > no and lines[last - 1].blank:
+            last -= 1
+        ln = lines[no - 1]
+        title = heads[no].text
+        off = ln.text.find(title)
+        parts.append(Segment("press", no, last, ln.start, lines[last - 1].end, title=title,
+                             title_span=(ln.start + off, ln.start + off + len(title)) if off >= 0 else None,
+                             lead_span=lead_span))
+    return parts
