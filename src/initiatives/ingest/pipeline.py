@@ -99,7 +99,7 @@ def extract_document(doc: Document) -> Batch:
 
 _LEAD_SUBJECT = re.compile(r"^\W*(?:The\s+)?(?P<name>[A-Z][\w&\-]*(?:\s+(?:(?:of|for|and|the|&)\s+)?[A-Z][\w&\-]*){0,7})"
                            r"(?:\s*\([A-Z][A-Za-z]{1,9}\))?(?P<appos>,[^,]{0,200},)?\s+(?:has\s+|have\s+|today\s+|on\s+\w+\s+)?"
-                           r"(?:announced|invest(?:ed|s)|made|committed|awarded|backed|selected|closed)\b")
+                           r"(?:announced|invest(?:ed|s)|made|committed|awarded|backed|selected|closed|completed)\b")
 
 
 _PART_WITH = re.compile(r"\b(?:agreement|memorandum of understanding|MoU|partnership|deal|contract)\s+with\s+(?:the\s+)?"
@@ -422,6 +422,10 @@ def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> Non
     line_end = text.find("\n", b)
     line_end = len(text) if line_end < 0 else line_end
     near = [h for h in index.within(index.money, b, line_end) if h.start - b <= 40]  # absolute offsets
+    if not near:  # "The largest cheque, €2.5m, goes to MilkLink"
+        before = [h for h in index.within(index.money, max(0, a - 80), a)
+                  if re.match(r"^[^.]{0,40}\b(?:goes|go|went|going) to\s+$", text[h.end:a])]
+        near = before[-1:]
     if not near:  # "... three winners, each of which receives a grant of USD 75,000": the same for every item
         each = _EACH_RECEIVES.search(text)
         near = [h for h in index.within(index.money, each.end(), each.end() + 60)][:1] if each else []

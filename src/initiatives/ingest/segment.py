@@ -301,6 +301,7 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
             segs.extend(parts)
         else:
             segs.append(press)
+        segs.extend(_prose_investees(lines, press, taken))
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
@@ -717,6 +718,9 @@ DATELINES = [
     re.compile(rf"^\s*[*_]{{0,2}}\s*(?:(?:[Pp]ress|[Nn]ews|[Mm]edia)\s+[Rr]elease\s*[—–:|-]\s*)?(?P<loc>{_LOC}),\s*"
                rf"(?P<date>{_DAY_DATE})\s*[*_]{{0,2}}\s*$"),
 ]
+# a news article's byline with no place: "Thursday 9 May 2024 — by Wanjiru Kamau, Business Desk"
+BYLINE = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+                    rf"(?P<date>{_DAY_DATE})\s*[,|—–-]+\s*[Bb]y\s+[A-Z][^\n]{{2,80}}$")
 
 
 def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
@@ -725,6 +729,10 @@ def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
             m = rx.match(ln.text)
             if m and (m.group("loc").isupper() or "," in m.group("loc") or len(m.group("loc").split()) <= 3):
                 return ln, m
+    for ln in lines[:12]:  # no dateline: a dated byline under the headline ("9 May 2024 — by A. Writer")
+        m = BYLINE.match(ln.text)
+        if m:
+            return ln, m
     return None
 
 
@@ -796,3 +804,52 @@ def _announced_parts(lines: list[Line], heads: dict[int, Heading], press: Segmen
                              title_span=(ln.start + off, ln.start + off + len(title)) if off >= 0 else None,
                              lead_span=lead_span))
     return parts
+
+
+_NAME = r"(?P<name>[A-Z][\w'’&\-]*(?:[ \t]+[A-Z][\w'’&\-]*){0,3})"
+# "Ugandan grain trader Nafaka Grain Hub receives UGX 9.2 billion", "... goes to MilkLink, a Nairobi-based ..."
+_RECEIVES = re.compile(rf"(?<![\w’'])(?<!\. ){_NAME}[ \t]+(?:receives|received|gets|got|secures|secured|wins|won|"
+                       rf"takes|took|is awarded|was awarded|lands|landed|bags|bagged)[ \t]+(?:an?[ \t]+)?(?=\S)")
+_GOES_TO = re.compile(rf"\b(?:goes|go|went|going|is going)[ \t]+to[ \t]+{_NAME}(?=[,.;]|[ \t]+(?:for|to|in)\b)")
+_NOT_INVESTEE = re.compile(r"^(?:The|This|That|Each|Every|It|They|He|She|We|Our|Its|Their|A|An|In|On|At|For|"
+                           r"Under|With|Both|All)\b")
+_INVESTING = re.compile(r"\binvest\w*|\bfund\b|\bbets?\b|\bbacks?\b|\bbacked\b|\bgrants?\b|\bstake\b|"
+                        r"\bfinancing\b|\bportfolio\b", re.I)
+
+
+def _prose_investees(lines: list[Line], press: Segment, taken: set[int]) -> list[Segment]:
+    """Companies a news release on investments names in its sentences with the amount each receives:
+    one investment each, read from its own clause."""
+    from initiatives.ingest.normalise import find_money
+
+    head = " ".join(ln.text for ln in lines[press.first - 1:press.first + 8])
+    if not _INVESTING.search(head):
+        return []
+    out: list[Segment] = []
+    for ln in lines[press.first:press.last]:
+        if ln.no in taken or ln.blank or len(ln.text) < 30:
+            continue
+        t = ln.text
+        hits = []
+        for m in _RECEIVES.finditer(t):
+            money = find_money(t[m.end():m.end() + 40])
+            if money and money[0].start <= 12:
+                hits.append(m)
+        for m in _GOES_TO.finditer(t):
+            sent_start = max(t.rfind(". ", 0, m.start()) + 2, 0)
+            if find_money(t[sent_start:m.start()]):
+                hits.append(m)
+        for m in hits:
+            name = m.group("name")
+            if _NOT_INVESTEE.match(name) or name.isupper() and len(name) <= 5 or kind_of(name):
+                continue
+            # the clause: from the sentence (or ", while") before the name to the next one
+            a = max(t.rfind(". ", 0, m.start("name")) + 2, t.rfind(", while ", 0, m.start("name")) + 2,
+                    t.rfind("; ", 0, m.start("name")) + 2, 0)
+            ends = [i for i in (t.find(". ", m.end("name")), t.find(", while ", m.end("name")),
+                                t.find("; ", m.end("name"))) if i >= 0]
+            b = min(ends) + 1 if ends else len(t)
+            out.append(Segment("item", ln.no, ln.no, ln.start, ln.end, title=name,
+                               title_span=(ln.start + m.start("name"), ln.start + m.end("name")), kind="investment",
+                               context="investees", window=(ln.start + a, ln.start + b)))
+    return out
