@@ -323,13 +323,13 @@ _THEME_WORDS = frozenset(w for t in THEMES for w in t.casefold().split())
 
 
 _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed|capitali[sz]ed|endowed|bankrolled|co-?funded|"
+    (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed|capitali[sz]ed|endowed|bankrolled|co-?funded|anchored|"
                 r"co-?financed) by\b|\b(?:grants?|funding|donations?|"
                 r"contributions?|financial support|financing) from\b", re.I), "funder"),
-    (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed|launched|established|"
+    (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|launched|established|"
                 r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
     (re.compile(r"\b(?:technical|in-kind)\s+(?:support|assistance)\s+from\b", re.I), "partner"),
-    (re.compile(r"\b(?:implemented|delivered|executed|run|operated) by\b", re.I), "implementer"),
+    (re.compile(r"\b(?:implemented|delivered|executed|run|operated|managed|administered) by\b", re.I), "implementer"),
     (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
                 r"\bjointly with\b|\bwith (?:the )?support (?:of|from)\b|\bco-?organi[sz]ed (?:\w+ )?(?:by|with)\b|"
                 r"\bin association with\b", re.I), "partner"),
@@ -339,7 +339,7 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
 _PROSE_UNTIL = re.compile(r"\b(?:runs?|running|lasts?|lasting|continues?|valid|extended)\s+(?:until|till|through|to)\s+("
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
-                           r"initiative|project|commitment|pledge|contribution|loan|financing)\b", re.I)
+                           r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle)\b", re.I)
 _PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will start|will begin|launched|started|began|"
                           r"to begin|(?:is|are|was|were) due to (?:start|begin)|kicked off|"
                           r"since its launch|established|founded|created|set up)\s+(?:in|on|from)\s+("

@@ -435,6 +435,25 @@ def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> Non
     context = (seg.context or "") + " " + text[max(0, a - 2000):a]
     kind = "startup" if re.search(r"\bstart-?ups?\b", context, re.I) else "private"
     d.partner(seg.title or "", "beneficiary", kind, None, (a, b))
+    adj = adjective_country(text, a, b)
+    if adj is not None and adj[0] not in d.values.get("countries", []):
+        d.values.setdefault("countries", []).insert(0, adj[0])
+        d.spans.setdefault("countries", []).append(adj[1])
+
+
+_ADJ_BEFORE = re.compile(r"\b(?P<adj>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[ \t]+(?:[a-z][\w-]*[ \t]+){0,3}$")
+_ADJ_AFTER = re.compile(r"^(?:[ \t]*\([^)]{1,12}\))?,[ \t]+an?[ \t]+(?P<adj>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[\s-]")
+
+
+def adjective_country(text: str, a: int, b: int) -> tuple[str, tuple[int, int]] | None:
+    """The country of a company named as "Ugandan grain trader X" or "X, a Kenyan start-up"."""
+    for rx, s, chunk in ((_ADJ_BEFORE, max(0, a - 50), text[max(0, a - 50):a]), (_ADJ_AFTER, b, text[b:b + 60])):
+        m = rx.search(chunk)
+        if m:
+            code = country_names.ADJECTIVES.get(m.group("adj").casefold())
+            if code:
+                return code, (s + m.start("adj"), s + m.end("adj"))
+    return None
 
 
 def _lead_text(text: str, ln: Line, m: re.Match[str]) -> str:
@@ -479,6 +498,9 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
         near = text[seg.start + inv.end("b"):seg.start + inv.end("b") + 60]
         d.partner(b_name, "beneficiary", "startup" if re.search(r"start-?up", near, re.I) else org_type(b_name), None,
                   (seg.start + inv.start("b"), seg.start + inv.end("b")))
+        adj = adjective_country(text, seg.start + inv.start("b"), seg.start + inv.end("b"))
+        if adj is not None:  # "invested $3 million in SunBox Energy, a Kenyan start-up"
+            d.add("countries", adj[0], adj[1])
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
     if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b",
