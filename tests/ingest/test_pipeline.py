@@ -118,7 +118,8 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
 @pytest.mark.parametrize("folder, floor", [(HELDOUT, 0.85), (FIXTURE_GOLD.parent / "heldout2", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout3", 0.75),
                                            (FIXTURE_GOLD.parent / "heldout4", 0.85),
-                                           (FIXTURE_GOLD.parent / "heldout5", 0.85)], ids=lambda p: str(p)[-8:])
+                                           (FIXTURE_GOLD.parent / "heldout5", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout6", 0.85)], ids=lambda p: str(p)[-8:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")
@@ -294,3 +295,104 @@ def test_description_sub_headings_stay_in_their_entry(tmp_path: Path) -> None:
     recs = extract(path).initiatives
     assert [(r.code, r.title) for r in recs] == [("WS-0042", "Safe Water for Schools")]
     assert recs[0].sdgs == [6] and recs[0].countries == ["MWI"] and int(recs[0].budget.amount) == 1500000
+
+
+def test_entries_separated_by_rules_with_inline_fields(tmp_path: Path) -> None:
+    path = tmp_path / "grants.md"
+    path.write_text(
+        "# Small grants — where they went\n\n---\n\n"
+        "**Seed Banks for Highland Farmers**\n"
+        "Budget — EUR 300k | Duration Apr 2020–Mar 2022 | Where: Peru, Bolivia | Lead: CIP | Status: completed\n"
+        "Community seed banks for native potato varieties.\n\n---\n\n"
+        "**Rainwater Harvesting**\n"
+        "Budget — ZAR 5 million | Duration from Sep 2025 | Where: Lesotho | Status: pipeline\n\n---\n",
+        encoding="utf-8")
+    recs = extract(path).initiatives
+    assert [(r.title, r.status, str(r.start), str(r.end), r.countries) for r in recs] == [
+        ("Seed Banks for Highland Farmers", "completed", "2020-04", "2022-03", ["PER", "BOL"]),
+        ("Rainwater Harvesting", "planned", "2025-09", "None", ["LSO"])]
+    assert [(int(r.budget.amount), r.budget.currency) for r in recs] == [(300000, "EUR"), (5000000, "ZAR")]
+    # every inline value keeps the span of its own part of the line
+    assert recs[0].sources["countries"][0].text == "Peru" and recs[1].sources["budget"][0].text == "ZAR 5 million"
+
+
+def test_table_with_reference_and_currency_columns(tmp_path: Path) -> None:
+    path = tmp_path / "table.md"
+    path.write_text(
+        "| Amount (€) | Host country | Dates | Title | Ref. no. | Funder |\n| --- | --- | --- | --- | --- | --- |\n"
+        "| 250,000 | Ghana | 02/2022 – 01/2024 | Market Women Savings Groups | GHA/22/07/DNK | Denmark |\n",
+        encoding="utf-8")
+    rec = extract(path).initiatives[0]
+    assert (rec.code, rec.countries, int(rec.budget.amount), rec.budget.currency) == (
+        "GHA/22/07/DNK", ["GHA"], 250000, "EUR")
+    assert (str(rec.start), str(rec.end)) == ("2022-02", "2024-01")
+    assert [(p.name, p.role) for p in rec.partners] == [("Denmark", "funder")]  # the code names no partner
+
+
+def test_report_text_with_numbered_sections_and_page_footers(tmp_path: Path) -> None:
+    path = tmp_path / "report.txt"
+    path.write_text(
+        "SCHOOL MEALS INNOVATION PROGRAMME\nProgress report 2024\n\n1. Summary\n\n"
+        "The School Meals Innovation Programme is implemented by the World Food Programme (WFP) with fun-\n"
+        "ding from the Government of Canada. It runs from March 2023 to February 2027.\n\n"
+        "2. Pilot schemes\n\n2.1 Ghana - local procurement\n\n"
+        "Since May 2023 the scheme has bought vegetables from women's groups for 40 schools in Ghana.\n\n"
+        "SMIP report 2024 - page 1 of 2\n\fSMIP report 2024\n\n"
+        "2.2 Peru - clean cookstoves\n\nThe second scheme is due to start in August 2025 in Peru.\n\n"
+        "SMIP report 2024 - page 2 of 2\n", encoding="utf-8")
+    recs = extract(path).initiatives
+    prog, *pilots = recs
+    assert (prog.kind, prog.status, str(prog.start), str(prog.end)) == ("programme", "ongoing", "2023-03", "2027-02")
+    # "fun-\nding from" is read as "funding from"; the pilots' countries are the programme's
+    assert {p.name: p.role for p in prog.partners}["Government of Canada"] == "funder"
+    assert prog.countries == ["GHA", "PER"]
+    assert [(r.title, r.kind, r.countries) for r in pilots] == [
+        ("Ghana - local procurement", "pilot", ["GHA"]), ("Peru - clean cookstoves", "pilot", ["PER"])]
+    assert str(pilots[1].start) == "2025-08"
+    assert not any("SMIP report" in (r.title or "") for r in recs)  # running headers are not records
+    # line numbers still point at the file's own lines
+    assert pilots[1].source_lines[0] == 18
+
+
+def test_a_release_announcing_two_agreements(tmp_path: Path) -> None:
+    path = tmp_path / "release.md"
+    path.write_text(
+        "# FAO signs two agreements on fisheries data\n\n"
+        "Rome, 4 March 2025 — The Food and Agriculture Organization (FAO) today signed two agreements with "
+        "partners in West Africa.\n\n"
+        "## Ghana: catch reporting by phone\n\n"
+        "FAO and the Fisheries Commission of Ghana will roll out a mobile catch-reporting app to 3,000 canoes.\n\n"
+        "## Senegal: cold chains for fish traders\n\n"
+        "A memorandum of understanding with the company FroidSen SA will equip fish markets in Senegal with solar "
+        "cold rooms.\n\n**About FAO**\n\nFAO leads international efforts to defeat hunger.\n",
+        encoding="utf-8")
+    recs = extract(path).initiatives
+    parts = [r for r in recs if r.kind == "partnership"]
+    assert [(r.title, r.countries, str(r.date_announced), r.location) for r in parts] == [
+        ("Ghana: catch reporting by phone", ["GHA"], "2025-03-04", "Rome"),
+        ("Senegal: cold chains for fish traders", ["SEN"], "2025-03-04", "Rome")]
+    assert {p.name: p.role for p in parts[0].partners} == {"Food and Agriculture Organization": "signatory",
+                                                           "Fisheries Commission of Ghana": "signatory"}
+    assert {p.name: p.role for p in parts[1].partners} == {"Food and Agriculture Organization": "signatory",
+                                                           "FroidSen SA": "signatory"}
+    assert not any(r.title == "FAO signs two agreements on fisheries data" for r in recs)
+
+
+def test_investees_named_in_news_sentences(tmp_path: Path) -> None:
+    path = tmp_path / "news.txt"
+    path.write_text(
+        "Climate fund backs two Andean start-ups\n\n"
+        "Monday 3 June 2024 — by Ana Quispe\n\n"
+        "The Andes Resilience Fund, a USD 25 million fund managed by Cumbre Capital, has made its first two "
+        "investments.\n\n"
+        "Peruvian irrigation start-up RiegoSmart receives PEN 4 million to expand to Ecuador, while the biggest "
+        "ticket, USD 1.8m, goes to GlacierWatch, a Bolivian early-warning company.\n", encoding="utf-8")
+    recs = {r.title: r for r in extract(path).initiatives}
+    riego, glacier = recs["RiegoSmart"], recs["GlacierWatch"]
+    assert (riego.kind, int(riego.budget.amount), riego.budget.currency) == ("investment", 4000000, "PEN")
+    assert riego.countries == ["PER", "ECU"]
+    assert (int(glacier.budget.amount), glacier.budget.currency, glacier.countries) == (1800000, "USD", ["BOL"])
+    assert {p.name: p.role for p in riego.partners} == {"RiegoSmart": "beneficiary",
+                                                        "Andes Resilience Fund": "funder"}
+    press = recs["Climate fund backs two Andean start-ups"]
+    assert (press.kind, str(press.date_announced), press.location) == ("investment", "2024-06-03", None)

@@ -373,7 +373,7 @@ def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
     # in sight, e.g. a megabyte on one line, must not make every organisation scan all of it)
     sent_start = max(text.rfind(". ", max(0, m.start - 400), m.start) + 2, _line_break_before(text, m.start),
                      window_start, m.start - 400)
-    before = text[sent_start:m.start]
+    before = text[sent_start:m.start].replace("\n", " ")  # a cue wrapped over a line end ("funding\nfrom")
     best, best_pos = None, -1
     for rx, role in _CLAUSE_CUES:
         for cm in rx.finditer(before):
@@ -430,7 +430,8 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
         return any(os <= s and e <= oe for os, oe in in_orgs)
 
     # partners from organisation mentions (first: funders' countries are not focus countries)
-    funder_spans: Spans = []
+    # a country written as a funder ("Donor: Denmark") is not where the work is
+    funder_spans: Spans = [p["span"] for p in d.partners if p.get("span") and p["role"] == "funder"]
     labelled = [p["span"] for p in d.partners if p.get("span")]
     for o in orgs:
         if not (a <= o.start < b):

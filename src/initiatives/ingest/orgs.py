@@ -123,6 +123,9 @@ def _clean(name: str, split_and: bool = True) -> str:
     if split_and and m and (re.fullmatch(r"[A-Z][A-Z\-]+s?", m.group(2)) or org_type(m.group(2)) != "unknown"
                             and org_type(m.group(1)) != "unknown"):
         name = m.group(1)
+    elif split_and and m and re.fullmatch(r"[A-Z]{2,8}", m.group(1)) and _NOUN_ANYWHERE.search(m.group(2)):
+        # "FAO and the Fisheries Commission of Ghana": the organisation noun belongs to the second name
+        name = re.sub(r"^(?:the|The)\s+", "", m.group(2))
     return name.strip(" ,;:.’'\"“”*")
 
 

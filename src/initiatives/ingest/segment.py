@@ -123,7 +123,7 @@ _STATUS_WORDS = [
 ]
 _SECTION_NOUNS = (r"projects|programmes|programs|initiatives|partnerships|pilots|activities|funds|investments|"
                   r"events|grants|portfolio|engagements|collaborations|work|investees|grantees|awardees|"
-                  r"start-?ups|portfolio companies|companies|ventures|winners|cohort")
+                  r"start-?ups|portfolio companies|companies|ventures|winners|cohort|schemes")
 # investees, grantees, start-ups ... named under such a heading: each item is one investment
 _INVESTEE_NOUNS = re.compile(r"investees|grantees|awardees|start-?ups|portfolio companies|companies|ventures|"
                              r"winners|cohort")
@@ -568,7 +568,7 @@ def section_kind(heading: str) -> str | None:
     if _INVESTEE_NOUNS.search(heading.lower()):
         return "investment"
     kind = kind_of(re.sub(r"s\b", "", noun.group(0)))
-    if kind == "programme" and noun.group(0).startswith("pilot"):
+    if kind == "programme" and re.search(r"\bpilot", heading, re.I):  # "Country pilots", "Pilot schemes"
         return "pilot"
     return kind
 
@@ -646,6 +646,10 @@ def _name_part(heading: str) -> str:
     return head
 
 
+_PLURAL_KINDS = re.compile(r"\b(?:grants|funds|projects|programmes|programs|partnerships|initiatives|pilots|"
+                           r"investments|events|facilities)\b", re.I)
+
+
 def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> list[Segment]:
     """Headings that name an initiative ("UNICEF's Venture Fund", "Digital Public Goods Alliance")."""
     segs: list[Segment] = []
@@ -656,6 +660,8 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
             continue
         owner, name = _owner(h.text)
         kind = kind_of(name)
+        if kind is not None and not owner and kind_of(_PLURAL_KINDS.sub(" ", name)) is None:
+            continue  # "Small grants — where they went": a heading over a list, not one initiative
         if kind is None:
             # "2.1 Malawi - electronic health records" under "2. Country pilots": one of what the section lists
             up = _enclosing(heads, no)
