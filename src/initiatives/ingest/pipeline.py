@@ -26,14 +26,15 @@ _STRUCTURED = {"time", "start", "end", "countries", "budget", "funding", "donor"
 _NO_DOMINANT_LEAD = {"entry", "teaser", "press"}
 
 
-def extract(path: Path | str, root: Path | str | None = None) -> Batch:
+def extract(path: Path | str, root: Path | str | None = None, key: str | None = None) -> Batch:
     """Read one file and return everything it describes: the Document, its initiatives and organisations.
 
     `root` is the folder the file was found under: the file's path relative to it (`sub/report.txt`) is
-    what tells its records apart from those of another `report.txt` in another folder (see `document_key`)."""
+    what tells its records apart from those of another `report.txt` in another folder (see `document_key`).
+    `key` overrides that (two files of one name at the top of two folders of one run; see `cli.ingest`)."""
     doc = read_document(Path(path))
     batch = extract_document(doc)
-    key = document_key(Path(path), root)
+    key = key or document_key(Path(path), root)
     if key != doc.name:  # a file at the top of the root keeps the plain file name (as stores made before had)
         for rec in batch.initiatives:
             rec.extras["document_key"] = key
