@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -401,14 +402,61 @@ class TextIndex:
         self.sdgs = normalise.find_sdgs(text)
         self.money = normalise.find_money(text)
         self.themes = [(_THEME_CANON[m.group(1).casefold()], m.start(), m.end()) for m in _THEME_RE.finditer(text)]
+        self._starts: dict[int, list[int]] = {}
+        self._sorted: dict[int, Any] = {}
+        self._titles: dict[int, Any] = {}
+        for hits in (self.countries, self.groups, self.sdgs, self.money, self.themes):
+            if any(self._start(x) > self._start(y) for x, y in zip(hits[1:], hits)):
+                hits.sort(key=self._start)  # `within` bisects on the start
+
+    def starting_in(self, items: list[Any], a: int, b: int) -> list[Any]:
+        """Items (with .start) that start in [a, b), in text order; the sorted copy is made once per list."""
+        cached = self._sorted.get(id(items))
+        if cached is None or cached[0] is not items:
+            ordered = sorted(range(len(items)), key=lambda i: items[i].start)
+            cached = self._sorted[id(items)] = (items, ordered, [items[i].start for i in ordered])
+        _, ordered, starts = cached
+        picked = sorted(ordered[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)])
+        return [items[i] for i in picked]  # in the list's own order
+
+    def names_another_record(self, name: str, titles: list[str], own: str | None) -> bool:
+        """`any(_same_name(name, t) for t in titles if t != own)` by set look-ups: the title keys are counted
+        once per list, and a name matches a title that is its whole key or a long enough ending of it."""
+        cached = self._titles.get(id(titles))
+        if cached is None or cached[0] is not titles:
+            counts: dict[str, int] = {}
+            raw: dict[str, int] = {}
+            for t in titles:
+                counts[_nkey(t)] = counts.get(_nkey(t), 0) + 1
+                raw[t] = raw.get(t, 0) + 1
+            cached = self._titles[id(titles)] = (titles, counts, raw)
+        counts, raw = cached[1], cached[2]
+        own_key = _nkey(own) if own else None
+        ka = _nkey(name)
+
+        def hit(kb: str) -> bool:
+            n = counts.get(kb, 0)
+            if own is not None and kb == own_key:
+                n -= raw.get(own, 0)  # titles written exactly as its own do not count
+            return n > 0
+
+        if hit(ka):
+            return True
+        return any(hit(ka[i:]) for i in range(1, len(ka) - 8))
 
     @staticmethod
-    def within(hits: list[Any], a: int, b: int) -> list[Any]:
-        """Hits inside [a, b), with offsets made relative to a (as if the window were searched)."""
+    def _start(h: Any) -> int:
+        return h.start if hasattr(h, "start") else h[-2]
+
+    def within(self, hits: list[Any], a: int, b: int) -> list[Any]:
+        """Hits inside [a, b) (absolute offsets). Each list is in text order, so the window is found by bisection:
+        a document of thousands of records must not scan every hit for every record."""
+        starts = self._starts.get(id(hits))
+        if starts is None or len(starts) != len(hits):
+            starts = self._starts[id(hits)] = [h.start if hasattr(h, "start") else h[-2] for h in hits]
         out = []
-        for h in hits:
-            s, e = (h.start, h.end) if hasattr(h, "start") else (h[-2], h[-1])
-            if a <= s and e <= b:
+        for h in hits[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)]:
+            if (h.end if hasattr(h, "end") else h[-1]) <= b:
                 out.append(h)
         return out
 
@@ -424,6 +472,7 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
     a, b = seg.text_range
     window = text[a:b]
     index = index or TextIndex(text)
+    orgs = index.starting_in(orgs, a, b)  # the organisations named in the window, found by bisection
     in_orgs = [(o.start, o.end) for o in orgs if a <= o.start < b and o.type != "unknown"]
 
     def inside_org(s: int, e: int) -> bool:
@@ -440,7 +489,7 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             continue  # part of a partner already read from a labelled field or table cell
         if seg.title and _same_name(o.name, seg.title):
             continue
-        if any(_same_name(o.name, t) for t in record_titles if t != seg.title):
+        if index.names_another_record(o.name, record_titles, seg.title):
             continue
         role = role_for(text, o, a, seg.mode == "press")
         if role == "mentioned":

@@ -339,12 +339,34 @@ class OrgBook:
 
     def __init__(self) -> None:
         self.entries: list[OrgMention] = []
+        # entry positions by key(name or alias) and by acronym: `find` looks only at the entries these name
+        # (in the order they were added), not at every entry (thousands in a long document)
+        self._by_key: dict[str, list[int]] = {}
+        self._by_acr: dict[str, list[int]] = {}
+        self._by_name: dict[str, list[int]] = {}
+        self._pos: dict[int, int] = {}
+
+    def _index(self, pos: int) -> None:
+        e = self.entries[pos]
+        for k in {key(e.name), *(key(a) for a in e.aliases)}:
+            self._add(self._by_key, k, pos)
+        if e.acronym:
+            self._add(self._by_acr, e.acronym, pos)
+        self._add(self._by_name, e.name, pos)
+
+    @staticmethod
+    def _add(index: dict[str, list[int]], k: str, pos: int) -> None:
+        lst = index.setdefault(k, [])
+        if pos not in lst:
+            lst.append(pos)
 
     def add(self, m: OrgMention) -> OrgMention:
         hit = self.find(m.name, m.acronym, m.country)
         if hit is None:
             entry = OrgMention(m.name, m.acronym, m.type, m.start, m.end, m.country)
             self.entries.append(entry)
+            self._pos[id(entry)] = len(self.entries) - 1
+            self._index(len(self.entries) - 1)
             return entry
         if hit.acronym is None and m.acronym:
             hit.acronym = m.acronym
@@ -356,11 +378,16 @@ class OrgBook:
             hit.name = m.name
         elif m.name not in (hit.name, hit.acronym) and m.name not in hit.aliases:
             hit.aliases.append(m.name)
+        self._index(self._pos[id(hit)])  # its name, acronym or aliases may have changed
         return hit
 
     def find(self, name: str, acronym: str | None = None, country: str | None = None) -> OrgMention | None:
         k = key(name)
-        for e in self.entries:
+        cands = set(self._by_key.get(k, ())) | set(self._by_acr.get(name, ()))
+        if acronym:
+            cands |= set(self._by_acr.get(acronym, ())) | set(self._by_name.get(acronym, ()))
+        for pos in sorted(cands):
+            e = self.entries[pos]
             if country and e.country and country != e.country:
                 continue
             if key(e.name) == k or (e.acronym and (e.acronym == name or e.acronym == acronym)) \

@@ -538,16 +538,47 @@ def _summary_span(text: str, lines: list[Line], seg: Segment, summary: str) -> t
 
 def _organizations(book: OrgBook, records: list[Initiative]) -> list[Organization]:
     out: dict[str, Organization] = {}
+    idx = _OrgIndex()
     for e in book.entries:
         _put(out, e.name, e.acronym if e.acronym != e.name or e.name.isupper() else None, e.type, e.country,
-             e.aliases)
+             e.aliases, idx)
     for r in records:
         for p in r.partners:
             if r.kind == "pilot" and p.type == "unknown":
                 continue
             _put(out, re.sub(r"\s*\(([^)]*)\)\s*$", "", p.name) or p.name,
-                 p.acronym or _paren(p.name), p.type, None, [])
+                 p.acronym or _paren(p.name), p.type, None, [], idx)
     return list(out.values())
+
+
+class _OrgIndex:
+    """Keys of `_organizations`' entries by base name, acronym and name, with their insertion order: `_put`
+    compares a name only with the entries these point at (a document naming thousands of organisations made
+    comparing with every entry quadratic)."""
+
+    def __init__(self) -> None:
+        self.order: dict[str, int] = {}
+        self.by: dict[tuple[str, str], list[str]] = {}
+
+    def note(self, k: str, o: Organization) -> None:
+        from initiatives.ingest.orgs import key as org_key
+
+        self.order.setdefault(k, len(self.order))
+        for field, value in (("base", org_key(o.name)), ("acr", o.acronym), ("name", o.name)):
+            if value:
+                lst = self.by.setdefault((field, value), [])
+                if k not in lst:
+                    lst.append(k)
+        base = k.split("|")[0]
+        lst = self.by.setdefault(("base", base), [])
+        if k not in lst:
+            lst.append(k)
+
+    def candidates(self, base: str, name: str, acronym: str | None) -> list[str]:
+        keys = set(self.by.get(("base", base), ())) | set(self.by.get(("acr", name), ()))
+        if acronym:
+            keys |= set(self.by.get(("acr", acronym), ())) | set(self.by.get(("name", acronym), ()))
+        return sorted(keys, key=self.order.__getitem__)
 
 
 def _paren(name: str) -> str | None:
@@ -556,12 +587,13 @@ def _paren(name: str) -> str | None:
 
 
 def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: str, country: str | None,
-         aliases: list[str]) -> None:
+         aliases: list[str], idx: _OrgIndex) -> None:
     from initiatives.ingest.orgs import key as org_key
 
     base = org_key(name)
     k = base + "|" + (country or "")
-    for existing_key, o in out.items():
+    for existing_key in idx.candidates(base, name, acronym):
+        o = out[existing_key]
         if existing_key.split("|")[0] == base and (country is None or existing_key.endswith("|" + country)
                                                    or existing_key.endswith("|")):
             # the same organisation spelt differently ("UN Development Programme"): keep the spelling
@@ -569,6 +601,7 @@ def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: st
                 o.aliases = [*o.aliases, name]
             if not o.acronym and acronym:
                 o.acronym = acronym
+                idx.note(existing_key, o)
             return
         if (acronym and (o.acronym == acronym or o.name == acronym)) or (o.acronym and o.acronym == name):
             if o.name == o.acronym and name != acronym:
@@ -578,6 +611,7 @@ def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: st
                 o.aliases = [*o.aliases, name]
             if o.type == "unknown" and type_ != "unknown":
                 o.type = type_
+            idx.note(existing_key, o)
             return
         if existing_key == k:
             return
@@ -585,4 +619,5 @@ def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: st
         out[k] = Organization(name=name, acronym=acronym, type=type_, country=country,
                               aliases=[a for a in aliases if a != name])
     except ValidationError:
-        pass
+        return
+    idx.note(k, out[k])
