@@ -5,6 +5,7 @@ A label is recognised by its words, not its exact spelling: each family lists th
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -90,6 +91,11 @@ _BARE_LABEL_RE = re.compile(r"^\s*[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,
 def labels_in_line(line: str) -> list[Label]:
     """Every labelled field of a line (value_offset into the line): one, or several for a line of inline fields
     separated by " | " when at least two of its parts are labelled."""
+    return list(_labels_in_line(line))
+
+
+@functools.lru_cache(maxsize=16384)  # pure, and asked about the same lines many times per document
+def _labels_in_line(line: str) -> tuple[Label, ...]:
     if not line.lstrip().startswith("|") and _INLINE_SEP.search(line):
         out: list[Label] = []
         pos = 0
@@ -101,9 +107,9 @@ def labels_in_line(line: str) -> list[Label]:
                 out.append(Label(lab.family, lab.label, lab.value, pos + lab.value_offset))
             pos = sep.end() if sep else pos
         if len(out) >= 2:
-            return out
+            return tuple(out)
     lab = _single(line)
-    return [lab] if lab else []
+    return (lab,) if lab else ()
 
 
 def family_of(label: str) -> str | None:
@@ -135,7 +141,7 @@ def _bare(part: str) -> Label | None:
 def label_of(line: str) -> Label | None:
     """The labelled field a line holds, or None. "Time Frame:January 2014 - July 2016" -> time.
     A line of inline fields gives its first one."""
-    found = labels_in_line(line)
+    found = _labels_in_line(line)
     return found[0] if found else None
 
 

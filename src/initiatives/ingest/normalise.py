@@ -126,13 +126,16 @@ _ISO_CCY = frozenset(c.alpha_3 for c in pycountry.currencies) - {"SDG", "COP", "
                                                                   "XTS"}
 MONEY_RE = re.compile(
     rf"(?P<pre>US\s?\$|USD|EUR|GBP|CHF|NOK|SEK|DKK|CAD|AUD|JPY|INR|KES|BTC|ETH|USDC|USDT|DAI|CELO|C\$|A\$|NZ\$|"
-    rf"(?-i:[A-Z]{{3}})(?=\s?\d)|[$€£¥₹])\s?"
+    rf"[$€£¥₹])\s?"
     rf"(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT_RE}))?"
     rf"|(?P<num2>{_NUM})(?:\s?(?P<mult2>{_MULT_RE}))?\s?"
     rf"(?P<post>US dollars|dollars|euros?|pounds|swiss francs|francs|kroner|yen|bitcoins?|ether|"
     rf"USD|EUR|GBP|CHF|NOK|SEK|DKK|BTC|ETH|USDC|USDT|DAI|CELO|(?-i:[A-Z]{{3}}))\b",
     re.I,
 )
+# other ISO codes before the amount ("UGX 9.2 billion"): a second, simpler pass (one alternative more in the
+# pattern above would be tried at every position of every text)
+ISO_PRE_RE = re.compile(rf"(?<![\w$])(?P<pre>[A-Z]{{3}})\s?(?P<num>{_NUM})(?:\s?(?P<mult>(?i:{_MULT_RE})))?")
 
 
 @dataclass(frozen=True)
@@ -154,27 +157,37 @@ def currency_code(text: str) -> str | None:
 
 
 def find_money(text: str) -> list[MoneyHit]:
-    """Amounts with a currency: "US$3,518,594.00", "$3,056,613", "USD 1.2 million", "50 BTC", "€2m"."""
+    """Amounts with a currency: "US$3,518,594.00", "$3,056,613", "USD 1.2 million", "50 BTC", "€2m",
+    "UGX 9.2 billion" (any ISO 4217 code in capitals)."""
     hits = []
     for m in MONEY_RE.finditer(text):
         if m.group("num") is not None:
             num, mult, ccy = m.group("num"), m.group("mult"), m.group("pre")
-            code = _CCY_SYMBOLS.get(re.sub(r"\s", "", ccy).upper()) or _CCY_SYMBOLS.get(ccy) or _iso(ccy)
+            code = _CCY_SYMBOLS.get(re.sub(r"\s", "", ccy).upper()) or _CCY_SYMBOLS.get(ccy)
         else:
             num, mult, ccy = m.group("num2"), m.group("mult2"), m.group("post")
             code = _CCY_WORDS.get(ccy.lower()) or _iso(ccy)
-        if not code:
-            continue
-        try:
-            amount = Decimal(re.sub(r"[,\s]", "", num))
-        except ArithmeticError:
-            continue
-        if mult:
-            amount *= _MULT[mult.lower()]
-        if amount == amount.to_integral_value():
-            amount = amount.quantize(Decimal(1))
-        hits.append(MoneyHit(amount, code, m.start(), m.end()))
-    return hits
+        hit = _hit(num, mult, code, m.start(), m.end())
+        if hit is not None:
+            hits.append(hit)
+    extra = [h for m in ISO_PRE_RE.finditer(text) if _iso(m.group("pre"))
+             for h in [_hit(m.group("num"), m.group("mult"), m.group("pre"), m.start(), m.end())]
+             if h is not None and not any(o.start < h.end and h.start < o.end for o in hits)]
+    return sorted(hits + extra, key=lambda h: h.start) if extra else hits
+
+
+def _hit(num: str, mult: str | None, code: str | None, start: int, end: int) -> MoneyHit | None:
+    if not code:
+        return None
+    try:
+        amount = Decimal(re.sub(r"[,\s]", "", num))
+    except ArithmeticError:
+        return None
+    if mult:
+        amount *= _MULT[mult.lower()]
+    if amount == amount.to_integral_value():
+        amount = amount.quantize(Decimal(1))
+    return MoneyHit(amount, code, start, end)
 
 
 # --------------------------------------------------------------------------- SDGs

@@ -56,6 +56,8 @@ def _dehyphenate(text: str) -> str:
     """Join words hyphenated at a line end, keeping every line where it is: the rest of the word moves up to the
     line it started on ("intro-\nducing tools" -> "introducing\ntools"), so line numbers still match the file.
     Only a lower-case continuation is joined ("South-\nSouth" stays)."""
+    if "-\n" not in text:
+        return text
     return _HYPHENATED.sub(lambda m: m.group(1) + "\n", text)
 
 
