@@ -136,7 +136,7 @@ def split_items(value: str, start: int) -> list[tuple[str, int, int]]:
                   if re.search(r",|\band\b|&", value[o.start:o.end])]
     # "Ministry of Information, Communications, Science, Technology and Innovation": one ministry of many words
     protected += [(m.start(), m.end()) for m in _MINISTRY_OF_MANY.finditer(value)]
-    cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
+    cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?:the\s+)?(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
                                    value)
             if not any(a <= m.start() < b for a, b in protected)]
     items, pos = [], 0
@@ -172,6 +172,12 @@ def _merge_and_names(items: list[tuple[str, int, int]]) -> list[tuple[str, int, 
 def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> None:
     span = (vstart, vstart + len(value))
     if family == "time":
+        # "starts March 2025", "starting from June 2024": a start date only
+        lead = re.match(r"^\s*(?:starts?|starting|begins?|beginning|from|since)\b(?:\s+(?:in|on|from))?\s+", value, re.I)
+        if lead and not re.search(r"\s(?:to|until|till|through|[-–—])\s|[-–—]", value[lead.end():]):
+            dt = normalise.parse_date(value[lead.end():])
+            d.set("start", str(dt) if dt and dt.precision != "year" else None, span)
+            return
         start, end = normalise.parse_range(value)
         d.set("start", str(start) if start else None, span)
         d.set("end", str(end) if end else None, span)
@@ -230,6 +236,13 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
                       (a, b))
     elif family == "lead":
         d.set("lead_unit", value, span)
+        items = split_items(value, vstart)
+        if len(items) >= 2 and all(org_type(i) != "unknown" or re.search(r"\([A-Z][A-Za-z]{1,9}\)$", i) for i, _, _ in items):
+            for item, a, b in items:  # "Organisers: X (XO) and the Y Community (YC)": several leads
+                acr = re.search(r"\(([A-Z][A-Za-z]{1,9})\)$", item)
+                d.partner(item, "lead", org_type(item, acr.group(1) if acr else None), acr.group(1) if acr else None,
+                          (a, b))
+            return
         unit = re.split(r"\s*/\s*", value)[-1].strip()
         off = value.rfind(unit)
         d.partner(unit, "lead", org_type(unit, unit if unit.isupper() else None) if org_type(unit) != "unknown"
@@ -287,7 +300,7 @@ def _status_word(value: str) -> str | None:
         return "completed"
     if re.search(r"ongoing|on-going|active|current|in progress|implementation|running", v):
         return "ongoing"
-    if re.search(r"plann|pipeline|proposed|upcoming|forthcoming", v):
+    if re.search(r"plann|pipeline|proposed|upcoming|forthcoming|approved|not (?:yet )?started", v):
         return "planned"
     if re.search(r"suspend|on hold", v):
         return "suspended"
@@ -302,7 +315,7 @@ _FUNDER_AFTER = re.compile(r"^\W{0,3}(?:\([^)]*\)\s*)?(?:is|was|are|were|has bee
                            r"(?:core |main |lead |key |founding )?(?:investor|sponsor|donor|funder|financer)s?\b|"
                            r"^\s*(?:funds|finances|funded|financed|provided funding|contributed|pledged|donated)\b", re.I)
 _SIGN = re.compile(r"\b(?:sign(?:ed|ing|s)?|signature|memorandum of understanding|MoU)\b", re.I)
-_BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|fund of|invest\w*|pledg\w*|commit\w*|"
+_BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|fund of|invest\w*|pledg\w*|commit\w*|receiv\w*|"
                          r"rais\w*|disburs\w*|capital|allocat\w*|award\w*|contribut\w*|size|valued|cost\w*|"
                          r"donat\w*|financ\w*|amount\w*)\W+(?:\w+\W+){0,6}$", re.I)
 
@@ -563,7 +576,8 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
         for h in [normalise.MoneyHit(h.amount, h.currency, h.start - a, h.end - a)
                   for h in index.within(index.money, a, b)]:
             before = window[max(0, h.start - 60):h.start]
-            if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)\s*$", before, re.I):
+            if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)(?:\s+(?:will\s+)?(?:receives?|gets?))?\s*$",
+                         before, re.I) or re.search(r"\beach\b", before[-45:], re.I):  # "each receive 125 ETH, about $200,000"
                 continue
             after = window[h.end:h.end + 40]
             if _BUDGET_CUE.search(before) or _BUDGET_AFTER.match(after):

@@ -26,6 +26,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "funding": ("funding", "funding source", "source of funding", "source of funds", "financing", "funded through",
                 "fund"),
     "donor": ("donor", "donors", "funded by", "funder", "funders", "sponsor", "sponsors", "financed by",
+              "funding partner", "funding partners", "financing partner", "financing partners", "funding agency",
               "financial partner", "financial partners", "supported by"),
     "partners": ("partners", "partner", "cooperation partners", "implementing partners", "implementing partner",
                  "partner organizations", "partner organisations", "in partnership with", "collaborators",

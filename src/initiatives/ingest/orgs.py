@@ -121,7 +121,8 @@ def _clean(name: str, split_and: bool = True) -> str:
     # "Tsinghua University and UNICEF", "Ministry of Education and UNICEF": two organisations, keep the first
     m = re.match(r"^(.+?)\s+(?:and|&)\s+(.+)$", name)
     if split_and and m and (re.fullmatch(r"[A-Z][A-Z\-]+s?", m.group(2)) or org_type(m.group(2)) != "unknown"
-                            and org_type(m.group(1)) != "unknown"):
+                            and org_type(m.group(1)) != "unknown" or re.search(r"\([A-Z][A-Za-z]{1,9}\)$", m.group(1))):
+        # "... Reduction (UNDRR) and the Pacific Community (SPC)": an acronym in brackets closes the first name
         name = m.group(1)
     elif split_and and m and re.fullmatch(r"[A-Z]{2,8}", m.group(1)) and _NOUN_ANYWHERE.search(m.group(2)):
         # "FAO and the Fisheries Commission of Ghana": the organisation noun belongs to the second name

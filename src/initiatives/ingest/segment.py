@@ -290,6 +290,9 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
         segs.append(seg)
 
     segs.extend(_heading_records(lines, heads, taken))
+    coded = _coded_names(lines, taken)
+    taken.update(s.first for s in coded)
+    segs.extend(coded)
 
     press = _press_release(lines, heads, taken)
     if press:
@@ -660,6 +663,8 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
             continue
         owner, name = _owner(h.text)
         kind = kind_of(name)
+        if _COUNTED.search(name) and not re.search(r"\binvest|\bbets?\b|\bstart-?ups\b", name, re.I):
+            continue  # "Board approves four projects worth US$310 million": a headline over several records
         if kind is not None and not owner and kind_of(_PLURAL_KINDS.sub(" ", name)) is None:
             continue  # "Small grants — where they went": a heading over a list, not one initiative
         if kind is None:
@@ -859,3 +864,60 @@ def _prose_investees(lines: list[Line], press: Segment, taken: set[int]) -> list
                                title_span=(ln.start + m.start("name"), ln.start + m.end("name")), kind="investment",
                                context="investees", window=(ln.start + a, ln.start + b)))
     return out
+
+
+# "**Solar Irrigation for Smallholders** (FP232), a US$85 million project led by ...": a name set in bold with
+# its code in brackets, in running text
+_BOLD_CODED = re.compile(rf"(?:\*\*|__)(?P<title>[^*_\n]{{4,140}}?)(?:\*\*|__)\s*\((?P<code>{_CODE})\)")
+
+
+def _coded_names(lines: list[Line], taken: set[int]) -> list[Segment]:
+    """Initiatives a news text names in bold with their code, each read from its own part of the sentence (up to
+    the next such name)."""
+    out: list[Segment] = []
+    board = None
+    if any("**" in ln.text or "__" in ln.text for ln in lines):
+        board = _approving_body(lines)
+    for ln in lines:
+        if ln.no in taken or "(" not in ln.text or ("**" not in ln.text and "__" not in ln.text):
+            continue
+        if ln.s.startswith(("#", "|")):
+            continue
+        t = ln.text
+        found = [m for m in _BOLD_CODED.finditer(t) if re.search(r"\d", m.group("code"))
+                 and not _NOT_CODE.match(m.group("code")) and not re.fullmatch(r"(?:19|20)\d{2}", m.group("code"))]
+        for k, m in enumerate(found):
+            sent = max(t.rfind(". ", 0, m.start()) + 2, 0)
+            a = max(sent, m.start() if k else 0)  # the words before the next name still describe the one before
+            nxt = t.find(". ", m.end())
+            b = min([x for x in (nxt + 1 if nxt >= 0 else len(t), found[k + 1].start() if k + 1 < len(found) else len(t))])
+            clause = t[a:b]
+            after = t[m.end():b]
+            noun = re.search(r"\b(?:an?|the)\s+(?:[\w$€£.,\-]+\s+){0,4}?(project|programme|program|pilot|fund|facility|"
+                             r"initiative|partnership|platform)\b", after, re.I)
+            kind = kind_of(noun.group(1)) if noun else (kind_of(m.group("title")) or "project")
+            status = "planned" if re.search(r"\bapprov\w*|\bwill\b", t[sent:b], re.I) and not re.search(
+                r"\b(?:completed|ended|closed)\b", clause, re.I) else None
+            cs = ln.start + m.start("code")
+            ts = ln.start + m.start("title")
+            seg = Segment("item", ln.no, ln.no, ln.start, ln.end, title=m.group("title").strip(),
+                               title_span=(ts, ts + len(m.group("title").strip())), code=m.group("code"),
+                               code_span=(cs, cs + len(m.group("code"))), kind=kind, status=status,
+                               window=(ln.start + a, ln.start + b))
+            if board:
+                seg.hints.append(board)
+            out.append(seg)
+    return out
+
+
+# "The Board of the Green Climate Fund (GCF) ... approved": the fund whose board approves funds what it approves
+_BOARD = re.compile(r"\b(?:[Ee]xecutive\s+)?(?:Board|Council|Committee)\s+of\s+(?:the\s+)?(?P<name>[A-Z][\w&\-]*(?:\s+"
+                    r"(?:of\s+|for\s+|and\s+)?[A-Z][\w&\-]*){0,6}(?:\s+\([A-Z][A-Za-z]{1,9}\))?)[^.\n]{0,160}?\bapprov")
+
+
+def _approving_body(lines: list[Line]) -> tuple[str, str, int, int] | None:
+    for ln in lines[:30]:
+        m = _BOARD.search(ln.text)
+        if m:
+            return m.group("name"), "funder", ln.start + m.start("name"), ln.start + m.end("name")
+    return None
