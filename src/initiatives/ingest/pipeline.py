@@ -71,8 +71,13 @@ def extract_document(doc: Document) -> Batch:
         # fund, so the name is the release's own subject, not a second initiative
         kind = press_kind(text, press, dateline)
         lead_start = dateline[0].start + dateline[1].end()
+        lead_end = text.find(". ", lead_start)
+        lead_end = len(text) if lead_end < 0 else lead_end
+        # "... today launched the Cities Climate Finance Alliance, a platform ...": what the release announces
+        launched = [p for p in prose if p.title_span and lead_start <= p.title_span[0] < lead_end and re.search(
+            _LAUNCHED.pattern + r"\s+(?:the\s+|a\s+new\s+)?$", text[max(lead_start, p.title_span[0] - 60):p.title_span[0]])]
         prose = [p for p in prose if not (p.kind == kind and p.title_span and
-                                          0 <= p.title_span[0] - lead_start <= 6)]
+                                          0 <= p.title_span[0] - lead_start <= 6) and p not in launched]
     segs += prose
     segs.sort(key=lambda s: (s.first, s.start))
 
@@ -93,6 +98,7 @@ def extract_document(doc: Document) -> Batch:
             records.append(rec)
             made.append((seg, rec))
     _countries_from_parts(made)
+    _page_country(doc, lines, made)
     _link_investment_round(records, text, dateline)
     orgs = _organizations(book, records)
     return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
@@ -132,6 +138,45 @@ def _part_signatories(text: str, seg: Segment, mentions: list[OrgMention], d: Dr
 
 
 _SIGN_WORD = re.compile(r"\bsign(?:ed|s|ing)?\b|\bconclud(?:ed|es)\b|\bentered into\b", re.I)
+
+
+_LAUNCHED = re.compile(r"\b(?:today|on \w+day|this week)\s+(?:jointly\s+)?(?:launched|unveiled|formed|created|established|"
+                       r"set up|announced|signed)\b")
+
+
+def _launchers(text: str, dateline: Any, mentions: list[OrgMention], d: Draft) -> None:
+    """"NEW YORK, April 12 -- A, B and C today launched the X Alliance": the organisations before the lead
+    sentence's verb lead what the release announces (they sign it when the verb is "signed")."""
+    ln, m = dateline
+    lead = _lead_text(text, ln, m)
+    base = text.find(lead[:40], ln.start) if lead else -1
+    if base < 0:
+        return
+    end = lead.find(". ")
+    verb = _LAUNCHED.search(lead, 0, end if end > 0 else len(lead))
+    if verb is None:
+        return
+    role = "signatory" if "sign" in verb.group(0) else "lead"
+    for o in mentions:
+        if base <= o.start and o.end <= base + verb.start() and o.start >= ln.start + m.end() - 1:
+            d.partner(o.name, role, o.type, o.acronym, (o.start, o.end))
+
+
+def _page_country(doc: Document, lines: list[Line], made: list[tuple[Segment, Initiative]]) -> None:
+    """"# Our projects in Cambodia": a page whose title names one country is about work there, so its listed
+    projects that name no country or region of their own are in it."""
+    top = next((ln for ln in lines[:12] if ln.text.startswith("# ")), None)
+    if top is None:
+        return
+    found = country_names.find_in_text(top.text)
+    if len({c for c, _, _ in found}) != 1:
+        return
+    code, s, e = found[0]
+    span = _span(doc, top.start + s, top.start + e)
+    for seg, rec in made:
+        if seg.mode in ("entry", "row") and not rec.countries and not rec.country_groups:
+            rec.countries = [code]
+            rec.sources["countries"] = [span]
 
 
 def _countries_from_parts(made: list[tuple[Segment, Initiative]]) -> None:
@@ -226,6 +271,8 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     signed_on_dateline = False
     if seg.mode == "press" and dateline:
         signed_on_dateline = _press_fields(text, seg, d, dateline)
+        if not seg.lead_span:
+            _launchers(text, dateline, mentions, d)
     if seg.lead_span:
         _part_signatories(text, seg, mentions, d)
     for name, role, s, e in seg.hints:
@@ -504,7 +551,8 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
             d.add("countries", adj[0], adj[1])
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
-    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b",
+    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b|\b(?:today|on \w+day)\s+(?:jointly\s+)?(?:launched|"
+                                             r"formed|created|established|set up)\b",
                                              _lead_text(text, ln, m)[:ln.end - ln.start + 400].split(". ")[0]) \
             and date is not None:
         signed_on_dateline = True
