@@ -119,7 +119,8 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
                                            (FIXTURE_GOLD.parent / "heldout3", 0.75),
                                            (FIXTURE_GOLD.parent / "heldout4", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout5", 0.85),
-                                           (FIXTURE_GOLD.parent / "heldout6", 0.85)], ids=lambda p: str(p)[-8:])
+                                           (FIXTURE_GOLD.parent / "heldout6", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout7", 0.85)], ids=lambda p: str(p)[-8:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")
@@ -396,3 +397,41 @@ def test_investees_named_in_news_sentences(tmp_path: Path) -> None:
                                                         "Andes Resilience Fund": "funder"}
     press = recs["Climate fund backs two Andean start-ups"]
     assert (press.kind, str(press.date_announced), press.location) == ("investment", "2024-06-03", None)
+
+
+def test_bold_names_with_codes_in_news_text(tmp_path: Path) -> None:
+    path = tmp_path / "approvals.md"
+    path.write_text(
+        "# Adaptation fund approves three projects\n\n"
+        "The Board of the Adaptation Fund (AF) approved three proposals at its meeting in Bonn.\n\n"
+        "**Drought-Resilient Villages** (AF-0112) will receive US$10 million to build water storage in Niger, and "
+        "**Coastal Aquifer Protection** (AF-0113), a US$7 million project implemented by the United Nations "
+        "Environment Programme (UNEP), covers Tunisia.\n", encoding="utf-8")
+    recs = {r.code: r for r in extract(path).initiatives}
+    assert set(recs) == {"AF-0112", "AF-0113"}  # the headline counting them is not a record
+    a, b = recs["AF-0112"], recs["AF-0113"]
+    assert (a.title, a.countries, int(a.budget.amount), a.status) == ("Drought-Resilient Villages", ["NER"],
+                                                                       10000000, "planned")
+    assert (b.countries, int(b.budget.amount)) == (["TUN"], 7000000)
+    assert {p.name: p.role for p in b.partners} == {"Adaptation Fund (AF)": "funder",
+                                                    "United Nations Environment Programme": "implementer"}
+
+
+def test_a_release_launching_an_alliance_and_a_page_about_one_country(tmp_path: Path) -> None:
+    wire = tmp_path / "wire.txt"
+    wire.write_text(
+        "Ports join forces on clean shipping\n\n"
+        "OSLO, May 6, 2025 /Wire/ -- The International Maritime Organization (IMO) and the World Bank today launched "
+        "the Green Corridors Coalition, a partnership to decarbonise shipping routes.\n\n"
+        "Pilot routes are due to start in January 2026.\n", encoding="utf-8")
+    recs = extract(wire).initiatives
+    assert [r.title for r in recs] == ["Ports join forces on clean shipping"]  # the coalition is the release itself
+    assert str(recs[0].start) == "2025-05-06"
+    assert {p.name: p.role for p in recs[0].partners} == {"International Maritime Organization": "lead",
+                                                          "World Bank": "lead"}
+    page = tmp_path / "page.md"
+    page.write_text("# Our work in Malawi\n\n### School Gardens Project\n\n- Period: March 2022 to May 2024\n"
+                    "- Funding partner: Irish Aid\n- Status: Completed\n", encoding="utf-8")
+    rec = extract(page).initiatives[0]
+    assert (rec.countries, rec.status, str(rec.start), str(rec.end)) == (["MWI"], "completed", "2022-03", "2024-05")
+    assert [(p.name, p.role) for p in rec.partners] == [("Irish Aid", "funder")]

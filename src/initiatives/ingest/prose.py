@@ -8,6 +8,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from initiatives.ingest.labels import label_of
 from initiatives.ingest.segment import Line, Segment, kind_of, logical_lines
 from initiatives.reference import country_names
 
@@ -85,8 +86,13 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
 
     first = next((ln.no for ln in lines if not ln.blank), 0)
     for ln, physical in logical_lines(text, lines):  # a hard-wrapped sentence is read as one line
-        if any(n in excluded for n in physical) or ln.blank or re.match(r"^\s*(?:#|\|)", ln.text) \
-                or len(ln.text.split()) <= 3:
+        if ln.blank or re.match(r"^\s*(?:#|\|)", ln.text) or len(ln.text.split()) <= 3:
+            continue
+        if any(n in excluded for n in physical):
+            # inside a listing entry only a name its sentence itself calls an initiative counts ("the workshop
+            # is part of the X Initiative, a five-year programme funded by ..."); labelled lines never
+            if label_of(ln.text) is None:
+                out.extend(_appositives(ln))
             continue
         if ln.no == first and not re.search(r"[.!?]\s*$", ln.text) and len(ln.text.split()) <= 14:
             continue  # the page's own title line
@@ -120,14 +126,7 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             inner = t[m.end("name"):m.end()]
             out.append(Mention(name, kind_of(inner) or "programme", ln.start + t.find(name, m.start()),
                                ln.start + t.find(name, m.start()) + len(name), ln.no, "paren"))
-        for m in APPOSITIVE.finditer(t):
-            name = _clean(m.group("name"))
-            if len(name.split()) < 2 or country_names.lookup(name, fuzzy=False) or _NOT_INITIATIVE.search(name):
-                continue
-            s = ln.start + m.start() + m.group("name").find(name)
-            mm = Mention(name, kind_of(m.group("noun")) or "programme", s, s + len(name), ln.no, "appositive",
-                         named=True)
-            out.append(mm)
+        out.extend(_appositives(ln))
         m = SUBJECT.match(t)
         if m:
             name = _clean(m.group("name"))
@@ -168,6 +167,20 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
 
 
 _CLAUSE = re.compile(r",\s+(?:to|and|while|whereas|but)\s+\w+ing\b|;\s")
+
+
+def _appositives(ln: Line) -> list[Mention]:
+    """"launch Connected Classrooms Sahel, a programme that ...": names the sentence itself calls an initiative."""
+    out = []
+    t = ln.text
+    for m in APPOSITIVE.finditer(t):
+        name = _clean(m.group("name"))
+        if len(name.split()) < 2 or country_names.lookup(name, fuzzy=False) or _NOT_INITIATIVE.search(name):
+            continue
+        s = ln.start + m.start() + m.group("name").find(name)
+        out.append(Mention(name, kind_of(m.group("noun")) or "programme", s, s + len(name), ln.no, "appositive",
+                           named=True))
+    return out
 
 
 def sentence_window(text: str, start: int, end: int, others: list[tuple[int, int]]) -> tuple[int, int]:
