@@ -229,7 +229,7 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
                 t = "government"
             d.partner(item, "funder", t, None, (a, b))
     elif family == "partners":
-        role = "implementer" if "implement" in label else "partner"
+        role = "implementer" if "implement" in label or "manager" in label else "partner"
         for item, a, b in _merge_and_names(split_items(value, vstart)):
             acr = re.search(r"\(([A-Z][\w\- ]+)\)", item)
             d.partner(item, role, org_type(item, acr.group(1) if acr else None), acr.group(1) if acr else None,
@@ -500,8 +500,8 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             continue
         if any(ls <= o.start and o.end <= le for ls, le in labelled):
             continue  # part of a partner already read from a labelled field or table cell
-        if seg.title and _same_name(o.name, seg.title):
-            continue
+        if seg.title and (_same_name(o.name, seg.title) or _name_begins(seg.title, o.name)):
+            continue  # the record's own name, or its first words ("Women Entrepreneurs" of "... Entrepreneurs Fund")
         if index.names_another_record(o.name, record_titles, seg.title):
             continue
         role = role_for(text, o, a, seg.mode == "press")
@@ -661,6 +661,17 @@ def title_themes(text: str, span: tuple[int, int]) -> list[tuple[str, int, int]]
 def _nkey(s: str) -> str:
     s = re.sub(r"\s*\([^)]*\)", "", s)  # "Inclusive Local Governance Programme (ILGP)" is the programme
     return re.sub(r"[^\w]+", " ", re.sub(r"['’]s\b", "", s.casefold())).strip()
+
+
+_ENDS_IN_KIND = re.compile(r"\b(?:fund|facility|programme|program|initiative|project|alliance|platform|partnership|"
+                           r"pilot|challenge|accelerator|network)$")
+
+
+def _name_begins(title: str, org: str) -> bool:
+    """"The Women Entrepreneurs Growth Fund" begins with "Women Entrepreneurs": the organisation noun is part of
+    the initiative's own name, not a partner."""
+    kt, ko = re.sub(r"^the ", "", _nkey(title)), re.sub(r"^the ", "", _nkey(org))
+    return kt != ko and kt.startswith(ko + " ") and bool(_ENDS_IN_KIND.search(kt))
 
 
 def _same_name(a: str, b: str) -> bool:

@@ -365,7 +365,10 @@ _DOC_PART = re.compile(r"^(?:\d+[.)]\s*)?(?:what (?:the|this|our) (?:project|pro
                        r"summary|(?:draft |provisional )?(?:programme|program|agenda)|participants|participation|"
                        r"format|expected (?:outcomes|results|outputs)|outcomes|results|outputs|activities|approach|"
                        r"methodology|target audience|partners|organi[sz]ers|logistics|venue|contacts?|"
-                       r"key (?:facts|dates|information))\s*:?$", re.I)
+                       r"key (?:facts|dates|information|figures)|(?:[\w-]+ )?at a glance|in brief|in numbers|"
+                       r"fact ?sheet|where (?:we|it) works?|locations?|countries|coverage|donors|funding|"
+                       r"funding and (?:timeline|partners)|timeline|budget|results(?: so far)?|achievements|"
+                       r"how to apply|eligibility|documents|resources)\s*:?$", re.I)
 
 
 def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segment]:
@@ -519,6 +522,39 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
     return segs
 
 
+def _field_table_lines(lines: list[Line]) -> set[int]:
+    """0-based indexes of the lines of field tables (a heading's own facts, not a list of records)."""
+    out: set[int] = set()
+    i = 0
+    while i < len(lines):
+        if not TABLE_ROW.match(lines[i].text):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and TABLE_ROW.match(lines[j].text):
+            j += 1
+        rows = [ln for ln in lines[i:j] if not TABLE_SEP.match(ln.text) and any(c[0] for c in _cells(ln))]
+        if rows and _field_table(rows):
+            out.update(range(i, j))
+        i = j
+    return out
+
+
+_LEAD_NOUN = re.compile(r"^\s*(?:An?|The|This|Our)\s+(?:[\w-]+\s+){0,4}?(?P<noun>programme|program|project|initiative|fund|"
+                        r"facility|platform|partnership|pilot|campaign|network|alliance)\b(?:\s+(?:that|which|to|for|of|"
+                        r"in|supporting|helping)\b|,)")
+
+
+def _kind_from_lead(lines: list[Line], no: int) -> str | None:
+    """"# Cash Plus Nutrition" followed by "A social protection programme that ...": the heading names one."""
+    for ln in lines[no:no + 4]:
+        if ln.blank:
+            continue
+        m = _LEAD_NOUN.match(ln.text)
+        return kind_of(m.group("noun")) if m else None
+    return None
+
+
 def _field_table(rows: list[Line]) -> bool:
     """A two-column table of labelled fields ("| Duration | 2021 – 2025 |"): one record's fields, not a list of
     records."""
@@ -657,6 +693,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
     """Headings that name an initiative ("UNICEF's Venture Fund", "Digital Public Goods Alliance")."""
     segs: list[Segment] = []
     nos = sorted(heads)
+    fields_at = _field_table_lines(lines)  # 0-based indexes of rows of two-column label tables
     for idx, no in enumerate(nos):
         h = heads[no]
         if no in taken or SECTION_HEAD.match(h.text) or h.level >= 6 or _DOC_PART.match(h.text):
@@ -667,6 +704,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
             continue  # "Board approves four projects worth US$310 million": a headline over several records
         if kind is not None and not owner and kind_of(_PLURAL_KINDS.sub(" ", name)) is None:
             continue  # "Small grants — where they went": a heading over a list, not one initiative
+        kind = kind or _kind_from_lead(lines, no)
         if kind is None:
             # "2.1 Malawi - electronic health records" under "2. Country pilots": one of what the section lists
             up = _enclosing(heads, no)
@@ -674,7 +712,8 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
                 kind = section_kind(up.text)
         if kind is None or (len(name.split()) < 2 and not owner) or re.search(r"\b(?:and|&) the\b", name):
             continue
-        if re.match(r"^(?:about|our|the|contact|for more|news|related|see also|more)\b", name, re.I):
+        if re.match(r"^(?:about|our|contact|for more|news|related|see also|more)\b", name, re.I) or \
+                re.match(r"^the\b", name, re.I) and len(name.split()) < 4:  # "The team"; not "The X Growth Fund"
             continue
         if re.search(r"\b(?:portfolio|list|overview|directory|database|catalogue|news|updates|highlights|library|pages?|"
                      r"resources|profile|report|reports|snapshot|at a glance)$", name, re.I):
@@ -682,11 +721,12 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
         last = len(lines)
         for later in nos[idx + 1:]:
             lh = heads[later]
-            if lh.level <= h.level or kind_of(_owner(lh.text)[1]) and not SECTION_HEAD.match(lh.text):
+            if lh.level <= h.level or kind_of(_owner(lh.text)[1]) and not SECTION_HEAD.match(lh.text) \
+                    and not _DOC_PART.match(lh.text):
                 last = later - 1
                 break
         for k in range(no, last):
-            if TABLE_ROW.match(lines[k].text) or (k + 1) in taken:
+            if (TABLE_ROW.match(lines[k].text) and k not in fields_at) or (k + 1) in taken:
                 last = k
                 break
         while last > no and lines[last - 1].blank:
