@@ -85,7 +85,8 @@ def _norm(label: str) -> str:
 
 
 # inline fields side by side: "Budget — USD 1.2m | Duration 2019–2022 | Where: Fiji, Tonga"
-_INLINE_SEP = re.compile(r"\s+[|¦·•]\s+")
+# ... or written as sentences: "1. Title. Countries: Mali, Niger. Duration: 2019 - 2022. Budget: USD 1.2m."
+_INLINE_SEP = re.compile(r"\s+[|¦·•]\s+|(?<=[\w)%])\.\s+(?=[A-Z][A-Za-z ]{1,30}:\s)")
 # inside such a line a label may run straight into its value when the value is a number, an amount or a date
 _BARE_LABEL_RE = re.compile(r"^\s*[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,30}?)[*_]{0,2}\s+"
                             r"(?P<value>(?:[\d$€£¥]|[A-Z]{3}\s?\d|(?:from|since|until|to)\s+\w|"

@@ -375,8 +375,14 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
     """Entries of a project listing: a code+title heading (or a title followed by labelled fields) and its body."""
     starts: list[tuple[int, re.Match[str] | None]] = []
     label_led: set[int] = set()
+    inline: dict[int, tuple[str, int]] = {}  # "1. Title. Countries: X. Budget: Y.": the title and its offset
     for i, ln in enumerate(lines):
         if ln.blank:
+            continue
+        im = _INLINE_ENTRY.match(ln.text)
+        if im and len(labels_in_line(ln.text)) >= 2:
+            inline[i] = (im.group("title").strip(), im.start("title"))
+            starts.append((i, None))
             continue
         m = _code_head(ln)
         if m:
@@ -417,6 +423,8 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
             last -= 1
         body = lines[i + 1:last + 1]
         n_labels = sum(len(labels_in_line(b.text)) for b in body)
+        if i in inline:
+            n_labels += len(labels_in_line(lines[i].text))
         if m is None and n_labels < (1 if i in label_led else 2):
             continue
         if m is not None and code_heads < 2 and n_labels < 1:
@@ -431,6 +439,10 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
             title = m.group("title").strip().rstrip("*_#").strip()
             seg.title = title
             seg.title_span = (head.start + m.start("title"), head.start + m.start("title") + len(title))
+        elif i in inline:
+            title, off = inline[i]
+            seg.title, seg.title_span = title, (head.start + off, head.start + off + len(title))
+            seg.kind = _entry_kind(title)
         elif i not in label_led:  # a label-led entry takes its title from its "Title:" field
             t = heads[head.no].text if head.no in heads and heads[head.no].level < 6 else head.s
             off = head.text.find(t)
@@ -439,6 +451,10 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
                 seg.kind = kind_of(t) or "project"  # a page section named "... Programme" is a programme
         segs.append(seg)
     return segs
+
+
+_INLINE_ENTRY = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•]|\(\d{1,3}\))\s+(?P<title>[A-Z“\"'][^\n]{5,200}?)\.\s+"
+                           r"[A-Z][A-Za-z ]{1,30}:\s")
 
 
 def _entry_kind(title: str) -> str:
@@ -712,6 +728,8 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
                 kind = section_kind(up.text)
         if kind is None or (len(name.split()) < 2 and not owner) or re.search(r"\b(?:and|&) the\b", name):
             continue
+        if re.search(r"\blist of\b|^(?:annex|appendix|table|figure|schedule)\b", name, re.I):
+            continue  # "ANNEX II. LIST OF PROJECTS FUNDED UNDER THE TRUST FUND": a list's title
         if re.match(r"^(?:about|our|contact|for more|news|related|see also|more)\b", name, re.I) or \
                 re.match(r"^the\b", name, re.I) and len(name.split()) < 4:  # "The team"; not "The X Growth Fund"
             continue
