@@ -314,7 +314,7 @@ def _status_word(value: str) -> str | None:
 _FUNDER_AFTER = re.compile(r"^\W{0,3}(?:\([^)]*\)\s*)?(?:is|was|are|were|has been|will be)?\s*(?:an?|the|one of the)?\s*"
                            r"(?:core |main |lead |key |founding )?(?:investor|sponsor|donor|funder|financer)s?\b|"
                            r"^\s*(?:funds|finances|funded|financed|provided funding|contributed|pledged|donated)\b", re.I)
-_SIGN = re.compile(r"\b(?:sign(?:ed|ing|s)?|signature|memorandum of understanding|MoU)\b", re.I)
+_SIGN = re.compile(r"\b(?:sign(?:ed|ing|s)?|signature|memorandum of understanding|MoU|(?:have|has) agreed to)\b", re.I)
 _BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|fund of|invest\w*|pledg\w*|commit\w*|receiv\w*|"
                          r"rais\w*|disburs\w*|capital|allocat\w*|award\w*|contribut\w*|size|valued|cost\w*|"
                          r"donat\w*|financ\w*|amount\w*)\W+(?:\w+\W+){0,6}$", re.I)
@@ -354,6 +354,8 @@ _PROSE_UNTIL = re.compile(r"\b(?:runs?|running|lasts?|lasting|continues?|valid|e
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
                            r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle)\b", re.I)
+_WILL_FROM = re.compile(r"\bwill\b[^.\n]{0,150}?\b(?:from|as of|starting)\s+(" + normalise.DATE + r")(?!\s*(?:to|until|till|-|–|—)\s)",
+                        re.I)
 _PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will start|will begin|launched|started|began|"
                           r"to begin|(?:is|are|was|were) due to (?:start|begin)|kicked off|"
                           r"since its launch|established|founded|created|set up)\s+(?:in|on|from)\s+("
@@ -564,6 +566,12 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             start = normalise.parse_date(sm.group(1))
             if start is not None and start.precision != "year":
                 d.set("start", str(start), (a + sm.start(1), a + sm.end(1)))
+    if "start" not in d.values:  # "will connect ... from October 2024"
+        fm = _WILL_FROM.search(window)
+        if fm:
+            start = normalise.parse_date(fm.group(1))
+            if start is not None and start.precision != "year":
+                d.set("start", str(start), (a + fm.start(1), a + fm.end(1)))
     if "start" not in d.values:
         rm = _PROSE_RANGE.search(window)
         if rm:

@@ -551,7 +551,7 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
             d.add("countries", adj[0], adj[1])
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
-    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b|\b(?:today|on \w+day)\s+(?:jointly\s+)?(?:launched|"
+    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b|\b(?:have|has) agreed to\b|\b(?:today|on \w+day)\s+(?:jointly\s+)?(?:launched|"
                                              r"formed|created|established|set up)\b",
                                              _lead_text(text, ln, m)[:ln.end - ln.start + 400].split(". ")[0]) \
             and date is not None:

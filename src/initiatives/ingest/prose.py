@@ -33,6 +33,12 @@ APPOSITIVE = re.compile(rf"(?<![\w’'])(?P<name>{_CAPW}(?:[ \t]+(?:{_LINKW}[ \t
                         rf",[ \t]+an?[ \t]+(?:[\w\-]+[ \t]+){{0,2}}(?P<noun>programme|program|initiative|fund|facility|"
                         rf"platform|partnership|project|pilot|alliance|network|campaign|scheme|accelerator|"
                         rf"coalition|challenge)\b")
+# "The hotline, called Mama Line, will ...", "a new platform named DataBridge": the text names what it describes
+CALLED = re.compile(rf"\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir|[Tt]his)[ \t]+(?:new[ \t]+)?(?:[\w\-]+[ \t]+){{0,2}}?(?P<noun>hotline|helpline|"
+                    rf"service|programme|program|project|initiative|platform|app|application|fund|facility|network|"
+                    rf"campaign|scheme|pilot|partnership|alliance|tool|portal|challenge|accelerator),?[ \t]+"
+                    rf"(?:called|named|dubbed|known as|branded)[ \t]+[“\"]?(?P<name>[A-Z][\w’'\-]*(?:[ \t]+"
+                    rf"(?:(?:of|for|and|the|&)[ \t]+)?[A-Z0-9][\w’'\-]*){{0,5}})")
 ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)|annual|inaugural)[ \t]+"
                            r"(?:(?:UN|global|international|regional|national|high-level|ministerial)[ \t]+)?"
                            r"(?:conference|summit|forum|symposium|hackathon|congress)[ \t]+on[ \t]+"
@@ -127,6 +133,15 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             out.append(Mention(name, kind_of(inner) or "programme", ln.start + t.find(name, m.start()),
                                ln.start + t.find(name, m.start()) + len(name), ln.no, "paren"))
         out.extend(_appositives(ln))
+        for m in CALLED.finditer(t):
+            name = m.group("name").strip()
+            if country_names.lookup(name, fuzzy=False):
+                continue
+            noun = m.group("noun").lower()
+            kind = kind_of(noun) if kind_of(noun) in ("fund", "event", "partnership", "pilot", "project") else \
+                "product" if noun in ("app", "application", "tool", "portal") else "programme"
+            out.append(Mention(name, kind, ln.start + m.start("name"), ln.start + m.end("name"), ln.no, "called",
+                               named=True))
         m = SUBJECT.match(t)
         if m:
             name = _clean(m.group("name"))
@@ -260,7 +275,7 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
             if not between:
                 w2 = sentence_window(text, later[-1].start, later[-1].end, [])
                 window = (window[0], max(window[1], w2[1]))
-        if m.cue == "appositive":
+        if m.cue in ("appositive", "called"):
             # "... will launch X, a programme that ... . Its first phase is funded by ...": the rest of the
             # paragraph describes X, up to the next initiative named
             para_end = text.find("\n\n", m.end)

@@ -790,6 +790,9 @@ DATELINES = [
 # a news article's byline with no place: "Thursday 9 May 2024 — by Wanjiru Kamau, Business Desk"
 BYLINE = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
                     rf"(?P<date>{_DAY_DATE})\s*[,|—–-]+\s*[Bb]y\s+[A-Z][^\n]{{2,80}}$")
+# ... or a labelled date above the headline: "Posted: 2 September 2024 | Health"
+POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date)\s*:\s*(?P<date>{_DAY_DATE})\s*"
+                    rf"(?:[|·,—–-]\s*[A-Z][\w ,&-]{{0,40}})?[*_]{{0,2}}\s*$")
 
 
 def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
@@ -799,7 +802,7 @@ def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
             if m and (m.group("loc").isupper() or "," in m.group("loc") or len(m.group("loc").split()) <= 3):
                 return ln, m
     for ln in lines[:12]:  # no dateline: a dated byline under the headline ("9 May 2024 — by A. Writer")
-        m = BYLINE.match(ln.text)
+        m = BYLINE.match(ln.text) or POSTED.match(ln.text)
         if m:
             return ln, m
     return None
@@ -817,6 +820,9 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
                 r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I):
             headline = ln
             break
+    if headline is None:  # "Posted: 2 September 2024" above the headline
+        headline = next((ln for ln in lines[dl.no:dl.no + 4] if len(ln.s.split()) >= 5 and not ln.s.endswith(".")
+                         and ln.no not in taken), None) if not dl.text[found[1].end():].strip(" *_") else None
     if headline is None:
         headline = dl
     last = len(lines)
