@@ -120,7 +120,8 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
                                            (FIXTURE_GOLD.parent / "heldout4", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout5", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout6", 0.85),
-                                           (FIXTURE_GOLD.parent / "heldout7", 0.85)], ids=lambda p: str(p)[-8:])
+                                           (FIXTURE_GOLD.parent / "heldout7", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout8", 0.85)], ids=lambda p: str(p)[-8:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")
@@ -435,3 +436,41 @@ def test_a_release_launching_an_alliance_and_a_page_about_one_country(tmp_path: 
     rec = extract(page).initiatives[0]
     assert (rec.countries, rec.status, str(rec.start), str(rec.end)) == (["MWI"], "completed", "2022-03", "2024-05")
     assert [(p.name, p.role) for p in rec.partners] == [("Irish Aid", "funder")]
+
+
+def test_numbered_paragraphs_of_fields_and_a_page_named_by_its_lead(tmp_path: Path) -> None:
+    annex = tmp_path / "annex.txt"
+    annex.write_text(
+        "Appendix 3: List of grants\n\n"
+        "(1) Mobile Clinics for Nomadic Herders. Countries: Chad. Duration: 1 May 2020 - 30 April 2023. "
+        "Budget: EUR 900,000. Status: closed.\n\n"
+        "(2) Solar Schools. Countries: Niger, Mali. Duration: 1 January 2024 - 31 December 2026. "
+        "Budget: EUR 1.4 million. Status: ongoing.\n", encoding="utf-8")
+    recs = extract(annex).initiatives
+    assert [(r.title, r.status, r.countries, str(r.start), int(r.budget.amount)) for r in recs] == [
+        ("Mobile Clinics for Nomadic Herders", "completed", ["TCD"], "2020-05-01", 900000),
+        ("Solar Schools", "ongoing", ["NER", "MLI"], "2024-01-01", 1400000)]
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Teach Forward\n\nA teacher-training programme that coaches new teachers in their first two years.\n\n"
+        "## Where we work\n\n- Ghana\n- Togo\n\n## Funding\n\n"
+        "The programme runs from September 2023 to August 2026 with a budget of EUR 4 million.\n", encoding="utf-8")
+    rec = extract(page).initiatives[0]
+    assert (rec.title, rec.kind, rec.status, rec.countries, int(rec.budget.amount)) == (
+        "Teach Forward", "programme", "ongoing", ["GHA", "TGO"], 4000000)
+
+
+def test_a_news_copy_dated_by_its_posting_and_a_service_called_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "news.txt"
+    path.write_text(
+        "Posted: 14 January 2025 | Agriculture\n\n"
+        "Bank and cooperative union team up on crop insurance for Ghanaian farmers\n\n"
+        "The bank AgriTrust and the cooperative union Kuapa Growers have agreed to insure 20,000 cocoa farmers. "
+        "The product, called Harvest Shield, will pay out automatically after droughts from April 2025.\n",
+        encoding="utf-8")
+    recs = {r.title: r for r in extract(path).initiatives}
+    press = recs["Bank and cooperative union team up on crop insurance for Ghanaian farmers"]
+    assert (press.kind, str(press.date_announced)) == ("partnership", "2025-01-14")
+    assert {p.name: p.role for p in press.partners} == {"AgriTrust": "signatory", "Kuapa Growers": "signatory"}
+    shield = recs["Harvest Shield"]
+    assert (shield.status, str(shield.start)) == ("planned", "2025-04")

@@ -159,11 +159,13 @@ _KNOWN_ACRONYMS = re.compile(r"(?<![\w\-])(" + "|".join(sorted(map(re.escape, UN
 
 # "the Swiss charity Relief Ledger", "the crypto exchange BlockBridge": a common noun then the name
 DESCRIBED = re.compile(r"\b(?P<noun>charity|foundation|company|NGO|non-?profit|organi[sz]ation|firm|start-?up|"
-                       r"cooperative|association|operator|insurer|exchange|lender|investor|fintech|social enterprise)"
+                       r"cooperative union|credit union|trade union|cooperative|association|operator|insurer|exchange|"
+                       r"lender|investor|fintech|social enterprise|bank|microfinance institution|utility|telco)"
                        r"\s+(?P<name>[A-Z][\w&\-]*(?:[ \t]+[A-Z][\w&\-]*){0,4})")
 _DESCRIBED_TYPE = {"charity": "civil_society", "foundation": "foundation", "ngo": "civil_society",
                    "nonprofit": "civil_society", "non-profit": "civil_society", "association": "civil_society",
-                   "cooperative": "civil_society", "startup": "startup", "start-up": "startup"}
+                   "cooperative": "civil_society", "startup": "startup", "start-up": "startup",
+                   "cooperative union": "civil_society", "credit union": "civil_society", "trade union": "civil_society"}
 
 
 _NOUN_ANYWHERE = re.compile(_ORG_NOUNS)

@@ -36,7 +36,8 @@ APPOSITIVE = re.compile(rf"(?<![\w’'])(?P<name>{_CAPW}(?:[ \t]+(?:{_LINKW}[ \t
 # "The hotline, called Mama Line, will ...", "a new platform named DataBridge": the text names what it describes
 CALLED = re.compile(rf"\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir|[Tt]his)[ \t]+(?:new[ \t]+)?(?:[\w\-]+[ \t]+){{0,2}}?(?P<noun>hotline|helpline|"
                     rf"service|programme|program|project|initiative|platform|app|application|fund|facility|network|"
-                    rf"campaign|scheme|pilot|partnership|alliance|tool|portal|challenge|accelerator),?[ \t]+"
+                    rf"campaign|scheme|pilot|partnership|alliance|tool|portal|challenge|accelerator|product|"
+                    rf"solution),?[ \t]+"
                     rf"(?:called|named|dubbed|known as|branded)[ \t]+[“\"]?(?P<name>[A-Z][\w’'\-]*(?:[ \t]+"
                     rf"(?:(?:of|for|and|the|&)[ \t]+)?[A-Z0-9][\w’'\-]*){{0,5}})")
 ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)|annual|inaugural)[ \t]+"
@@ -139,7 +140,7 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
                 continue
             noun = m.group("noun").lower()
             kind = kind_of(noun) if kind_of(noun) in ("fund", "event", "partnership", "pilot", "project") else \
-                "product" if noun in ("app", "application", "tool", "portal") else "programme"
+                "product" if noun in ("app", "application", "tool", "portal", "product", "solution") else "programme"
             out.append(Mention(name, kind, ln.start + m.start("name"), ln.start + m.end("name"), ln.no, "called",
                                named=True))
         m = SUBJECT.match(t)
