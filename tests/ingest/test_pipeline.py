@@ -121,7 +121,8 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
                                            (FIXTURE_GOLD.parent / "heldout5", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout6", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout7", 0.85),
-                                           (FIXTURE_GOLD.parent / "heldout8", 0.85)], ids=lambda p: str(p)[-8:])
+                                           (FIXTURE_GOLD.parent / "heldout8", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout9", 0.85)], ids=lambda p: str(p)[-8:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")
@@ -474,3 +475,31 @@ def test_a_news_copy_dated_by_its_posting_and_a_service_called_by_name(tmp_path:
     assert {p.name: p.role for p in press.partners} == {"AgriTrust": "signatory", "Kuapa Growers": "signatory"}
     shield = recs["Harvest Shield"]
     assert (shield.status, str(shield.start)) == ("planned", "2025-04")
+
+
+def test_bulletin_items_code_cells_and_bold_labels(tmp_path: Path) -> None:
+    bulletin = tmp_path / "bulletin.txt"
+    bulletin.write_text(
+        "NETWORK NEWS — JUNE 2025\n\n* * *\n\n"
+        "GRANT AWARDED: The Open Seas Fund has awarded USD 45,000 to Reef Watchers for coral monitoring in Fiji.\n\n"
+        "* * *\n\nNEW PROJECT: The Ministry of Infrastructure and the Tonga Meteorological Service will install tide "
+        "gauges on 12 islands. Work starts in August 2025.\n", encoding="utf-8")
+    recs = extract(bulletin).initiatives
+    assert [(r.kind, r.title) for r in recs] == [
+        ("investment", "GRANT AWARDED: The Open Seas Fund"),
+        ("project", "NEW PROJECT: The Ministry of Infrastructure and the Tonga Meteorological Service")]
+    assert {p.name: p.role for p in recs[0].partners} == {"Open Seas Fund": "funder", "Reef Watchers": "beneficiary"}
+    assert (int(recs[0].budget.amount), str(recs[1].start), recs[1].status) == (45000, "2025-08", "planned")
+    table = tmp_path / "table.md"
+    table.write_text("All amounts are in euros.\n\n| Project | Where | When | How much |\n|---|---|---|---|\n"
+                     "| Safe Roads (AF-2024-07) | Ghana | May 2024 – Apr 2026 | 310,000 |\n", encoding="utf-8")
+    row = extract(table).initiatives[0]
+    assert (row.title, row.code, row.countries, str(row.start), int(row.budget.amount), row.budget.currency) == (
+        "Safe Roads", "AF-2024-07", ["GHA"], "2024-05", 310000, "EUR")
+    profile = tmp_path / "profile.md"
+    profile.write_text("## Project profile: Clean Cooking Uganda\n\n**Lead agency** UNDP\n**Donor** Government of "
+                       "Norway\n**Period** July 2023 – June 2026\n**Budget** NOK 40 million\n", encoding="utf-8")
+    rec = extract(profile).initiatives[0]
+    assert (rec.title, str(rec.start), int(rec.budget.amount), rec.budget.currency) == (
+        "Clean Cooking Uganda", "2023-07", 40000000, "NOK")
+    assert {p.name: p.role for p in rec.partners} == {"UNDP": "lead", "Government of Norway": "funder"}

@@ -25,6 +25,7 @@ class Draft:
     spans: dict[str, Spans] = field(default_factory=dict)
     partners: list[dict[str, Any]] = field(default_factory=list)  # name, role, type, acronym, span
     misspelt: list[str] = field(default_factory=list)
+    default_currency: str | None = None  # "Figures in US dollars": the currency of a bare amount
 
     def set(self, name: str, value: Any, span: tuple[int, int] | None) -> None:
         if value in (None, "", []):
@@ -210,6 +211,7 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
             if code is None:
                 ccy = re.search(r"\b([A-Z]{3})\b", label.upper())
                 code = normalise.currency_code(ccy.group(1)) if ccy else None
+            code = code or d.default_currency
             num = re.match(r"^\s*(\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(million|m|bn|billion)?\b", value,
                            re.I)
             if code and num:
@@ -229,7 +231,7 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
                 t = "government"
             d.partner(item, "funder", t, None, (a, b))
     elif family == "partners":
-        role = "implementer" if "implement" in label or "manager" in label else "partner"
+        role = "implementer" if re.search(r"implement|manager|executing|^who$", label) else "partner"
         for item, a, b in _merge_and_names(split_items(value, vstart)):
             acr = re.search(r"\(([A-Z][\w\- ]+)\)", item)
             d.partner(item, role, org_type(item, acr.group(1) if acr else None), acr.group(1) if acr else None,
@@ -342,6 +344,8 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
                 r"contributions?|financial support|financing) from\b", re.I), "funder"),
     (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|launched|established|"
                 r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
+    (re.compile(r"\b(?:donors?|funders?|backers?|financiers?|contributors?)\s+(?:are|is|were|include[sd]?)\b", re.I),
+     "funder"),  # "The fund's first donors are the X Foundation and the Government of Y"
     (re.compile(r"\b(?:technical|in-kind)\s+(?:support|assistance)\s+from\b", re.I), "partner"),
     (re.compile(r"\b(?:implemented|delivered|executed|run|operated|managed|administered) by\b", re.I), "implementer"),
     (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
@@ -356,7 +360,7 @@ _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|p
                            r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle)\b", re.I)
 _WILL_FROM = re.compile(r"\bwill\b[^.\n]{0,150}?\b(?:from|as of|starting)\s+(" + normalise.DATE + r")(?!\s*(?:to|until|till|-|–|—)\s)",
                         re.I)
-_PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will start|will begin|launched|started|began|"
+_PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will start|will begin|launched|started|began|starts|begins|"
                           r"to begin|(?:is|are|was|were) due to (?:start|begin)|kicked off|"
                           r"since its launch|established|founded|created|set up)\s+(?:in|on|from)\s+("
                           + normalise.DATE + ")", re.I)

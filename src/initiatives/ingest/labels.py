@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 # family -> label phrasings (lower case, single spaces). Order matters: first match wins.
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "time": ("time frame", "timeframe", "time-frame", "duration", "project period", "implementation period",
+    "time": ("time frame", "timeframe", "time-frame", "duration", "project period", "implementation period", "when",
              "period", "dates", "project dates", "project duration", "timeline", "years", "period of implementation"),
     "start": ("start date", "start", "starting date", "launch date", "launched", "start of project", "first close",
               "inception", "date of inception"),
@@ -23,7 +23,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                   "country of implementation", "implementing country", "partner country", "partner countries"),
     "budget": ("proposed budget", "budget", "total budget", "approved budget", "total cost", "project budget",
                "amount", "funding amount", "grant amount", "grant size", "value", "total funding", "investment",
-               "fund size", "budget (usd)", "budget usd", "total value"),
+               "fund size", "budget (usd)", "budget usd", "total value", "how much", "cost", "grant"),
     "funding": ("funding", "funding source", "source of funding", "source of funds", "financing", "funded through",
                 "fund"),
     "donor": ("donor", "donors", "funded by", "funder", "funders", "sponsor", "sponsors", "financed by",
@@ -33,7 +33,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "partners": ("partners", "partner", "cooperation partners", "implementing partners", "implementing partner",
                  "partner organizations", "partner organisations", "in partnership with", "collaborators",
                  "partner agencies", "key partners", "project partners", "co-organizers", "co-organisers",
-                 "fund manager", "investment manager", "manager", "asset manager"),
+                 "fund manager", "investment manager", "manager", "asset manager", "who", "co-implementer",
+                 "co-implementers", "implementer", "implementers", "executing partner"),
     "lead": ("lead partner", "lead partners", "lead division", "division", "lead agency", "lead organization", "lead organisation", "lead",
              "implementing agency", "implementing entity", "executing agency", "implemented by",
              "responsible division", "lead entity", "organizer", "organiser", "managed by", "led by", "lead unit",
@@ -150,7 +151,17 @@ def label_of(line: str) -> Label | None:
     return found[0] if found else None
 
 
+# "**Lead agency** UNDP": a bold label with no separator before its value
+BOLD_LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?(?:\*\*|__)(?P<label>[A-Za-z][A-Za-z/()\-&'.$€£ ]{1,45}?)(?:\*\*|__)\s+"
+                           r"(?P<value>[^\s:].*?)\s*$")
+
+
 def _single(line: str) -> Label | None:
+    bm = BOLD_LABEL_RE.match(line)
+    if bm:
+        fam = family_of(_norm(bm.group("label")))
+        if fam is not None:
+            return Label(fam, _norm(bm.group("label")), bm.group("value"), bm.start("value"))
     m = LABEL_RE.match(line)
     table = False
     if not m or line.lstrip().startswith("|"):

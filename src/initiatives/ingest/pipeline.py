@@ -5,6 +5,7 @@ Nothing here touches the store; `initiatives.cli.ingest` saves each Batch in one
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from pathlib import Path
@@ -78,6 +79,10 @@ def extract_document(doc: Document) -> Batch:
             _LAUNCHED.pattern + r"\s+(?:the\s+|a\s+new\s+)?$", text[max(lead_start, p.title_span[0] - 60):p.title_span[0]])]
         prose = [p for p in prose if not (p.kind == kind and p.title_span and
                                           0 <= p.title_span[0] - lead_start <= 6) and p not in launched]
+    # a name a cue already made a partner of a record ("The X Fund has awarded EUR 60,000 to Y Initiative") is
+    # an organisation there, not another initiative
+    hinted = {_pk(name) for s in segs for name, role, _s, _e in s.hints if role in ("funder", "beneficiary")}
+    prose = [p for p in prose if not (p.title and _pk(p.title) in hinted)]
     segs += prose
     segs.sort(key=lambda s: (s.first, s.start))
 
@@ -179,6 +184,21 @@ def _page_country(doc: Document, lines: list[Line], made: list[tuple[Segment, In
             rec.sources["countries"] = [span]
 
 
+_DOC_CURRENCY = re.compile(r"\b(?:figures|amounts|budgets|values|costs)\b[^.\n]{0,30}?\b(?:are\s+|given\s+|shown\s+)?"
+                           r"(?:in|of)\s+(?P<ccy>US dollars|United States dollars|U\.S\. dollars|USD|US\$|euros?|EUR|"
+                           r"pounds sterling|GBP|Swiss francs|CHF)\b", re.I)
+_CCY_NAMES = {"us dollars": "USD", "united states dollars": "USD", "u.s. dollars": "USD", "usd": "USD", "us$": "USD",
+              "euro": "EUR", "euros": "EUR", "eur": "EUR", "pounds sterling": "GBP", "gbp": "GBP",
+              "swiss francs": "CHF", "chf": "CHF"}
+
+
+@functools.lru_cache(maxsize=2)  # asked once per record of the same text
+def _doc_currency(text: str) -> str | None:
+    """"Figures in US dollars", "All amounts are in United States dollars": the currency of bare amounts."""
+    m = _DOC_CURRENCY.search(text, 0, 5000)
+    return _CCY_NAMES.get(m.group("ccy").lower()) if m else None
+
+
 def _countries_from_parts(made: list[tuple[Segment, Initiative]]) -> None:
     """A programme whose own text names no country works where its nested records (its country pilots) do."""
     for seg, rec in made:
@@ -252,7 +272,7 @@ def _dominant(book: OrgBook, counts: Counter[int]) -> OrgMention | None:
 
 def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions: list[OrgMention], book: OrgBook,
             dominant: OrgMention | None, dateline: Any, titles: list[str], index: TextIndex) -> Initiative | None:
-    d = Draft()
+    d = Draft(default_currency=_doc_currency(text))
     if seg.code:
         d.set("code", seg.code, seg.code_span)
     if seg.title:
@@ -280,7 +300,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
                  index=index, label_spans=[(s, e) for lab, s, e in found
                               if lab.family in ("donor", "funding", "partners", "lead")])
-    if seg.mode == "item" and seg.kind == "investment" and seg.title_span:
+    if seg.mode == "item" and seg.kind == "investment" and seg.title_span and seg.context != "bulletin":
         _investee_fields(text, seg, d, index)
     if signed_on_dateline and ("start" not in d.values or d.values.get("kind") == "partnership" and "end" not in d.values):
         # a partnership starts when it is signed: a lone "work starts in April" is a milestone of it, while

@@ -293,6 +293,9 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
     coded = _coded_names(lines, taken)
     taken.update(s.first for s in coded)
     segs.extend(coded)
+    bulletin = _bulletin_items(lines, taken)
+    taken.update(s.first for s in bulletin)
+    segs.extend(bulletin)
 
     press = _press_release(lines, heads, taken)
     if press:
@@ -445,6 +448,9 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
             seg.kind = _entry_kind(title)
         elif i not in label_led:  # a label-led entry takes its title from its "Title:" field
             t = heads[head.no].text if head.no in heads and heads[head.no].level < 6 else head.s
+            left, _, right = t.partition(":")
+            if right.strip() and _PROFILE.match(left.strip()):
+                t = right.strip()  # "Project profile: Clean Cooking Uganda"
             off = head.text.find(t)
             seg.title, seg.title_span = t, (head.start + off, head.start + off + len(t))
             if head.no in heads and heads[head.no].level < 6:
@@ -525,14 +531,23 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
                 cells[country_col] if country_col is not None and country_col < len(cells) else None
             if not label_cell or not label_cell[0]:
                 continue
+            code = code_span = None
+            tspan = (label_cell[1], label_cell[2])
             if title_col is not None:
                 title = label_cell[0]
+                cm = re.match(rf"^(?P<t>.+?)\s*\((?P<c>{_CODE})\)$", title)
+                if cm and re.search(r"\d", cm.group("c")) and not re.fullmatch(r"(?:19|20)\d{2}", cm.group("c")):
+                    # "Resilient Coffee Value Chains (LAC-21-004)": the title and the code in one cell
+                    title, code = cm.group("t"), cm.group("c")
+                    tspan = (label_cell[1], label_cell[1] + len(title))
+                    code_span = (label_cell[1] + cm.start("c"), label_cell[1] + cm.end("c"))
             else:
                 single = re.sub(r"s$", "", parent_name) if parent_name else "Activity"
                 title = f"{single}: {label_cell[0]}"
             seg = Segment("row", row.no, row.no, row.start, row.end, title=title,
-                          title_span=(label_cell[1], label_cell[2]), kind=kind or "project", status=st,
-                          owner=owner, context=parent.text if parent else ctx, row=data)
+                          title_span=tspan, kind=kind or "project", status=st,
+                          owner=owner, context=parent.text if parent else ctx, row=data, code=code,
+                          code_span=code_span)
             segs.append(seg)
         i = j
     return segs
@@ -692,8 +707,16 @@ _HEADLINE_VERB = re.compile(
     r"concludes?|ends?|showcases?|connects?|trains?|reaches?)\b")
 
 
+_PROFILE = re.compile(r"^(?:(?:programme|program|project|initiative|fund|pilot|partnership)\s+)?(?:profile|fact ?sheet|"
+                      r"overview|case study|spotlight|snapshot|summary|brief|in focus)$", re.I)
+
+
 def _name_part(heading: str) -> str:
-    """"Climate Resilience Programme: annual update" -> the name; "X Fund announces grantees" -> "X Fund"."""
+    """"Climate Resilience Programme: annual update" -> the name; "X Fund announces grantees" -> "X Fund";
+    "Programme profile: Green Skills for Youth" -> the name after the descriptor."""
+    left, _, right = heading.partition(":")
+    if right.strip() and _PROFILE.match(left.strip()):
+        return right.strip()
     head = heading.split(":")[0].strip() if ":" in heading and kind_of(heading.split(":")[0]) else heading
     m = _HEADLINE_VERB.match(head)
     if m and kind_of(m.group("name")) and m.group("name")[:1].isupper():
@@ -728,7 +751,8 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
                 kind = section_kind(up.text)
         if kind is None or (len(name.split()) < 2 and not owner) or re.search(r"\b(?:and|&) the\b", name):
             continue
-        if re.search(r"\blist of\b|^(?:annex|appendix|table|figure|schedule)\b", name, re.I):
+        if re.search(r"\blist of\b|^(?:annex|appendix|table|figure|schedule)\b|\b(?:news|newsletter|bulletin|digest)\b|"
+                     r"\bissue\s+\d", name, re.I):
             continue  # "ANNEX II. LIST OF PROJECTS FUNDED UNDER THE TRUST FUND": a list's title
         if re.match(r"^(?:about|our|contact|for more|news|related|see also|more)\b", name, re.I) or \
                 re.match(r"^the\b", name, re.I) and len(name.split()) < 4:  # "The team"; not "The X Growth Fund"
@@ -985,3 +1009,44 @@ def _approving_body(lines: list[Line]) -> tuple[str, str, int, int] | None:
         if m:
             return m.group("name"), "funder", ln.start + m.start("name"), ln.start + m.end("name")
     return None
+
+
+# "NEW PARTNERSHIP: The Kenya Red Cross Society and ... will ...": a bulletin item announced by a capitalised tag
+_TAGGED = re.compile(r"^\s*(?P<tag>[A-Z][A-Z&/ \-]{2,40}):\s+(?P<body>[A-Z“\"].{20,})$")
+_TAG_KINDS = [(r"\b(?:GRANTS?|AWARDS?|INVESTMENTS?|FUNDING)\b", "investment"), (r"\bPARTNERSHIPS?|AGREEMENTS?|MOU\b",
+              "partnership"), (r"\bPILOTS?\b", "pilot"), (r"\bPROJECTS?\b", "project"), (r"\bFUNDS?\b", "fund"),
+             (r"\b(?:PROGRAMMES?|PROGRAMS?|INITIATIVES?|LAUNCH(?:ES|ED)?)\b", "programme")]
+_SUBJECT_END = re.compile(r"\s+(?:will|has|have|is|are|was|were|signed|launched|agreed|awarded|announced|joined|"
+                          r"received|receives)\b")
+_AWARDED = re.compile(r"^(?:The\s+)?(?P<a>[A-Z][\w&'’\-]*(?:\s+[A-Z][\w&'’\-]*){0,6})\s+(?:has\s+|have\s+)?"
+                      r"(?:awarded|granted|given|invested)\s+[^.]{1,40}?\s+(?:to|in)\s+(?:the\s+)?"
+                      r"(?P<b>[A-Z][\w&'’\-]*(?:\s+[A-Z][\w&'’\-]*){0,5})")
+
+
+def _bulletin_items(lines: list[Line], taken: set[int]) -> list[Segment]:
+    """Items of a bulletin or newsletter, each a paragraph opened by a capitalised tag naming its kind."""
+    out: list[Segment] = []
+    for ln in lines:
+        if ln.no in taken:
+            continue
+        m = _TAGGED.match(ln.text)
+        if not m or label_of(ln.text) is not None:
+            continue
+        kind = next((k for rx, k in _TAG_KINDS if re.search(rx, m.group("tag"))), None)
+        if kind is None:  # an event or other news: named in its text, found as prose
+            continue
+        body = m.group("body")
+        end = _SUBJECT_END.search(body)
+        subject = body[:end.start()] if end and end.start() <= 160 else body.split(". ")[0][:160]
+        title = f"{m.group('tag').strip()}: {subject.strip()}"
+        b0 = ln.start + m.start("body")
+        seg = Segment("item", ln.no, ln.no, ln.start, ln.end, title=title,
+                      title_span=(ln.start + m.start("tag"), b0 + len(subject.strip())), kind=kind, context="bulletin")
+        aw = _AWARDED.match(body)
+        if aw and kind == "investment":
+            seg.hints += [(aw.group("a"), "funder", b0 + aw.start("a"), b0 + aw.end("a")),
+                          (aw.group("b"), "beneficiary", b0 + aw.start("b"), b0 + aw.end("b"))]
+        elif kind == "partnership":
+            seg.lead_span = (b0, b0 + len(subject))  # the parties named before its verb
+        out.append(seg)
+    return out
