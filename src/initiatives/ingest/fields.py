@@ -358,6 +358,7 @@ _PROSE_UNTIL = re.compile(r"\b(?:runs?|running|lasts?|lasting|continues?|valid|e
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
                            r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle)\b", re.I)
+_SINCE = re.compile(r"(?:^|(?<=[.;]\s)|(?<=\n))\s*[Ss]ince\s+(" + normalise.DATE + ")")  # "Since January 2022 the toolkit ..."
 _WILL_FROM = re.compile(r"\bwill\b[^.\n]{0,150}?\b(?:from|as of|starting)\s+(" + normalise.DATE + r")(?!\s*(?:to|until|till|-|–|—)\s)",
                         re.I)
 _PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will start|will begin|launched|started|began|starts|begins|"
@@ -570,6 +571,12 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             start = normalise.parse_date(sm.group(1))
             if start is not None and start.precision != "year":
                 d.set("start", str(start), (a + sm.start(1), a + sm.end(1)))
+    if "start" not in d.values:  # a sentence opening "Since January 2022 the toolkit has been deployed ..."
+        sm2 = _SINCE.search(window)
+        if sm2:
+            start = normalise.parse_date(sm2.group(1))
+            if start is not None and start.precision != "year":
+                d.set("start", str(start), (a + sm2.start(1), a + sm2.end(1)))
     if "start" not in d.values:  # "will connect ... from October 2024"
         fm = _WILL_FROM.search(window)
         if fm:

@@ -576,6 +576,10 @@ _LEAD_NOUN = re.compile(r"^\s*(?:An?|The|This|Our)\s+(?:[\w-]+\s+){0,4}?(?P<noun
                         r"in|supporting|helping)\b|,)")
 
 
+_ROLLOUT = re.compile(r"^(?:roll-?out|deployment|implementation|expansion|scale-?up|scaling up|adoption|phase \w+)\s+"
+                      r"(?:in|across|to)\s+[A-Z]", re.I)
+
+
 def _kind_from_lead(lines: list[Line], no: int) -> str | None:
     """"# Cash Plus Nutrition" followed by "A social protection programme that ...": the heading names one."""
     for ln in lines[no:no + 4]:
@@ -744,6 +748,8 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
         if kind is not None and not owner and kind_of(_PLURAL_KINDS.sub(" ", name)) is None:
             continue  # "Small grants — where they went": a heading over a list, not one initiative
         kind = kind or _kind_from_lead(lines, no)
+        if kind is None and _ROLLOUT.match(name) and _enclosing(heads, no) is not None:
+            kind = "project"  # "Rollout in Lesotho" under a toolkit's page: that country's project
         if kind is None:
             # "2.1 Malawi - electronic health records" under "2. Country pilots": one of what the section lists
             up = _enclosing(heads, no)
