@@ -12,6 +12,7 @@ from dataclasses import dataclass
 # family -> label phrasings (lower case, single spaces). Order matters: first match wins.
 FAMILIES: dict[str, tuple[str, ...]] = {
     "time": ("time frame", "timeframe", "time-frame", "duration", "project period", "implementation period", "when",
+             "start / end", "start/end", "start - end", "start-end", "from / to", "dates of implementation",
              "period", "dates", "project dates", "project duration", "timeline", "years", "period of implementation"),
     "start": ("start date", "start", "starting date", "launch date", "launched", "start of project", "first close",
               "inception", "date of inception"),
@@ -64,7 +65,7 @@ for _fam, _names in FAMILIES.items():
         _LOOKUP.setdefault(_n, _fam)
 
 LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&'.$€£ ]{1,45}?)[*_]{0,2}\s*"
-                      r"(?:[:：]|\s[-–—]\s|\t)[*_]{0,2}\s*(?P<value>.*?)\s*$")
+                      r"(?:[:：]|\s[-–—]\s|\t|\s\.{3,}\s*|\s…+\s*)[*_]{0,2}\s*(?P<value>.*?)\s*$")  # "Country ...... Kenya"
 
 # a two-cell table row "| Duration | March 2021 – February 2025 |": a field table (HTML, Word and Markdown
 # tables all read as such rows) holds labelled fields too
@@ -175,6 +176,7 @@ def _single(line: str) -> Label | None:
         return None
     # a dash separator needs a short value-looking label (avoid "Private sector – convening ...")
     sep = line[m.end("label"):m.start("value")]
-    if not table and ":" not in sep and "：" not in sep and fam in ("description", "kind", "title", "themes", "lead"):
+    if not table and ":" not in sep and "：" not in sep and "..." not in sep and "…" not in sep \
+            and fam in ("description", "kind", "title", "themes", "lead"):
         return None
     return Label(fam, raw, m.group("value"), m.start("value"))

@@ -77,8 +77,13 @@ def extract_document(doc: Document) -> Batch:
         # "... today launched the Cities Climate Finance Alliance, a platform ...": what the release announces
         launched = [p for p in prose if p.title_span and lead_start <= p.title_span[0] < lead_end and re.search(
             _LAUNCHED.pattern + r"\s+(?:the\s+|a\s+new\s+)?$", text[max(lead_start, p.title_span[0] - 60):p.title_span[0]])]
+        # "The partnership, known as the X Initiative, will ...": the release's own subject under its name
+        known = [p for p in prose if p.title_span and re.search(
+            r"\b(?:the|this|our)\s+(?:partnership|agreement|alliance|initiative|programme|program|collaboration),?\s+"
+            r"(?:known as|called|named|dubbed)\s+(?:the\s+)?$", text[max(0, p.title_span[0] - 60):p.title_span[0]], re.I)]
         prose = [p for p in prose if not (p.kind == kind and p.title_span and
-                                          0 <= p.title_span[0] - lead_start <= 6) and p not in launched]
+                                          0 <= p.title_span[0] - lead_start <= 6) and p not in launched
+                 and p not in known]
     # a name a cue already made a partner of a record ("The X Fund has awarded EUR 60,000 to Y Initiative") is
     # an organisation there, not another initiative
     hinted = {_pk(name) for s in segs for name, role, _s, _e in s.hints if role in ("funder", "beneficiary")}

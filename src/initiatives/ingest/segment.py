@@ -296,6 +296,9 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
     bulletin = _bulletin_items(lines, taken)
     taken.update(s.first for s in bulletin)
     segs.extend(bulletin)
+    listed = _introduced_items(lines, taken)
+    taken.update(s.first for s in listed)
+    segs.extend(listed)
 
     press = _press_release(lines, heads, taken)
     if press:
@@ -576,8 +579,8 @@ _LEAD_NOUN = re.compile(r"^\s*(?:An?|The|This|Our)\s+(?:[\w-]+\s+){0,4}?(?P<noun
                         r"in|supporting|helping)\b|,)")
 
 
-_ROLLOUT = re.compile(r"^(?:roll-?out|deployment|implementation|expansion|scale-?up|scaling up|adoption|phase \w+)\s+"
-                      r"(?:in|across|to)\s+[A-Z]", re.I)
+_ROLLOUT = re.compile(r"^(?:(?:roll-?out|deployment|implementation|expansion|scale-?up|scaling up|adoption|phase \w+)\s+"
+                      r"(?:in|across|to)\s+[A-Z]|phase\s+(?:\d{1,2}|[IVX]{1,4}|one|two|three|four|five)\b)", re.I)
 
 
 def _kind_from_lead(lines: list[Line], no: int) -> str | None:
@@ -1055,4 +1058,33 @@ def _bulletin_items(lines: list[Line], taken: set[int]) -> list[Segment]:
         elif kind == "partnership":
             seg.lead_span = (b0, b0 + len(subject))  # the parties named before its verb
         out.append(seg)
+    return out
+
+
+# "The companies are:" / "The grants went to:" followed by "- Kilimo Data (Tanzania), $2m, for farm data analytics"
+_INTRO = re.compile(r"\b(?:companies|start-?ups|investees|grantees|winners|recipients|awardees|beneficiaries|"
+                    r"portfolio companies|ventures)\b[^.\n]{0,60}:\s*$|\b(?:went|go|goes) to:\s*$", re.I)
+_LISTED = re.compile(r"^\s*[-*•]\s+(?P<name>[A-Z][^(,–—\n]{1,60}?)\s*(?:\([^)]{2,40}\))?\s*[,–—:]\s*\S")
+
+
+def _introduced_items(lines: list[Line], taken: set[int]) -> list[Segment]:
+    """A list of companies a sentence introduces ("... start-ups. The companies are:"): one investment each."""
+    out: list[Segment] = []
+    for i, ln in enumerate(lines):
+        if not _INTRO.search(ln.text) or ln.s.startswith(("#", "|", "-", "*")):
+            continue
+        for item in lines[i + 1:i + 60]:
+            if item.blank and not out:
+                continue
+            m = _LISTED.match(item.text)
+            if not m:
+                if item.blank:
+                    continue
+                break
+            if item.no in taken:
+                continue
+            name = m.group("name").strip()
+            s = item.start + m.start("name")
+            out.append(Segment("item", item.no, item.no, item.start, item.end, title=name, title_span=(s, s + len(name)),
+                               kind="investment", context="investees"))
     return out
