@@ -122,7 +122,8 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
                                            (FIXTURE_GOLD.parent / "heldout6", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout7", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout8", 0.85),
-                                           (FIXTURE_GOLD.parent / "heldout9", 0.85)], ids=lambda p: str(p)[-8:])
+                                           (FIXTURE_GOLD.parent / "heldout9", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout10", 0.85)], ids=lambda p: str(p)[-9:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")

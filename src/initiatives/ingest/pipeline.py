@@ -560,6 +560,10 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     d.set("location", loc.title() if loc.isupper() else loc, (ln.start + m.start("loc"), ln.start + m.start("loc")
                                                               + len(loc)))
     d.set("kind", press_kind(text, seg, dateline), None)
+    if d.values.get("kind") == "event" and not m.group("loc"):
+        # a page's posting date ("Posted on 20 October 2023") above the recap of an event announces nothing
+        d.values.pop("date_announced", None)
+        d.spans.pop("date_announced", None)
     # "The X Fund has invested $3 million in Y": X is the funder, Y the beneficiary
     inv = re.search(r"(?P<a>(?:[A-Z][\w&\-]*\s+){0,6}[A-Z][\w&\-]*)\s+(?:has\s+|have\s+)?invest(?:ed|s)\s+"
                     r"(?:[^.\n]{0,40}?\s+)?in\s+(?P<b>(?:[A-Z][\w&\-]*\s+){0,5}[A-Z][\w&\-]*)", text[seg.start:seg.end])

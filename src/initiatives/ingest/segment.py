@@ -824,7 +824,7 @@ DATELINES = [
 BYLINE = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
                     rf"(?P<date>{_DAY_DATE})\s*[,|—–-]+\s*[Bb]y\s+[A-Z][^\n]{{2,80}}$")
 # ... or a labelled date above the headline: "Posted: 2 September 2024 | Health"
-POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date)\s*:\s*(?P<date>{_DAY_DATE})\s*"
+POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date)(?:\s*:|\s+on)?\s*(?P<date>{_DAY_DATE})\s*"
                     rf"(?:[|·,—–-]\s*[A-Z][\w ,&-]{{0,40}})?[*_]{{0,2}}\s*$")
 
 
