@@ -504,3 +504,33 @@ def test_bulletin_items_code_cells_and_bold_labels(tmp_path: Path) -> None:
     assert (rec.title, str(rec.start), int(rec.budget.amount), rec.budget.currency) == (
         "Clean Cooking Uganda", "2023-07", 40000000, "NOK")
     assert {p.name: p.role for p in rec.partners} == {"UNDP": "lead", "Government of Norway": "funder"}
+
+
+def test_dotted_leader_export_introduced_list_and_phases(tmp_path: Path) -> None:
+    export = tmp_path / "export.txt"
+    export.write_text(
+        "EXPORT OF 12/05/2025\n\n"
+        "Project title ........ Solar Health Posts\nProject ID ........... NPL-2023-02\nCountry .............. Nepal\n"
+        "Start / end .......... 03/2023 - 02/2026\nTotal budget ......... USD 800,000\nStatus ............... Ongoing\n",
+        encoding="utf-8")
+    rec = extract(export).initiatives[0]
+    assert (rec.title, rec.code, rec.countries, str(rec.start), str(rec.end), rec.status, int(rec.budget.amount)) == (
+        "Solar Health Posts", "NPL-2023-02", ["NPL"], "2023-03", "2026-02", "ongoing", 800000)
+    news = tmp_path / "news.md"
+    news.write_text(
+        "# Fund backs three water start-ups\n\n*Published 2 May 2025*\n\n"
+        "The Blue Drop Fund has invested EUR 4 million in three start-ups. The companies are:\n\n"
+        "- AquaPure (Morocco), EUR 1.5m, for solar desalination\n- DripWise (Tunisia), EUR 1m, for drip irrigation\n"
+        "- WellMap (Egypt), EUR 1.5m, for groundwater mapping\n", encoding="utf-8")
+    items = [r for r in extract(news).initiatives if r.extras.get("segment") == "item"]
+    assert [(r.title, r.countries, int(r.budget.amount)) for r in items] == [
+        ("AquaPure", ["MAR"], 1500000), ("DripWise", ["TUN"], 1000000), ("WellMap", ["EGY"], 1500000)]
+    phases = tmp_path / "phases.md"
+    phases.write_text(
+        "# Clean Buses Programme\n\nThe Clean Buses Programme replaces diesel buses in Dakar. It is implemented by "
+        "the Dakar Transport Authority.\n\n## Phase 1 (2020–2022)\n\nBought 50 electric buses with a EUR 20 million "
+        "loan from the European Investment Bank.\n\n## Phase 2 (2023–2026)\n\nAdds 150 buses and two depots.\n",
+        encoding="utf-8")
+    recs = extract(phases).initiatives
+    assert [r.title for r in recs] == ["Clean Buses Programme", "Phase 1 (2020–2022)", "Phase 2 (2023–2026)"]
+    assert recs[0].budget is None and int(recs[1].budget.amount) == 20000000  # the phase's loan, not the programme's
