@@ -34,12 +34,12 @@ APPOSITIVE = re.compile(rf"(?<![\w’'])(?P<name>{_CAPW}(?:[ \t]+(?:{_LINKW}[ \t
                         rf"platform|partnership|project|pilot|alliance|network|campaign|scheme|accelerator|"
                         rf"coalition|challenge)\b")
 # "The hotline, called Mama Line, will ...", "a new platform named DataBridge": the text names what it describes
-CALLED = re.compile(rf"\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir|[Tt]his)[ \t]+(?:new[ \t]+)?(?:[\w\-]+[ \t]+){{0,2}}?(?P<noun>hotline|helpline|"
-                    rf"service|programme|program|project|initiative|platform|app|application|fund|facility|network|"
-                    rf"campaign|scheme|pilot|partnership|alliance|tool|portal|challenge|accelerator|product|"
-                    rf"solution),?[ \t]+"
-                    rf"(?:called|named|dubbed|known as|branded)[ \t]+[“\"]?(?P<name>[A-Z][\w’'\-]*(?:[ \t]+"
-                    rf"(?:(?:of|for|and|the|&)[ \t]+)?[A-Z0-9][\w’'\-]*){{0,5}})")
+CALLED = re.compile(r"\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir|[Tt]his)[ \t]+(?:new[ \t]+)?(?:[\w\-]+[ \t]+){0,2}?(?P<noun>hotline|helpline|"
+                    r"service|programme|program|project|initiative|platform|app|application|fund|facility|network|"
+                    r"campaign|scheme|pilot|partnership|alliance|tool|portal|challenge|accelerator|product|"
+                    r"solution),?[ \t]+"
+                    r"(?:called|named|dubbed|known as|branded)[ \t]+[“\"]?(?P<name>[A-Z][\w’'\-]*(?:[ \t]+"
+                    r"(?:(?:of|for|and|the|&)[ \t]+)?[A-Z0-9][\w’'\-]*){0,5})")
 ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)|annual|inaugural)[ \t]+"
                            r"(?:(?:UN|global|international|regional|national|high-level|ministerial)[ \t]+)?"
                            r"(?:conference|summit|forum|symposium|hackathon|congress)[ \t]+on[ \t]+"
