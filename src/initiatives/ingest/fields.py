@@ -96,6 +96,14 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
         vstart = ln.start + lab.value_offset
         vend = vstart + len(lab.value)  # without a table row's closing "|"
         value = text[vstart:vend]
+        if not value.strip() and lab.family in ("partners", "donor", "lead", "countries"):
+            items = _bullet_values(body[idx + 1:])
+            if items:  # "Partners:" then "- World Food Programme (WFP), lead" / "- Norad, donor" on their own lines
+                for name, role_word, a, b in items:
+                    fam, lab_text = _ROLE_FAMILY.get(role_word or "", (lab.family, lab.label))
+                    found.append((Label(fam, lab_text, name, 0), a, b))
+                    _apply_label(fam, lab_text, name, a, draft)
+                continue
         if not value.strip():
             # value on the following line(s): "Objective:" then a paragraph
             for nxt in body[idx + 1: idx + 4]:
@@ -123,6 +131,36 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
         found.append((lab, vstart, vstart + len(value)))
         _apply_label(lab.family, lab.label, value, vstart, draft)
     return found
+
+
+_BULLET = re.compile(r"^\s*[-*•]\s+(?P<name>[^\n]+?)(?:\s*[,–—:]\s*|\s+-\s+)(?P<role>lead(?:\s+(?:agency|partner|organi[sz]ation))?|"
+                     r"implementers?|implementing (?:partners?|agency|agencies)|co-implementers?|donors?|funders?|"
+                     r"financing partner|partners?|technical partners?)\s*\.?\s*$|^\s*[-*•]\s+(?P<bare>[^\n]+?)\s*$", re.I)
+_ROLE_FAMILY = {"lead": ("lead", "lead"), "donor": ("donor", "donor"), "funder": ("donor", "donor"),
+                "implementer": ("partners", "implementing partner")}
+
+
+def _bullet_values(rest: list[Line]) -> list[tuple[str, str | None, int, int]]:
+    """The bullet items under a label with no value on its line: (name, role word or None, start, end)."""
+    out: list[tuple[str, str | None, int, int]] = []
+    for ln in rest:
+        if ln.blank:
+            if out:
+                break
+            continue
+        m = _BULLET.match(ln.text)
+        if not m:
+            break
+        if m.group("name"):
+            name, g = m.group("name").strip(), "name"
+            role = m.group("role").lower()
+            role = "lead" if role.startswith("lead") else "donor" if role.startswith(("donor", "funder", "financing")) \
+                else "implementer" if "implement" in role else None
+        else:
+            name, g, role = m.group("bare").strip(), "bare", None
+        s = ln.start + m.start(g)
+        out.append((name, role, s, s + len(name)))
+    return out
 
 
 _PORTFOLIO_WORD = r"[A-Z][a-z]+(?:[ \t]+(?:(?:of|for)[ \t]+)?[A-Z][a-z]+){0,2}"
@@ -220,6 +258,16 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
                     d.set("budget", {"amount": hits[0].amount, "currency": hits[0].currency},
                           (vstart + num.start(1), vstart + num.end()))
     elif family == "funding":
+        fm = re.match(r"^(?P<amt>.{2,40}?)\s+from\s+(?:the\s+)?(?P<org>[A-Z].+?)\s*$", value)
+        hits = normalise.find_money(fm.group("amt")) if fm else []
+        if hits:  # "Financing: USD 5.6 million from the Global Environment Facility (GEF)"
+            h = hits[0]
+            d.set("budget", {"amount": h.amount, "currency": h.currency}, (vstart + h.start, vstart + h.end))
+            org = fm.group("org")
+            acr = re.search(r"\(([A-Z][A-Za-z]{1,9})\)$", org)
+            d.partner(org, "funder", org_type(org, acr.group(1) if acr else None), acr.group(1) if acr else None,
+                      (vstart + fm.start("org"), vstart + fm.end("org")))
+            return
         d.set("funding_source", value, span)
         code = country_names.lookup(value, fuzzy=False)
         if code or re.match(r"(?:the )?government of", value, re.I):
@@ -317,7 +365,7 @@ _FUNDER_AFTER = re.compile(r"^\W{0,3}(?:\([^)]*\)\s*)?(?:is|was|are|were|has bee
                            r"(?:core |main |lead |key |founding )?(?:investor|sponsor|donor|funder|financer)s?\b|"
                            r"^\s*(?:funds|finances|funded|financed|provided funding|contributed|pledged|donated)\b", re.I)
 _SIGN = re.compile(r"\b(?:sign(?:ed|ing|s)?|signature|memorandum of understanding|MoU|(?:have|has) agreed to)\b", re.I)
-_BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|funded|fund of|invest\w*|pledg\w*|commit\w*|receiv\w*|"
+_BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|funded|fund of|close of|invest\w*|pledg\w*|commit\w*|receiv\w*|"
                          r"rais\w*|disburs\w*|capital|allocat\w*|award\w*|contribut\w*|size|valued|cost\w*|"
                          r"donat\w*|financ\w*|amount\w*)\W+(?:\w+\W+){0,6}$", re.I)
 
@@ -344,10 +392,13 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
                 r"contributions?|financial support|financing) from\b", re.I), "funder"),
     (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|launched|established|"
                 r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
-    (re.compile(r"\b(?:donors?|funders?|backers?|financiers?|contributors?)\s+(?:are|is|were|include[sd]?)\b", re.I),
+    (re.compile(r"\b(?:donors?|funders?|backers?|financiers?|contributors?|investors?)\s+(?:are|is|were|include[sd]?)\b",
+                re.I),
      "funder"),  # "The fund's first donors are the X Foundation and the Government of Y"
     (re.compile(r"\b(?:technical|in-kind)\s+(?:support|assistance)\s+from\b", re.I), "partner"),
-    (re.compile(r"\b(?:implemented|delivered|executed|run|operated|managed|administered) by\b", re.I), "implementer"),
+    (re.compile(r"\b(?:implemented|delivered|executed|run|operated|managed|administered) by\b|"
+                r"\b(?:its|the fund's|the)\s+(?:fund\s+|investment\s+)?manager,?\s*$", re.I), "implementer"),
+    (re.compile(r"\b(?:evaluated|assessed|monitored|advised|audited) by\b", re.I), "partner"),
     (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
                 r"\bjointly with\b|\bwith (?:the )?support (?:of|from)\b|\bco-?organi[sz]ed (?:\w+ )?(?:by|with)\b|"
                 r"\bin association with\b", re.I), "partner"),

@@ -151,7 +151,7 @@ _SIGN_WORD = re.compile(r"\bsign(?:ed|s|ing)?\b|\bconclud(?:ed|es)\b|\bentered i
 
 
 _LAUNCHED = re.compile(r"\b(?:today|on \w+day|this week)\s+(?:jointly\s+)?(?:launched|unveiled|formed|created|established|"
-                       r"set up|announced|signed)\b")
+                       r"set up|announced|signed|started|began|kicked off|opened)\b")
 
 
 def _launchers(text: str, dateline: Any, mentions: list[OrgMention], d: Draft) -> None:
@@ -479,6 +479,10 @@ def press_kind(text: str, seg: Segment, dateline: Any) -> str:
     if re.search(r"\b(?:partnership|partner(?:s|ed|ing)? (?:with|on|to)|agreement|memorandum|MoU|alliance|sign\w*|"
                  r"join(?:s|ed)? forces|team(?:s|ed)? up)\b", re.sub(r"\b[A-Z]\w+ Partners?\b", "", head), re.I):
         return "partnership"
+    if re.search(r"\bpilot(?:s|ed|ing)?\b", seg.title or "", re.I):
+        return "pilot"  # "Kenya pilots drone deliveries of blood"
+    if re.search(r"\b(?:first|second|final) close\b|\bfund(?:raising)? (?:size|target)\b", head, re.I):
+        return "fund"  # "Climate fund reaches first close at $85 million"
     if invest.search(head):
         return "investment"
     return kind_of(head) or "programme"
@@ -581,7 +585,7 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
     if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b|\b(?:have|has) agreed to\b|\b(?:today|on \w+day)\s+(?:jointly\s+)?(?:launched|"
-                                             r"formed|created|established|set up)\b",
+                                             r"formed|created|established|set up|started|began|kicked off)\b",
                                              _lead_text(text, ln, m)[:ln.end - ln.start + 400].split(". ")[0]) \
             and date is not None:
         signed_on_dateline = True

@@ -815,7 +815,7 @@ _DAY_DATE = rf"\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4
 # Other dateline shapes: "GENEVA (22 March 2016) –", "22 March 2016, Geneva –", "LONDON, March 22 (Reuters) -"
 DATELINES = [
     DATELINE,
-    re.compile(rf"^\s*(?P<loc>{_LOC})\s*\((?P<date>{_DAY_DATE})\)\s*[–—:-]+\s*"),
+    re.compile(rf"^\s*[*_]{{0,2}}(?P<loc>{_LOC})\s*\((?P<date>{_DAY_DATE})\)[*_]{{0,2}}\s*[–—:-]+\s*"),
     re.compile(rf"^\s*(?P<date>{_DAY_DATE})\s*[,–—-]\s*(?P<loc>{_LOC})\s*[–—:-]+\s*"),
     re.compile(rf"^\s*(?P<loc>[A-Z][A-Z .'/\-]{{2,40}}),\s*(?P<date>{_MONTHS}\s+\d{{1,2}})\s*\([A-Z][\w ]+\)\s*[–—-]+\s*"),
     # a line of its own: "**Press release — Accra, 5 March 2024**", "*Nairobi, 4 May 2023*"
@@ -825,6 +825,9 @@ DATELINES = [
 # a news article's byline with no place: "Thursday 9 May 2024 — by Wanjiru Kamau, Business Desk"
 BYLINE = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
                     rf"(?P<date>{_DAY_DATE})\s*[,|—–-]+\s*[Bb]y\s+[A-Z][^\n]{{2,80}}$")
+# "By Priya Nair | 18 November 2024"
+BYLINE_FIRST = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)[Bb]y\s+[A-Z][\w.’' -]{{1,60}}?\s*[|·,—–-]\s*(?P<date>{_DAY_DATE})"
+                          rf"\s*[*_]{{0,2}}\s*$")
 # ... or a labelled date above the headline: "Posted: 2 September 2024 | Health"
 POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date)(?:\s*:|\s+on)?\s*(?P<date>{_DAY_DATE})\s*"
                     rf"(?:[|·,—–-]\s*[A-Z][\w ,&-]{{0,40}})?[*_]{{0,2}}\s*$")
@@ -837,7 +840,7 @@ def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
             if m and (m.group("loc").isupper() or "," in m.group("loc") or len(m.group("loc").split()) <= 3):
                 return ln, m
     for ln in lines[:12]:  # no dateline: a dated byline under the headline ("9 May 2024 — by A. Writer")
-        m = BYLINE.match(ln.text) or POSTED.match(ln.text)
+        m = BYLINE.match(ln.text) or POSTED.match(ln.text) or BYLINE_FIRST.match(ln.text)
         if m:
             return ln, m
     return None
