@@ -123,7 +123,8 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
                                            (FIXTURE_GOLD.parent / "heldout7", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout8", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout9", 0.85),
-                                           (FIXTURE_GOLD.parent / "heldout10", 0.85)], ids=lambda p: str(p)[-9:])
+                                           (FIXTURE_GOLD.parent / "heldout10", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout11", 0.85)], ids=lambda p: str(p)[-9:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")
@@ -534,3 +535,34 @@ def test_dotted_leader_export_introduced_list_and_phases(tmp_path: Path) -> None
     recs = extract(phases).initiatives
     assert [r.title for r in recs] == ["Clean Buses Programme", "Phase 1 (2020–2022)", "Phase 2 (2023–2026)"]
     assert recs[0].budget is None and int(recs[1].budget.amount) == 20000000  # the phase's loan, not the programme's
+
+
+def test_financing_values_bulleted_partners_and_more_datelines(tmp_path: Path) -> None:
+    sheet = tmp_path / "sheet.txt"
+    sheet.write_text(
+        "MATERNAL HEALTH VOUCHER PROGRAMME\n\nCountries: Uganda, Kenya\nDuration: March 2022 to February 2026\n"
+        "Financing: EUR 9 million from the European Union\n\nPartners:\n- Marie Stopes International, lead\n"
+        "- Ministry of Health of Uganda, implementer\n- Government of Ireland, donor\n", encoding="utf-8")
+    rec = extract(sheet).initiatives[0]
+    assert (int(rec.budget.amount), rec.budget.currency, rec.funding_source) == (9000000, "EUR", None)
+    assert {p.name: p.role for p in rec.partners} == {
+        "European Union": "funder", "Marie Stopes International": "lead",
+        "Ministry of Health of Uganda": "implementer", "Government of Ireland": "funder"}
+    release = tmp_path / "release.md"
+    release.write_text(
+        "# Ghana pilots e-prescriptions in rural clinics\n\n"
+        "**ACCRA, Ghana (3 February 2025)** — The Ministry of Health of Ghana and the start-up MedLink today started a "
+        "pilot of electronic prescriptions in 30 clinics, evaluated by the University of Ghana.\n", encoding="utf-8")
+    press = extract(release).initiatives[0]
+    assert (press.kind, str(press.start), str(press.date_announced), press.location) == (
+        "pilot", "2025-02-03", "2025-02-03", "Accra")
+    assert {p.name: p.role for p in press.partners} == {"Ministry of Health of Ghana": "lead", "MedLink": "lead",
+                                                        "University of Ghana": "partner"}
+    news = tmp_path / "news.txt"
+    news.write_text("Water fund reaches first close\n\nBy Ana Lima | 4 March 2025\n\n"
+                    "The Andes Water Fund has reached a first close of $40 million, its manager Condor Capital said. "
+                    "Investors include the Inter-American Development Bank.\n", encoding="utf-8")
+    fund = extract(news).initiatives
+    assert [(r.kind, str(r.date_announced), int(r.budget.amount)) for r in fund] == [("fund", "2025-03-04", 40000000)]
+    assert {p.name: p.role for p in fund[0].partners} == {"Condor Capital": "implementer",
+                                                          "Inter-American Development Bank": "funder"}
