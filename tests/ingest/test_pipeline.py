@@ -124,7 +124,8 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
                                            (FIXTURE_GOLD.parent / "heldout8", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout9", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout10", 0.85),
-                                           (FIXTURE_GOLD.parent / "heldout11", 0.85)], ids=lambda p: str(p)[-9:])
+                                           (FIXTURE_GOLD.parent / "heldout11", 0.85),
+                                           (FIXTURE_GOLD.parent / "heldout12", 0.85)], ids=lambda p: str(p)[-9:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")
@@ -566,3 +567,22 @@ def test_financing_values_bulleted_partners_and_more_datelines(tmp_path: Path) -
     assert [(r.kind, str(r.date_announced), int(r.budget.amount)) for r in fund] == [("fund", "2025-03-04", 40000000)]
     assert {p.name: p.role for p in fund[0].partners} == {"Condor Capital": "implementer",
                                                           "Inter-American Development Bank": "funder"}
+
+
+def test_a_table_of_winners_and_a_short_titled_statement(tmp_path: Path) -> None:
+    page = tmp_path / "winners.md"
+    page.write_text(
+        "# Water Prize 2024 — winners\n\nEach winner receives EUR 20,000.\n\n"
+        "| Winner | Country | Idea |\n|---|---|---|\n| RainBank | Kenya | Rooftop rain tanks |\n"
+        "| SaltAway | Bangladesh | Solar desalination |\n", encoding="utf-8")
+    recs = extract(page).initiatives
+    assert [(r.title, r.kind, r.countries, int(r.budget.amount)) for r in recs] == [
+        ("RainBank", "investment", ["KEN"], 20000), ("SaltAway", "investment", ["BGD"], 20000)]
+    statement = tmp_path / "statement.txt"
+    statement.write_text(
+        "JOINT STATEMENT\n\nQuito, 2 June 2025\n\nThe Government of Ecuador and the World Health Organization (WHO) "
+        "today renewed their cooperation agreement for 2025-2029.\n", encoding="utf-8")
+    rec = extract(statement).initiatives[0]
+    assert (rec.title, rec.kind, str(rec.start), rec.location) == ("JOINT STATEMENT", "partnership", "2025-06-02",
+                                                                   "Quito")
+    assert {p.name for p in rec.partners} == {"Government of Ecuador", "World Health Organization"}

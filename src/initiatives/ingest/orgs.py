@@ -120,13 +120,14 @@ def _clean(name: str, split_and: bool = True) -> str:
     name = re.sub(rf"^(?:\w+ing\s+(?:the\s+)?|{_PERSON_TITLES}\s+(?:of\s+)?(?:the\s+)?)", "", name)
     # "Tsinghua University and UNICEF", "Ministry of Education and UNICEF": two organisations, keep the first
     m = re.match(r"^(.+?)\s+(?:and|&)\s+(.+)$", name)
-    if split_and and m and (re.fullmatch(r"[A-Z][A-Z\-]+s?", m.group(2)) or org_type(m.group(2)) != "unknown"
-                            and org_type(m.group(1)) != "unknown" or re.search(r"\([A-Z][A-Za-z]{1,9}\)$", m.group(1))):
-        # "... Reduction (UNDRR) and the Pacific Community (SPC)": an acronym in brackets closes the first name
-        name = m.group(1)
-    elif split_and and m and re.fullmatch(r"[A-Z]{2,8}", m.group(1)) and _NOUN_ANYWHERE.search(m.group(2)):
+    if split_and and m and re.fullmatch(r"[A-Z]{2,8}", m.group(1)) and _NOUN_ANYWHERE.search(m.group(2)):
         # "FAO and the Fisheries Commission of Ghana": the organisation noun belongs to the second name
         name = re.sub(r"^(?:the|The)\s+", "", m.group(2))
+    elif split_and and m and (re.fullmatch(r"[A-Z][A-Z\-]+s?", m.group(2)) or org_type(m.group(1)) != "unknown" and (
+            org_type(m.group(2)) != "unknown" or re.match(r"^(?:the\s+)?[A-Z]", m.group(2)) and _NOUN_ANYWHERE.search(m.group(2)))
+            or re.search(r"\([A-Z][A-Za-z]{1,9}\)$", m.group(1))):
+        # "... Reduction (UNDRR) and the Pacific Community (SPC)": an acronym in brackets closes the first name
+        name = m.group(1)
     return name.strip(" ,;:.’'\"“”*")
 
 
@@ -201,6 +202,9 @@ def find_orgs(text: str) -> list[OrgMention]:
         if country_names.lookup(acr, fuzzy=False):
             continue
         name = _trim_to_acronym(_clean(name, split_and=False), acr)
+        tail = re.search(r"\s+(?:and|&)\s+(?:the\s+)?(?P<rest>[A-Z][^()]+)$", name)
+        if tail and _initials_match(tail.group("rest"), acr) and org_type(name[:tail.start()]) != "unknown":
+            name = tail.group("rest")  # "Government of Ecuador and the World Health Organization (WHO)": the second
         if not _initials_match(name, acr) and acr in UN_ACRONYMS:
             name = acr
         if _NOT_ORG_PARTS.search(name) and not re.search(r"United Nations|UN ", name) \

@@ -151,24 +151,32 @@ _SIGN_WORD = re.compile(r"\bsign(?:ed|s|ing)?\b|\bconclud(?:ed|es)\b|\bentered i
 
 
 _LAUNCHED = re.compile(r"\b(?:today|on \w+day|this week)\s+(?:jointly\s+)?(?:launched|unveiled|formed|created|established|"
-                       r"set up|announced|signed|started|began|kicked off|opened)\b")
+                       r"set up|announced|signed|started|began|kicked off|opened|renewed|extended)\b")
 
 
 def _launchers(text: str, dateline: Any, mentions: list[OrgMention], d: Draft) -> None:
     """"NEW YORK, April 12 -- A, B and C today launched the X Alliance": the organisations before the lead
     sentence's verb lead what the release announces (they sign it when the verb is "signed")."""
     ln, m = dateline
-    lead = _lead_text(text, ln, m)
-    base = text.find(lead[:40], ln.start) if lead else -1
-    if base < 0:
-        return
+    if text[ln.start + m.end():ln.end].strip(" *_"):  # the lead goes on after the dateline on its line
+        base = ln.start
+    else:  # a dateline on a line of its own: the lead is the next paragraph
+        nxt = re.search(r"\S", text[ln.end:])
+        if nxt is None:
+            return
+        base = ln.end + nxt.start()
+    para_end = text.find("\n\n", base)
+    lead = text[base:para_end if para_end >= 0 else len(text)]
     end = lead.find(". ")
     verb = _LAUNCHED.search(lead, 0, end if end > 0 else len(lead))
     if verb is None:
         return
-    role = "signatory" if "sign" in verb.group(0) else "lead"
+    # "X (XF), a fund hosted by A and capitalised by B, today announced": A and B describe X, they do not act
+    appos = re.search(r",\s+(?:an?|which|who|whose)\b", lead[:verb.start()])
+    stop = appos.start() if appos else verb.start()
+    role = "signatory" if re.search(r"sign|renew|extend", verb.group(0)) else "lead"
     for o in mentions:
-        if base <= o.start and o.end <= base + verb.start() and o.start >= ln.start + m.end() - 1:
+        if base <= o.start and o.end <= base + stop and o.start >= ln.start + m.end() - 1:
             d.partner(o.name, role, o.type, o.acronym, (o.start, o.end))
 
 
@@ -305,7 +313,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
                  index=index, label_spans=[(s, e) for lab, s, e in found
                               if lab.family in ("donor", "funding", "partners", "lead")])
-    if seg.mode == "item" and seg.kind == "investment" and seg.title_span and seg.context != "bulletin":
+    if seg.mode in ("item", "row") and seg.kind == "investment" and seg.title_span and seg.context != "bulletin":
         _investee_fields(text, seg, d, index)
     if signed_on_dateline and ("start" not in d.values or d.values.get("kind") == "partnership" and "end" not in d.values):
         # a partnership starts when it is signed: a lone "work starts in April" is a milestone of it, while
@@ -488,7 +496,8 @@ def press_kind(text: str, seg: Segment, dateline: Any) -> str:
     return kind_of(head) or "programme"
 
 
-_EACH_RECEIVES = re.compile(r"\beach(?: of (?:which|them|whom))?\s+(?:will\s+)?(?:receives?|gets?|is awarded|wins?|"
+_EACH_RECEIVES = re.compile(r"(?i:\beach)(?: of (?:which|them|whom)|\s+(?:winner|grantee|awardee|company|start-?up|team|"
+                            r"recipient|finalist)s?)?\s+(?:will\s+)?(?:receives?|gets?|is awarded|wins?|"
                             r"is given|obtains?)\b")
 
 
@@ -585,7 +594,7 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
     if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b|\b(?:have|has) agreed to\b|\b(?:today|on \w+day)\s+(?:jointly\s+)?(?:launched|"
-                                             r"formed|created|established|set up|started|began|kicked off)\b",
+                                             r"formed|created|established|set up|started|began|kicked off|renewed)\b",
                                              _lead_text(text, ln, m)[:ln.end - ln.start + 400].split(". ")[0]) \
             and date is not None:
         signed_on_dateline = True

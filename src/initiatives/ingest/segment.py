@@ -310,8 +310,10 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
             firsts = {p.first for p in parts}
             segs = [s for s in segs if not (s.mode == "heading" and s.first in firsts)]
             segs.extend(parts)
-        else:
-            segs.append(press)
+        elif not (_COUNTED.search(press.title or "") and not re.search(r"\binvest|\bbets?\b|\bstart-?ups\b",
+                                                                        press.title or "", re.I)
+                  and any(press.first < s.first <= press.last for s in segs if s.mode in ("item", "entry", "row"))):
+            segs.append(press)  # (a headline counting the records listed under it is not one of them)
         segs.extend(cues.prose_investees(lines, press, taken))
     for seg in segs:
         if seg.status:
@@ -517,7 +519,11 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
         names = [h[0].lower() for h in header]
         title_col = next((k for k, n in enumerate(names) if re.fullmatch(
             r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment)"
-            r"(?:\s+(?:name|title))?|title|name)", n.strip())), None)
+            r"(?:\s+(?:name|title))?|title|name|(?:winner|grantee|awardee|investee|company|start-?up|"
+            r"recipient)s?(?:\s+name)?)", n.strip())), None)
+        # a table of winners, grantees or investees: each row is an investment in the company it names
+        investee_table = title_col is not None and bool(re.match(
+            r"(?:winner|grantee|awardee|investee|company|start-?up|recipient)", names[title_col].strip()))
         country_col = next((k for k, n in enumerate(names) if re.search(r"\b(?:country|countries|location)\b", n)),
                            None)
         if title_col is None and country_col is None or _field_table([lines[i], *body]):
@@ -526,6 +532,8 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
         parent = _parent_heading(heads, lines[i].no)
         owner, parent_name = _owner(parent.text if parent else "")
         kind = kind_of(parent_name.replace("Pilots", "Pilot").replace("pilots", "pilot")) if parent_name else None
+        if investee_table:
+            kind = "investment"
         st, ctx = _status_context(lines, heads, lines[i].no)
         for row in body:
             if row.no in taken:
@@ -769,7 +777,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
                 re.match(r"^the\b", name, re.I) and len(name.split()) < 4:  # "The team"; not "The X Growth Fund"
             continue
         if re.search(r"\b(?:portfolio|list|overview|directory|database|catalogue|news|updates|highlights|library|pages?|"
-                     r"resources|profile|report|reports|snapshot|at a glance)$", name, re.I):
+                     r"resources|profile|report|reports|snapshot|at a glance|results|winners|finalists)$", name, re.I):
             continue
         last = len(lines)
         for later in nos[idx + 1:]:
@@ -833,6 +841,9 @@ POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date)(?:\s
                     rf"(?:[|·,—–-]\s*[A-Z][\w ,&-]{{0,40}})?[*_]{{0,2}}\s*$")
 
 
+DATE_ONLY = re.compile(rf"^[*_]*\s*(?:{_DAY_DATE})\s*[*_]*$")
+
+
 def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
     for ln in lines[:40]:
         for rx in DATELINES:
@@ -858,6 +869,9 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
                 r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I):
             headline = ln
             break
+    if headline is None:  # a short title above the dateline ("JOINT PRESS STATEMENT")
+        headline = next((ln for ln in reversed(lines[: dl.no - 1]) if 2 <= len(ln.s.lstrip("#").split()) <= 12
+                         and not ln.s.endswith(".") and ln.no not in taken and not DATE_ONLY.match(ln.s)), None)
     if headline is None:  # "Posted: 2 September 2024" above the headline
         headline = next((ln for ln in lines[dl.no:dl.no + 4] if len(ln.s.split()) >= 5 and not ln.s.endswith(".")
                          and ln.no not in taken), None) if not dl.text[found[1].end():].strip(" *_") else None
