@@ -1,7 +1,7 @@
 """Score an ingest against gold labels and time it. Prints JSON.
 
     python bench/extraction.py [--docs ../shared/seeds] [--gold ../shared/gold] [--export export.json]
-                               [--copies N] [--cli]
+                               [--copies N] [--cli] [--large-kb KB] [--diff]
 
 Without --export, the documents are ingested into a fresh SQLite file and the JSON export is scored.
 
@@ -142,7 +142,8 @@ def match(pred: list[dict[str, Any]], gold: list[dict[str, Any]]) -> list[tuple[
     return pairs
 
 
-def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
+def score(export: dict[str, Any], gold_dir: Path, diff: list[str] | None = None) -> dict[str, Any]:
+    """Record and field scores; with `diff`, a line for every missed, extra or differing value is appended to it."""
     by_doc: dict[str, list[dict[str, Any]]] = {}
     for r in export["records"]:
         by_doc.setdefault(r.get("source_document") or "", []).append(r)
@@ -158,6 +159,11 @@ def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
         n_gold += len(grecs)
         n_match += len(pairs)
         per_doc[gold["doc"]] = {"gold": len(grecs), "extracted": len(precs), "matched": len(pairs)}
+        if diff is not None:
+            diff += [f"{gold['doc']}: MISSED {g.get('kind')} {g.get('title')!r} {g.get('source_lines')}"
+                     for j, g in enumerate(grecs) if j not in {b for _, b in pairs}]
+            diff += [f"{gold['doc']}: EXTRA {p.get('kind')} {p.get('title')!r} {p.get('source_lines')}"
+                     for i, p in enumerate(precs) if i not in {a for a, _ in pairs}]
         for i, j in pairs:
             p, g = precs[i], grecs[j]
             for f in FIELDS:
@@ -167,6 +173,12 @@ def score(export: dict[str, Any], gold_dir: Path) -> dict[str, Any]:
                     c = scalar_counts(f, p.get(f), g.get(f))
                 for k in range(3):
                     counts[f][k] += c[k]
+                if diff is not None and (c[1] or c[2]) and f != "themes":
+                    pv, gv = p.get(f), g.get(f)
+                    if f == "partners":
+                        pv = [(x["name"], x.get("role")) for x in pv or []]
+                        gv = [(x["name"], x.get("role")) for x in gv or []]
+                    diff.append(f"{gold['doc']}: {str(g.get('title'))[:40]!r} {f}: got {pv!r} want {gv!r}")
     org_counts = [0, 0, 0]
     for gf in sorted(gold_dir.glob("*.json")):
         gold = json.loads(gf.read_text(encoding="utf-8"))
@@ -298,6 +310,43 @@ def cli_runs(files: list[Path], copies: int) -> dict[str, Any]:
     return out
 
 
+def large_document(kb: int) -> dict[str, Any]:
+    """One long text naming thousands of initiatives (random Title Case names ending in an initiative noun, each
+    in a sentence with a partner and a country; fixed seed), ingested by the CLI into a fresh SQLite file: the
+    figure for "no step looks at every other record" (a 476 KB text took ~160 s before that was fixed)."""
+    import os
+    import random
+    import subprocess
+
+    rng = random.Random(7)
+    syll = ["ka", "lo", "mi", "ra", "tu", "ven", "sol", "dar", "mek", "pli", "zor", "an", "be", "cu", "do", "fe"]
+    words = ["".join(rng.choice(syll) for _ in range(rng.randint(2, 4))).title() for _ in range(5000)]
+    nouns = ["Fund", "Programme", "Initiative", "Alliance", "Summit", "Forum", "Partnership", "Project", "Facility",
+             "Network"]
+    parts, size = [], 0
+    while size < kb * 1024:
+        name = " ".join(rng.choice(words) for _ in range(rng.randint(1, 4))) + " " + rng.choice(nouns)
+        line = (f"The {name} works with {rng.choice(words)} {rng.choice(words)} in "
+                f"{rng.choice(['Kenya', 'Peru', 'Nepal'])}. ") + ("\n\n" if rng.random() < 0.3 else "")
+        parts.append(line)
+        size += len(line)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "large.txt"
+        path.write_text("".join(parts), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "initiatives", "ingest", str(path), "--db",
+                               str(Path(tmp) / "large.db"), "--quiet", "--no-embed"], env=env, capture_output=True,
+                              text=True)
+        secs = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"kb": round(len("".join(parts).encode()) / 1024), "seconds": round(secs, 2),
+            "cpu_seconds": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2),
+            "child_peak_rss_mb": round(after.ru_maxrss / 1024, 1), "exit_code": proc.returncode,
+            "summary": proc.stdout.strip().splitlines()[:1]}
+
+
 def ingest_and_export(docs: Path, copies: int = 0, cli: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     from initiatives.cli.ingest import ingest_paths
     from initiatives.ingest.pipeline import extract
@@ -363,15 +412,25 @@ def main() -> None:
                     help="also ingest this many renamed copies of --docs for throughput and memory (0: skip)")
     ap.add_argument("--cli", action="store_true",
                     help="also time `initiatives ingest` on the copies in a new process, with and without embedding")
+    ap.add_argument("--large-kb", type=int, default=0,
+                    help="also time the CLI on one generated text of this many KB naming thousands of initiatives")
+    ap.add_argument("--diff", action="store_true",
+                    help="also list, on stderr, every missed or extra record and every field that differs from gold")
     args = ap.parse_args()
     timing: dict[str, Any] = {}
     if args.export:
         export = json.loads(args.export.read_text(encoding="utf-8"))
     else:
         export, timing = ingest_and_export(args.docs, args.copies, args.cli)
-    result = score(export, args.gold)
+    diff: list[str] | None = [] if args.diff else None
+    result = score(export, args.gold, diff)
+    if args.large_kb:
+        timing["large_document"] = large_document(args.large_kb)
+        timing["load_average_1min_after_large"] = round(__import__("os").getloadavg()[0], 2)
     result["timing"] = timing
     print(json.dumps(result, indent=2))
+    if diff:
+        print("\n".join(diff), file=sys.stderr)
 
 
 if __name__ == "__main__":

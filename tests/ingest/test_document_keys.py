@@ -75,3 +75,19 @@ def test_another_file_of_the_same_name_elsewhere_is_not_taken_for_it(store: Stor
     summary = ingest_paths(store, [other], author="t")
     assert summary.created > 0 and summary.updated == 0
     assert store.count_initiatives() == first.created + summary.created
+
+
+def test_same_name_at_the_top_of_two_folders_of_one_run(store: Store, tmp_path: Path, seeds: Path) -> None:
+    """`initiatives ingest east west`: east/report.txt and west/report.txt are two documents, not one changed
+    twice; a later run of one folder alone keeps matching its records."""
+    root = _two_same_named(tmp_path, seeds)
+    east, west = root / "east", root / "west"
+    first = ingest_paths(store, [east, west], author="t")
+    assert first.failed == 0 and first.missing == 0
+    recs = store.list_initiatives(InitiativeQuery(source_document="report.txt"))
+    assert len(recs) == first.created
+    assert {r.extras.get("document_key") for r in recs} == {"east/report.txt", "west/report.txt"}
+    again = ingest_paths(store, [east, west], author="t")
+    assert (again.created, again.updated, again.unchanged, again.missing) == (0, 0, first.created, 0)
+    alone = ingest_paths(store, [east], author="t")
+    assert alone.created == 0 and alone.missing == 0 and alone.unchanged > 0

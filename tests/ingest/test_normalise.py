@@ -41,6 +41,10 @@ def test_reversed_range_keeps_start_only() -> None:
     ("125 ETH", Decimal(125), "ETH"),
     ("20 BTC", Decimal(20), "BTC"),
     ("€2m", Decimal(2000000), "EUR"),
+    ("UGX 9.2 billion", Decimal(9200000000), "UGX"),  # any ISO 4217 code written in capitals
+    ("NZD 800,000", Decimal(800000), "NZD"),
+    ("35 million ZAR", Decimal(35000000), "ZAR"),
+    ("NZ$ 1.5m", Decimal(1500000), "NZD"),
 ])
 def test_money(text: str, amount: Decimal, currency: str) -> None:
     hits = find_money(f"The budget is {text} in total.")
@@ -49,6 +53,8 @@ def test_money(text: str, amount: Decimal, currency: str) -> None:
 
 def test_no_money_in_plain_numbers() -> None:
     assert find_money("500 change-makers met in 2015 for 3 days") == []
+    # codes that are also goals, conferences or words are not read as currencies
+    assert find_money("contributes to SDG 5 ahead of COP 29 and ALL 3 sessions") == []
 
 
 def test_sdgs() -> None:

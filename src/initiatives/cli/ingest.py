@@ -55,11 +55,32 @@ def iter_files(paths: list[Path]) -> Iterator[tuple[Path, Path | None]]:
             yield p, None
 
 
+def distinct_keys(files: list[tuple[Path, Path | None]]) -> dict[Path, str]:
+    """Document keys for files that would otherwise share one: a file at the top of its folder (or named on its
+    own) is keyed by its bare name, so `ingest east west` with `east/report.txt` and `west/report.txt` would
+    give both "report.txt". Those get their path under the folder the colliding files have in common
+    ("east/report.txt"), which stays unique however the folders are named. Other files keep their key."""
+    by_name: dict[str, list[Path]] = {}
+    for path, root in files:
+        if root is None or path.parent == root:
+            by_name.setdefault(path.name, []).append(path)
+    out: dict[Path, str] = {}
+    for name, paths in by_name.items():
+        resolved = {p: p.resolve() for p in paths}
+        if len(set(resolved.values())) < 2:
+            continue
+        common = Path(os.path.commonpath([str(r) for r in resolved.values()]))
+        for p, r in resolved.items():
+            out[p] = r.relative_to(common).as_posix()
+    return out
+
+
 def ingest_paths(store: Store, paths: list[Path], *, author: str, progress: Progress | None = None,
                  on_error=None) -> IngestSummary:  # type: ignore[no-untyped-def]
     """Ingest every document under the paths; a bad file is reported and counted, never fatal."""
     summary = IngestSummary()
     files = list(iter_files(paths))  # paths only: thousands of files cost little memory
+    keys = distinct_keys(files)
     task = progress.add_task("ingest", total=len(files), rate="") if progress else None
     started = time.perf_counter()
     for path, root in files:
@@ -70,7 +91,7 @@ def ingest_paths(store: Store, paths: list[Path], *, author: str, progress: Prog
             continue
         summary.documents += 1
         try:
-            batch = extract(path, root)
+            batch = extract(path, root, keys.get(path))
             saved = store.save_batch(batch, author=author, reason=f"ingest {path.name}")
             summary.missing += _missing(store, batch)
         except InitiativesError as exc:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
 from initiatives.ingest import groups, normalise
-from initiatives.ingest.labels import Label, label_of
+from initiatives.ingest.labels import Label, label_of, labels_in_line
 from initiatives.ingest.orgs import OrgMention, find_orgs, org_type
 from initiatives.ingest.segment import Line, Segment
 from initiatives.reference import country_names
@@ -24,6 +25,7 @@ class Draft:
     spans: dict[str, Spans] = field(default_factory=dict)
     partners: list[dict[str, Any]] = field(default_factory=list)  # name, role, type, acronym, span
     misspelt: list[str] = field(default_factory=list)
+    default_currency: str | None = None  # "Figures in US dollars": the currency of a bare amount
 
     def set(self, name: str, value: Any, span: tuple[int, int] | None) -> None:
         if value in (None, "", []):
@@ -79,12 +81,29 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
     found = []
     body = [ln for ln in lines if seg.first <= ln.no <= seg.last]
     for idx, ln in enumerate(body):
-        lab = label_of(ln.text)
-        if lab is None or (seg.mode == "teaser"):
+        several = labels_in_line(ln.text) if seg.mode != "teaser" else []
+        if len(several) > 1:  # inline fields: "Budget — USD 1.2m | Duration 2019–2022 | Where: Fiji"
+            for lab in several:
+                vstart = ln.start + lab.value_offset
+                value = lab.value.strip()
+                if value:
+                    found.append((lab, vstart, vstart + len(value)))
+                    _apply_label(lab.family, lab.label, value, vstart, draft)
+            continue
+        lab = several[0] if several else None
+        if lab is None:
             continue
         vstart = ln.start + lab.value_offset
         vend = vstart + len(lab.value)  # without a table row's closing "|"
         value = text[vstart:vend]
+        if not value.strip() and lab.family in ("partners", "donor", "lead", "countries"):
+            items = _bullet_values(body[idx + 1:])
+            if items:  # "Partners:" then "- World Food Programme (WFP), lead" / "- Norad, donor" on their own lines
+                for name, role_word, a, b in items:
+                    fam, lab_text = _ROLE_FAMILY.get(role_word or "", (lab.family, lab.label))
+                    found.append((Label(fam, lab_text, name, 0), a, b))
+                    _apply_label(fam, lab_text, name, a, draft)
+                continue
         if not value.strip():
             # value on the following line(s): "Objective:" then a paragraph
             for nxt in body[idx + 1: idx + 4]:
@@ -114,6 +133,36 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
     return found
 
 
+_BULLET = re.compile(r"^\s*[-*•]\s+(?P<name>[^\n]+?)(?:\s*[,–—:]\s*|\s+-\s+)(?P<role>lead(?:\s+(?:agency|partner|organi[sz]ation))?|"
+                     r"implementers?|implementing (?:partners?|agency|agencies)|co-implementers?|donors?|funders?|"
+                     r"financing partner|partners?|technical partners?)\s*\.?\s*$|^\s*[-*•]\s+(?P<bare>[^\n]+?)\s*$", re.I)
+_ROLE_FAMILY = {"lead": ("lead", "lead"), "donor": ("donor", "donor"), "funder": ("donor", "donor"),
+                "implementer": ("partners", "implementing partner")}
+
+
+def _bullet_values(rest: list[Line]) -> list[tuple[str, str | None, int, int]]:
+    """The bullet items under a label with no value on its line: (name, role word or None, start, end)."""
+    out: list[tuple[str, str | None, int, int]] = []
+    for ln in rest:
+        if ln.blank:
+            if out:
+                break
+            continue
+        m = _BULLET.match(ln.text)
+        if not m:
+            break
+        if m.group("name"):
+            name, g = m.group("name").strip(), "name"
+            role = m.group("role").lower()
+            role = "lead" if role.startswith("lead") else "donor" if role.startswith(("donor", "funder", "financing")) \
+                else "implementer" if "implement" in role else None
+        else:
+            name, g, role = m.group("bare").strip(), "bare", None
+        s = ln.start + m.start(g)
+        out.append((name, role, s, s + len(name)))
+    return out
+
+
 _PORTFOLIO_WORD = r"[A-Z][a-z]+(?:[ \t]+(?:(?:of|for)[ \t]+)?[A-Z][a-z]+){0,2}"
 _MINISTRY_OF_MANY = re.compile(rf"\b(?:Ministry|Department|Office|Secretariat|Bureau|Commission)\s+(?:of|for)\s+"
                                rf"{_PORTFOLIO_WORD}(?:\s*,\s*{_PORTFOLIO_WORD})+,?\s+(?:and|&)\s+{_PORTFOLIO_WORD}")
@@ -126,7 +175,7 @@ def split_items(value: str, start: int) -> list[tuple[str, int, int]]:
                   if re.search(r",|\band\b|&", value[o.start:o.end])]
     # "Ministry of Information, Communications, Science, Technology and Innovation": one ministry of many words
     protected += [(m.start(), m.end()) for m in _MINISTRY_OF_MANY.finditer(value)]
-    cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
+    cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?:the\s+)?(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
                                    value)
             if not any(a <= m.start() < b for a, b in protected)]
     items, pos = [], 0
@@ -162,6 +211,12 @@ def _merge_and_names(items: list[tuple[str, int, int]]) -> list[tuple[str, int, 
 def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> None:
     span = (vstart, vstart + len(value))
     if family == "time":
+        # "starts March 2025", "starting from June 2024": a start date only
+        lead = re.match(r"^\s*(?:starts?|starting|begins?|beginning|from|since)\b(?:\s+(?:in|on|from))?\s+", value, re.I)
+        if lead and not re.search(r"\s(?:to|until|till|through|[-–—])\s|[-–—]", value[lead.end():]):
+            dt = normalise.parse_date(value[lead.end():])
+            d.set("start", str(dt) if dt and dt.precision != "year" else None, span)
+            return
         start, end = normalise.parse_range(value)
         d.set("start", str(start) if start else None, span)
         d.set("end", str(end) if end else None, span)
@@ -189,15 +244,30 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
             h = hits[0]
             d.set("budget", {"amount": h.amount, "currency": h.currency}, (vstart + h.start, vstart + h.end))
         else:  # "Budget (USD): 2,750,000" - the currency is in the label
-            ccy = re.search(r"\b([A-Z]{3})\b", label.upper())
+            paren = re.search(r"\(([^)]{1,6})\)", label)
+            code = normalise.currency_code(paren.group(1)) if paren else None  # "Budget (US$)", "Amount (€)"
+            if code is None:
+                ccy = re.search(r"\b([A-Z]{3})\b", label.upper())
+                code = normalise.currency_code(ccy.group(1)) if ccy else None
+            code = code or d.default_currency
             num = re.match(r"^\s*(\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(million|m|bn|billion)?\b", value,
                            re.I)
-            if ccy and num and normalise.currency_code(ccy.group(1)):
-                hits = normalise.find_money(f"{ccy.group(1)} {num.group(0).strip()}")
+            if code and num:
+                hits = normalise.find_money(f"{code} {num.group(0).strip()}")
                 if hits:
                     d.set("budget", {"amount": hits[0].amount, "currency": hits[0].currency},
                           (vstart + num.start(1), vstart + num.end()))
     elif family == "funding":
+        fm = re.match(r"^(?P<amt>.{2,40}?)\s+from\s+(?:the\s+)?(?P<org>[A-Z].+?)\s*$", value)
+        hits = normalise.find_money(fm.group("amt")) if fm else []
+        if hits:  # "Financing: USD 5.6 million from the Global Environment Facility (GEF)"
+            h = hits[0]
+            d.set("budget", {"amount": h.amount, "currency": h.currency}, (vstart + h.start, vstart + h.end))
+            org = fm.group("org")
+            acr = re.search(r"\(([A-Z][A-Za-z]{1,9})\)$", org)
+            d.partner(org, "funder", org_type(org, acr.group(1) if acr else None), acr.group(1) if acr else None,
+                      (vstart + fm.start("org"), vstart + fm.end("org")))
+            return
         d.set("funding_source", value, span)
         code = country_names.lookup(value, fuzzy=False)
         if code or re.match(r"(?:the )?government of", value, re.I):
@@ -209,13 +279,20 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
                 t = "government"
             d.partner(item, "funder", t, None, (a, b))
     elif family == "partners":
-        role = "implementer" if "implement" in label else "partner"
+        role = "implementer" if re.search(r"implement|manager|executing|^who$", label) else "partner"
         for item, a, b in _merge_and_names(split_items(value, vstart)):
             acr = re.search(r"\(([A-Z][\w\- ]+)\)", item)
             d.partner(item, role, org_type(item, acr.group(1) if acr else None), acr.group(1) if acr else None,
                       (a, b))
     elif family == "lead":
         d.set("lead_unit", value, span)
+        items = split_items(value, vstart)
+        if len(items) >= 2 and all(org_type(i) != "unknown" or re.search(r"\([A-Z][A-Za-z]{1,9}\)$", i) for i, _, _ in items):
+            for item, a, b in items:  # "Organisers: X (XO) and the Y Community (YC)": several leads
+                acr = re.search(r"\(([A-Z][A-Za-z]{1,9})\)$", item)
+                d.partner(item, "lead", org_type(item, acr.group(1) if acr else None), acr.group(1) if acr else None,
+                          (a, b))
+            return
         unit = re.split(r"\s*/\s*", value)[-1].strip()
         off = value.rfind(unit)
         d.partner(unit, "lead", org_type(unit, unit if unit.isupper() else None) if org_type(unit) != "unknown"
@@ -273,7 +350,7 @@ def _status_word(value: str) -> str | None:
         return "completed"
     if re.search(r"ongoing|on-going|active|current|in progress|implementation|running", v):
         return "ongoing"
-    if re.search(r"plann|pipeline|proposed|upcoming|forthcoming", v):
+    if re.search(r"plann|pipeline|proposed|upcoming|forthcoming|approved|not (?:yet )?started", v):
         return "planned"
     if re.search(r"suspend|on hold", v):
         return "suspended"
@@ -287,8 +364,8 @@ def _status_word(value: str) -> str | None:
 _FUNDER_AFTER = re.compile(r"^\W{0,3}(?:\([^)]*\)\s*)?(?:is|was|are|were|has been|will be)?\s*(?:an?|the|one of the)?\s*"
                            r"(?:core |main |lead |key |founding )?(?:investor|sponsor|donor|funder|financer)s?\b|"
                            r"^\s*(?:funds|finances|funded|financed|provided funding|contributed|pledged|donated)\b", re.I)
-_SIGN = re.compile(r"\b(?:sign(?:ed|ing|s)?|signature|memorandum of understanding|MoU)\b", re.I)
-_BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|fund of|invest\w*|pledg\w*|commit\w*|"
+_SIGN = re.compile(r"\b(?:sign(?:ed|ing|s)?|signature|memorandum of understanding|MoU|(?:have|has) agreed to)\b", re.I)
+_BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|funded|fund of|close of|invest\w*|pledg\w*|commit\w*|receiv\w*|"
                          r"rais\w*|disburs\w*|capital|allocat\w*|award\w*|contribut\w*|size|valued|cost\w*|"
                          r"donat\w*|financ\w*|amount\w*)\W+(?:\w+\W+){0,6}$", re.I)
 
@@ -310,13 +387,18 @@ _THEME_WORDS = frozenset(w for t in THEMES for w in t.casefold().split())
 
 
 _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed|capitali[sz]ed|endowed|bankrolled|co-?funded|"
+    (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed|capitali[sz]ed|endowed|bankrolled|co-?funded|anchored|"
                 r"co-?financed) by\b|\b(?:grants?|funding|donations?|"
                 r"contributions?|financial support|financing) from\b", re.I), "funder"),
-    (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|managed|launched|established|"
+    (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|launched|established|"
                 r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
+    (re.compile(r"\b(?:donors?|funders?|backers?|financiers?|contributors?|investors?)\s+(?:are|is|were|include[sd]?)\b",
+                re.I),
+     "funder"),  # "The fund's first donors are the X Foundation and the Government of Y"
     (re.compile(r"\b(?:technical|in-kind)\s+(?:support|assistance)\s+from\b", re.I), "partner"),
-    (re.compile(r"\b(?:implemented|delivered|executed|run|operated) by\b", re.I), "implementer"),
+    (re.compile(r"\b(?:implemented|delivered|executed|run|operated|managed|administered) by\b|"
+                r"\b(?:its|the fund's|the)\s+(?:fund\s+|investment\s+)?manager,?\s*$", re.I), "implementer"),
+    (re.compile(r"\b(?:evaluated|assessed|monitored|advised|audited) by\b", re.I), "partner"),
     (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
                 r"\bjointly with\b|\bwith (?:the )?support (?:of|from)\b|\bco-?organi[sz]ed (?:\w+ )?(?:by|with)\b|"
                 r"\bin association with\b", re.I), "partner"),
@@ -326,8 +408,12 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
 _PROSE_UNTIL = re.compile(r"\b(?:runs?|running|lasts?|lasting|continues?|valid|extended)\s+(?:until|till|through|to)\s+("
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
-                           r"initiative|project|commitment|pledge)\b", re.I)
-_PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will start|will begin|launched|"
+                           r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle)\b", re.I)
+_SINCE = re.compile(r"(?:^|(?<=[.;]\s)|(?<=\n))\s*[Ss]ince\s+(" + normalise.DATE + ")")  # "Since January 2022 the toolkit ..."
+_WILL_FROM = re.compile(r"\bwill\b[^.\n]{0,150}?\b(?:from|as of|starting)\s+(" + normalise.DATE + r")(?!\s*(?:to|until|till|-|–|—)\s)",
+                        re.I)
+_PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will start|will begin|launched|started|began|starts|begins|"
+                          r"to begin|(?:is|are|was|were) due to (?:start|begin)|kicked off|"
                           r"since its launch|established|founded|created|set up)\s+(?:in|on|from)\s+("
                           + normalise.DATE + ")", re.I)
 _PROSE_RANGE = re.compile(r"\b(?:from|between)\s+(" + normalise.DATE + r")\s+(?:to|until|and|through|–|-)\s+("
@@ -359,7 +445,7 @@ def role_for(text: str, m: OrgMention, window_start: int, press: bool) -> str:
     # in sight, e.g. a megabyte on one line, must not make every organisation scan all of it)
     sent_start = max(text.rfind(". ", max(0, m.start - 400), m.start) + 2, _line_break_before(text, m.start),
                      window_start, m.start - 400)
-    before = text[sent_start:m.start]
+    before = text[sent_start:m.start].replace("\n", " ")  # a cue wrapped over a line end ("funding\nfrom")
     best, best_pos = None, -1
     for rx, role in _CLAUSE_CUES:
         for cm in rx.finditer(before):
@@ -387,14 +473,61 @@ class TextIndex:
         self.sdgs = normalise.find_sdgs(text)
         self.money = normalise.find_money(text)
         self.themes = [(_THEME_CANON[m.group(1).casefold()], m.start(), m.end()) for m in _THEME_RE.finditer(text)]
+        self._starts: dict[int, list[int]] = {}
+        self._sorted: dict[int, Any] = {}
+        self._titles: dict[int, Any] = {}
+        for hits in (self.countries, self.groups, self.sdgs, self.money, self.themes):
+            if any(self._start(x) > self._start(y) for x, y in zip(hits[1:], hits)):
+                hits.sort(key=self._start)  # `within` bisects on the start
+
+    def starting_in(self, items: list[Any], a: int, b: int) -> list[Any]:
+        """Items (with .start) that start in [a, b), in text order; the sorted copy is made once per list."""
+        cached = self._sorted.get(id(items))
+        if cached is None or cached[0] is not items:
+            ordered = sorted(range(len(items)), key=lambda i: items[i].start)
+            cached = self._sorted[id(items)] = (items, ordered, [items[i].start for i in ordered])
+        _, ordered, starts = cached
+        picked = sorted(ordered[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)])
+        return [items[i] for i in picked]  # in the list's own order
+
+    def names_another_record(self, name: str, titles: list[str], own: str | None) -> bool:
+        """`any(_same_name(name, t) for t in titles if t != own)` by set look-ups: the title keys are counted
+        once per list, and a name matches a title that is its whole key or a long enough ending of it."""
+        cached = self._titles.get(id(titles))
+        if cached is None or cached[0] is not titles:
+            counts: dict[str, int] = {}
+            raw: dict[str, int] = {}
+            for t in titles:
+                counts[_nkey(t)] = counts.get(_nkey(t), 0) + 1
+                raw[t] = raw.get(t, 0) + 1
+            cached = self._titles[id(titles)] = (titles, counts, raw)
+        counts, raw = cached[1], cached[2]
+        own_key = _nkey(own) if own else None
+        ka = _nkey(name)
+
+        def hit(kb: str) -> bool:
+            n = counts.get(kb, 0)
+            if own is not None and kb == own_key:
+                n -= raw.get(own, 0)  # titles written exactly as its own do not count
+            return n > 0
+
+        if hit(ka):
+            return True
+        return any(hit(ka[i:]) for i in range(1, len(ka) - 8))
 
     @staticmethod
-    def within(hits: list[Any], a: int, b: int) -> list[Any]:
-        """Hits inside [a, b), with offsets made relative to a (as if the window were searched)."""
+    def _start(h: Any) -> int:
+        return h.start if hasattr(h, "start") else h[-2]
+
+    def within(self, hits: list[Any], a: int, b: int) -> list[Any]:
+        """Hits inside [a, b) (absolute offsets). Each list is in text order, so the window is found by bisection:
+        a document of thousands of records must not scan every hit for every record."""
+        starts = self._starts.get(id(hits))
+        if starts is None or len(starts) != len(hits):
+            starts = self._starts[id(hits)] = [h.start if hasattr(h, "start") else h[-2] for h in hits]
         out = []
-        for h in hits:
-            s, e = (h.start, h.end) if hasattr(h, "start") else (h[-2], h[-1])
-            if a <= s and e <= b:
+        for h in hits[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)]:
+            if (h.end if hasattr(h, "end") else h[-1]) <= b:
                 out.append(h)
         return out
 
@@ -410,22 +543,24 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
     a, b = seg.text_range
     window = text[a:b]
     index = index or TextIndex(text)
+    orgs = index.starting_in(orgs, a, b)  # the organisations named in the window, found by bisection
     in_orgs = [(o.start, o.end) for o in orgs if a <= o.start < b and o.type != "unknown"]
 
     def inside_org(s: int, e: int) -> bool:
         return any(os <= s and e <= oe for os, oe in in_orgs)
 
     # partners from organisation mentions (first: funders' countries are not focus countries)
-    funder_spans: Spans = []
+    # a country written as a funder ("Donor: Denmark") is not where the work is
+    funder_spans: Spans = [p["span"] for p in d.partners if p.get("span") and p["role"] == "funder"]
     labelled = [p["span"] for p in d.partners if p.get("span")]
     for o in orgs:
         if not (a <= o.start < b):
             continue
         if any(ls <= o.start and o.end <= le for ls, le in labelled):
             continue  # part of a partner already read from a labelled field or table cell
-        if seg.title and _same_name(o.name, seg.title):
-            continue
-        if any(_same_name(o.name, t) for t in record_titles if t != seg.title):
+        if seg.title and (_same_name(o.name, seg.title) or _name_begins(seg.title, o.name)):
+            continue  # the record's own name, or its first words ("Women Entrepreneurs" of "... Entrepreneurs Fund")
+        if index.names_another_record(o.name, record_titles, seg.title):
             continue
         role = role_for(text, o, a, seg.mode == "press")
         if role == "mentioned":
@@ -487,6 +622,18 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             start = normalise.parse_date(sm.group(1))
             if start is not None and start.precision != "year":
                 d.set("start", str(start), (a + sm.start(1), a + sm.end(1)))
+    if "start" not in d.values:  # a sentence opening "Since January 2022 the toolkit has been deployed ..."
+        sm2 = _SINCE.search(window)
+        if sm2:
+            start = normalise.parse_date(sm2.group(1))
+            if start is not None and start.precision != "year":
+                d.set("start", str(start), (a + sm2.start(1), a + sm2.end(1)))
+    if "start" not in d.values:  # "will connect ... from October 2024"
+        fm = _WILL_FROM.search(window)
+        if fm:
+            start = normalise.parse_date(fm.group(1))
+            if start is not None and start.precision != "year":
+                d.set("start", str(start), (a + fm.start(1), a + fm.end(1)))
     if "start" not in d.values:
         rm = _PROSE_RANGE.search(window)
         if rm:
@@ -499,7 +646,8 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
         for h in [normalise.MoneyHit(h.amount, h.currency, h.start - a, h.end - a)
                   for h in index.within(index.money, a, b)]:
             before = window[max(0, h.start - 60):h.start]
-            if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)\s*$", before, re.I):
+            if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)(?:\s+(?:will\s+)?(?:receives?|gets?))?\s*$",
+                         before, re.I) or re.search(r"\beach\b", before[-45:], re.I):  # "each receive 125 ETH, about $200,000"
                 continue
             after = window[h.end:h.end + 40]
             if _BUDGET_CUE.search(before) or _BUDGET_AFTER.match(after):
@@ -583,6 +731,17 @@ def title_themes(text: str, span: tuple[int, int]) -> list[tuple[str, int, int]]
 def _nkey(s: str) -> str:
     s = re.sub(r"\s*\([^)]*\)", "", s)  # "Inclusive Local Governance Programme (ILGP)" is the programme
     return re.sub(r"[^\w]+", " ", re.sub(r"['’]s\b", "", s.casefold())).strip()
+
+
+_ENDS_IN_KIND = re.compile(r"\b(?:fund|facility|programme|program|initiative|project|alliance|platform|partnership|"
+                           r"pilot|challenge|accelerator|network)$")
+
+
+def _name_begins(title: str, org: str) -> bool:
+    """"The Women Entrepreneurs Growth Fund" begins with "Women Entrepreneurs": the organisation noun is part of
+    the initiative's own name, not a partner."""
+    kt, ko = re.sub(r"^the ", "", _nkey(title)), re.sub(r"^the ", "", _nkey(org))
+    return kt != ko and kt.startswith(ko + " ") and bool(_ENDS_IN_KIND.search(kt))
 
 
 def _same_name(a: str, b: str) -> bool:

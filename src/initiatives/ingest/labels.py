@@ -5,29 +5,37 @@ A label is recognised by its words, not its exact spelling: each family lists th
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 # family -> label phrasings (lower case, single spaces). Order matters: first match wins.
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "time": ("time frame", "timeframe", "time-frame", "duration", "project period", "implementation period",
+    "time": ("time frame", "timeframe", "time-frame", "duration", "project period", "implementation period", "when",
+             "start / end", "start/end", "start - end", "start-end", "from / to", "dates of implementation",
              "period", "dates", "project dates", "project duration", "timeline", "years", "period of implementation"),
-    "start": ("start date", "start", "starting date", "launch date", "launched", "start of project"),
+    "start": ("start date", "start", "starting date", "launch date", "launched", "start of project", "first close",
+              "inception", "date of inception"),
     "end": ("end date", "end", "completion date", "closing date", "expected end date"),
     "countries": ("focus countries", "focus country", "countries", "country", "target countries", "target country",
                   "beneficiary countries", "recipient countries", "programme countries", "project countries",
                   "countries covered", "geographic coverage", "geographical coverage", "coverage",
-                  "country/countries", "countries of implementation", "where"),
+                  "country/countries", "countries of implementation", "where", "host country", "host countries",
+                  "country of implementation", "implementing country", "partner country", "partner countries"),
     "budget": ("proposed budget", "budget", "total budget", "approved budget", "total cost", "project budget",
                "amount", "funding amount", "grant amount", "grant size", "value", "total funding", "investment",
-               "fund size", "budget (usd)", "budget usd", "total value"),
+               "fund size", "budget (usd)", "budget usd", "total value", "how much", "cost", "grant"),
     "funding": ("funding", "funding source", "source of funding", "source of funds", "financing", "funded through",
                 "fund"),
     "donor": ("donor", "donors", "funded by", "funder", "funders", "sponsor", "sponsors", "financed by",
+              "funding partner", "funding partners", "financing partner", "financing partners", "funding agency",
+              "investors", "investor", "anchor investors", "anchor investor", "limited partners",
               "financial partner", "financial partners", "supported by"),
     "partners": ("partners", "partner", "cooperation partners", "implementing partners", "implementing partner",
                  "partner organizations", "partner organisations", "in partnership with", "collaborators",
-                 "partner agencies", "key partners", "project partners", "co-organizers", "co-organisers"),
+                 "partner agencies", "key partners", "project partners", "co-organizers", "co-organisers",
+                 "fund manager", "investment manager", "manager", "asset manager", "who", "co-implementer",
+                 "co-implementers", "implementer", "implementers", "executing partner"),
     "lead": ("lead partner", "lead partners", "lead division", "division", "lead agency", "lead organization", "lead organisation", "lead",
              "implementing agency", "implementing entity", "executing agency", "implemented by",
              "responsible division", "lead entity", "organizer", "organiser", "managed by", "led by", "lead unit",
@@ -40,7 +48,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "status": ("status", "project status", "current status"),
     "comment": ("comment", "comments", "note", "notes", "remark", "remarks", "reviewer comment"),
     "title": ("title", "project title", "project name", "name", "programme name", "initiative"),
-    "code": ("project code", "code", "project number", "project id", "reference", "ref", "project no"),
+    "code": ("project code", "code", "project number", "project id", "reference", "ref", "project no", "ref no",
+             "reference no", "reference number", "project ref", "project reference", "id", "symbol"),
     "kind": ("type", "project type", "category", "initiative type"),
     "location": ("venue", "location", "place", "city"),
     "announced": ("date announced", "announced", "date of announcement", "published"),
@@ -55,12 +64,12 @@ for _fam, _names in FAMILIES.items():
     for _n in _names:
         _LOOKUP.setdefault(_n, _fam)
 
-LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,45}?)[*_]{0,2}\s*"
-                      r"(?:[:：]|\s[-–—]\s|\t)[*_]{0,2}\s*(?P<value>.*?)\s*$")
+LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&'.$€£ ]{1,45}?)[*_]{0,2}\s*"
+                      r"(?:[:：]|\s[-–—]\s|\t|\s\.{3,}\s*|\s…+\s*)[*_]{0,2}\s*(?P<value>.*?)\s*$")  # "Country ...... Kenya"
 
 # a two-cell table row "| Duration | March 2021 – February 2025 |": a field table (HTML, Word and Markdown
 # tables all read as such rows) holds labelled fields too
-TABLE_LABEL_RE = re.compile(r"^\s*\|\s*[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,45}?)[*_]{0,2}\s*[:：]?\s*\|"
+TABLE_LABEL_RE = re.compile(r"^\s*\|\s*[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&'.$€£ ]{1,45}?)[*_]{0,2}\s*[:：]?\s*\|"
                             r"\s*(?P<value>[^|]*?)\s*\|?\s*$")
 
 
@@ -73,11 +82,87 @@ class Label:
 
 
 def _norm(label: str) -> str:
-    return re.sub(r"\s+", " ", label.strip().lower())
+    """Lower case, single spaces, no full stops ("Ref. no." -> "ref no")."""
+    return re.sub(r"\s+", " ", label.replace(".", " ").strip().lower()).strip()
+
+
+# inline fields side by side: "Budget — USD 1.2m | Duration 2019–2022 | Where: Fiji, Tonga"
+# ... or written as sentences: "1. Title. Countries: Mali, Niger. Duration: 2019 - 2022. Budget: USD 1.2m."
+_INLINE_SEP = re.compile(r"\s+[|¦·•]\s+|(?<=[\w)%])\.\s+(?=[A-Z][A-Za-z ]{1,30}:\s)")
+# inside such a line a label may run straight into its value when the value is a number, an amount or a date
+_BARE_LABEL_RE = re.compile(r"^\s*[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,30}?)[*_]{0,2}\s+"
+                            r"(?P<value>(?:[\d$€£¥]|[A-Z]{3}\s?\d|(?:from|since|until|to)\s+\w|"
+                            r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d).*?)\s*$")
+
+
+def labels_in_line(line: str) -> list[Label]:
+    """Every labelled field of a line (value_offset into the line): one, or several for a line of inline fields
+    separated by " | " when at least two of its parts are labelled."""
+    return list(_labels_in_line(line))
+
+
+@functools.lru_cache(maxsize=16384)  # pure, and asked about the same lines many times per document
+def _labels_in_line(line: str) -> tuple[Label, ...]:
+    if not line.lstrip().startswith("|") and _INLINE_SEP.search(line):
+        out: list[Label] = []
+        pos = 0
+        for sep in [*_INLINE_SEP.finditer(line), None]:
+            end = sep.start() if sep else len(line)
+            part = line[pos:end]
+            lab = _single(part) or _bare(part)
+            if lab is not None:
+                out.append(Label(lab.family, lab.label, lab.value, pos + lab.value_offset))
+            pos = sep.end() if sep else pos
+        if len(out) >= 2:
+            return tuple(out)
+    lab = _single(line)
+    return (lab,) if lab else ()
+
+
+def family_of(label: str) -> str | None:
+    """The family of a normalised label, also without a parenthesis ("budget (usd)") and in the other number
+    ("beneficiary country" as "beneficiary countries")."""
+    for cand in (label, re.sub(r"\s*\(.*?\)\s*", "", label).strip()):
+        fam = _LOOKUP.get(cand)
+        if fam is None and len(cand) > 3:
+            fam = _LOOKUP.get(cand[:-1] if cand.endswith("s") else cand + "s")
+            if fam is None and cand.endswith("y"):
+                fam = _LOOKUP.get(cand[:-1] + "ies")
+            if fam is None and cand.endswith("ies"):
+                fam = _LOOKUP.get(cand[:-3] + "y")
+        if fam is not None:
+            return fam
+    return None
+
+
+def _bare(part: str) -> Label | None:
+    m = _BARE_LABEL_RE.match(part)
+    if not m:
+        return None
+    fam = _LOOKUP.get(_norm(m.group("label")))
+    if fam not in ("time", "start", "end", "budget", "code", "sdgs"):
+        return None
+    return Label(fam, _norm(m.group("label")), m.group("value"), m.start("value"))
 
 
 def label_of(line: str) -> Label | None:
-    """The labelled field a line holds, or None. "Time Frame:January 2014 - July 2016" -> time."""
+    """The labelled field a line holds, or None. "Time Frame:January 2014 - July 2016" -> time.
+    A line of inline fields gives its first one."""
+    found = _labels_in_line(line)
+    return found[0] if found else None
+
+
+# "**Lead agency** UNDP": a bold label with no separator before its value
+BOLD_LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?(?:\*\*|__)(?P<label>[A-Za-z][A-Za-z/()\-&'.$€£ ]{1,45}?)(?:\*\*|__)\s+"
+                           r"(?P<value>[^\s:].*?)\s*$")
+
+
+def _single(line: str) -> Label | None:
+    bm = BOLD_LABEL_RE.match(line)
+    if bm:
+        fam = family_of(_norm(bm.group("label")))
+        if fam is not None:
+            return Label(fam, _norm(bm.group("label")), bm.group("value"), bm.start("value"))
     m = LABEL_RE.match(line)
     table = False
     if not m or line.lstrip().startswith("|"):
@@ -86,13 +171,12 @@ def label_of(line: str) -> Label | None:
     if not m:
         return None
     raw = _norm(m.group("label"))
-    fam = _LOOKUP.get(raw)
-    if fam is None:
-        fam = _LOOKUP.get(re.sub(r"\s*\(.*?\)\s*", "", raw).strip())
+    fam = family_of(raw)
     if fam is None:
         return None
     # a dash separator needs a short value-looking label (avoid "Private sector – convening ...")
     sep = line[m.end("label"):m.start("value")]
-    if not table and ":" not in sep and "：" not in sep and fam in ("description", "kind", "title", "themes", "lead"):
+    if not table and ":" not in sep and "：" not in sep and "..." not in sep and "…" not in sep \
+            and fam in ("description", "kind", "title", "themes", "lead"):
         return None
     return Label(fam, raw, m.group("value"), m.start("value"))

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pycountry
+
 from initiatives.model import PartialDate
 
 MONTHS: dict[str, int] = {}
@@ -106,7 +108,7 @@ def parse_range(text: str) -> tuple[PartialDate | None, PartialDate | None]:
 # --------------------------------------------------------------------------- money
 
 _CCY_SYMBOLS = {"US$": "USD", "$": "USD", "USD": "USD", "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP",
-                "CHF": "CHF", "¥": "JPY", "JPY": "JPY", "CAD": "CAD", "AUD": "AUD", "C$": "CAD", "A$": "AUD",
+                "CHF": "CHF", "¥": "JPY", "JPY": "JPY", "CAD": "CAD", "AUD": "AUD", "C$": "CAD", "A$": "AUD", "NZ$": "NZD",
                 "NOK": "NOK", "SEK": "SEK", "DKK": "DKK", "INR": "INR", "₹": "INR", "KES": "KES",
                 "BTC": "BTC", "ETH": "ETH", "USDC": "USDC", "USDT": "USDT", "DAI": "DAI", "CELO": "CELO"}
 _CCY_WORDS = {"dollars": "USD", "us dollars": "USD", "euros": "EUR", "euro": "EUR", "pounds": "GBP",
@@ -118,14 +120,22 @@ _MULT = {"million": 10**6, "millions": 10**6, "mn": 10**6, "m": 10**6, "billion"
          "b": 10**9, "thousand": 10**3, "k": 10**3}
 _NUM = r"\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MULT_RE = r"(?:million|millions|mn|m|billion|bn|b|thousand|k)\b"
+# any ISO 4217 code written in capitals ("UGX 9.2 billion", "NZD 800,000", "40 million KES"), except codes
+# that are also common words or abbreviations in this domain ("SDG 3" is a goal, "COP 28" a conference)
+_ISO_CCY = frozenset(c.alpha_3 for c in pycountry.currencies) - {"SDG", "COP", "ALL", "TOP", "CUP", "MOP", "XXX",
+                                                                  "XTS"}
 MONEY_RE = re.compile(
-    rf"(?P<pre>US\s?\$|USD|EUR|GBP|CHF|NOK|SEK|DKK|CAD|AUD|JPY|INR|KES|BTC|ETH|USDC|USDT|DAI|CELO|C\$|A\$|[$€£¥₹])\s?"
+    rf"(?P<pre>US\s?\$|USD|EUR|GBP|CHF|NOK|SEK|DKK|CAD|AUD|JPY|INR|KES|BTC|ETH|USDC|USDT|DAI|CELO|C\$|A\$|NZ\$|"
+    rf"[$€£¥₹])\s?"
     rf"(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT_RE}))?"
     rf"|(?P<num2>{_NUM})(?:\s?(?P<mult2>{_MULT_RE}))?\s?"
     rf"(?P<post>US dollars|dollars|euros?|pounds|swiss francs|francs|kroner|yen|bitcoins?|ether|"
-    rf"USD|EUR|GBP|CHF|NOK|SEK|DKK|BTC|ETH|USDC|USDT|DAI|CELO)\b",
+    rf"USD|EUR|GBP|CHF|NOK|SEK|DKK|BTC|ETH|USDC|USDT|DAI|CELO|(?-i:[A-Z]{{3}}))\b",
     re.I,
 )
+# other ISO codes before the amount ("UGX 9.2 billion"): a second, simpler pass (one alternative more in the
+# pattern above would be tried at every position of every text)
+ISO_PRE_RE = re.compile(rf"(?<![\w$])(?P<pre>[A-Z]{{3}})\s?(?P<num>{_NUM})(?:\s?(?P<mult>(?i:{_MULT_RE})))?")
 
 
 @dataclass(frozen=True)
@@ -136,14 +146,19 @@ class MoneyHit:
     end: int
 
 
+def _iso(code: str) -> str | None:
+    return code if code in _ISO_CCY else None
+
+
 def currency_code(text: str) -> str | None:
     """ISO 4217 (or crypto) code for a symbol, code or word, if known."""
     t = text.strip()
-    return _CCY_SYMBOLS.get(t.upper()) or _CCY_WORDS.get(t.lower())
+    return _CCY_SYMBOLS.get(t.upper()) or _CCY_WORDS.get(t.lower()) or _iso(t)
 
 
 def find_money(text: str) -> list[MoneyHit]:
-    """Amounts with a currency: "US$3,518,594.00", "$3,056,613", "USD 1.2 million", "50 BTC", "€2m"."""
+    """Amounts with a currency: "US$3,518,594.00", "$3,056,613", "USD 1.2 million", "50 BTC", "€2m",
+    "UGX 9.2 billion" (any ISO 4217 code in capitals)."""
     hits = []
     for m in MONEY_RE.finditer(text):
         if m.group("num") is not None:
@@ -151,19 +166,28 @@ def find_money(text: str) -> list[MoneyHit]:
             code = _CCY_SYMBOLS.get(re.sub(r"\s", "", ccy).upper()) or _CCY_SYMBOLS.get(ccy)
         else:
             num, mult, ccy = m.group("num2"), m.group("mult2"), m.group("post")
-            code = _CCY_WORDS.get(ccy.lower())
-        if not code:
-            continue
-        try:
-            amount = Decimal(re.sub(r"[,\s]", "", num))
-        except ArithmeticError:
-            continue
-        if mult:
-            amount *= _MULT[mult.lower()]
-        if amount == amount.to_integral_value():
-            amount = amount.quantize(Decimal(1))
-        hits.append(MoneyHit(amount, code, m.start(), m.end()))
-    return hits
+            code = _CCY_WORDS.get(ccy.lower()) or _iso(ccy)
+        hit = _hit(num, mult, code, m.start(), m.end())
+        if hit is not None:
+            hits.append(hit)
+    extra = [h for m in ISO_PRE_RE.finditer(text) if _iso(m.group("pre"))
+             for h in [_hit(m.group("num"), m.group("mult"), m.group("pre"), m.start(), m.end())]
+             if h is not None and not any(o.start < h.end and h.start < o.end for o in hits)]
+    return sorted(hits + extra, key=lambda h: h.start) if extra else hits
+
+
+def _hit(num: str, mult: str | None, code: str | None, start: int, end: int) -> MoneyHit | None:
+    if not code:
+        return None
+    try:
+        amount = Decimal(re.sub(r"[,\s]", "", num))
+    except ArithmeticError:
+        return None
+    if mult:
+        amount *= _MULT[mult.lower()]
+    if amount == amount.to_integral_value():
+        amount = amount.quantize(Decimal(1))
+    return MoneyHit(amount, code, start, end)
 
 
 # --------------------------------------------------------------------------- SDGs

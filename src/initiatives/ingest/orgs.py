@@ -120,8 +120,13 @@ def _clean(name: str, split_and: bool = True) -> str:
     name = re.sub(rf"^(?:\w+ing\s+(?:the\s+)?|{_PERSON_TITLES}\s+(?:of\s+)?(?:the\s+)?)", "", name)
     # "Tsinghua University and UNICEF", "Ministry of Education and UNICEF": two organisations, keep the first
     m = re.match(r"^(.+?)\s+(?:and|&)\s+(.+)$", name)
-    if split_and and m and (re.fullmatch(r"[A-Z][A-Z\-]+s?", m.group(2)) or org_type(m.group(2)) != "unknown"
-                            and org_type(m.group(1)) != "unknown"):
+    if split_and and m and re.fullmatch(r"[A-Z]{2,8}", m.group(1)) and _NOUN_ANYWHERE.search(m.group(2)):
+        # "FAO and the Fisheries Commission of Ghana": the organisation noun belongs to the second name
+        name = re.sub(r"^(?:the|The)\s+", "", m.group(2))
+    elif split_and and m and (re.fullmatch(r"[A-Z][A-Z\-]+s?", m.group(2)) or org_type(m.group(1)) != "unknown" and (
+            org_type(m.group(2)) != "unknown" or re.match(r"^(?:the\s+)?[A-Z]", m.group(2)) and _NOUN_ANYWHERE.search(m.group(2)))
+            or re.search(r"\([A-Z][A-Za-z]{1,9}\)$", m.group(1))):
+        # "... Reduction (UNDRR) and the Pacific Community (SPC)": an acronym in brackets closes the first name
         name = m.group(1)
     return name.strip(" ,;:.’'\"“”*")
 
@@ -155,11 +160,13 @@ _KNOWN_ACRONYMS = re.compile(r"(?<![\w\-])(" + "|".join(sorted(map(re.escape, UN
 
 # "the Swiss charity Relief Ledger", "the crypto exchange BlockBridge": a common noun then the name
 DESCRIBED = re.compile(r"\b(?P<noun>charity|foundation|company|NGO|non-?profit|organi[sz]ation|firm|start-?up|"
-                       r"cooperative|association|operator|insurer|exchange|lender|investor|fintech|social enterprise)"
+                       r"cooperative union|credit union|trade union|cooperative|association|operator|insurer|exchange|"
+                       r"lender|investor|fintech|social enterprise|bank|microfinance institution|utility|telco)"
                        r"\s+(?P<name>[A-Z][\w&\-]*(?:[ \t]+[A-Z][\w&\-]*){0,4})")
 _DESCRIBED_TYPE = {"charity": "civil_society", "foundation": "foundation", "ngo": "civil_society",
                    "nonprofit": "civil_society", "non-profit": "civil_society", "association": "civil_society",
-                   "cooperative": "civil_society", "startup": "startup", "start-up": "startup"}
+                   "cooperative": "civil_society", "startup": "startup", "start-up": "startup",
+                   "cooperative union": "civil_society", "credit union": "civil_society", "trade union": "civil_society"}
 
 
 _NOUN_ANYWHERE = re.compile(_ORG_NOUNS)
@@ -195,6 +202,9 @@ def find_orgs(text: str) -> list[OrgMention]:
         if country_names.lookup(acr, fuzzy=False):
             continue
         name = _trim_to_acronym(_clean(name, split_and=False), acr)
+        tail = re.search(r"\s+(?:and|&)\s+(?:the\s+)?(?P<rest>[A-Z][^()]+)$", name)
+        if tail and _initials_match(tail.group("rest"), acr) and org_type(name[:tail.start()]) != "unknown":
+            name = tail.group("rest")  # "Government of Ecuador and the World Health Organization (WHO)": the second
         if not _initials_match(name, acr) and acr in UN_ACRONYMS:
             name = acr
         if _NOT_ORG_PARTS.search(name) and not re.search(r"United Nations|UN ", name) \
@@ -336,12 +346,34 @@ class OrgBook:
 
     def __init__(self) -> None:
         self.entries: list[OrgMention] = []
+        # entry positions by key(name or alias) and by acronym: `find` looks only at the entries these name
+        # (in the order they were added), not at every entry (thousands in a long document)
+        self._by_key: dict[str, list[int]] = {}
+        self._by_acr: dict[str, list[int]] = {}
+        self._by_name: dict[str, list[int]] = {}
+        self._pos: dict[int, int] = {}
+
+    def _index(self, pos: int) -> None:
+        e = self.entries[pos]
+        for k in {key(e.name), *(key(a) for a in e.aliases)}:
+            self._add(self._by_key, k, pos)
+        if e.acronym:
+            self._add(self._by_acr, e.acronym, pos)
+        self._add(self._by_name, e.name, pos)
+
+    @staticmethod
+    def _add(index: dict[str, list[int]], k: str, pos: int) -> None:
+        lst = index.setdefault(k, [])
+        if pos not in lst:
+            lst.append(pos)
 
     def add(self, m: OrgMention) -> OrgMention:
         hit = self.find(m.name, m.acronym, m.country)
         if hit is None:
             entry = OrgMention(m.name, m.acronym, m.type, m.start, m.end, m.country)
             self.entries.append(entry)
+            self._pos[id(entry)] = len(self.entries) - 1
+            self._index(len(self.entries) - 1)
             return entry
         if hit.acronym is None and m.acronym:
             hit.acronym = m.acronym
@@ -353,11 +385,16 @@ class OrgBook:
             hit.name = m.name
         elif m.name not in (hit.name, hit.acronym) and m.name not in hit.aliases:
             hit.aliases.append(m.name)
+        self._index(self._pos[id(hit)])  # its name, acronym or aliases may have changed
         return hit
 
     def find(self, name: str, acronym: str | None = None, country: str | None = None) -> OrgMention | None:
         k = key(name)
-        for e in self.entries:
+        cands = set(self._by_key.get(k, ())) | set(self._by_acr.get(name, ()))
+        if acronym:
+            cands |= set(self._by_acr.get(acronym, ())) | set(self._by_name.get(acronym, ()))
+        for pos in sorted(cands):
+            e = self.entries[pos]
             if country and e.country and country != e.country:
                 continue
             if key(e.name) == k or (e.acronym and (e.acronym == name or e.acronym == acronym)) \

@@ -5,6 +5,7 @@ Nothing here touches the store; `initiatives.cli.ingest` saves each Batch in one
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from pathlib import Path
@@ -26,14 +27,15 @@ _STRUCTURED = {"time", "start", "end", "countries", "budget", "funding", "donor"
 _NO_DOMINANT_LEAD = {"entry", "teaser", "press"}
 
 
-def extract(path: Path | str, root: Path | str | None = None) -> Batch:
+def extract(path: Path | str, root: Path | str | None = None, key: str | None = None) -> Batch:
     """Read one file and return everything it describes: the Document, its initiatives and organisations.
 
     `root` is the folder the file was found under: the file's path relative to it (`sub/report.txt`) is
-    what tells its records apart from those of another `report.txt` in another folder (see `document_key`)."""
+    what tells its records apart from those of another `report.txt` in another folder (see `document_key`).
+    `key` overrides that (two files of one name at the top of two folders of one run; see `cli.ingest`)."""
     doc = read_document(Path(path))
     batch = extract_document(doc)
-    key = document_key(Path(path), root)
+    key = key or document_key(Path(path), root)
     if key != doc.name:  # a file at the top of the root keeps the plain file name (as stores made before had)
         for rec in batch.initiatives:
             rec.extras["document_key"] = key
@@ -70,8 +72,22 @@ def extract_document(doc: Document) -> Batch:
         # fund, so the name is the release's own subject, not a second initiative
         kind = press_kind(text, press, dateline)
         lead_start = dateline[0].start + dateline[1].end()
+        lead_end = text.find(". ", lead_start)
+        lead_end = len(text) if lead_end < 0 else lead_end
+        # "... today launched the Cities Climate Finance Alliance, a platform ...": what the release announces
+        launched = [p for p in prose if p.title_span and lead_start <= p.title_span[0] < lead_end and re.search(
+            _LAUNCHED.pattern + r"\s+(?:the\s+|a\s+new\s+)?$", text[max(lead_start, p.title_span[0] - 60):p.title_span[0]])]
+        # "The partnership, known as the X Initiative, will ...": the release's own subject under its name
+        known = [p for p in prose if p.title_span and re.search(
+            r"\b(?:the|this|our)\s+(?:partnership|agreement|alliance|initiative|programme|program|collaboration),?\s+"
+            r"(?:known as|called|named|dubbed)\s+(?:the\s+)?$", text[max(0, p.title_span[0] - 60):p.title_span[0]], re.I)]
         prose = [p for p in prose if not (p.kind == kind and p.title_span and
-                                          0 <= p.title_span[0] - lead_start <= 6)]
+                                          0 <= p.title_span[0] - lead_start <= 6) and p not in launched
+                 and p not in known]
+    # a name a cue already made a partner of a record ("The X Fund has awarded EUR 60,000 to Y Initiative") is
+    # an organisation there, not another initiative
+    hinted = {_pk(name) for s in segs for name, role, _s, _e in s.hints if role in ("funder", "beneficiary")}
+    prose = [p for p in prose if not (p.title and _pk(p.title) in hinted)]
     segs += prose
     segs.sort(key=lambda s: (s.first, s.start))
 
@@ -85,10 +101,14 @@ def extract_document(doc: Document) -> Batch:
 
     index = TextIndex(text)
     records: list[Initiative] = []
+    made: list[tuple[Segment, Initiative]] = []
     for seg in segs:
         rec = _record(doc, text, lines, seg, mentions, book, dominant, dateline, titles, index)
         if rec is not None:
             records.append(rec)
+            made.append((seg, rec))
+    _countries_from_parts(made)
+    _page_country(doc, lines, made)
     _link_investment_round(records, text, dateline)
     orgs = _organizations(book, records)
     return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
@@ -96,7 +116,115 @@ def extract_document(doc: Document) -> Batch:
 
 _LEAD_SUBJECT = re.compile(r"^\W*(?:The\s+)?(?P<name>[A-Z][\w&\-]*(?:\s+(?:(?:of|for|and|the|&)\s+)?[A-Z][\w&\-]*){0,7})"
                            r"(?:\s*\([A-Z][A-Za-z]{1,9}\))?(?P<appos>,[^,]{0,200},)?\s+(?:has\s+|have\s+|today\s+|on\s+\w+\s+)?"
-                           r"(?:announced|invest(?:ed|s)|made|committed|awarded|backed|selected|closed)\b")
+                           r"(?:announced|invest(?:ed|s)|made|committed|awarded|backed|selected|closed|completed)\b")
+
+
+_PART_WITH = re.compile(r"\b(?:agreement|memorandum of understanding|MoU|partnership|deal|contract)\s+with\s+(?:the\s+)?"
+                        r"(?:[a-z][\w-]*\s+){0,3}$")
+
+
+def _part_signatories(text: str, seg: Segment, mentions: list[OrgMention], d: Draft) -> None:
+    """One of several agreements a release announces: who signed the lead sentence's agreements signs this one,
+    and so do the parties its own first sentence names ("UNDP and the Government of X, through Y, will build",
+    "A memorandum of understanding with the company Z")."""
+    la, lb = seg.lead_span
+    if _SIGN_WORD.search(text[la:lb]):
+        for o in mentions:
+            if la <= o.start < lb and o.type != "unknown" or la <= o.start < lb and o.acronym:
+                d.partner(o.name, "signatory", o.type, o.acronym, (o.start, o.end))
+    body = re.search(r"\S", text[seg.start:seg.end].split("\n", 1)[-1])
+    if body is None:
+        return
+    first_line_end = text.find("\n", seg.start)
+    bstart = first_line_end + 1 + body.start() if first_line_end >= 0 else seg.start
+    stop = text.find(". ", bstart, seg.end)
+    bend = stop if stop > 0 else seg.end
+    verb = re.search(r"\s(?:will|shall|have|has|agreed|signed|are to|plan to|aim to)\s", text[bstart:bend])
+    for o in mentions:
+        if not (bstart <= o.start < bend):
+            continue
+        if (verb and o.end <= bstart + verb.start()) or _PART_WITH.search(text[max(bstart, o.start - 80):o.start]):
+            d.partner(o.name, "signatory", o.type, o.acronym, (o.start, o.end))
+
+
+_SIGN_WORD = re.compile(r"\bsign(?:ed|s|ing)?\b|\bconclud(?:ed|es)\b|\bentered into\b", re.I)
+
+
+_LAUNCHED = re.compile(r"\b(?:today|on \w+day|this week)\s+(?:jointly\s+)?(?:launched|unveiled|formed|created|established|"
+                       r"set up|announced|signed|started|began|kicked off|opened|renewed|extended)\b")
+
+
+def _launchers(text: str, dateline: Any, mentions: list[OrgMention], d: Draft) -> None:
+    """"NEW YORK, April 12 -- A, B and C today launched the X Alliance": the organisations before the lead
+    sentence's verb lead what the release announces (they sign it when the verb is "signed")."""
+    ln, m = dateline
+    if text[ln.start + m.end():ln.end].strip(" *_"):  # the lead goes on after the dateline on its line
+        base = ln.start
+    else:  # a dateline on a line of its own: the lead is the next paragraph
+        nxt = re.search(r"\S", text[ln.end:])
+        if nxt is None:
+            return
+        base = ln.end + nxt.start()
+    para_end = text.find("\n\n", base)
+    lead = text[base:para_end if para_end >= 0 else len(text)]
+    end = lead.find(". ")
+    verb = _LAUNCHED.search(lead, 0, end if end > 0 else len(lead))
+    if verb is None:
+        return
+    # "X (XF), a fund hosted by A and capitalised by B, today announced": A and B describe X, they do not act
+    appos = re.search(r",\s+(?:an?|which|who|whose)\b", lead[:verb.start()])
+    stop = appos.start() if appos else verb.start()
+    role = "signatory" if re.search(r"sign|renew|extend", verb.group(0)) else "lead"
+    for o in mentions:
+        if base <= o.start and o.end <= base + stop and o.start >= ln.start + m.end() - 1:
+            d.partner(o.name, role, o.type, o.acronym, (o.start, o.end))
+
+
+def _page_country(doc: Document, lines: list[Line], made: list[tuple[Segment, Initiative]]) -> None:
+    """"# Our projects in Cambodia": a page whose title names one country is about work there, so its listed
+    projects that name no country or region of their own are in it."""
+    top = next((ln for ln in lines[:12] if ln.text.startswith("# ")), None)
+    if top is None:
+        return
+    found = country_names.find_in_text(top.text)
+    if len({c for c, _, _ in found}) != 1:
+        return
+    code, s, e = found[0]
+    span = _span(doc, top.start + s, top.start + e)
+    for seg, rec in made:
+        if seg.mode in ("entry", "row") and not rec.countries and not rec.country_groups:
+            rec.countries = [code]
+            rec.sources["countries"] = [span]
+
+
+_DOC_CURRENCY = re.compile(r"\b(?:figures|amounts|budgets|values|costs)\b[^.\n]{0,30}?\b(?:are\s+|given\s+|shown\s+)?"
+                           r"(?:in|of)\s+(?P<ccy>US dollars|United States dollars|U\.S\. dollars|USD|US\$|euros?|EUR|"
+                           r"pounds sterling|GBP|Swiss francs|CHF)\b", re.I)
+_CCY_NAMES = {"us dollars": "USD", "united states dollars": "USD", "u.s. dollars": "USD", "usd": "USD", "us$": "USD",
+              "euro": "EUR", "euros": "EUR", "eur": "EUR", "pounds sterling": "GBP", "gbp": "GBP",
+              "swiss francs": "CHF", "chf": "CHF"}
+
+
+@functools.lru_cache(maxsize=2)  # asked once per record of the same text
+def _doc_currency(text: str) -> str | None:
+    """"Figures in US dollars", "All amounts are in United States dollars": the currency of bare amounts."""
+    m = _DOC_CURRENCY.search(text, 0, 5000)
+    return _CCY_NAMES.get(m.group("ccy").lower()) if m else None
+
+
+def _countries_from_parts(made: list[tuple[Segment, Initiative]]) -> None:
+    """A programme whose own text names no country works where its nested records (its country pilots) do."""
+    for seg, rec in made:
+        if seg.mode != "heading" or seg.window is None or rec.countries:
+            continue
+        for other_seg, other in made:
+            if other is not rec and seg.first < other_seg.first <= seg.last and other_seg.mode != "prose":
+                for code in other.countries:
+                    if code not in rec.countries:
+                        rec.countries.append(code)
+                        rec.sources.setdefault("countries", []).extend(
+                            sp for sp in other.sources.get("countries", []) if sp.text and
+                            country_names.lookup(sp.text, fuzzy=False) == code)
 
 
 def _lead_subject(text: str, dateline: Any) -> tuple[str, str] | None:
@@ -157,7 +285,7 @@ def _dominant(book: OrgBook, counts: Counter[int]) -> OrgMention | None:
 
 def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions: list[OrgMention], book: OrgBook,
             dominant: OrgMention | None, dateline: Any, titles: list[str], index: TextIndex) -> Initiative | None:
-    d = Draft()
+    d = Draft(default_currency=_doc_currency(text))
     if seg.code:
         d.set("code", seg.code, seg.code_span)
     if seg.title:
@@ -176,12 +304,16 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     signed_on_dateline = False
     if seg.mode == "press" and dateline:
         signed_on_dateline = _press_fields(text, seg, d, dateline)
+        if not seg.lead_span:
+            _launchers(text, dateline, mentions, d)
+    if seg.lead_span:
+        _part_signatories(text, seg, mentions, d)
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
                  index=index, label_spans=[(s, e) for lab, s, e in found
                               if lab.family in ("donor", "funding", "partners", "lead")])
-    if seg.mode == "item" and seg.kind == "investment" and seg.title_span:
+    if seg.mode in ("item", "row") and seg.kind == "investment" and seg.title_span and seg.context != "bulletin":
         _investee_fields(text, seg, d, index)
     if signed_on_dateline and ("start" not in d.values or d.values.get("kind") == "partnership" and "end" not in d.values):
         # a partnership starts when it is signed: a lone "work starts in April" is a milestone of it, while
@@ -225,11 +357,15 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             r"\b(?:[Ss]ince (?:(?:its|the) \w+ in )?|[Ll]aunched in |[Ss]tarted in )(?:\w+,? )?(?:19|20)\d{2}\b",
             text[a:b]) and seg.mode != "entry":
         status = "ongoing"
+    if not status and not d.values.get("status") and re.search(r"\b(?:[Ii]t|[Tt]he \w+) (?:runs|is running|continues) "
+                                                               r"(?:from|until|to|through)\b", text[a:b]):
+        status = "ongoing"  # "It runs from January 2022 to December 2026"
     if not status and seg.mode != "press" and d.spans.get("start") and re.search(r"\bwill\b", text[a:b]) and not re.search(
             r"\b(?:has|have|had|was|were)\b", text[a:b]):
         status = "planned"
     if seg.mode == "press" and not status and kind != "event":
         status = "ongoing"  # a release announces something that is happening now
+
     summary = d.values.get("summary") or _summary(text, lines, seg)
     data: dict[str, Any] = {
         "kind": kind, "code": d.values.get("code"), "title": d.values.get("title"), "summary": summary,
@@ -351,12 +487,17 @@ def press_kind(text: str, seg: Segment, dateline: Any) -> str:
     if re.search(r"\b(?:partnership|partner(?:s|ed|ing)? (?:with|on|to)|agreement|memorandum|MoU|alliance|sign\w*|"
                  r"join(?:s|ed)? forces|team(?:s|ed)? up)\b", re.sub(r"\b[A-Z]\w+ Partners?\b", "", head), re.I):
         return "partnership"
+    if re.search(r"\bpilot(?:s|ed|ing)?\b", seg.title or "", re.I):
+        return "pilot"  # "Kenya pilots drone deliveries of blood"
+    if re.search(r"\b(?:first|second|final) close\b|\bfund(?:raising)? (?:size|target)\b", head, re.I):
+        return "fund"  # "Climate fund reaches first close at $85 million"
     if invest.search(head):
         return "investment"
     return kind_of(head) or "programme"
 
 
-_EACH_RECEIVES = re.compile(r"\beach(?: of (?:which|them|whom))?\s+(?:will\s+)?(?:receives?|gets?|is awarded|wins?|"
+_EACH_RECEIVES = re.compile(r"(?i:\beach)(?: of (?:which|them|whom)|\s+(?:winner|grantee|awardee|company|start-?up|team|"
+                            r"recipient|finalist)s?)?\s+(?:will\s+)?(?:receives?|gets?|is awarded|wins?|"
                             r"is given|obtains?)\b")
 
 
@@ -367,6 +508,10 @@ def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> Non
     line_end = text.find("\n", b)
     line_end = len(text) if line_end < 0 else line_end
     near = [h for h in index.within(index.money, b, line_end) if h.start - b <= 40]  # absolute offsets
+    if not near:  # "The largest cheque, €2.5m, goes to MilkLink"
+        before = [h for h in index.within(index.money, max(0, a - 80), a)
+                  if re.match(r"^[^.]{0,40}\b(?:goes|go|went|going) to\s+$", text[h.end:a])]
+        near = before[-1:]
     if not near:  # "... three winners, each of which receives a grant of USD 75,000": the same for every item
         each = _EACH_RECEIVES.search(text)
         near = [h for h in index.within(index.money, each.end(), each.end() + 60)][:1] if each else []
@@ -376,6 +521,25 @@ def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> Non
     context = (seg.context or "") + " " + text[max(0, a - 2000):a]
     kind = "startup" if re.search(r"\bstart-?ups?\b", context, re.I) else "private"
     d.partner(seg.title or "", "beneficiary", kind, None, (a, b))
+    adj = adjective_country(text, a, b)
+    if adj is not None and adj[0] not in d.values.get("countries", []):
+        d.values.setdefault("countries", []).insert(0, adj[0])
+        d.spans.setdefault("countries", []).append(adj[1])
+
+
+_ADJ_BEFORE = re.compile(r"\b(?P<adj>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[ \t]+(?:[a-z][\w-]*[ \t]+){0,3}$")
+_ADJ_AFTER = re.compile(r"^(?:[ \t]*\([^)]{1,12}\))?,[ \t]+an?[ \t]+(?P<adj>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[\s-]")
+
+
+def adjective_country(text: str, a: int, b: int) -> tuple[str, tuple[int, int]] | None:
+    """The country of a company named as "Ugandan grain trader X" or "X, a Kenyan start-up"."""
+    for rx, s, chunk in ((_ADJ_BEFORE, max(0, a - 50), text[max(0, a - 50):a]), (_ADJ_AFTER, b, text[b:b + 60])):
+        m = rx.search(chunk)
+        if m:
+            code = country_names.ADJECTIVES.get(m.group("adj").casefold())
+            if code:
+                return code, (s + m.start("adj"), s + m.end("adj"))
+    return None
 
 
 def _lead_text(text: str, ln: Line, m: re.Match[str]) -> str:
@@ -409,6 +573,10 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     d.set("location", loc.title() if loc.isupper() else loc, (ln.start + m.start("loc"), ln.start + m.start("loc")
                                                               + len(loc)))
     d.set("kind", press_kind(text, seg, dateline), None)
+    if d.values.get("kind") == "event" and not m.group("loc"):
+        # a page's posting date ("Posted on 20 October 2023") above the recap of an event announces nothing
+        d.values.pop("date_announced", None)
+        d.spans.pop("date_announced", None)
     # "The X Fund has invested $3 million in Y": X is the funder, Y the beneficiary
     inv = re.search(r"(?P<a>(?:[A-Z][\w&\-]*\s+){0,6}[A-Z][\w&\-]*)\s+(?:has\s+|have\s+)?invest(?:ed|s)\s+"
                     r"(?:[^.\n]{0,40}?\s+)?in\s+(?P<b>(?:[A-Z][\w&\-]*\s+){0,5}[A-Z][\w&\-]*)", text[seg.start:seg.end])
@@ -420,9 +588,13 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
         near = text[seg.start + inv.end("b"):seg.start + inv.end("b") + 60]
         d.partner(b_name, "beneficiary", "startup" if re.search(r"start-?up", near, re.I) else org_type(b_name), None,
                   (seg.start + inv.start("b"), seg.start + inv.end("b")))
+        adj = adjective_country(text, seg.start + inv.start("b"), seg.start + inv.end("b"))
+        if adj is not None:  # "invested $3 million in SunBox Energy, a Kenyan start-up"
+            d.add("countries", adj[0], adj[1])
     # "signed ... on 21 March, 2016": the start of the partnership
     body = text[seg.start:seg.end]
-    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b",
+    if "start" not in d.values and re.search(r"\bsign(?:ed|s|ing)?\b|\b(?:have|has) agreed to\b|\b(?:today|on \w+day)\s+(?:jointly\s+)?(?:launched|"
+                                             r"formed|created|established|set up|started|began|kicked off|renewed)\b",
                                              _lead_text(text, ln, m)[:ln.end - ln.start + 400].split(". ")[0]) \
             and date is not None:
         signed_on_dateline = True
@@ -456,16 +628,47 @@ def _summary_span(text: str, lines: list[Line], seg: Segment, summary: str) -> t
 
 def _organizations(book: OrgBook, records: list[Initiative]) -> list[Organization]:
     out: dict[str, Organization] = {}
+    idx = _OrgIndex()
     for e in book.entries:
         _put(out, e.name, e.acronym if e.acronym != e.name or e.name.isupper() else None, e.type, e.country,
-             e.aliases)
+             e.aliases, idx)
     for r in records:
         for p in r.partners:
             if r.kind == "pilot" and p.type == "unknown":
                 continue
             _put(out, re.sub(r"\s*\(([^)]*)\)\s*$", "", p.name) or p.name,
-                 p.acronym or _paren(p.name), p.type, None, [])
+                 p.acronym or _paren(p.name), p.type, None, [], idx)
     return list(out.values())
+
+
+class _OrgIndex:
+    """Keys of `_organizations`' entries by base name, acronym and name, with their insertion order: `_put`
+    compares a name only with the entries these point at (a document naming thousands of organisations made
+    comparing with every entry quadratic)."""
+
+    def __init__(self) -> None:
+        self.order: dict[str, int] = {}
+        self.by: dict[tuple[str, str], list[str]] = {}
+
+    def note(self, k: str, o: Organization) -> None:
+        from initiatives.ingest.orgs import key as org_key
+
+        self.order.setdefault(k, len(self.order))
+        for field, value in (("base", org_key(o.name)), ("acr", o.acronym), ("name", o.name)):
+            if value:
+                lst = self.by.setdefault((field, value), [])
+                if k not in lst:
+                    lst.append(k)
+        base = k.split("|")[0]
+        lst = self.by.setdefault(("base", base), [])
+        if k not in lst:
+            lst.append(k)
+
+    def candidates(self, base: str, name: str, acronym: str | None) -> list[str]:
+        keys = set(self.by.get(("base", base), ())) | set(self.by.get(("acr", name), ()))
+        if acronym:
+            keys |= set(self.by.get(("acr", acronym), ())) | set(self.by.get(("name", acronym), ()))
+        return sorted(keys, key=self.order.__getitem__)
 
 
 def _paren(name: str) -> str | None:
@@ -474,12 +677,13 @@ def _paren(name: str) -> str | None:
 
 
 def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: str, country: str | None,
-         aliases: list[str]) -> None:
+         aliases: list[str], idx: _OrgIndex) -> None:
     from initiatives.ingest.orgs import key as org_key
 
     base = org_key(name)
     k = base + "|" + (country or "")
-    for existing_key, o in out.items():
+    for existing_key in idx.candidates(base, name, acronym):
+        o = out[existing_key]
         if existing_key.split("|")[0] == base and (country is None or existing_key.endswith("|" + country)
                                                    or existing_key.endswith("|")):
             # the same organisation spelt differently ("UN Development Programme"): keep the spelling
@@ -487,6 +691,7 @@ def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: st
                 o.aliases = [*o.aliases, name]
             if not o.acronym and acronym:
                 o.acronym = acronym
+                idx.note(existing_key, o)
             return
         if (acronym and (o.acronym == acronym or o.name == acronym)) or (o.acronym and o.acronym == name):
             if o.name == o.acronym and name != acronym:
@@ -496,6 +701,7 @@ def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: st
                 o.aliases = [*o.aliases, name]
             if o.type == "unknown" and type_ != "unknown":
                 o.type = type_
+            idx.note(existing_key, o)
             return
         if existing_key == k:
             return
@@ -503,4 +709,5 @@ def _put(out: dict[str, Organization], name: str, acronym: str | None, type_: st
         out[k] = Organization(name=name, acronym=acronym, type=type_, country=country,
                               aliases=[a for a in aliases if a != name])
     except ValidationError:
-        pass
+        return
+    idx.note(k, out[k])

@@ -3,10 +3,12 @@ Secretary-General's flagship initiative ...)", "U-Report has been used with ..."
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field
 
+from initiatives.ingest.labels import label_of
 from initiatives.ingest.segment import Line, Segment, kind_of, logical_lines
 from initiatives.reference import country_names
 
@@ -31,6 +33,13 @@ APPOSITIVE = re.compile(rf"(?<![\w’'])(?P<name>{_CAPW}(?:[ \t]+(?:{_LINKW}[ \t
                         rf",[ \t]+an?[ \t]+(?:[\w\-]+[ \t]+){{0,2}}(?P<noun>programme|program|initiative|fund|facility|"
                         rf"platform|partnership|project|pilot|alliance|network|campaign|scheme|accelerator|"
                         rf"coalition|challenge)\b")
+# "The hotline, called Mama Line, will ...", "a new platform named DataBridge": the text names what it describes
+CALLED = re.compile(r"\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir|[Tt]his)[ \t]+(?:new[ \t]+)?(?:[\w\-]+[ \t]+){0,2}?(?P<noun>hotline|helpline|"
+                    r"service|programme|program|project|initiative|platform|app|application|fund|facility|network|"
+                    r"campaign|scheme|pilot|partnership|alliance|tool|portal|challenge|accelerator|product|"
+                    r"solution),?[ \t]+"
+                    r"(?:called|named|dubbed|known as|branded)[ \t]+[“\"]?(?P<name>[A-Z][\w’'\-]*(?:[ \t]+"
+                    r"(?:(?:of|for|and|the|&)[ \t]+)?[A-Z0-9][\w’'\-]*){0,5})")
 ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)|annual|inaugural)[ \t]+"
                            r"(?:(?:UN|global|international|regional|national|high-level|ministerial)[ \t]+)?"
                            r"(?:conference|summit|forum|symposium|hackathon|congress)[ \t]+on[ \t]+"
@@ -84,8 +93,13 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
 
     first = next((ln.no for ln in lines if not ln.blank), 0)
     for ln, physical in logical_lines(text, lines):  # a hard-wrapped sentence is read as one line
-        if any(n in excluded for n in physical) or ln.blank or re.match(r"^\s*(?:#|\|)", ln.text) \
-                or len(ln.text.split()) <= 3:
+        if ln.blank or re.match(r"^\s*(?:#|\|)", ln.text) or len(ln.text.split()) <= 3:
+            continue
+        if any(n in excluded for n in physical):
+            # inside a listing entry only a name its sentence itself calls an initiative counts ("the workshop
+            # is part of the X Initiative, a five-year programme funded by ..."); labelled lines never
+            if label_of(ln.text) is None:
+                out.extend(_appositives(ln))
             continue
         if ln.no == first and not re.search(r"[.!?]\s*$", ln.text) and len(ln.text.split()) <= 14:
             continue  # the page's own title line
@@ -119,14 +133,16 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             inner = t[m.end("name"):m.end()]
             out.append(Mention(name, kind_of(inner) or "programme", ln.start + t.find(name, m.start()),
                                ln.start + t.find(name, m.start()) + len(name), ln.no, "paren"))
-        for m in APPOSITIVE.finditer(t):
-            name = _clean(m.group("name"))
-            if len(name.split()) < 2 or country_names.lookup(name, fuzzy=False) or _NOT_INITIATIVE.search(name):
+        out.extend(_appositives(ln))
+        for m in CALLED.finditer(t):
+            name = m.group("name").strip()
+            if country_names.lookup(name, fuzzy=False):
                 continue
-            s = ln.start + m.start() + m.group("name").find(name)
-            mm = Mention(name, kind_of(m.group("noun")) or "programme", s, s + len(name), ln.no, "appositive",
-                         named=True)
-            out.append(mm)
+            noun = m.group("noun").lower()
+            kind = kind_of(noun) if kind_of(noun) in ("fund", "event", "partnership", "pilot", "project") else \
+                "product" if noun in ("app", "application", "tool", "portal", "product", "solution") else "programme"
+            out.append(Mention(name, kind, ln.start + m.start("name"), ln.start + m.end("name"), ln.no, "called",
+                               named=True))
         m = SUBJECT.match(t)
         if m:
             name = _clean(m.group("name"))
@@ -166,15 +182,33 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
     return dedup
 
 
+_CLAUSE = re.compile(r",\s+(?:to|and|while|whereas|but)\s+\w+ing\b|;\s")
+
+
+def _appositives(ln: Line) -> list[Mention]:
+    """"launch Connected Classrooms Sahel, a programme that ...": names the sentence itself calls an initiative."""
+    out = []
+    t = ln.text
+    for m in APPOSITIVE.finditer(t):
+        name = _clean(m.group("name"))
+        if len(name.split()) < 2 or country_names.lookup(name, fuzzy=False) or _NOT_INITIATIVE.search(name):
+            continue
+        s = ln.start + m.start() + m.group("name").find(name)
+        out.append(Mention(name, kind_of(m.group("noun")) or "programme", s, s + len(name), ln.no, "appositive",
+                           named=True))
+    return out
+
+
 def sentence_window(text: str, start: int, end: int, others: list[tuple[int, int]]) -> tuple[int, int]:
     """The sentence around a mention, cut at the neighbouring mentions of other initiatives."""
     left = max(text.rfind(". ", 0, start) + 2, _line_start(text, start), text.rfind(": ", 0, start) + 2
                if text.rfind(": ", 0, start) > text.rfind(". ", 0, start) and start - text.rfind(": ", 0, start) < 3
                else 0)
-    clause = re.compile(r",\s+(?:to|and|while|whereas|but)\s+\w+ing\b|;\s")
-    cm = clause.search(text, end)
-    cands = [i for i in (text.find(". ", end), _line_end(text, end), cm.start() if cm else -1) if i >= 0]
+    cands = [i for i in (text.find(". ", end), _line_end(text, end)) if i >= 0]
     right = min(cands) if cands else len(text)
+    cm = _CLAUSE.search(text, end, right)  # only up to the sentence's end: a search to the end of the text
+    if cm:                                 # for every mention made a long document quadratic
+        right = cm.start()
     for s, e in others:
         if e <= start and s >= left:
             left = max(left, e)
@@ -202,15 +236,25 @@ def _line_end(text: str, pos: int) -> int:
 
 def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: list[Segment],
                    org_names: set[str] | None = None) -> list[Segment]:
-    mentions = find_mentions(text, lines, excluded, org_names)
-    existing_titles = [_key(s.title) for s in existing if s.title]
+    mentions = find_mentions(text, lines, excluded, org_names)  # sorted by start, not overlapping
+    existing_keys: dict[str, Segment] = {}
+    existing_last: dict[str, list[str]] = {}
+    for e in existing:
+        ek = _key(e.title)
+        if ek and ek not in existing_keys:
+            existing_keys[ek] = e
+            _index_suffixes(ek, existing_last)
     segs: list[Segment] = []
     by_key: dict[str, Segment] = {}
-    by_last: dict[str, list[str]] = {}  # keys by their last word (the only ones one can be a suffix of)
+    by_last: dict[str, list[str]] = {}  # keys by their shorter endings (see _similar_known)
     spans = [(m.start, m.end) for m in mentions]
+    starts = [m.start for m in mentions]
+    named: dict[str, list[Mention]] = {}  # mentions by key, in text order
     for m in mentions:
+        named.setdefault(_key(m.name), []).append(m)
+    for i, m in enumerate(mentions):
         k = _key(m.name)
-        if not k or any(_similar(k, e) for e in existing_titles):
+        if not k or _similar_known(k, existing_keys, existing_last):
             continue
         if k in by_key:
             seg = by_key[k]
@@ -221,16 +265,18 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
         if _similar_known(k, by_key, by_last):
             continue
         ln = lines[m.line - 1]
-        window = sentence_window(text, m.start, m.end, [s for s in spans if s != (m.start, m.end)])
+        # the neighbouring mentions are the only ones that can cut its sentence (spans do not overlap)
+        window = sentence_window(text, m.start, m.end, spans[max(0, i - 2):i] + spans[i + 1:i + 3])
         # a later sentence naming it again ("The X Fund is managed by ...") belongs to it too, when no other
         # initiative is named in between
-        later = [x for x in mentions if x.start > m.end and _key(x.name) == k and x.line - m.line <= 6]
+        later = [x for x in named[k] if x.start > m.end and x.line - m.line <= 6]
         if later:
-            between = [x for x in mentions if m.end < x.start < later[-1].start and _key(x.name) != k]
+            lo, hi = bisect.bisect_right(starts, m.end), bisect.bisect_left(starts, later[-1].start)
+            between = [x for x in mentions[lo:hi] if _key(x.name) != k]
             if not between:
                 w2 = sentence_window(text, later[-1].start, later[-1].end, [])
                 window = (window[0], max(window[1], w2[1]))
-        if m.cue == "appositive":
+        if m.cue in ("appositive", "called"):
             # "... will launch X, a programme that ... . Its first phase is funded by ...": the rest of the
             # paragraph describes X, up to the next initiative named
             para_end = text.find("\n\n", m.end)
@@ -252,7 +298,7 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
         if m.kind == "event" and _EVENT_PAST.search(text[ln.start:ln.end]):
             seg.status = "completed"
         by_key[k] = seg
-        by_last.setdefault(k.rsplit(" ", 1)[-1], []).append(k)
+        _index_suffixes(k, by_last)
         segs.append(seg)
     return segs
 
@@ -266,17 +312,31 @@ def _key(title: str | None) -> str:
     return re.sub(r"[^\w]+", " ", t).strip()
 
 
-def _similar_known(k: str, by_key: dict[str, Segment], by_last: dict[str, list[str]]) -> bool:
+def _index_suffixes(k: str, suffixes: dict[str, list[str]]) -> None:
+    """File a key under its endings one and two words shorter (of at least two words): the only names `_similar`
+    can find it to be a longer form of."""
+    words = k.split()
+    for drop in (1, 2):
+        if len(words) - drop >= 2:
+            suffixes.setdefault(" ".join(words[drop:]), []).append(k)
+
+
+def _similar_known(k: str, by_key: dict[str, Segment], suffixes: dict[str, list[str]]) -> bool:
     """`any(_similar(k, kk) for kk in by_key)`, without comparing in Python with every name found so far (a
-    document naming thousands of initiatives made that quadratic)."""
+    document naming thousands of initiatives made that quadratic): spellings within ratio 90 by rapidfuzz, and
+    one name ending another by dictionary look-ups of their endings."""
     from rapidfuzz import fuzz, process
 
     if not by_key:
         return False
-    if process.extractOne(k, list(by_key), scorer=fuzz.ratio, score_cutoff=90) is not None:
+    if k in by_key or process.extractOne(k, by_key.keys(), scorer=fuzz.ratio, score_cutoff=90) is not None:
         return True
-    last = k.rsplit(" ", 1)[-1]
-    return any(_similar(k, kk) for kk in by_last.get(last, ()))
+    words = k.split()
+    for drop in (1, 2):  # a known name is an ending of this one
+        tail = " ".join(words[drop:])
+        if len(words) - drop >= 2 and tail in by_key and _similar(k, tail):
+            return True
+    return any(_similar(k, kk) for kk in suffixes.get(k, ()))  # this one ends a known name
 
 
 def _similar(a: str, b: str) -> bool:

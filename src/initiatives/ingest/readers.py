@@ -48,8 +48,21 @@ def _tidy(text: str) -> str:
     return text
 
 
+# "intro-\nducing tools": a word hyphenated at a line end (text copied from a PDF or a printout)
+_HYPHENATED = re.compile(r"(?<=[A-Za-z]{2})-\n([a-z]{2,}[,.;:!?)'’]*)[ \t]+(?=\S)")
+
+
+def _dehyphenate(text: str) -> str:
+    """Join words hyphenated at a line end, keeping every line where it is: the rest of the word moves up to the
+    line it started on ("intro-\nducing tools" -> "introducing\ntools"), so line numbers still match the file.
+    Only a lower-case continuation is joined ("South-\nSouth" stays)."""
+    if "-\n" not in text:
+        return text
+    return _HYPHENATED.sub(lambda m: m.group(1) + "\n", text)
+
+
 def read_text(data: bytes, name: str) -> str:
-    return _tidy(_decode(data, name))
+    return _dehyphenate(_tidy(_decode(data, name)))
 
 
 _BLOCK_TAGS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "br",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from initiatives.ingest.labels import label_of
+from initiatives.ingest.labels import label_of, labels_in_line
 
 
 @dataclass
@@ -49,6 +49,7 @@ class Segment:
     window: tuple[int, int] | None = None  # the text fields are read from, when narrower than the lines
     hints: list[tuple[str, str, int, int]] = field(default_factory=list)  # partners named by the cue itself
     context_span: tuple[int, int] | None = None  # the section heading that gives the status
+    lead_span: tuple[int, int] | None = None  # one of several agreements a release announces: its lead sentence
 
     @property
     def text_range(self) -> tuple[int, int]:
@@ -112,6 +113,7 @@ MD_HEAD = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 EMPH_HEAD = re.compile(r"^\s*[_*]{1,3}([^_*].{1,80}?)[_*]{1,3}\s*:?\s*$")
 NUM_HEAD = re.compile(r"^\s*(?:\d{1,2}[.)]|[IVX]{1,4}[.)])\s+([A-Z][\w\- ]{2,60})$")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")  # a Markdown horizontal rule
 TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 _STATUS_WORDS = [
@@ -121,7 +123,7 @@ _STATUS_WORDS = [
 ]
 _SECTION_NOUNS = (r"projects|programmes|programs|initiatives|partnerships|pilots|activities|funds|investments|"
                   r"events|grants|portfolio|engagements|collaborations|work|investees|grantees|awardees|"
-                  r"start-?ups|portfolio companies|companies|ventures|winners|cohort")
+                  r"start-?ups|portfolio companies|companies|ventures|winners|cohort|schemes")
 # investees, grantees, start-ups ... named under such a heading: each item is one investment
 _INVESTEE_NOUNS = re.compile(r"investees|grantees|awardees|start-?ups|portfolio companies|companies|ventures|"
                              r"winners|cohort")
@@ -137,7 +139,7 @@ KIND_NOUNS: list[tuple[str, str]] = [
     (r"\bpilots\b", "programme"),
     (r"\bpilot\b", "pilot"),
     (r"\b(?:summit|forum|conference|workshop|hackathon|symposium|congress|expo|festival|webinar|dialogue|"
-     r"meeting|roundtable)\b", "event"),
+     r"meeting|roundtable|week)\b", "event"),
     (r"\b(?:partnership|coalition|compact|consortium|memorandum|agreement|mou|network)\b", "partnership"),
     (r"\b(?:toolkit|app|software|digital public good|open-source tool|mobile application)\b", "product"),
     (r"\b(?:programme|program|initiative|alliance|platform|centre|center|challenge|accelerator|"
@@ -197,12 +199,42 @@ class Heading:
     text: str
 
 
+# "2.1 Malawi - electronic health records", "3. Outlook": a numbered section heading of a report
+NUMBERED_HEAD = re.compile(r"^\s*(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<text>[A-Z][^\n]{2,90})$")
+_PAGE_MARK = re.compile(r"(?:^|\s)(?:page|p\.|pg\.?)\s*\d+(?:\s*(?:of|/)\s*\d+)?\s*$|^\s*[-–—]?\s*\d{1,3}\s*[-–—]?\s*$",
+                        re.I)
+
+
+def page_furniture(lines: list[Line]) -> set[int]:
+    """Line numbers of page headers and footers left in text taken from a PDF or a printout: "... page 1 of 2",
+    a bare page number, or a short line repeated on several pages ("DHAP Annual Report 2023")."""
+    out: set[int] = set()
+    seen: dict[str, list[int]] = {}
+    for ln in lines:
+        s = ln.s
+        if not s or len(s) > 120:
+            continue
+        if _PAGE_MARK.search(s) and not TABLE_ROW.match(s):
+            out.add(ln.no)
+            continue
+        if len(s.split()) <= 10 and not RULE.match(s) and not s.startswith(("|", "-", "*", "#")):
+            seen.setdefault(re.sub(r"\s+", " ", s), []).append(ln.no)
+    marks = {re.sub(r"\s+", " ", ln.s) for ln in lines if ln.no in out}
+    for key, nos in seen.items():
+        # repeated, and written again beside a page number (a running header/footer), or repeated 3+ times
+        if len(nos) >= 3 or any(m.startswith(key) and len(m) > len(key) for m in marks):
+            out.update(nos)
+    return out
+
+
 def headings(lines: list[Line]) -> dict[int, Heading]:
     """Line number -> heading, for Markdown headings, emphasised lines and short standalone titles."""
     out: dict[int, Heading] = {}
+    furniture = page_furniture(lines)
+    first_text = next((ln.no for ln in lines if not ln.blank), 0)
     for i, ln in enumerate(lines):
         s = ln.s
-        if not s or TABLE_ROW.match(s):
+        if not s or TABLE_ROW.match(s) or ln.no in furniture:
             continue
         m = MD_HEAD.match(ln.text)
         if m:
@@ -212,13 +244,22 @@ def headings(lines: list[Line]) -> dict[int, Heading]:
         if m and len(m.group(1).split()) <= 8:
             out[ln.no] = Heading(ln, 4, clean_heading(m.group(1)))
             continue
+        prev_blank = i == 0 or lines[i - 1].blank or lines[i - 1].no in furniture
+        next_blank = i + 1 >= len(lines) or lines[i + 1].blank
+        words = s.split()
+        m = NUMBERED_HEAD.match(ln.text)
+        if m and prev_blank and next_blank and len(words) <= 12 and not re.search(r"[.;,:!?…]$", s) \
+                and label_of(s) is None:
+            out[ln.no] = Heading(ln, 1 + m.group("num").count(".") + 1, clean_heading(m.group("text")))
+            continue
         m = NUM_HEAD.match(ln.text)
         if m and len(s.split()) <= 6 and SECTION_HEAD.match(clean_heading(m.group(1))):
             out[ln.no] = Heading(ln, 5, clean_heading(m.group(1)))
             continue
-        prev_blank = i == 0 or lines[i - 1].blank
-        next_blank = i + 1 >= len(lines) or lines[i + 1].blank
-        words = s.split()
+        if ln.no == first_text and s.isupper() and 2 <= len(words) <= 12 and not re.search(r"[.;,!?…]$", s) \
+                and re.search(r"[A-Z]{3}", s) and not _code_head(ln):
+            out[ln.no] = Heading(ln, 1, clean_heading(s))  # a plain-text title in capitals
+            continue
         if (prev_blank and next_blank and 1 <= len(words) <= 6 and len(s) <= 60 and s[0].isupper()
                 and not re.search(r"[.;,!?…]$", s) and label_of(s) is None and not _code_head(ln)):
             out[ln.no] = Heading(ln, 6, clean_heading(s))
@@ -229,6 +270,8 @@ def headings(lines: list[Line]) -> dict[int, Heading]:
 
 
 def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
+    from initiatives.ingest import cues  # news and bulletin cues; they build on this module's own
+
     lines = lines or split_lines(text)
     heads = headings(lines)
     segs: list[Segment] = []
@@ -249,16 +292,56 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
         segs.append(seg)
 
     segs.extend(_heading_records(lines, heads, taken))
+    coded = cues.coded_names(lines, taken)
+    taken.update(s.first for s in coded)
+    segs.extend(coded)
+    bulletin = cues.bulletin_items(lines, taken)
+    taken.update(s.first for s in bulletin)
+    segs.extend(bulletin)
+    listed = cues.introduced_items(lines, taken)
+    taken.update(s.first for s in listed)
+    segs.extend(listed)
 
     press = _press_release(lines, heads, taken)
     if press:
         segs = [s for s in segs if not (s.mode == "heading" and s.first == press.first)]
-        segs.append(press)
+        parts = cues.announced_parts(lines, heads, press)
+        if parts:  # "today signed two partnership agreements", one sub-heading each: one record each
+            firsts = {p.first for p in parts}
+            segs = [s for s in segs if not (s.mode == "heading" and s.first in firsts)]
+            segs.extend(parts)
+        elif not (_COUNTED.search(press.title or "") and not re.search(r"\binvest|\bbets?\b|\bstart-?ups\b",
+                                                                        press.title or "", re.I)
+                  and any(press.first < s.first <= press.last for s in segs if s.mode in ("item", "entry", "row"))):
+            segs.append(press)  # (a headline counting the records listed under it is not one of them)
+        segs.extend(cues.prose_investees(lines, press, taken))
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
+    _narrow_to_own_text(segs, heads, lines)
     segs.sort(key=lambda s: (s.first, s.start))
     return segs
+
+
+def _narrow_to_own_text(segs: list[Segment], heads: dict[int, Heading], lines: list[Line]) -> None:
+    """A heading's section that holds other records (a programme and its country pilots) takes its fields from
+    its own text: up to the first nested record, or the section heading above it."""
+    for seg in segs:
+        if seg.mode != "heading":
+            continue
+        inner = [o for o in segs if o is not seg and o.mode in ("heading", "entry", "row", "item", "teaser")
+                 and seg.first < o.first <= seg.last]
+        if not inner:
+            continue
+        cut = min(o.first for o in inner)
+        for n in range(cut - 1, seg.first, -1):  # "2. Country pilots" above the first pilot belongs to neither
+            if n in heads:
+                cut = n
+            elif not lines[n - 1].blank:
+                break
+        end = lines[cut - 2].end if cut >= 2 else seg.start
+        if end > seg.start:
+            seg.window = (seg.start, end)
 
 
 def _status_context(lines: list[Line], heads: dict[int, Heading], line_no: int) -> tuple[str | None, str | None]:
@@ -292,15 +375,24 @@ _DOC_PART = re.compile(r"^(?:\d+[.)]\s*)?(?:what (?:the|this|our) (?:project|pro
                        r"summary|(?:draft |provisional )?(?:programme|program|agenda)|participants|participation|"
                        r"format|expected (?:outcomes|results|outputs)|outcomes|results|outputs|activities|approach|"
                        r"methodology|target audience|partners|organi[sz]ers|logistics|venue|contacts?|"
-                       r"key (?:facts|dates|information))\s*:?$", re.I)
+                       r"key (?:facts|dates|information|figures)|(?:[\w-]+ )?at a glance|in brief|in numbers|"
+                       r"fact ?sheet|where (?:we|it) works?|locations?|countries|coverage|donors|funding|"
+                       r"funding and (?:timeline|partners)|timeline|budget|results(?: so far)?|achievements|"
+                       r"how to apply|eligibility|documents|resources)\s*:?$", re.I)
 
 
 def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segment]:
     """Entries of a project listing: a code+title heading (or a title followed by labelled fields) and its body."""
     starts: list[tuple[int, re.Match[str] | None]] = []
     label_led: set[int] = set()
+    inline: dict[int, tuple[str, int]] = {}  # "1. Title. Countries: X. Budget: Y.": the title and its offset
     for i, ln in enumerate(lines):
         if ln.blank:
+            continue
+        im = _INLINE_ENTRY.match(ln.text)
+        if im and len(labels_in_line(ln.text)) >= 2:
+            inline[i] = (im.group("title").strip(), im.start("title"))
+            starts.append((i, None))
             continue
         m = _code_head(ln)
         if m:
@@ -333,12 +425,16 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
                 continue
             if h and (SECTION_HEAD.match(h.text) or status_of(h.text) or MD_HEAD.match(lines[j].text)):
                 break
+            if RULE.match(lines[j].text):  # entries separated by horizontal rules
+                break
             j += 1
         last = j - 1
         while last > i and lines[last].blank:
             last -= 1
         body = lines[i + 1:last + 1]
-        n_labels = sum(1 for b in body if label_of(b.text) is not None)
+        n_labels = sum(len(labels_in_line(b.text)) for b in body)
+        if i in inline:
+            n_labels += len(labels_in_line(lines[i].text))
         if m is None and n_labels < (1 if i in label_led else 2):
             continue
         if m is not None and code_heads < 2 and n_labels < 1:
@@ -353,14 +449,25 @@ def _listing_entries(lines: list[Line], heads: dict[int, Heading]) -> list[Segme
             title = m.group("title").strip().rstrip("*_#").strip()
             seg.title = title
             seg.title_span = (head.start + m.start("title"), head.start + m.start("title") + len(title))
+        elif i in inline:
+            title, off = inline[i]
+            seg.title, seg.title_span = title, (head.start + off, head.start + off + len(title))
+            seg.kind = _entry_kind(title)
         elif i not in label_led:  # a label-led entry takes its title from its "Title:" field
             t = heads[head.no].text if head.no in heads and heads[head.no].level < 6 else head.s
+            left, _, right = t.partition(":")
+            if right.strip() and _PROFILE.match(left.strip()):
+                t = right.strip()  # "Project profile: Clean Cooking Uganda"
             off = head.text.find(t)
             seg.title, seg.title_span = t, (head.start + off, head.start + off + len(t))
             if head.no in heads and heads[head.no].level < 6:
                 seg.kind = kind_of(t) or "project"  # a page section named "... Programme" is a programme
         segs.append(seg)
     return segs
+
+
+_INLINE_ENTRY = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•]|\(\d{1,3}\))\s+(?P<title>[A-Z“\"'][^\n]{5,200}?)\.\s+"
+                           r"[A-Z][A-Za-z ]{1,30}:\s")
 
 
 def _entry_kind(title: str) -> str:
@@ -372,9 +479,12 @@ def _entry_kind(title: str) -> str:
 def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bool:
     ln = lines[i]
     s = ln.s
+    short = 20
     if ln.no in heads and heads[ln.no].level < 6:  # "### Title" followed by labelled fields
         s = heads[ln.no].text
-    if len(s) < 20 or len(s) > 400 or label_of(s) is not None or s.endswith((".", ":", ";", "…", "...")):
+        # a marked heading may be a short name ("Solar Water Kiosks"), unless it names a part of a description
+        short = 8 if len(s.split()) >= 2 and not _DOC_PART.match(s) else 20
+    if len(s) < short or len(s) > 400 or label_of(s) is not None or s.endswith((".", ":", ";", "…", "...")):
         return False
     if s.startswith(("-", "*", "•", "|", "#")) or (i > 0 and not lines[i - 1].blank):
         return False
@@ -409,7 +519,11 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
         names = [h[0].lower() for h in header]
         title_col = next((k for k, n in enumerate(names) if re.fullmatch(
             r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment)"
-            r"(?:\s+(?:name|title))?|title|name)", n.strip())), None)
+            r"(?:\s+(?:name|title))?|title|name|(?:winner|grantee|awardee|investee|company|start-?up|"
+            r"recipient)s?(?:\s+name)?)", n.strip())), None)
+        # a table of winners, grantees or investees: each row is an investment in the company it names
+        investee_table = title_col is not None and bool(re.match(
+            r"(?:winner|grantee|awardee|investee|company|start-?up|recipient)", names[title_col].strip()))
         country_col = next((k for k, n in enumerate(names) if re.search(r"\b(?:country|countries|location)\b", n)),
                            None)
         if title_col is None and country_col is None or _field_table([lines[i], *body]):
@@ -418,6 +532,8 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
         parent = _parent_heading(heads, lines[i].no)
         owner, parent_name = _owner(parent.text if parent else "")
         kind = kind_of(parent_name.replace("Pilots", "Pilot").replace("pilots", "pilot")) if parent_name else None
+        if investee_table:
+            kind = "investment"
         st, ctx = _status_context(lines, heads, lines[i].no)
         for row in body:
             if row.no in taken:
@@ -428,17 +544,63 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
                 cells[country_col] if country_col is not None and country_col < len(cells) else None
             if not label_cell or not label_cell[0]:
                 continue
+            code = code_span = None
+            tspan = (label_cell[1], label_cell[2])
             if title_col is not None:
                 title = label_cell[0]
+                cm = re.match(rf"^(?P<t>.+?)\s*\((?P<c>{_CODE})\)$", title)
+                if cm and re.search(r"\d", cm.group("c")) and not re.fullmatch(r"(?:19|20)\d{2}", cm.group("c")):
+                    # "Resilient Coffee Value Chains (LAC-21-004)": the title and the code in one cell
+                    title, code = cm.group("t"), cm.group("c")
+                    tspan = (label_cell[1], label_cell[1] + len(title))
+                    code_span = (label_cell[1] + cm.start("c"), label_cell[1] + cm.end("c"))
             else:
                 single = re.sub(r"s$", "", parent_name) if parent_name else "Activity"
                 title = f"{single}: {label_cell[0]}"
             seg = Segment("row", row.no, row.no, row.start, row.end, title=title,
-                          title_span=(label_cell[1], label_cell[2]), kind=kind or "project", status=st,
-                          owner=owner, context=parent.text if parent else ctx, row=data)
+                          title_span=tspan, kind=kind or "project", status=st,
+                          owner=owner, context=parent.text if parent else ctx, row=data, code=code,
+                          code_span=code_span)
             segs.append(seg)
         i = j
     return segs
+
+
+def _field_table_lines(lines: list[Line]) -> set[int]:
+    """0-based indexes of the lines of field tables (a heading's own facts, not a list of records)."""
+    out: set[int] = set()
+    i = 0
+    while i < len(lines):
+        if not TABLE_ROW.match(lines[i].text):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and TABLE_ROW.match(lines[j].text):
+            j += 1
+        rows = [ln for ln in lines[i:j] if not TABLE_SEP.match(ln.text) and any(c[0] for c in _cells(ln))]
+        if rows and _field_table(rows):
+            out.update(range(i, j))
+        i = j
+    return out
+
+
+_LEAD_NOUN = re.compile(r"^\s*(?:An?|The|This|Our)\s+(?:[\w-]+\s+){0,4}?(?P<noun>programme|program|project|initiative|fund|"
+                        r"facility|platform|partnership|pilot|campaign|network|alliance)\b(?:\s+(?:that|which|to|for|of|"
+                        r"in|supporting|helping)\b|,)")
+
+
+_ROLLOUT = re.compile(r"^(?:(?:roll-?out|deployment|implementation|expansion|scale-?up|scaling up|adoption|phase \w+)\s+"
+                      r"(?:in|across|to)\s+[A-Z]|phase\s+(?:\d{1,2}|[IVX]{1,4}|one|two|three|four|five)\b)", re.I)
+
+
+def _kind_from_lead(lines: list[Line], no: int) -> str | None:
+    """"# Cash Plus Nutrition" followed by "A social protection programme that ...": the heading names one."""
+    for ln in lines[no:no + 4]:
+        if ln.blank:
+            continue
+        m = _LEAD_NOUN.match(ln.text)
+        return kind_of(m.group("noun")) if m else None
+    return None
 
 
 def _field_table(rows: list[Line]) -> bool:
@@ -485,6 +647,28 @@ _DASH_ITEM = re.compile(r"^\s*(?:[-*•]\s*|\d+[.)]\s*)?(?P<head>[^–—:]{3,12
                         r"^\s*(?:[-*•]\s*|\d+[.)]\s*)(?P<head2>[A-Z][^–—:.]{2,80}?)\s+-\s+(?P<body2>\S.*)$")
 
 
+def section_kind(heading: str) -> str | None:
+    """The kind of what a section heading lists: "Country pilots" -> pilot, "The investees" -> investment."""
+    noun = re.search(_SECTION_NOUNS, heading.lower())
+    if noun is None:
+        return None
+    if _INVESTEE_NOUNS.search(heading.lower()):
+        return "investment"
+    kind = kind_of(re.sub(r"s\b", "", noun.group(0)))
+    if kind == "programme" and re.search(r"\bpilot", heading, re.I):  # "Country pilots", "Pilot schemes"
+        return "pilot"
+    return kind
+
+
+def _enclosing(heads: dict[int, Heading], no: int) -> Heading | None:
+    """The nearest heading above line `no` of a higher rank than the heading on it."""
+    level = heads[no].level
+    for n in range(no - 1, 0, -1):
+        if n in heads and heads[n].level < level:
+            return heads[n]
+    return None
+
+
 def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> list[Segment]:
     """Paragraphs under a section heading such as "Current Projects" or "Global partnerships"."""
     segs: list[Segment] = []
@@ -499,12 +683,7 @@ def _section_items(lines: list[Line], heads: dict[int, Heading], taken: set[int]
                 stop = later
                 break
         status = status_of(h.text)
-        noun = re.search(_SECTION_NOUNS, h.text.lower())
-        kind = kind_of(re.sub(r"s\b", "", noun.group(0))) if noun else None
-        if noun and _INVESTEE_NOUNS.search(h.text.lower()):
-            kind = "investment"
-        if kind == "programme" and noun and noun.group(0).startswith("pilot"):
-            kind = "pilot"
+        kind = section_kind(h.text)
         for ln in lines[no:stop - 1]:
             if ln.no in taken or ln.blank or ln.no in heads or TABLE_ROW.match(ln.text):
                 continue
@@ -545,8 +724,16 @@ _HEADLINE_VERB = re.compile(
     r"concludes?|ends?|showcases?|connects?|trains?|reaches?)\b")
 
 
+_PROFILE = re.compile(r"^(?:(?:programme|program|project|initiative|fund|pilot|partnership)\s+)?(?:profile|fact ?sheet|"
+                      r"overview|case study|spotlight|snapshot|summary|brief|in focus)$", re.I)
+
+
 def _name_part(heading: str) -> str:
-    """"Climate Resilience Programme: annual update" -> the name; "X Fund announces grantees" -> "X Fund"."""
+    """"Climate Resilience Programme: annual update" -> the name; "X Fund announces grantees" -> "X Fund";
+    "Programme profile: Green Skills for Youth" -> the name after the descriptor."""
+    left, _, right = heading.partition(":")
+    if right.strip() and _PROFILE.match(left.strip()):
+        return right.strip()
     head = heading.split(":")[0].strip() if ":" in heading and kind_of(heading.split(":")[0]) else heading
     m = _HEADLINE_VERB.match(head)
     if m and kind_of(m.group("name")) and m.group("name")[:1].isupper():
@@ -554,31 +741,53 @@ def _name_part(heading: str) -> str:
     return head
 
 
+_PLURAL_KINDS = re.compile(r"\b(?:grants|funds|projects|programmes|programs|partnerships|initiatives|pilots|"
+                           r"investments|events|facilities)\b", re.I)
+
+
 def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> list[Segment]:
     """Headings that name an initiative ("UNICEF's Venture Fund", "Digital Public Goods Alliance")."""
     segs: list[Segment] = []
     nos = sorted(heads)
+    fields_at = _field_table_lines(lines)  # 0-based indexes of rows of two-column label tables
     for idx, no in enumerate(nos):
         h = heads[no]
         if no in taken or SECTION_HEAD.match(h.text) or h.level >= 6 or _DOC_PART.match(h.text):
             continue
         owner, name = _owner(h.text)
         kind = kind_of(name)
+        if _COUNTED.search(name) and not re.search(r"\binvest|\bbets?\b|\bstart-?ups\b", name, re.I):
+            continue  # "Board approves four projects worth US$310 million": a headline over several records
+        if kind is not None and not owner and kind_of(_PLURAL_KINDS.sub(" ", name)) is None:
+            continue  # "Small grants — where they went": a heading over a list, not one initiative
+        kind = kind or _kind_from_lead(lines, no)
+        if kind is None and _ROLLOUT.match(name) and _enclosing(heads, no) is not None:
+            kind = "project"  # "Rollout in Lesotho" under a toolkit's page: that country's project
+        if kind is None:
+            # "2.1 Malawi - electronic health records" under "2. Country pilots": one of what the section lists
+            up = _enclosing(heads, no)
+            if up is not None and SECTION_HEAD.match(up.text) and not status_of(h.text) and len(name.split()) >= 2:
+                kind = section_kind(up.text)
         if kind is None or (len(name.split()) < 2 and not owner) or re.search(r"\b(?:and|&) the\b", name):
             continue
-        if re.match(r"^(?:about|our|the|contact|for more|news|related|see also|more)\b", name, re.I):
+        if re.search(r"\blist of\b|^(?:annex|appendix|table|figure|schedule)\b|\b(?:news|newsletter|bulletin|digest)\b|"
+                     r"\bissue\s+\d", name, re.I):
+            continue  # "ANNEX II. LIST OF PROJECTS FUNDED UNDER THE TRUST FUND": a list's title
+        if re.match(r"^(?:about|our|contact|for more|news|related|see also|more)\b", name, re.I) or \
+                re.match(r"^the\b", name, re.I) and len(name.split()) < 4:  # "The team"; not "The X Growth Fund"
             continue
         if re.search(r"\b(?:portfolio|list|overview|directory|database|catalogue|news|updates|highlights|library|pages?|"
-                     r"resources|profile|report|reports)$", name, re.I):
+                     r"resources|profile|report|reports|snapshot|at a glance|results|winners|finalists)$", name, re.I):
             continue
         last = len(lines)
         for later in nos[idx + 1:]:
             lh = heads[later]
-            if lh.level <= h.level or kind_of(_owner(lh.text)[1]) and not SECTION_HEAD.match(lh.text):
+            if lh.level <= h.level or kind_of(_owner(lh.text)[1]) and not SECTION_HEAD.match(lh.text) \
+                    and not _DOC_PART.match(lh.text):
                 last = later - 1
                 break
         for k in range(no, last):
-            if TABLE_ROW.match(lines[k].text) or (k + 1) in taken:
+            if (TABLE_ROW.match(lines[k].text) and k not in fields_at) or (k + 1) in taken:
                 last = k
                 break
         while last > no and lines[last - 1].blank:
@@ -602,7 +811,7 @@ _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?
 DATELINE = re.compile(
     rf"^\s*\(?(?P<loc>[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){{0,4}}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){{0,3}})?)\)?"
     rf"\s*[,–—-]\s*(?P<date>\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}})\s*(?:[–—:-]+\s*|\s)")
-_PRESS_END = re.compile(r"^\s*(?:#+\s*)?(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
+_PRESS_END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
                         r"alliance|event))|For (?:further|more) information|Media contacts?|Press contacts?|"
                         r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us|\(Reporting by|\(Writing by|"
                         r"Related (?:coverage|stories|articles|news|content)\b|Read more\b|Subscribe to\b|Share this\b)",
@@ -614,13 +823,25 @@ _DAY_DATE = rf"\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4
 # Other dateline shapes: "GENEVA (22 March 2016) –", "22 March 2016, Geneva –", "LONDON, March 22 (Reuters) -"
 DATELINES = [
     DATELINE,
-    re.compile(rf"^\s*(?P<loc>{_LOC})\s*\((?P<date>{_DAY_DATE})\)\s*[–—:-]+\s*"),
+    re.compile(rf"^\s*[*_]{{0,2}}(?P<loc>{_LOC})\s*\((?P<date>{_DAY_DATE})\)[*_]{{0,2}}\s*[–—:-]+\s*"),
     re.compile(rf"^\s*(?P<date>{_DAY_DATE})\s*[,–—-]\s*(?P<loc>{_LOC})\s*[–—:-]+\s*"),
     re.compile(rf"^\s*(?P<loc>[A-Z][A-Z .'/\-]{{2,40}}),\s*(?P<date>{_MONTHS}\s+\d{{1,2}})\s*\([A-Z][\w ]+\)\s*[–—-]+\s*"),
     # a line of its own: "**Press release — Accra, 5 March 2024**", "*Nairobi, 4 May 2023*"
     re.compile(rf"^\s*[*_]{{0,2}}\s*(?:(?:[Pp]ress|[Nn]ews|[Mm]edia)\s+[Rr]elease\s*[—–:|-]\s*)?(?P<loc>{_LOC}),\s*"
                rf"(?P<date>{_DAY_DATE})\s*[*_]{{0,2}}\s*$"),
 ]
+# a news article's byline with no place: "Thursday 9 May 2024 — by Wanjiru Kamau, Business Desk"
+BYLINE = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+                    rf"(?P<date>{_DAY_DATE})\s*[,|—–-]+\s*[Bb]y\s+[A-Z][^\n]{{2,80}}$")
+# "By Priya Nair | 18 November 2024"
+BYLINE_FIRST = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)[Bb]y\s+[A-Z][\w.’' -]{{1,60}}?\s*[|·,—–-]\s*(?P<date>{_DAY_DATE})"
+                          rf"\s*[*_]{{0,2}}\s*$")
+# ... or a labelled date above the headline: "Posted: 2 September 2024 | Health"
+POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date)(?:\s*:|\s+on)?\s*(?P<date>{_DAY_DATE})\s*"
+                    rf"(?:[|·,—–-]\s*[A-Z][\w ,&-]{{0,40}})?[*_]{{0,2}}\s*$")
+
+
+DATE_ONLY = re.compile(rf"^[*_]*\s*(?:{_DAY_DATE})\s*[*_]*$")
 
 
 def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
@@ -629,6 +850,10 @@ def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
             m = rx.match(ln.text)
             if m and (m.group("loc").isupper() or "," in m.group("loc") or len(m.group("loc").split()) <= 3):
                 return ln, m
+    for ln in lines[:12]:  # no dateline: a dated byline under the headline ("9 May 2024 — by A. Writer")
+        m = BYLINE.match(ln.text) or POSTED.match(ln.text) or BYLINE_FIRST.match(ln.text)
+        if m:
+            return ln, m
     return None
 
 
@@ -644,6 +869,12 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
                 r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I):
             headline = ln
             break
+    if headline is None:  # a short title above the dateline ("JOINT PRESS STATEMENT")
+        headline = next((ln for ln in reversed(lines[: dl.no - 1]) if 2 <= len(ln.s.lstrip("#").split()) <= 12
+                         and not ln.s.endswith(".") and ln.no not in taken and not DATE_ONLY.match(ln.s)), None)
+    if headline is None:  # "Posted: 2 September 2024" above the headline
+        headline = next((ln for ln in lines[dl.no:dl.no + 4] if len(ln.s.split()) >= 5 and not ln.s.endswith(".")
+                         and ln.no not in taken), None) if not dl.text[found[1].end():].strip(" *_") else None
     if headline is None:
         headline = dl
     last = len(lines)
@@ -659,3 +890,8 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
     off = headline.text.find(title)
     return Segment("press", headline.no, last, headline.start, lines[last - 1].end, title=title,
                    title_span=(headline.start + off, headline.start + off + len(title)), kind=None)
+
+
+_COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:new\s+)?(?:[\w-]+\s+){0,2}?"
+                      r"(?:agreements|partnerships|memoranda|mous|deals|projects|programmes|programs|initiatives|"
+                      r"grants|pilots|investments)\b", re.I)
