@@ -586,3 +586,24 @@ def test_a_table_of_winners_and_a_short_titled_statement(tmp_path: Path) -> None
     assert (rec.title, rec.kind, str(rec.start), rec.location) == ("JOINT STATEMENT", "partnership", "2025-06-02",
                                                                    "Quito")
     assert {p.name for p in rec.partners} == {"Government of Ecuador", "World Health Organization"}
+
+
+def test_a_labelled_list_of_names_ends_with_its_line_unless_it_runs_on(tmp_path: Path) -> None:
+    doc = tmp_path / "portfolio.txt"
+    doc.write_text(
+        "Country office projects\n\n"
+        "Safer Roads for Schoolchildren (Project 00123456)\n"
+        "Duration: May 2018 to April 2022\n"
+        "Implementing partner: Ministry of Public Works and Transport\n"
+        "Crossings, speed humps and road-safety lessons for the schools of four districts, planned with parents.\n\n"
+        "Clean Markets Initiative (Project 00123457)\n"
+        "Duration: June 2019 to May 2023\n"
+        "Partners: Ministry of Health, City of Example and\n"
+        "Market Traders Association\n"
+        "Water points and waste collection in twelve municipal markets.\n", encoding="utf-8")
+    recs = {r.title: r for r in extract(doc).initiatives}
+    roads = next(r for t, r in recs.items() if t.startswith("Safer Roads"))
+    assert [p.name for p in roads.partners] == ["Ministry of Public Works and Transport"]
+    markets = next(r for t, r in recs.items() if t.startswith("Clean Markets"))
+    assert "Market Traders Association" in {p.name for p in markets.partners}  # "… and" runs on to the next line
+    assert not any("Water points" in p.name for p in markets.partners)

@@ -123,6 +123,9 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
                     break
                 if re.search(r"[.!?…:]\s*$", text[vstart:vend]) and not nxt.s[:1].islower():
                     break
+                if lab.family in ("partners", "donor") and not nxt.s[:1].islower() \
+                        and not _NAME_LIST_GOES_ON.search(text[vstart:vend]):
+                    break  # a list of names ends with its line unless it visibly runs on ("…, and" / "… of")
                 vend = nxt.end
             value = text[vstart:vend]
         lead_ws = len(value) - len(value.lstrip())
@@ -133,6 +136,7 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
     return found
 
 
+_NAME_LIST_GOES_ON = re.compile(r"(?:[,;&/(\-]|\b(?:and|of|for|the|on|in|with|de|du|des|la|le)\b)\s*$", re.I)
 _BULLET = re.compile(r"^\s*[-*•]\s+(?P<name>[^\n]+?)(?:\s*[,–—:]\s*|\s+-\s+)(?P<role>lead(?:\s+(?:agency|partner|organi[sz]ation))?|"
                      r"implementers?|implementing (?:partners?|agency|agencies)|co-implementers?|donors?|funders?|"
                      r"financing partner|partners?|technical partners?)\s*\.?\s*$|^\s*[-*•]\s+(?P<bare>[^\n]+?)\s*$", re.I)
@@ -171,10 +175,10 @@ _MINISTRY_OF_MANY = re.compile(rf"\b(?:Ministry|Department|Office|Secretariat|Bu
 def split_items(value: str, start: int) -> list[tuple[str, int, int]]:
     """Split a list value on commas/semicolons (not inside parentheses or organisation names) and a final 'and'."""
     protected = [(m.start(), m.end()) for m in re.finditer(r"\([^)]*\)", value)]
-    protected += [(o.start, o.end) for o in find_orgs(value)
-                  if re.search(r",|\band\b|&", value[o.start:o.end])]
+    protected += [(o.start, o.end) for o in find_orgs(value)  # one name is not written across a line break
+                  if re.search(r",|\band\b|&", value[o.start:o.end]) and "\n" not in value[o.start:o.end]]
     # "Ministry of Information, Communications, Science, Technology and Innovation": one ministry of many words
-    protected += [(m.start(), m.end()) for m in _MINISTRY_OF_MANY.finditer(value)]
+    protected += [(m.start(), m.end()) for m in _MINISTRY_OF_MANY.finditer(value) if "\n" not in m.group(0)]
     cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?:the\s+)?(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
                                    value)
             if not any(a <= m.start() < b for a, b in protected)]

@@ -64,9 +64,11 @@ def split_lines(text: str) -> list[Line]:
     return out
 
 
-def _wrapped(cur: Line, nxt: Line | None) -> bool:
-    """True when `nxt` continues the sentence of `cur` (hard-wrapped plain text), not a new block."""
-    if nxt is None or nxt.blank or len(cur.text) < 40:
+def _wrapped(cur: Line, nxt: Line | None, width: int = 0) -> bool:
+    """True when `nxt` continues the sentence of `cur` (hard-wrapped plain text), not a new block. `width` is
+    the document's wrap width (`wrap_width`): a line well short of it ended where its writer ended it (a
+    'Partner: Ministry of X' line above a description is not a sentence running on)."""
+    if nxt is None or nxt.blank or len(cur.text) < max(40, int(width * 0.7)):
         return False
     if not re.search(r"[A-Za-z,&(\-]$", cur.text.rstrip()) or cur.text != cur.text.rstrip():
         return False
@@ -75,12 +77,21 @@ def _wrapped(cur: Line, nxt: Line | None) -> bool:
     return label_of(nxt.text) is None
 
 
+def wrap_width(lines: list[Line]) -> int:
+    """The length most long lines of a document reach (its 90th percentile over lines of 40+ characters): the
+    column a hard-wrapped text breaks at, or the length of whole paragraphs in a text that is not wrapped."""
+    lengths = sorted(len(ln.text.rstrip()) for ln in lines if len(ln.text.rstrip()) >= 40
+                     and not TABLE_ROW.match(ln.text))
+    return lengths[int(len(lengths) * 0.9)] if len(lengths) >= 5 else 0
+
+
 def unwrap(text: str, lines: list[Line]) -> str:
     """The text with the line breaks inside hard-wrapped sentences turned into spaces (same length, so every
     offset still points at the same character)."""
     chars = list(text)
+    width = wrap_width(lines)
     for cur, nxt in zip(lines, lines[1:]):
-        if _wrapped(cur, nxt):
+        if _wrapped(cur, nxt, width):
             chars[cur.end] = " "
     return "".join(chars)
 
