@@ -607,3 +607,26 @@ def test_a_labelled_list_of_names_ends_with_its_line_unless_it_runs_on(tmp_path:
     markets = next(r for t, r in recs.items() if t.startswith("Clean Markets"))
     assert "Market Traders Association" in {p.name for p in markets.partners}  # "… and" runs on to the next line
     assert not any("Water points" in p.name for p in markets.partners)
+
+
+def test_label_led_entries_between_double_dash_lines_and_an_ordinal_cohort_heading(tmp_path: Path) -> None:
+    events = tmp_path / "calendar.txt"
+    events.write_text(
+        "Training calendar 2022\n\n--\n"
+        "Event: Summer School on Household Surveys\nWhen: 4-15 July 2022\nWhere: Nairobi, Kenya\n"
+        "Organisers: Example Statistics Institute\n--\n"
+        "Event: Seminar on Census Mapping\nWhen: 3 October 2022\nWhere: Lusaka, Zambia\n"
+        "Organisers: Example Statistics Institute\n--\n", encoding="utf-8")
+    recs = extract(events).initiatives
+    assert [r.title for r in recs] == ["Summer School on Household Surveys", "Seminar on Census Mapping"]
+    assert [r.countries for r in recs] == [["KEN"], ["ZMB"]] and str(recs[0].start) == "2022-07-04"
+    cohort = tmp_path / "cohort.md"
+    cohort.write_text(
+        "# Example Impact Fund backs five companies\n\n"
+        "The Example Impact Fund today announced its latest investments in climate start-ups.\n\n"
+        "## The second cohort\n\n"
+        "- **GreenCold** (Nigeria) — solar cold rooms rented by the crate to fish and vegetable traders; USD 300,000.\n"
+        "- **RainWise** (Ethiopia) — rainfall insurance for teff farmers, sold and paid out by mobile phone; USD 450,000.\n",
+        encoding="utf-8")
+    names = {r.title: r for r in extract(cohort).initiatives if r.kind == "investment"}
+    assert set(names) == {"GreenCold", "RainWise"} and names["RainWise"].countries == ["ETH"]

@@ -124,7 +124,8 @@ MD_HEAD = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 EMPH_HEAD = re.compile(r"^\s*[_*]{1,3}([^_*].{1,80}?)[_*]{1,3}\s*:?\s*$")
 NUM_HEAD = re.compile(r"^\s*(?:\d{1,2}[.)]|[IVX]{1,4}[.)])\s+([A-Z][\w\- ]{2,60})$")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")  # a Markdown horizontal rule
+# a Markdown horizontal rule, or the "--" / "==" line plain text separates entries with
+RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|-{2}|={2,})\s*$")
 TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 _STATUS_WORDS = [
@@ -141,7 +142,8 @@ _INVESTEE_NOUNS = re.compile(r"investees|grantees|awardees|start-?ups|portfolio 
 SECTION_HEAD = re.compile(
     r"^(?:\d+[.)]\s*)?(?:(?:current|past|completed|ongoing|on-going|active|closed|previous|former|recent|upcoming|"
     r"planned|future|new|other|key|selected|featured|our|global|regional|national|country[- ]level|international|"
-    r"related|all|list of|major|flagship|country|pilot|partner|research|field|the|this year's|\d{4})\s+)*"
+    r"related|all|list of|major|flagship|country|pilot|partner|research|field|the|this year's|\d{4}|first|second|"
+    r"third|fourth|fifth|sixth|latest|newest|next|inaugural)\s+)*"
     r"(?:" + _SECTION_NOUNS + r")$", re.I)
 
 KIND_NOUNS: list[tuple[str, str]] = [
