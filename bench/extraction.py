@@ -293,7 +293,7 @@ def cli_runs(files: list[Path], copies: int) -> dict[str, Any]:
         subprocess.run([sys.executable, "-m", "initiatives", "ingest", str(Path(tmp) / "empty"), "--db",
                         str(Path(tmp) / "empty.db"), "--quiet", "--no-embed"], env=env, capture_output=True)
         out["startup_seconds"] = startup = round(time.perf_counter() - t0, 2)
-        for label, extra in (("no_embed", ["--no-embed"]), ("with_embed", [])):
+        for label, extra in (("default", []), ("with_embed", ["--embed"])):
             db = Path(tmp) / f"{label}.db"
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
