@@ -9,10 +9,11 @@ reader keeps the last few pieces with their line offsets: each piece is read and
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from initiatives.audit.base import LineReader
 from initiatives.model import Document
@@ -27,16 +28,22 @@ MAX_SPAN = 8  # a record over more pieces than this is not read (its lines would
 class _Piece:
     char_start: int
     first_line: int
-    text: str
-    line_starts: list[int]  # offset of each line's first character within `text` (the first may be a continuation)
-    continued: bool  # the piece before did not end with a newline: `text` begins inside a line
+    length: int
+    line_starts: array  # offset of each line's first character within the piece (the first may be a continuation)
+    continued: bool  # the piece before did not end with a newline: the piece begins inside a line
 
 
 class _PieceReader:
+    """Reads windows of documents kept in pieces. Each piece is read whole once, to index its lines (an array of
+    offsets, kept for the run: about 80 kB per 1 MB piece); after that a window is one `substr` query, or a slice
+    of one of the last few pieces read. Rules visit records in any order (the duplicate rule goes pair by pair),
+    so windows must not cost a whole piece each."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.index: dict[str, tuple[int, list[int], list[tuple[int, int]]]] = {}  # sha -> (id, first lines, seqs)
-        self.pieces: OrderedDict[tuple[str, int], _Piece] = OrderedDict()
+        self.index: dict[str, tuple[int, list[int], list[int]]] = {}  # sha -> (id, first lines, seqs)
+        self.pieces: dict[tuple[str, int], _Piece] = {}
+        self.texts: OrderedDict[tuple[str, int], str] = OrderedDict()
 
     def __call__(self, doc: Document, first: int, last: int) -> tuple[str, int] | None:
         found = self._index(doc.sha256)
@@ -47,29 +54,29 @@ class _PieceReader:
         q = bisect.bisect_right(first_lines, last) - 1  # the piece where line `last` starts
         if p < 0 or q < p or q - p > MAX_SPAN:
             return None
-        head = self._piece(doc.sha256, doc_id, seqs[p][0])
+        head = self._piece(doc.sha256, doc_id, seqs[p])
         if head.continued and first == head.first_line:
             return None  # the line began in the piece before (a file with lines longer than a piece)
         k = first - head.first_line
         if k >= len(head.line_starts):
             return None
         lo = head.line_starts[k]
-        tail = head if q == p else self._piece(doc.sha256, doc_id, seqs[q][0])
+        tail = head if q == p else self._piece(doc.sha256, doc_id, seqs[q])
         kq = last - tail.first_line
         if kq + 1 < len(tail.line_starts):
             hi = tail.line_starts[kq + 1] - 1
-        elif tail.text.endswith("\n"):
-            hi = len(tail.text) - 1
-        elif q == len(seqs) - 1:
-            hi = len(tail.text)
+        elif q == len(seqs) - 1 or not (q + 1 < len(seqs) and self._piece(doc.sha256, doc_id, seqs[q + 1]).continued):
+            hi = tail.length - 1 if self._ends_with_newline(doc.sha256, doc_id, seqs[q], tail) else tail.length
         else:
             return None  # the last line goes on in the next piece
         if q == p:
-            return head.text[lo:max(lo, hi)], head.char_start + lo
-        middle = [self._piece(doc.sha256, doc_id, seqs[i][0]).text for i in range(p + 1, q)]
-        return "".join([head.text[lo:], *middle, tail.text[:hi]]), head.char_start + lo
+            return self._slice(doc.sha256, doc_id, seqs[p], lo, max(lo, hi)), head.char_start + lo
+        parts = [self._slice(doc.sha256, doc_id, seqs[p], lo, head.length)]
+        parts += [self._slice(doc.sha256, doc_id, seqs[i], 0, None) for i in range(p + 1, q)]
+        parts.append(self._slice(doc.sha256, doc_id, seqs[q], 0, hi))
+        return "".join(parts), head.char_start + lo
 
-    def _index(self, sha: str) -> tuple[int, list[int], list[tuple[int, int]]] | None:
+    def _index(self, sha: str) -> tuple[int, list[int], list[int]] | None:
         if sha not in self.index:
             with self.store.transaction() as s:
                 doc_id = s.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == sha))
@@ -78,31 +85,57 @@ class _PieceReader:
                 rows = s.execute(select(DocumentChunkRow.seq, DocumentChunkRow.first_line)
                                  .where(DocumentChunkRow.document_id == doc_id)
                                  .order_by(DocumentChunkRow.seq)).all()
-            self.index[sha] = (doc_id, [r.first_line for r in rows], [(r.seq, r.first_line) for r in rows])
+            self.index[sha] = (doc_id, [r.first_line for r in rows], [r.seq for r in rows])
         return self.index[sha]
+
+    def _text(self, sha: str, doc_id: int, seq: int) -> str:
+        key = (sha, seq)
+        text = self.texts.get(key)
+        if text is not None:
+            self.texts.move_to_end(key)
+            return text
+        with self.store.transaction() as s:
+            text = s.scalar(select(DocumentChunkRow.text).where(DocumentChunkRow.document_id == doc_id,
+                                                                 DocumentChunkRow.seq == seq)) or ""
+        self.texts[key] = text
+        while len(self.texts) > KEEP_PIECES:
+            self.texts.popitem(last=False)
+        return text
 
     def _piece(self, sha: str, doc_id: int, seq: int) -> _Piece:
         key = (sha, seq)
         piece = self.pieces.get(key)
         if piece is not None:
-            self.pieces.move_to_end(key)
             return piece
+        text = self._text(sha, doc_id, seq)
         with self.store.transaction() as s:
-            row = s.execute(select(DocumentChunkRow.char_start, DocumentChunkRow.first_line, DocumentChunkRow.text)
+            row = s.execute(select(DocumentChunkRow.char_start, DocumentChunkRow.first_line)
                             .where(DocumentChunkRow.document_id == doc_id, DocumentChunkRow.seq == seq)).one()
-            before = s.scalar(select(DocumentChunkRow.text).where(  # only its last character matters
+            before = s.scalar(select(DocumentChunkRow.last_line).where(
                 DocumentChunkRow.document_id == doc_id, DocumentChunkRow.seq == seq - 1)) if seq > 0 else None
-        text = row.text
-        starts, pos = [0], text.find("\n")
+        starts, pos = array("l", [0]), text.find("\n")
         while pos != -1:
             if pos + 1 < len(text):
                 starts.append(pos + 1)
             pos = text.find("\n", pos + 1)
-        continued = before is not None and not before.endswith("\n")
-        piece = self.pieces[key] = _Piece(row.char_start, row.first_line, text, starts, continued)
-        while len(self.pieces) > KEEP_PIECES:
-            self.pieces.popitem(last=False)
+        # a piece that ends with a newline leaves its successor on a new line (see ChunkWriter's line counts)
+        continued = before is not None and before == row.first_line
+        piece = self.pieces[key] = _Piece(row.char_start, row.first_line, len(text), starts, continued)
         return piece
+
+    def _ends_with_newline(self, sha: str, doc_id: int, seq: int, piece: _Piece) -> bool:
+        return self._slice(sha, doc_id, seq, piece.length - 1, piece.length) == "\n"
+
+    def _slice(self, sha: str, doc_id: int, seq: int, lo: int, hi: int | None) -> str:
+        """Characters lo..hi of one piece: from a piece read lately, else one `substr` query."""
+        text = self.texts.get((sha, seq))
+        if text is not None:
+            return text[lo:hi]
+        if hi is None:
+            return self._text(sha, doc_id, seq)[lo:]
+        with self.store.transaction() as s:
+            return s.scalar(select(func.substr(DocumentChunkRow.text, lo + 1, hi - lo)).where(
+                DocumentChunkRow.document_id == doc_id, DocumentChunkRow.seq == seq)) or ""
 
 
 def from_store(store: Store) -> tuple[list[Document], LineReader]:
