@@ -54,3 +54,17 @@ def test_an_evidence_span_quotes_the_document_kept_in_pieces(tmp_path: Path) -> 
     for span in spans[:200]:
         chunk = text[span.start:span.end]
         assert chunk.startswith("<iati-activity") or (span.text and chunk == span.text)
+
+
+def test_windows_read_in_any_order_quote_the_file(tmp_path: Path) -> None:
+    path = ACTIVITIES / "iom-xm-dac-47066-v2.03.xml"
+    store = Store.open(str(tmp_path / "w.db"))
+    importer.import_file(store, path, text_chunk=4096)
+    docs, pieces = from_store(store)
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    records = store.list_initiatives()
+    for rec in records[::-7] + records[::11]:  # backwards, then forwards with gaps: pieces are re-visited
+        window, start = pieces(docs[0], *rec.source_lines)
+        first, last = rec.source_lines
+        assert window == "\n".join(lines[first - 1:last]) and text[start:start + len(window)] == window
