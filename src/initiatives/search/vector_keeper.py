@@ -52,6 +52,7 @@ class VectorKeeper:
         self._thread: threading.Thread | None = None
         self._lock_file: IO[bytes] | None = None
         self._lock_conn: Any = None  # PostgreSQL: the connection holding the advisory lock
+        self._queue: list[int] = []  # records found waiting, not yet embedded
 
     @property
     def running(self) -> bool:
@@ -119,15 +120,20 @@ class VectorKeeper:
                 self._wake.clear()
 
     def step(self) -> int:
-        """One turn: embed up to one slice of waiting records; 0 when every record has its vector."""
+        """One turn: embed up to one slice of waiting records; 0 when every record has its vector. The list of
+        waiting records is asked for once and worked through a slice at a time (after a bulk import, asking
+        again for every slice would cost a join over the whole registry each time); a record edited meanwhile
+        is embedded from its current version, and one added meanwhile is found when the list runs out."""
         from initiatives.search import semantic
         from initiatives.search.embeddings import MiniLM
 
-        waiting = semantic.stale_ids(self.store, MiniLM.name)
-        if not waiting:
-            return 0
+        if not self._queue:
+            self._queue = semantic.stale_ids(self.store, MiniLM.name)
+            if not self._queue:
+                return 0
+        ids, self._queue = self._queue[:self.slice_size], self._queue[self.slice_size:]
         with semantic._refresh_lock:  # a query's own refresh waits at most one slice
-            done = semantic.embed_ids(self.store, waiting[:self.slice_size], batch=self.slice_size)
+            done = semantic.embed_ids(self.store, ids, batch=self.slice_size)
         self.embedded += done
         return done
 
