@@ -355,10 +355,7 @@ def save_records(store: Store, s: Session, records: list[Initiative], orgs: Any,
         saved, outcome = store._upsert(s, rec, orgs, author=author, reason=reason)
         setattr(summary, outcome, getattr(summary, outcome) + 1)
         ids[i] = saved
-    for i, k in enumerate(keys):
-        if i not in ids and k:
-            ids[i] = ids[last[k]]
-            summary.unchanged += 1
+    _superseded(ids, keys, last, summary)
     return [ids[i] for i in range(len(records))]
 
 
@@ -379,11 +376,16 @@ def save_packed(store: Store, s: Session, packs: list[Packed], orgs: Any, summar
         saved, outcome = store._upsert(s, unpack(packs[i]), orgs, author=author, reason=reason)
         setattr(summary, outcome, getattr(summary, outcome) + 1)
         ids[i] = saved
+    _superseded(ids, keys, last, summary)
+    return [ids[i] for i in range(len(packs))]
+
+
+def _superseded(ids: dict[int, int], keys: list[str | None], last: dict[str, int], summary: SaveSummary) -> None:
+    """A record repeated within one batch gets the id of its key's last occurrence (counted as unchanged)."""
     for i, k in enumerate(keys):
         if i not in ids and k:
             ids[i] = ids[last[k]]
             summary.unchanged += 1
-    return [ids[i] for i in range(len(packs))]
 
 
 def document_ids(s: Session, docs: Iterable[Any]) -> dict[str, int]:
