@@ -44,10 +44,10 @@ ORDINAL_EVENT = re.compile(r"\b(?P<name>(?:first|second|third|fourth|fifth|\d+(?
                            r"(?:(?:UN|global|international|regional|national|high-level|ministerial)[ \t]+)?"
                            r"(?:conference|summit|forum|symposium|hackathon|congress)[ \t]+on[ \t]+"
                            r"[A-Z][\w\-]*(?:[ \t]+(?:and[ \t]+)?[A-Z][\w\-]*){0,6})")
-WORKS_WITH = re.compile(rf"(?P<name>(?P<a>[A-Z][\w\-]+(?:[ \t][A-Z][\w\-]+)?)[ \t]+(?:works|worked|is working|"
-                        rf"partnered|partners|teamed up|collaborates|collaborated)[ \t]+with[ \t]+"
-                        rf"(?P<b>[A-Z][\w&\-]+(?:[ \t][A-Z][\w&\-]+){{0,6}})[ \t]+(?:on|to)[ \t]+[^–—.;:\n(]{{1,200}}?)"
-                        rf"(?=[ \t]+[–—]|[.;:\n(]|$)")
+WORKS_WITH = re.compile(r"(?P<name>(?P<a>[A-Z][\w\-]+(?:[ \t][A-Z][\w\-]+)?)[ \t]+(?:works|worked|is working|"
+                        r"partnered|partners|teamed up|collaborates|collaborated)[ \t]+with[ \t]+"
+                        r"(?P<b>[A-Z][\w&\-]+(?:[ \t][A-Z][\w&\-]+){0,6})[ \t]+(?:on|to)[ \t]+[^–—.;:\n(]{1,200}?)"
+                        r"(?=[ \t]+[–—]|[.;:\n(]|$)")
 
 _BAD_START = re.compile(r"^(?:The|This|That|These|Those|Our|Its|Their|His|Her|A|An|In|On|At|For|From|As|By|With|"
                         r"Under|Through|During|After|Before|Since|Each|Every|All|Both|New)\s+")

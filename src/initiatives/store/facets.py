@@ -221,7 +221,8 @@ def facet_counts(s: Session, q: ExploreQuery, dialect: str, *, partners_limit: i
     so a person sees what else they could pick (multi-select facets)."""
 
     narrowed = q.is_filtered()
-    matched = _materialise(s, q, dialect) if narrowed and not _has_matched(s) else narrowed
+    if narrowed and not _has_matched(s):
+        _materialise(s, q, dialect)  # the matching ids, once per request, for every facet's count
     text_done = bool(s.info.get("explore_text"))
 
     def within(facet: str, column: Any) -> Any:
