@@ -65,15 +65,23 @@ def test_a_server_with_background_vectors_makes_them_and_says_so(tmp_path, monke
     total = _load(store)
     monkeypatch.setattr(semantic, "INTERACTIVE_LIMIT", 5)  # more records wait than a request embeds itself
     app = create_app(store=store, background_vectors=True)
-    with TestClient(app) as client:  # the lifespan starts the keeper
-        keeper = app.state.vector_keeper
-        assert keeper is not None and keeper.running
-        with semantic._refresh_lock:  # the keeper cannot embed yet: the request finds every record waiting
+    semantic._refresh_lock.acquire()  # taken before the keeper starts, so it cannot embed anything yet
+    held = True
+    try:
+        with TestClient(app) as client:  # the lifespan starts the keeper
+            keeper = app.state.vector_keeper
+            assert keeper is not None and keeper.running
+            # every record still waits: the request says so without waiting for the model itself
             r = client.get("/api/v1/search", params={"q": "drones", "mode": "semantic"})
-        assert r.status_code == 503 and "in the background" in r.json()["error"]
-        assert _wait_until_current(store) == []
-        r = client.get("/api/v1/search", params={"q": "drone testing", "mode": "semantic"})
-        assert r.status_code == 200 and r.json()["total"] > 0
-        assert keeper.embedded == total
+            semantic._refresh_lock.release()
+            held = False
+            assert r.status_code == 503 and "in the background" in r.json()["error"]
+            assert _wait_until_current(store) == []
+            r = client.get("/api/v1/search", params={"q": "drone testing", "mode": "semantic"})
+            assert r.status_code == 200 and r.json()["total"] > 0
+            assert keeper.embedded == total
+    finally:
+        if held:
+            semantic._refresh_lock.release()
     assert not keeper.running  # stopped with the server
     store.close()
