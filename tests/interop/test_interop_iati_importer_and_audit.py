@@ -270,3 +270,36 @@ def test_full_text_index_follows_new_and_updated_records_and_its_trigger_survive
 
     store.add_initiative(Initiative(title="Quuxlerian wells"), author="t")
     assert search(store, "Quuxlerian").total == 1
+
+
+def test_an_imported_activity_is_found_by_every_description_not_by_its_markup_or_codes(tmp_path: Path) -> None:
+    """An IATI record's search text is its values plus the narratives it keeps (every description type, titles
+    in other languages): a word only in its objectives (description type 2) finds it; the XML's codes and
+    attribute values are not in its text. An edit rebuilds the same text."""
+    from lxml import etree
+    from sqlalchemy import select
+
+    from initiatives.search import search
+    from initiatives.store.tables import SearchEntryRow
+
+    path = ACTIVITIES / "covid19-multi-publisher-v2.03-dportal-extract.xml"
+    tree = etree.parse(str(path))
+    store = Store.open(str(tmp_path / "d.db"))
+    importer.import_file(store, path, text_chunk=4096)
+    for act in tree.iter("iati-activity"):  # an activity with a word only in its objectives
+        objective = act.findtext("description[@type='2']/narrative") or ""
+        rec = store.find_initiative(act.findtext("iati-identifier").strip())
+        shown = f"{rec.title} {rec.summary}".lower()
+        word = next((w for w in (w.strip(".,;:()'\"") for w in objective.split())
+                     if len(w) > 7 and w.isalpha() and w.lower() not in shown), None)
+        if word:
+            break
+    assert word
+    assert rec.id in {h.initiative.id for h in search(store, f'"{word}"', limit=500).hits}
+    with store.transaction() as s:
+        body = s.get(SearchEntryRow, rec.id).body
+    assert objective.strip() in body
+    assert "iso-date" not in body and "<" not in body
+    store.update_initiative(rec.id, {"status": "suspended"}, author="t")
+    with store.transaction() as s:
+        assert s.scalar(select(SearchEntryRow.body).where(SearchEntryRow.initiative_id == rec.id)) == body

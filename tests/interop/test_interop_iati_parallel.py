@@ -195,7 +195,7 @@ def test_a_worker_only_for_a_large_file_on_sqlite(tmp_path: Path, store: Store) 
 def test_spans_packed_as_one_value_give_the_same_record(path: Path) -> None:
     """The importers pack an activity's spans as one `source_spans` value: the same record comes back."""
     sha = reader.file_sha256(path)
-    compact = list(reader.stream_packed(path, sha, [], compact=True, plain=False))
+    compact = list(reader.stream_packed(path, sha, [], compact=True))
     plain = list(reader.stream_packed(path, sha, []))
     assert all(p.spans_json and not p.sources for p in compact if p.row[0])
     for a, b in zip(compact, plain, strict=True):

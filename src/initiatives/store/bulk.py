@@ -62,9 +62,6 @@ class Packed(NamedTuple):
     sources: list[tuple[str, str, int, int, str | None]]  # field, document sha256, start, end, text
     search: tuple[str, str, str, str]  # title, body before the partners, body after them, plain source text
     encoded: bool
-    # the 4th search value is the source text itself, made plain by whoever inserts (the parallel import's
-    # writing process, which has time while the reader process maps the next records)
-    raw_source: bool = False
     # the spans already as one `initiatives.source_spans` value (then `sources` is empty): what the IATI reader
     # makes, all its spans pointing into the file it reads (`spans_of` gives them back as `sources` tuples)
     spans_json: str | None = None
@@ -99,12 +96,15 @@ def pack(rec: Initiative, key: str | None, source: str | None, *, encode: bool) 
     pre += [f"{c} {countries.name(c)}" for c in rec.countries]
     pre += list(rec.country_groups)
     post = [rec.location or "", rec.funding_source or "", rec.lead_unit or "", rec.region or "", *rec.comments]
+    structured = search_index.is_structured(rec.extras)
+    if structured:  # found by its values and narratives, not its document's lines (search_index.entry_for)
+        post += search_index.kept_narratives(rec.extras, rec.title, rec.summary)
     return Packed(
         key, row, list(rec.countries), list(rec.sdgs),
         [(p.name, p.acronym, p.type, p.role) for p in rec.partners],
         [(field, sp.document, sp.start, sp.end, sp.text) for field, spans in rec.sources.items() for sp in spans],
         (title, "\n".join(p for p in pre if p), "\n".join(p for p in post if p),
-         search_index.plain_source(source) if source is not None else ""),
+         search_index.plain_source(source) if source is not None and not structured else ""),
         encode)
 
 
@@ -310,8 +310,6 @@ def insert_packed(s: Session, packs: list[Packed], orgs: Any, *, author: str, re
                 title, pre, post, plain = p.search
                 if doc is None or p.row[-1] is None:  # no document lines to search
                     plain = ""
-                elif p.raw_source:
-                    plain = search_index.plain_source(plain)
                 body = "\n".join(x for x in (pre, *names, post, plain) if x)
                 entries.append((rid, title, body))
         revisions = [(rid, "initiative", "(created)", None, None, author, now, reason) for rid in chunk_ids]

@@ -48,8 +48,7 @@ def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
     try:
         findings: list[Finding] = []
         packs: list[Packed] = []
-        # the search text of each activity is made by the importing process, which has time to spare
-        for packed in stream_packed(Path(path), sha, findings, encode=encode, plain=False, compact=True):
+        for packed in stream_packed(Path(path), sha, findings, encode=encode, compact=True):
             packs.append(packed)
             if len(packs) >= chunk:
                 out.put(("part", Part(packs, findings[:])))

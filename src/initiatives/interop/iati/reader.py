@@ -33,7 +33,7 @@ from initiatives.reference import currencies as _currencies
 from initiatives.store import bulk, source_spans
 from initiatives.store.bulk import Packed
 from initiatives.store.repository import natural_key
-from initiatives.store.search_index import plain_source
+from initiatives.store.search_index import kept_narratives
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MEDIA_TYPE = "application/vnd.iati.activities+xml"
@@ -276,15 +276,15 @@ class _Mapper:
         """The activity as a record."""
         return self.finish(self.map_data())
 
-    def packed(self, source: str, encode: bool, plain: bool = True, compact: bool = False) -> Packed:
+    def packed(self, encode: bool, compact: bool = False) -> Packed:
         """The activity as the rows of a new record (`bulk.Packed`), built from the mapped values without
-        making the record first; `source` is the activity's text (its search text)."""
+        making the record first."""
         data = self.map_data()
         budget = data.get("budget")
         if budget is not None and not _currencies.is_known(budget["currency"]):  # the record path checks it
             rec = self.finish(data)
-            return bulk.pack(rec, natural_key(rec), source, encode=encode)
-        return _pack_data(data, self.ctx.sha, source, encode, plain, compact)
+            return bulk.pack(rec, natural_key(rec), None, encode=encode)
+        return _pack_data(data, self.ctx.sha, encode, compact)
 
     def map_data(self) -> dict[str, Any]:  # noqa: C901 - one pass over the children, one branch per element
         """The activity's values as a dict of Initiative fields (`sources`: field -> [(start, end)])."""
@@ -623,8 +623,7 @@ class _KeyView:
         self.code, self.title, self.source_lines = data.get("code"), data.get("title"), data.get("source_lines")
 
 
-def _pack_data(data: dict[str, Any], sha: str, source: str, encode: bool, plain: bool = True,
-               compact: bool = False) -> Packed:
+def _pack_data(data: dict[str, Any], sha: str, encode: bool, compact: bool = False) -> Packed:
     """`bulk.pack` of the record `finish(data)` would make, without making it (the same values: a test checks)."""
     budget = data.get("budget")
     first, last = data["source_lines"]
@@ -639,15 +638,15 @@ def _pack_data(data: dict[str, Any], sha: str, source: str, encode: bool, plain:
            "[]" if encode else [], bulk.dumps(extras) if encode else extras, data.get("source_document"),
            first, last)
     pre = [summary or "", *themes, *(f"{c} {_countries.name(c)}" for c in countries)]
-    post = [location or "", funding or "", region or ""]
+    post = [location or "", funding or "", region or "", *kept_narratives(extras, title, summary)]
     return bulk.Packed(
         natural_key(_KeyView(data)),  # type: ignore[arg-type]
         row, countries, list(dict.fromkeys(data.get("sdgs", ()))),
         [(p["name"], None, p["type"], p["role"]) for p in data.get("partners", ())],
         [] if compact else [(field, sha, s, e, None) for field, spans in data["sources"].items() for s, e in spans],
         (" ".join(filter(None, [code, title])), "\n".join(p for p in pre if p), "\n".join(p for p in post if p),
-         plain_source(source) if plain else source),
-        encode, not plain,
+         ""),  # (search_index.is_structured: no document lines in the search text)
+        encode,
         source_spans.encode(sha, [(field, s, e) for field, spans in data["sources"].items() for s, e in spans])
         if compact and data["sources"] else None)
 
@@ -778,12 +777,11 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
 
 
 def stream_packed(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None = None, *,
-                  encode: bool = True, plain: bool = True, compact: bool = False) -> Iterator[Packed]:
+                  encode: bool = True, compact: bool = False) -> Iterator[Packed]:
     """`stream`, yielding each activity as the rows of a new record (`bulk.Packed`, JSON encoded with
-    `encode`): what the parallel import's worker sends. `plain=False` leaves the activity's text as it is for
-    the inserting side to reduce to its search text (`Packed.raw_source`); `compact=True` gives the spans as
-    one `initiatives.source_spans` value (`Packed.spans_json`)."""
-    return _walk(path, sha, findings, sink, lambda mapper, source: mapper.packed(source, encode, plain, compact))
+    `encode`): what the parallel import's worker sends. `compact=True` gives the spans as one
+    `initiatives.source_spans` value (`Packed.spans_json`)."""
+    return _walk(path, sha, findings, sink, lambda mapper, _source: mapper.packed(encode, compact))
 
 
 def _walk(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None,
