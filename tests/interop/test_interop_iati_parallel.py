@@ -66,6 +66,23 @@ def test_parallel_import_stores_what_the_sequential_one_stores(tmp_path: Path) -
     assert _stored(one) == _stored(two)
 
 
+def test_spans_found_by_the_inserting_process_in_small_blocks_are_the_readers(tmp_path: Path, monkeypatch) -> None:
+    """The reader process leaves the spans to the inserting one, which finds them in the text it decodes a
+    block at a time (here 4 KB, so that activities straddle blocks and old text is let go): the same spans."""
+    path = ACTIVITIES / "iom-xm-dac-47066-v2.03.xml"
+    monkeypatch.setattr(reader._Window, "BLOCK", 4096)
+    one = Store.open(str(tmp_path / "one.db"))
+    two = Store.open(str(tmp_path / "two.db"))
+    importer.import_file(one, path, chunk=50, parallel=False, text_chunk=4096)
+    importer.import_file(two, path, chunk=50, parallel=True, text_chunk=4096)
+    stored = _stored(two)
+    assert _stored(one) == stored and len(stored[2]) > 577 * 5
+    text = path.read_text(encoding="utf-8")
+    rec = two.list_initiatives()[-1]
+    code = rec.sources["code"][0]
+    assert text[code.start:code.end] == f"<iati-identifier>{rec.code}</iati-identifier>"
+
+
 def test_parallel_import_updates_changed_records_as_the_sequential_one(tmp_path: Path) -> None:
     path = ACTIVITIES / "dfid-gb-gov-1-albania-v2.01.xml"
     changed = tmp_path / path.name

@@ -65,6 +65,9 @@ class Packed(NamedTuple):
     # the spans already as one `initiatives.source_spans` value (then `sources` is empty): what the IATI reader
     # makes, all its spans pointing into the file it reads (`spans_of` gives them back as `sources` tuples)
     spans_json: str | None = None
+    # the spans still to be found in the document's text (`reader.find_spans`): (start, end, ((field, tag, nth),
+    # ...)), turned into `spans_json` by the process that decodes the text before the rows are inserted
+    span_recipe: tuple[int, int, tuple[tuple[str, str, int], ...]] | None = None
 
 
 class _OrgRef(NamedTuple):
@@ -279,8 +282,8 @@ def insert_packed(s: Session, packs: list[Packed], orgs: Any, *, author: str, re
         compact = _compact_spans(s, chunk, doc_of, doc_shas)
         rows = [(*p.row, d, p.key, 1, now, now, c) for p, d, c in zip(chunk, doc_of, compact, strict=True)]
         encoded = chunk[0].encoded
-        if any(p.encoded != encoded for p in chunk):
-            raise ValueError("a chunk mixes JSON-encoded and plain rows")
+        if any(p.encoded != encoded or p.span_recipe is not None for p in chunk):
+            raise ValueError("a chunk mixes JSON-encoded and plain rows, or has spans not yet found")
         chunk_ids = _insert_rows(s, table, rows, JSON_COLS if encoded else frozenset())
         del rows
         if not index:

@@ -21,10 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from initiatives.interop.iati import pipeline
-from initiatives.interop.iati.reader import check_root, document_for, file_sha256, stream_packed, text_blocks
+from initiatives.interop.iati.reader import (
+    SpanRecipe,
+    check_root,
+    document_for,
+    file_sha256,
+    find_spans,
+    stream_packed,
+    text_blocks,
+)
 from initiatives.model import Document, Finding
 from initiatives.store import Store
-from initiatives.store import bulk, document_chunks
+from initiatives.store import bulk, document_chunks, source_spans
 from initiatives.store.repository import SaveSummary, _OrgResolver
 from sqlalchemy.orm import Session
 
@@ -140,19 +148,40 @@ def _parts(path: Path, sha: str, chunk: int, encode: bool, parallel: bool, findi
             yield part
         return
     with closing(pipeline.parts(path, sha, chunk=chunk, encode=encode)) as parts:
-        blocks, lines = text_blocks(path), 1  # the line the text written so far ends on
-        last_at = bulk.ROW_COLS.index("source_last_line")
+        text = _Text(text_blocks(path), writer)
         for part in parts:
-            if writer is not None:  # the text, decoded here, keeps pace with the records
-                upto = max((p.row[last_at] or 0 for p in part.packs), default=0)
-                while lines < upto and (block := next(blocks, None)) is not None:
-                    writer.add(block)
-                    lines += block.count("\n")
             findings.extend(part.findings)
-            yield part.packs
-        if writer is not None:
-            for block in blocks:
-                writer.add(block)
+            # the text, decoded here, keeps pace with the records: their spans are found in it
+            yield [p if p.span_recipe is None else p._replace(
+                       spans_json=source_spans.encode(sha, text.spans(p.span_recipe)), span_recipe=None)
+                   for p in part.packs]
+        text.finish()
+
+
+class _Text:
+    """The decoded text of the file beside the parallel import, a block at a time: each block goes to the
+    document's pieces, and the blocks holding the current records stay at hand to find their spans in
+    (`reader.find_spans`; the reader process leaves that work to this one, which decodes the text anyway)."""
+
+    def __init__(self, blocks: Iterator[str], writer: document_chunks.ChunkWriter | None) -> None:
+        self.blocks, self.writer = blocks, writer
+        self.text, self.base = "", 0  # self.text begins at offset self.base of the whole text
+
+    def spans(self, recipe: SpanRecipe) -> list[tuple[str, int, int]]:
+        start, end, _items = recipe
+        cut = min(start - self.base, len(self.text))
+        if cut > len(self.text) >> 1:  # the records moved on: forget the text before them
+            self.text, self.base = self.text[cut:], self.base + cut
+        while self.base + len(self.text) < end and (block := next(self.blocks, None)) is not None:
+            if self.writer is not None:
+                self.writer.add(block)
+            self.text += block
+        return find_spans(self.text, self.base, recipe)
+
+    def finish(self) -> None:
+        for block in self.blocks:
+            if self.writer is not None:
+                self.writer.add(block)
 
 
 def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int,

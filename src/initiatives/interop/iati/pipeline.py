@@ -48,7 +48,7 @@ def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
     try:
         findings: list[Finding] = []
         packs: list[Packed] = []
-        for packed in stream_packed(Path(path), sha, findings, encode=encode, compact=True):
+        for packed in stream_packed(Path(path), sha, findings, encode=encode, compact=True, defer_spans=True):
             packs.append(packed)
             if len(packs) >= chunk:
                 out.put(("part", Part(packs, findings[:])))

@@ -71,6 +71,7 @@ class _Ctx:
     lang: str | None
     findings: list[Finding] = field(default_factory=list)
     base: int = 0  # offset of text[0] in the whole decoded file
+    defer_spans: bool = False  # spans left for the inserting process to find (`Packed.span_recipe`)
 
 
 _DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
@@ -148,6 +149,31 @@ def _pick(narrs: list[dict[str, str]]) -> str | None:
     return narrs[0]["text"] if narrs else None
 
 
+# an activity's spans left for later: its (start, end) in the whole text, and (field, tag, nth) per span
+SpanRecipe = tuple[int, int, tuple[tuple[str, str, int], ...]]
+
+
+def find_spans(text: str, base: int, recipe: SpanRecipe) -> list[tuple[str, int, int]]:
+    """(field, start, end) in the whole text of each span of a recipe, `text` being the part of the whole text
+    from offset `base` on that holds the activity: what `_Mapper.span` gives when it finds them itself."""
+    act_start, act_end, items = recipe
+    lo0, hi = act_start - base, act_end - base
+    seen: dict[str, tuple[int, int]] = {}
+    out = []
+    for name, tag, nth in items:
+        lo, skip = lo0, nth
+        last = seen.get(tag)
+        if last is not None and last[0] < nth:
+            lo, skip = last[1] + 1, nth - last[0] - 1
+        found = _elem_span(text, tag, lo, hi, skip)
+        if found is None:
+            out.append((name, act_start, act_end))
+        else:
+            seen[tag] = (nth, found[0])
+            out.append((name, base + found[0], base + found[1]))
+    return out
+
+
 def _elem_span(text: str, tag: str, lo: int, hi: int, nth: int = 0) -> tuple[int, int] | None:
     """Char range of the nth `<tag ...>...</tag>` (or `<tag/>`) between lo and hi."""
     needle, n = "<" + tag, len(tag) + 1
@@ -220,7 +246,10 @@ class _Mapper:
         ))
 
     def span(self, tag: str, nth: int = 0) -> tuple[int, int]:
-        """(start, end) in the whole text of the nth `tag` element of the activity (else of the activity)."""
+        """(start, end) in the whole text of the nth `tag` element of the activity (else of the activity).
+        With `defer_spans`, (tag, nth) instead: `find_spans` turns those into offsets in another process."""
+        if self.ctx.defer_spans:
+            return tag, nth  # type: ignore[return-value]
         base, lo, skip = self.ctx.base, self.start, nth
         seen = self.seen.get(tag)  # the nth-1 element of this tag, found before: search on from there
         if seen is not None and seen[0] < nth:
@@ -282,9 +311,22 @@ class _Mapper:
         data = self.map_data()
         budget = data.get("budget")
         if budget is not None and not _currencies.is_known(budget["currency"]):  # the record path checks it
+            if self.ctx.defer_spans:  # (rare: found here after all)
+                found = find_spans(self.ctx.text, self.ctx.base, self.recipe(data["sources"]))
+                data["sources"] = {}
+                for name, start, end in found:
+                    data["sources"].setdefault(name, []).append((start, end))
             rec = self.finish(data)
             return bulk.pack(rec, natural_key(rec), None, encode=encode)
+        if self.ctx.defer_spans:
+            return _pack_data(data, self.ctx.sha, encode, compact, self.recipe(data["sources"]))
         return _pack_data(data, self.ctx.sha, encode, compact)
+
+    def recipe(self, sources: dict[str, list[tuple[str, int]]]) -> SpanRecipe:
+        """The deferred spans of an activity: its offsets in the whole text and (field, tag, nth) per span."""
+        base = self.ctx.base
+        return base + self.start, base + self.end, tuple((name, tag, nth) for name, spans in sources.items()
+                                                         for tag, nth in spans)
 
     def map_data(self) -> dict[str, Any]:  # noqa: C901 - one pass over the children, one branch per element
         """The activity's values as a dict of Initiative fields (`sources`: field -> [(start, end)])."""
@@ -623,7 +665,8 @@ class _KeyView:
         self.code, self.title, self.source_lines = data.get("code"), data.get("title"), data.get("source_lines")
 
 
-def _pack_data(data: dict[str, Any], sha: str, encode: bool, compact: bool = False) -> Packed:
+def _pack_data(data: dict[str, Any], sha: str, encode: bool, compact: bool = False,
+               recipe: SpanRecipe | None = None) -> Packed:
     """`bulk.pack` of the record `finish(data)` would make, without making it (the same values: a test checks)."""
     budget = data.get("budget")
     first, last = data["source_lines"]
@@ -647,8 +690,10 @@ def _pack_data(data: dict[str, Any], sha: str, encode: bool, compact: bool = Fal
         (" ".join(filter(None, [code, title])), "\n".join(p for p in pre if p), "\n".join(p for p in post if p),
          ""),  # (search_index.is_structured: no document lines in the search text)
         encode,
+        None if recipe is not None else
         source_spans.encode(sha, [(field, s, e) for field, spans in data["sources"].items() for s, e in spans])
-        if compact and data["sources"] else None)
+        if compact and data["sources"] else None,
+        recipe if recipe is not None and recipe[2] else None)
 
 
 # ---------------------------------------------------------------------------------------------- the file
@@ -777,20 +822,23 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
 
 
 def stream_packed(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None = None, *,
-                  encode: bool = True, compact: bool = False) -> Iterator[Packed]:
+                  encode: bool = True, compact: bool = False, defer_spans: bool = False) -> Iterator[Packed]:
     """`stream`, yielding each activity as the rows of a new record (`bulk.Packed`, JSON encoded with
     `encode`): what the parallel import's worker sends. `compact=True` gives the spans as one
-    `initiatives.source_spans` value (`Packed.spans_json`)."""
-    return _walk(path, sha, findings, sink, lambda mapper, _source: mapper.packed(encode, compact))
+    `initiatives.source_spans` value (`Packed.spans_json`); `defer_spans=True` leaves them to be found by
+    whoever has the text at hand (`Packed.span_recipe`, `find_spans`: the parallel import's inserting process,
+    which decodes the file anyway to store it)."""
+    return _walk(path, sha, findings, sink, lambda mapper, _source: mapper.packed(encode, compact),
+                 defer_spans=defer_spans)
 
 
 def _walk(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None,
-          make: Callable[[_Mapper, str], Any]) -> Iterator[Any]:
+          make: Callable[[_Mapper, str], Any], *, defer_spans: bool = False) -> Iterator[Any]:
     """Parse the file one activity at a time; yield `make(mapper of the activity, its text)` for each."""
     tag, attrs, _line = _head(path)
     version = check_root(path)
     ctx = _Ctx(path=path, sha=sha, text="", version=version,
-               lang=(attrs.get(XML_LANG) or "").lower() or None, findings=findings)
+               lang=(attrs.get(XML_LANG) or "").lower() or None, findings=findings, defer_spans=defer_spans)
     with path.open("rb") as fh, path.open("rb") as raw:
         win = _Window(raw, _encoding(raw.read(200)), sink)
         raw.seek(0)
