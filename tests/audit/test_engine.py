@@ -128,6 +128,22 @@ def test_audit_json_has_gold_shape_and_review_decisions_survive_reruns(db):
     assert listed.exit_code == 0 and "known, accepted" not in listed.stdout
 
 
+def test_the_table_of_a_large_audit_shows_some_records_then_counts_per_rule(db):
+    """`--limit N` prints the findings of N records, then the open findings per rule and how to see the rest;
+    the totals line counts every record either way."""
+    cli = CliRunner()
+    every = cli.invoke(app, ["audit", "--db", db, "--today", "2026-11-21", "--limit", "0"], env={"COLUMNS": "200"})
+    assert every.exit_code == 0, every.output
+    records = int(every.stdout.rsplit(" open finding(s) in ", 1)[1].split()[0])
+    assert records > 2 and "Open findings per rule" not in every.stdout
+    two = cli.invoke(app, ["audit", "--db", db, "--today", "2026-11-21", "--limit", "2"], env={"COLUMNS": "200"})
+    assert two.exit_code == 0, two.output
+    assert "Open findings per rule" in two.stdout and "completeness" in two.stdout
+    assert f"The findings of {records - 2} more record(s) are not shown" in " ".join(two.stdout.split())
+    assert two.stdout.count("completeness") < every.stdout.count("completeness")
+    assert every.stdout.strip().splitlines()[-1] == two.stdout.strip().splitlines()[-1]
+
+
 def test_fail_on_and_bad_options(db):
     cli = CliRunner()
     assert cli.invoke(app, ["audit", "--db", db, "--fail-on", "high", "--today", "2026-11-21"]).exit_code == 1

@@ -156,6 +156,37 @@ def test_review_decisions_survive_reaudit(store: Store) -> None:
     assert [r.new for r in store.history(fixed.id, entity="finding")] == ["resolved", "open", "resolved"]
 
 
+def test_a_large_audit_run_is_saved_as_the_finding_by_finding_path_would(store: Store) -> None:
+    """1,203 findings (more than one chunk of the bulk save): counts, links (only to records that exist),
+    a fingerprint found twice in one run, review decisions, reopening and resolving, each with its revision."""
+    recs = [store.add_initiative(Initiative(code=f"L{i}", title=f"Record {i}"), author="a") for i in range(3)]
+    ids = [r.id for r in recs]
+    missing_id = max(ids) + 1000  # a record deleted since the audit looked at it
+    run = [Finding(rule="missing-field", message=f"gap {i}", record=f"L{i % 3}", initiative_ids=[ids[i % 3]],
+                   evidence_text=f"field {i}") for i in range(1200)]
+    pair = Finding(rule="duplicate-record", message="same", record="L0", initiative_ids=[ids[0], ids[1], missing_id],
+                   evidence_text="pair")
+    first = store.save_audit([*run, pair, pair], rules_run=["missing-field", "duplicate-record"])
+    assert (first.new, first.seen_again, first.reopened, first.auto_resolved) == (1201, 1, 0, 0)
+    stored = store.findings()
+    assert len(stored) == 1201
+    assert len(store.findings(initiative_id=ids[1])) == 401  # 400 gaps and the pair
+    dup = store.findings(rule="duplicate-record")[0]
+    assert dup.initiative_ids == [ids[0], ids[1], missing_id] and dup.status == "open"
+    store.set_finding_status(stored[0].id, "waived", reviewer="r", comment="known")
+    store.set_finding_status(stored[1].id, "resolved", reviewer="r")
+    changed = run[1].model_copy(update={"message": "gap 1, worded anew"})
+    again = store.save_audit([run[0], changed, *run[3:], pair], rules_run=["missing-field", "duplicate-record"])
+    assert (again.new, again.seen_again, again.reopened, again.auto_resolved) == (0, 1199, 1, 1)
+    by_id = {f.id: f for f in store.findings()}
+    assert by_id[stored[0].id].status == "waived" and by_id[stored[0].id].comment == "known"
+    assert by_id[stored[1].id].status == "open" and by_id[stored[1].id].message == "gap 1, worded anew"
+    assert by_id[stored[2].id].status == "resolved"  # run[2] was not found again
+    assert [r.new for r in store.history(stored[1].id, entity="finding")] == ["resolved", "open"]
+    assert [r.reason for r in store.history(stored[2].id, entity="finding")] == ["no longer found"]
+    assert len(store.findings(initiative_id=ids[1])) == 401  # no link twice
+
+
 def test_an_audit_does_not_resolve_findings_that_came_with_an_import(store: Store) -> None:
     from testdata import GOLD
     from initiatives.interop import registry_json

@@ -22,6 +22,7 @@ from initiatives.store.tables import DocumentChunkRow, DocumentRow
 
 KEEP_PIECES = 4  # pieces held in memory (about 1 MB each)
 MAX_SPAN = 8  # a record over more pieces than this is not read (its lines would be megabytes)
+KEEP_WINDOWS = 4096  # records' windows held in memory (a few kB each)
 
 
 @dataclass
@@ -44,8 +45,20 @@ class _PieceReader:
         self.index: dict[str, tuple[int, list[int], list[int]]] = {}  # sha -> (id, first lines, seqs)
         self.pieces: dict[tuple[str, int], _Piece] = {}
         self.texts: OrderedDict[tuple[str, int], str] = OrderedDict()
+        # the windows read lately: a rule that goes pair by pair asks for each record's lines many times
+        self.windows: OrderedDict[tuple[str, int, int], tuple[str, int] | None] = OrderedDict()
 
     def __call__(self, doc: Document, first: int, last: int) -> tuple[str, int] | None:
+        key = (doc.sha256, first, last)
+        if key in self.windows:
+            self.windows.move_to_end(key)
+            return self.windows[key]
+        window = self.windows[key] = self._window(doc, first, last)
+        if len(self.windows) > KEEP_WINDOWS:
+            self.windows.popitem(last=False)
+        return window
+
+    def _window(self, doc: Document, first: int, last: int) -> tuple[str, int] | None:
         found = self._index(doc.sha256)
         if found is None:
             return None
@@ -133,8 +146,8 @@ class _PieceReader:
             return text[lo:hi]
         if hi is None:
             return self._text(sha, doc_id, seq)[lo:]
-        with self.store.transaction() as s:
-            return s.scalar(select(func.substr(DocumentChunkRow.text, lo + 1, hi - lo)).where(
+        with self.store.engine.connect() as conn:  # (a pooled connection: cheaper than a session per window)
+            return conn.scalar(select(func.substr(DocumentChunkRow.text, lo + 1, hi - lo)).where(
                 DocumentChunkRow.document_id == doc_id, DocumentChunkRow.seq == seq)) or ""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +49,8 @@ def audit(
     rule: Annotated[list[str] | None, typer.Option("--rule", help="Run only this rule (repeatable)")] = None,
     today: Annotated[str | None, typer.Option("--today", help="Date the audit treats as today (YYYY-MM-DD)")] = None,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the findings for review")] = True,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Table: show the findings of at most this many "
+                                       "records, then a count per rule (0: every record)")] = 50,
 ) -> None:
     """Check every record for data-quality problems; findings are stored so that `review` can act on them."""
     if fmt not in ("table", "json"):
@@ -94,25 +96,30 @@ def audit(
                           "errors": [{"rule": a, "record": b, "problem": c} for a, b, c in result.errors]},
                          ensure_ascii=False, indent=2))
     else:
-        _print_table(shown, by_id, kinds)
+        _print_table(shown, by_id, kinds, limit)
     if fail_on:
         worst = [f for f in shown if f.status in ("open", "acknowledged") and _RANK[f.severity] >= _RANK[fail_on]]
         if worst:
             raise typer.Exit(1)
 
 
-def _print_table(findings: list[model.Finding], by_id: dict[int, model.Initiative], kinds: dict) -> None:
+def _print_table(findings: list[model.Finding], by_id: dict[int, model.Initiative], kinds: dict,
+                 limit: int = 0) -> None:
+    """One table per record with open findings (the first `limit` records; 0: all), then the totals."""
     if not findings:
         out.print("No findings.")
         return
     groups: dict[tuple[str, str], list[model.Finding]] = defaultdict(list)
     for f in findings:
         groups[(f.source_document or "", f.record)].append(f)
-    hidden = 0
+    hidden = shown_records = 0
     for (doc, rec_label), items in groups.items():
         visible = [f for f in items if f.status in ("open", "acknowledged")]
         hidden += len(items) - len(visible)
         if not visible:
+            continue
+        shown_records += 1
+        if limit and shown_records > limit:
             continue
         rec = by_id.get(items[0].initiative_ids[0]) if items[0].initiative_ids else None
         score = f"  completeness {completeness(rec, kinds):.0%}" if rec else ""
@@ -129,9 +136,28 @@ def _print_table(findings: list[model.Finding], by_id: dict[int, model.Initiativ
             flag = " (reviewer)" if f.reviewer_flagged else ""
             table.add_row(str(f.id or ""), f.severity, f.rule, f.message, f.evidence_text[:160], f.status + flag)
         out.print(table)
-    open_n = sum(1 for f in findings if f.status in ("open", "acknowledged"))
-    out.print(f"{open_n} open finding(s) in {sum(1 for k in groups)} record(s)"
+    open_found = [f for f in findings if f.status in ("open", "acknowledged")]
+    if limit and shown_records > limit:
+        _print_rule_totals(open_found)
+        out.print(f"[dim]The findings of {shown_records - limit} more record(s) are not shown: "
+                  f"`initiatives review list`, `--limit 0` for every record, or `--format json`.[/]")
+    out.print(f"{len(open_found)} open finding(s) in {sum(1 for k in groups)} record(s)"
               + (f"; {hidden} resolved or waived not shown" if hidden else ""))
+
+
+def _print_rule_totals(findings: list[model.Finding]) -> None:
+    """Open findings counted per rule and severity (what a large registry's audit is read by first)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for f in findings:
+        counts[f.rule][f.severity] += 1
+    table = Table(title="Open findings per rule", title_justify="left")
+    table.add_column("rule")
+    for sev in ("high", "medium", "low"):
+        table.add_column(sev, justify="right")
+    table.add_column("total", justify="right")
+    for rule_id, c in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
+        table.add_row(rule_id, *(str(c[sev] or "") for sev in ("high", "medium", "low")), str(sum(c.values())))
+    out.print(table)
 
 
 # ------------------------------------------------------------------------------------------------ review

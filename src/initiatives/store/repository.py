@@ -555,26 +555,12 @@ class Store:
         """Store one audit run's findings. Review decisions are kept; a resolved finding that comes back is
         reopened; an open finding of a rule that ran but did not find it again is resolved as fixed (only one an
         audit found: findings that came with an imported file stay as they are)."""
-        summary = AuditSaveSummary()
-        now = utcnow()
+        from initiatives.store import audit_save
+
         with self.transaction() as s:
-            seen: set[int] = set()
-            for f in findings:
-                row, outcome = self._upsert_finding(s, f, now)
-                seen.add(row.id)
-                setattr(summary, outcome, getattr(summary, outcome) + 1)
-            if rules_run is not None:
-                stale = s.scalars(select(FindingRow).where(FindingRow.rule.in_(list(rules_run)),
-                                                           FindingRow.status.in_(("open", "acknowledged")),
-                                                           FindingRow.origin == "audit"))
-                for row in stale:
-                    if row.id in seen:
-                        continue
-                    s.add(RevisionRow(entity="finding", entity_id=row.id, field="status", old=row.status,
-                                      new="resolved", author="audit", at=now, reason="no longer found"))
-                    row.status, row.updated_at = "resolved", now
-                    summary.auto_resolved += 1
-        return summary
+            counts = audit_save.save(s, findings, [f.fingerprint or finding_fingerprint(f) for f in findings],
+                                     utcnow(), rules_run)
+        return AuditSaveSummary(**counts)
 
     def findings(self, *, status: str | None = None, rule: str | None = None, severity: str | None = None,
                  initiative_id: int | None = None) -> list[Finding]:
