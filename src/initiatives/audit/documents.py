@@ -13,14 +13,14 @@ from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from initiatives.audit.base import LineReader
 from initiatives.model import Document
 from initiatives.store import Store
 from initiatives.store.tables import DocumentChunkRow, DocumentRow
 
-KEEP_PIECES = 4  # pieces held in memory (about 1 MB each)
+KEEP_PIECES = 64  # pieces held in memory (about 1 MB each: a `substr` of a piece reads as much of the row)
 MAX_SPAN = 8  # a record over more pieces than this is not read (its lines would be megabytes)
 KEEP_WINDOWS = 4096  # records' windows held in memory (a few kB each)
 
@@ -36,9 +36,9 @@ class _Piece:
 
 class _PieceReader:
     """Reads windows of documents kept in pieces. Each piece is read whole once, to index its lines (an array of
-    offsets, kept for the run: about 80 kB per 1 MB piece); after that a window is one `substr` query, or a slice
-    of one of the last few pieces read. Rules visit records in any order (the duplicate rule goes pair by pair),
-    so windows must not cost a whole piece each."""
+    offsets, kept for the run: about 80 kB per 1 MB piece); a window is a slice of one of the last KEEP_PIECES
+    pieces read (read again when it was let go), and the last KEEP_WINDOWS windows are kept: rules visit
+    records in any order (the duplicate rule goes pair by pair) and ask for the same record's lines often."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -107,9 +107,9 @@ class _PieceReader:
         if text is not None:
             self.texts.move_to_end(key)
             return text
-        with self.store.transaction() as s:
-            text = s.scalar(select(DocumentChunkRow.text).where(DocumentChunkRow.document_id == doc_id,
-                                                                 DocumentChunkRow.seq == seq)) or ""
+        with self.store.engine.connect() as conn:  # (a pooled connection: cheaper than a session per piece)
+            text = conn.scalar(select(DocumentChunkRow.text).where(DocumentChunkRow.document_id == doc_id,
+                                                                    DocumentChunkRow.seq == seq)) or ""
         self.texts[key] = text
         while len(self.texts) > KEEP_PIECES:
             self.texts.popitem(last=False)
@@ -140,15 +140,9 @@ class _PieceReader:
         return self._slice(sha, doc_id, seq, piece.length - 1, piece.length) == "\n"
 
     def _slice(self, sha: str, doc_id: int, seq: int, lo: int, hi: int | None) -> str:
-        """Characters lo..hi of one piece: from a piece read lately, else one `substr` query."""
-        text = self.texts.get((sha, seq))
-        if text is not None:
-            return text[lo:hi]
-        if hi is None:
-            return self._text(sha, doc_id, seq)[lo:]
-        with self.store.engine.connect() as conn:  # (a pooled connection: cheaper than a session per window)
-            return conn.scalar(select(func.substr(DocumentChunkRow.text, lo + 1, hi - lo)).where(
-                DocumentChunkRow.document_id == doc_id, DocumentChunkRow.seq == seq)) or ""
+        """Characters lo..hi of one piece, read whole and kept among the last KEEP_PIECES (a `substr` query
+        costs about as much as the piece: SQLite walks the row's overflow pages to reach the offset)."""
+        return self._text(sha, doc_id, seq)[lo:hi]
 
 
 def from_store(store: Store) -> tuple[list[Document], LineReader]:
