@@ -46,6 +46,18 @@ class Result:
         return (self.failed_case or {}).get("ruleInfo") or self.case.get("ruleInfo") or {}
 
 
+@lru_cache(maxsize=4096)
+def _xpath(path: str) -> Callable[[Any], Any]:
+    """A compiled XPath (a ruleset applies the same few hundred paths to every activity: compiling them each
+    time was most of the engine's cost)."""
+    return etree.XPath(path)
+
+
+def _eval(el: Any, path: str) -> Any:
+    return _xpath(path)(el)
+
+
+@lru_cache(maxsize=1024)
 def rule_name(name: str) -> str:
     snake = _CAMEL.sub("_", name).lower()
     return _NAMES.get(snake, snake)
@@ -68,6 +80,12 @@ def _agency_prefixes() -> tuple[str, ...]:
     from initiatives.interop.iati import codelists
 
     return tuple(sorted(codelists.codes("OrganisationRegistrationAgency"), key=len, reverse=True))
+
+
+@lru_cache(maxsize=16)
+def _agency_heads(sep: str) -> tuple[str, ...]:
+    """The agency prefixes followed by `sep`, as one tuple for str.startswith."""
+    return tuple(p + sep for p in _agency_prefixes())
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -97,14 +115,14 @@ class _Rules:
     def matches(el: Any, case: dict[str, Any]) -> list[Any]:
         out: list[Any] = []
         for path in case.get("paths", []):
-            found = el.xpath(path)
+            found = _eval(el, path)
             out.extend(found if isinstance(found, list) else [found])
         return out
 
     def date(self, el: Any, xpath: str) -> dt.date | None:
         if xpath == "TODAY":
             return self.today
-        found = el.xpath(xpath)
+        found = _eval(el, xpath)
         if not found:
             return None
         m = _DATE.match(_text(found[0]))
@@ -124,25 +142,25 @@ class _Rules:
 
     def only_one_of(self, el: Any, case: dict[str, Any]) -> bool | None:
         found = self.matches(el, case)
-        if any(el.xpath(x) for x in case.get("excluded", [])):
+        if any(_eval(el, x) for x in case.get("excluded", [])):
             return not found
         return len(found) == 1
 
     def one_or_all(self, el: Any, case: dict[str, Any]) -> bool | None:
-        if el.xpath(case["one"]):
+        if _eval(el, case["one"]):
             return True
         kind = case["all"]
         if kind == "lang":
-            return all(n.xpath("@xml:lang") for n in el.xpath("descendant::narrative"))
+            return all(_eval(n, "@xml:lang") for n in _eval(el, "descendant::narrative"))
         if kind == "sector":
-            return all(t.xpath("sector") for t in el.xpath("transaction"))
+            return all(_eval(t, "sector") for t in _eval(el, "transaction"))
         if kind == "currency":
-            return all(v.xpath("@currency") for p in ("value", "forecast", "loan-status")
-                       for v in el.xpath("descendant::" + p))
-        return all(_truthy(el.xpath(x)) for x in ([kind] if isinstance(kind, str) else kind))
+            return all(_eval(v, "@currency") for p in ("value", "forecast", "loan-status")
+                       for v in _eval(el, "descendant::" + p))
+        return all(_truthy(_eval(el, x)) for x in ([kind] if isinstance(kind, str) else kind))
 
     def dependent(self, el: Any, case: dict[str, Any]) -> bool | None:
-        found = [bool(el.xpath(p)) for p in case.get("paths", [])]
+        found = [bool(_eval(el, p)) for p in case.get("paths", [])]
         return all(found) or not any(found)
 
     def unique(self, el: Any, case: dict[str, Any]) -> bool | None:
@@ -177,7 +195,7 @@ class _Rules:
         return less <= more
 
     def date_now(self, el: Any, case: dict[str, Any]) -> bool | None:
-        found = el.xpath(case["date"])
+        found = _eval(el, case["date"])
         if not found:
             return None
         m = _DATETIME.match(_text(found[0]))
@@ -204,7 +222,7 @@ class _Rules:
     def regex_matches(self, el: Any, case: dict[str, Any]) -> bool | None:
         found = self.matches(el, case)
         if case.get("idCondition") == "NOT_EXISTING_ORG_ID_PREFIX" and any(
-                _text(m).startswith(p + "-") for m in found for p in _agency_prefixes()):
+                _text(m).startswith(_agency_heads("-")) for m in found):
             return None
         return all(re.search(case["regex"], _text(m)) for m in found)
 
@@ -214,21 +232,22 @@ class _Rules:
     def startswith(self, el: Any, case: dict[str, Any]) -> bool | None:
         found = self.matches(el, case)
         if "start" in case:  # Python edition
-            start = el.xpath(case["start"])
+            start = _eval(el, case["start"])
             if not start:
                 return None
             head = _text(start[0])
             return all(_text(m).startswith(head) for m in found)
-        prefixes: list[str] = []
+        sep = case.get("separator", "")
+        heads: list[str] = []
         for p in case.get("prefix", []):
             if p == "ORG-ID-PREFIX":
-                prefixes.extend(_agency_prefixes())
+                heads.extend(_agency_heads(sep))
             else:
-                prefixes.extend(_text(x) for x in el.xpath(p))
+                heads.extend(t + sep for x in _eval(el, p) if (t := _text(x)))
         if not found:
             return None
-        sep = case.get("separator", "")
-        return all(any(_text(m).startswith(p + sep) for p in prefixes if p) for m in found)
+        starts = tuple(heads)
+        return all(_text(m).startswith(starts) for m in found)
 
     def no_spaces(self, el: Any, case: dict[str, Any]) -> bool | None:
         return all(_text(m) == _text(m).strip() for m in self.matches(el, case))
@@ -237,15 +256,15 @@ class _Rules:
         return all("%" not in _text(m) for m in self.matches(el, case))
 
     def evaluates_to_true(self, el: Any, case: dict[str, Any]) -> bool | None:
-        return _truthy(el.xpath(case["eval"]))
+        return _truthy(_eval(el, case["eval"]))
 
     def if_then(self, el: Any, case: dict[str, Any]) -> bool | None:
-        if not _truthy(el.xpath(case["if"])):
+        if not _truthy(_eval(el, case["if"])):
             return True
-        return _truthy(el.xpath(case["then"]))
+        return _truthy(_eval(el, case["then"]))
 
     def loop(self, el: Any, case: dict[str, Any]) -> bool | None:
-        values = list(dict.fromkeys(_text(v) for v in el.xpath(case["foreach"])))
+        values = list(dict.fromkeys(_text(v) for v in _eval(el, case["foreach"])))
         result: bool | None = None
         for name, sub in case["do"].items():
             for sub_case in sub["cases"]:
@@ -266,7 +285,7 @@ class _Rules:
 
 
 def test_case(rules: _Rules, el: Any, rule: str, case: dict[str, Any]) -> bool | None:
-    if "condition" in case and not _truthy(el.xpath(case["condition"])):
+    if "condition" in case and not _truthy(_eval(el, case["condition"])):
         return None
     check: Callable[[Any, dict[str, Any]], bool | None] | None = getattr(rules, rule, None)
     if check is None or rule.startswith("_"):
@@ -278,7 +297,7 @@ def run(ruleset: dict[str, Any], tree: Any, *, today: dt.date | None = None) -> 
     """Every case of every rule, on every element its context selects."""
     rules = _Rules(today or dt.date.today())
     for context, by_rule in ruleset.items():
-        for el in tree.xpath(context):
+        for el in _eval(tree, context):
             for name, body in by_rule.items():
                 rule = rule_name(name)
                 for case in body.get("cases", []):
