@@ -212,3 +212,19 @@ def test_delete_keeps_a_revision(store: Store) -> None:
     with pytest.raises(NotFound):
         store.get_initiative(rec.id)
     assert store.history(rec.id)[-1].field == "(deleted)"
+
+
+def test_iter_initiatives_reads_every_record_in_batches_and_can_leave_out_list_extras(store: Store) -> None:
+    """What the audit reads: every record once, in id order, across batch boundaries; with `scalar_extras`
+    the single-valued extras stay and the lists and objects an import keeps for its export are left out."""
+    for i in range(7):
+        store.add_initiative(Initiative(code=f"B{i}", title=f"Batch {i}", extras={
+            "iati_version": "2.03", "identifier": f"XM-{i}", "transaction_list": ["<transaction/>"],
+            "budgets": [{"value": "1"}], "reporting_org": {"ref": "XM"}}), author="t")
+    whole = store.list_initiatives()
+    read = list(store.iter_initiatives(batch=3))
+    assert [r.model_dump() for r in read] == [r.model_dump() for r in whole] and len(read) == 7
+    light = list(store.iter_initiatives(batch=3, scalar_extras=True))
+    assert [r.id for r in light] == [r.id for r in whole]
+    assert light[4].extras == {"iati_version": "2.03", "identifier": "XM-4"}
+    assert light[4].model_dump(exclude={"extras"}) == whole[4].model_dump(exclude={"extras"})

@@ -20,7 +20,7 @@ from initiatives.model import Document
 from initiatives.store import Store
 from initiatives.store.tables import DocumentChunkRow, DocumentRow
 
-KEEP_PIECES = 64  # pieces held in memory (about 1 MB each: a `substr` of a piece reads as much of the row)
+KEEP_PIECES = 32  # pieces held in memory (about 1 MB each: a `substr` of a piece reads as much of the row)
 MAX_SPAN = 8  # a record over more pieces than this is not read (its lines would be megabytes)
 KEEP_WINDOWS = 4096  # records' windows held in memory (a few kB each)
 

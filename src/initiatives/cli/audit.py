@@ -65,7 +65,7 @@ def audit(
         if r not in known:
             raise InputError(f"no such rule {r!r} (known: {', '.join(sorted(known))})", field="--rule")
     store = open_store(db)
-    records = store.list_initiatives()
+    records = list(store.iter_initiatives(scalar_extras=True))  # (rules read no list or object in extras)
     documents, pieces = audit_documents.from_store(store)
     result = runner.run(records, documents, cfg=cfg, today=_today(today), only=set(rule or []) or None,
                         pieces=pieces)

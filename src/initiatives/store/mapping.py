@@ -23,7 +23,10 @@ DATE_FIELDS = ("start", "end", "date_announced")
 JSON_LIST_FIELDS = ("country_groups", "themes", "comments")
 
 
-def initiative_from_row(row: InitiativeRow) -> Initiative:
+def initiative_from_row(row: InitiativeRow, *, scalar_extras: bool = False) -> Initiative:
+    """The record of a row; `scalar_extras`: only the extras that are single values (version, identifier,
+    document key...), not the lists and objects an import keeps for its export (a run over every record, such
+    as the audit, holds a tenth of the memory)."""
     sources: dict[str, list[Span]] = {}
     for field, sha, start, end in source_spans.decode(getattr(row, "source_spans", None)):
         sources.setdefault(field, []).append(Span(document=sha, start=start, end=end))
@@ -48,7 +51,8 @@ def initiative_from_row(row: InitiativeRow) -> Initiative:
         source_lines=(
             (row.source_first_line, row.source_last_line) if row.source_first_line and row.source_last_line else None
         ),
-        extras=row.extras or {},
+        extras=({k: v for k, v in (row.extras or {}).items() if not isinstance(v, (list, dict))} if scalar_extras
+                else row.extras or {}),
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,

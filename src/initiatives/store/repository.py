@@ -445,6 +445,20 @@ class Store:
         with self.transaction() as s:
             return [mapping.initiative_from_row(r) for r in s.scalars(stmt)]
 
+    def iter_initiatives(self, *, batch: int = 1000, scalar_extras: bool = False) -> Iterator[Initiative]:
+        """Every record in id order, read `batch` at a time (one short transaction each, so the rows of the
+        whole registry are never in one session); `scalar_extras` as in `mapping.initiative_from_row`."""
+        last = 0
+        while True:
+            with self.transaction() as s:
+                rows = s.scalars(select(InitiativeRow).where(InitiativeRow.id > last)
+                                 .order_by(InitiativeRow.id).limit(batch))
+                records = [mapping.initiative_from_row(r, scalar_extras=scalar_extras) for r in rows]
+            if not records:
+                return
+            last = records[-1].id or last
+            yield from records
+
     def count_initiatives(self, q: InitiativeQuery | None = None) -> int:
         stmt = select(func.count()).select_from(self._filtered(q or InitiativeQuery()).subquery())
         with self.transaction() as s:

@@ -160,6 +160,6 @@ def run_audit(store: Store) -> dict[str, Any]:
     from initiatives.audit.documents import from_store
 
     documents, pieces = from_store(store)
-    result = runner.run(store.list_initiatives(), documents, pieces=pieces)
+    result = runner.run(list(store.iter_initiatives(scalar_extras=True)), documents, pieces=pieces)
     summary = store.save_audit(result.findings, rules_run=result.rules_run)
     return {**asdict(summary), "rules_run": len(result.rules_run), "errors": len(getattr(result, "errors", []))}
