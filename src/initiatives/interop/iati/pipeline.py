@@ -24,6 +24,7 @@ from initiatives.model import Finding
 from initiatives.store.bulk import Packed
 
 IN_FLIGHT = 4  # chunks queued between the processes at most
+FIRST_CHUNK = 50  # records in the first part (the importing process waits for it)
 POLL_S = 1.0
 
 
@@ -48,9 +49,11 @@ def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
     try:
         findings: list[Finding] = []
         packs: list[Packed] = []
+        size = min(chunk, FIRST_CHUNK)  # a small first part: the importing process starts writing sooner
         for packed in stream_packed(Path(path), sha, findings, encode=encode, compact=True, defer_spans=True):
             packs.append(packed)
-            if len(packs) >= chunk:
+            if len(packs) >= size:
+                size = chunk
                 out.put(("part", Part(packs, findings[:])))
                 packs = []
                 findings.clear()  # the reader appends to this very list
