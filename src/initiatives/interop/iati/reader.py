@@ -157,21 +157,26 @@ def find_spans(text: str, base: int, recipe: SpanRecipe) -> list[tuple[str, int,
     """(field, start, end) in the whole text of each span of a recipe, `text` being the part of the whole text
     from offset `base` on that holds the activity: what `_Mapper.span` gives when it finds them itself."""
     act_start, act_end, items = recipe
-    lo0, hi = act_start - base, act_end - base
     seen: dict[str, tuple[int, int]] = {}
     out = []
     for name, tag, nth in items:
-        lo, skip = lo0, nth
-        last = seen.get(tag)
-        if last is not None and last[0] < nth:
-            lo, skip = last[1] + 1, nth - last[0] - 1
-        found = _elem_span(text, tag, lo, hi, skip)
-        if found is None:
-            out.append((name, act_start, act_end))
-        else:
-            seen[tag] = (nth, found[0])
-            out.append((name, base + found[0], base + found[1]))
+        found = _nth_span(text, tag, nth, act_start - base, act_end - base, seen)
+        out.append((name, act_start, act_end) if found is None else (name, base + found[0], base + found[1]))
     return out
+
+
+def _nth_span(text: str, tag: str, nth: int, lo: int, hi: int, seen: dict[str, tuple[int, int]]
+              ) -> tuple[int, int] | None:
+    """Char range of the nth `tag` element between lo and hi; `seen` (tag -> (nth, start) of the last one
+    found) lets the search go on from an earlier element of the same tag instead of from lo."""
+    skip = nth
+    last = seen.get(tag)
+    if last is not None and last[0] < nth:
+        lo, skip = last[1] + 1, nth - last[0] - 1
+    found = _elem_span(text, tag, lo, hi, skip)
+    if found is not None:
+        seen[tag] = (nth, found[0])
+    return found
 
 
 def _elem_span(text: str, tag: str, lo: int, hi: int, nth: int = 0) -> tuple[int, int] | None:
@@ -250,14 +255,10 @@ class _Mapper:
         With `defer_spans`, (tag, nth) instead: `find_spans` turns those into offsets in another process."""
         if self.ctx.defer_spans:
             return tag, nth  # type: ignore[return-value]
-        base, lo, skip = self.ctx.base, self.start, nth
-        seen = self.seen.get(tag)  # the nth-1 element of this tag, found before: search on from there
-        if seen is not None and seen[0] < nth:
-            lo, skip = seen[1] + 1, nth - seen[0] - 1
-        found = _elem_span(self.ctx.text, tag, lo, self.end, skip)
+        base = self.ctx.base
+        found = _nth_span(self.ctx.text, tag, nth, self.start, self.end, self.seen)
         if found is None:
             return base + self.start, base + self.end
-        self.seen[tag] = (nth, found[0])
         return base + found[0], base + found[1]
 
     def code(self, listname: str, value: str | None, *, field: str | None, what: str) -> bool:
