@@ -111,6 +111,19 @@ def test_upload_bad_files_store_nothing(client, tokens):
     assert after == before
 
 
+def test_findings_page_through_with_limit_and_offset(client):
+    every = client.get("/api/v1/findings")
+    total = int(every.headers["X-Total-Count"])
+    assert total == len(every.json()) > 4
+    first = client.get("/api/v1/findings", params={"limit": 3})
+    rest = client.get("/api/v1/findings", params={"limit": 3, "offset": 3})
+    assert first.headers["X-Total-Count"] == rest.headers["X-Total-Count"] == str(total)
+    assert [f["id"] for f in first.json() + rest.json()] == [f["id"] for f in every.json()[:6]]
+    open_ = client.get("/api/v1/findings", params={"status": "open", "limit": 1})
+    assert int(open_.headers["X-Total-Count"]) == sum(f["status"] == "open" for f in every.json())
+    assert client.get("/api/v1/findings", params={"limit": 0}).status_code == 422
+
+
 def test_findings_filter_and_review(client, tokens):
     open_ = client.get("/api/v1/findings", params={"status": "open"}).json()
     assert open_ and all(f["status"] == "open" for f in open_)

@@ -181,3 +181,28 @@ def test_explore_says_when_it_matched_some_of_the_words(client):
     api = client.get("/api/v1/initiatives", params={"q": "citizens taking part in policy making through ICT"}).json()
     assert api["relaxed"] and api["total"] == int(re.search(r'<span id="total">(\d+)</span>', html).group(1))
     assert 'id="relaxed-note"' not in client.get("/explore", params={"q": "youth"}).text
+
+
+def test_review_queue_comes_a_page_at_a_time_with_true_counts_per_rule(client, monkeypatch):
+    """A registry with thousands of findings: the queue shows one page of them (here 3) grouped by rule, the
+    totals per rule and severity count every finding that matches, and the pages together show each once."""
+    from initiatives.web import pages
+
+    monkeypatch.setattr(pages, "REVIEW_PAGE", 3)
+    every = client.get("/api/v1/findings").json()
+    open_ = [f for f in every if f["status"] == "open"]
+    n_pages = -(-len(open_) // 3)
+    assert n_pages >= 2
+    first = client.get("/review").text
+    assert f"{len(open_)} findings; 1–3 shown." in first and f"Page 1 of {n_pages}" in first
+    by_rule = {}
+    for f in open_:
+        by_rule[f["rule"]] = by_rule.get(f["rule"], 0) + 1
+    top = sorted(by_rule)[0]  # the first page opens with the first rule by name, counted whole
+    assert f'<h2 id="rule-{top}">{top} <span class="count">{by_rule[top]}</span></h2>' in first
+    shown = []
+    for page in range(1, n_pages + 1):
+        html = client.get("/review", params={"page": page}).text
+        shown += re.findall(r'<li class="finding [^"]*" id="finding-(\d+)"', html)
+    assert sorted(map(int, shown)) == sorted(f["id"] for f in open_)
+    assert "Page 1 of" in client.get("/review", params={"page": "x"}).text

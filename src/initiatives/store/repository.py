@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, Text, cast, create_engine, event, func, or_, select
+from sqlalchemy import Engine, Text, case, cast, create_engine, event, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from initiatives.errors import InputError, NotFound, StaleVersion, describe_validation_error
@@ -576,9 +576,9 @@ class Store:
                                      utcnow(), rules_run)
         return AuditSaveSummary(**counts)
 
-    def findings(self, *, status: str | None = None, rule: str | None = None, severity: str | None = None,
-                 initiative_id: int | None = None) -> list[Finding]:
-        stmt = select(FindingRow)
+    @staticmethod
+    def _finding_filters(stmt: Any, status: str | None, rule: str | None, severity: str | None,
+                         initiative_id: int | None) -> Any:
         if status:
             stmt = stmt.where(FindingRow.status == status)
         if rule:
@@ -588,8 +588,30 @@ class Store:
         if initiative_id is not None:
             stmt = stmt.where(FindingRow.id.in_(select(FindingInitiativeRow.finding_id)
                                                 .where(FindingInitiativeRow.initiative_id == initiative_id)))
+        return stmt
+
+    def findings(self, *, status: str | None = None, rule: str | None = None, severity: str | None = None,
+                 initiative_id: int | None = None, limit: int | None = None, offset: int = 0,
+                 by_rule: bool = False) -> list[Finding]:
+        """Findings matching the filters, by id (`by_rule`: by rule, then severity high to low, then id), the
+        `limit` of them from `offset` (all with None)."""
+        stmt = self._finding_filters(select(FindingRow), status, rule, severity, initiative_id)
+        if by_rule:
+            rank = case({"high": 0, "medium": 1, "low": 2}, value=FindingRow.severity, else_=3)
+            stmt = stmt.order_by(FindingRow.rule, rank, FindingRow.id)
+        else:
+            stmt = stmt.order_by(FindingRow.id)
+        stmt = stmt.offset(offset).limit(limit) if limit is not None else stmt.offset(offset)
         with self.transaction() as s:
-            return [mapping.finding_from_row(r) for r in s.scalars(stmt.order_by(FindingRow.id))]
+            return [mapping.finding_from_row(r) for r in s.scalars(stmt)]
+
+    def finding_counts(self, *, status: str | None = None, rule: str | None = None, severity: str | None = None,
+                       initiative_id: int | None = None) -> dict[tuple[str, str], int]:
+        """How many findings match the filters, per (rule, severity): one GROUP BY, no finding loaded."""
+        stmt = self._finding_filters(select(FindingRow.rule, FindingRow.severity, func.count()), status, rule,
+                                     severity, initiative_id).group_by(FindingRow.rule, FindingRow.severity)
+        with self.transaction() as s:
+            return {(r, sev): n for r, sev, n in s.execute(stmt)}
 
     def set_finding_status(self, finding_id: int, status: str, *, reviewer: str, comment: str | None = None) -> Finding:
         if status not in ("open", "acknowledged", "resolved", "waived"):

@@ -282,22 +282,32 @@ async def finding_status(finding_id: int, request: Request) -> Response:
     return back(target if target.startswith("/") else "/review", updated=str(finding_id))
 
 
+REVIEW_PAGE = 200  # findings per page of the review queue
+
+
 @router.get("/review")
 def review(request: Request, status: str = "open", rule: str | None = None, severity: str | None = None,
-           user: User | None = require(None)) -> HTMLResponse:
+           page: str = "1", user: User | None = require(None)) -> HTMLResponse:
     store = store_of(request)
     if status not in (*model.FINDING_STATUSES, "all"):
         status = "open"
-    found = store.findings(status=None if status == "all" else status, rule=rule or None, severity=severity or None)
-    order = {s: i for i, s in enumerate(("high", "medium", "low"))}
-    found.sort(key=lambda f: (f.rule, order.get(f.severity, 9), f.id or 0))
+    filters = {"status": None if status == "all" else status, "rule": rule or None, "severity": severity or None}
+    counts = store.finding_counts(**filters)  # per (rule, severity): the totals, without loading findings
+    total = sum(counts.values())
+    pages = max(1, -(-total // REVIEW_PAGE))
+    page = min(max(int(page) if page.isdigit() else 1, 1), pages)
+    found = store.findings(**filters, by_rule=True, limit=REVIEW_PAGE, offset=(page - 1) * REVIEW_PAGE)
     groups: dict[str, list[Any]] = {}
     for f in found:
         groups.setdefault(f.rule, []).append(f)
-    all_rules = sorted({f.rule for f in store.findings()})
+    per_rule: dict[str, dict[str, int]] = {}
+    for (rule_id, sev), n in counts.items():
+        per_rule.setdefault(rule_id, {})[sev] = n
+    all_rules = sorted({r for r, _sev in store.finding_counts()})
     return render(request, "review.html", groups=groups, status=status, rule=rule, severity=severity,
                   rules=all_rules, finding_statuses=model.FINDING_STATUSES, severities=model.SEVERITIES,
-                  total=len(found))
+                  total=total, per_rule=per_rule, page=page, pages=pages, first=(page - 1) * REVIEW_PAGE + 1,
+                  last=(page - 1) * REVIEW_PAGE + len(found))
 
 
 @router.post("/review/bulk")

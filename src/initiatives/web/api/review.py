@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from initiatives.errors import InputError
 from initiatives.interop import registry_json
@@ -19,14 +19,21 @@ router = APIRouter(tags=["findings"])
 
 
 @router.get("/findings")
-def list_findings(request: Request, status: str | None = None, rule: str | None = None,
+def list_findings(request: Request, response: Response, status: str | None = None, rule: str | None = None,
                   severity: str | None = None, initiative_id: int | None = None,
+                  limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+                  offset: Annotated[int, Query(ge=0)] = 0,
                   user: User | None = require(None)) -> list[dict[str, Any]]:
+    """Findings matching the filters, by id; `limit` and `offset` page through them (every one without
+    `limit`). The `X-Total-Count` header says how many match."""
     if status and status not in FINDING_STATUSES:
         raise InputError(f"unknown status {status!r} (one of {', '.join(FINDING_STATUSES)})", field="status")
     if severity and severity not in SEVERITIES:
         raise InputError(f"unknown severity {severity!r} (one of {', '.join(SEVERITIES)})", field="severity")
-    found = store_of(request).findings(status=status, rule=rule, severity=severity, initiative_id=initiative_id)
+    store = store_of(request)
+    filters = {"status": status, "rule": rule, "severity": severity, "initiative_id": initiative_id}
+    response.headers["X-Total-Count"] = str(sum(store.finding_counts(**filters).values()))
+    found = store.findings(**filters, limit=limit, offset=offset)
     return [registry_json.finding_to_data(f) for f in found]
 
 
