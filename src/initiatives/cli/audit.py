@@ -19,7 +19,7 @@ from initiatives.audit import config as audit_config
 from initiatives.audit.completeness import completeness
 from initiatives.cli import app
 from initiatives.cli._context import DB_OPTION, default_author, open_store
-from initiatives.errors import InitiativesError, InputError
+from initiatives.errors import InitiativesError, InputError, NotFound
 from initiatives.interop.registry_json import finding_to_data
 from initiatives.store import Store, finding_fingerprint
 
@@ -209,10 +209,10 @@ def list_findings(
 def show(finding_id: Annotated[int, typer.Argument(help="Finding id")], db: Db = None) -> None:
     """One finding with its evidence in context and its review history."""
     store = open_store(db)
-    matches = [f for f in store.findings() if f.id == finding_id]
-    if not matches:
-        raise InputError(f"no finding #{finding_id}", field="id")
-    f = matches[0]
+    try:
+        f = store.get_finding(finding_id)
+    except NotFound:
+        raise InputError(f"no finding #{finding_id}", field="id") from None
     out.print(f"[bold]#{f.id} {f.rule}[/] ({f.severity}, {f.status}) — {f.record}")
     if f.source_document:
         lines = f"lines {f.source_lines[0]}–{f.source_lines[1]}" if f.source_lines else ""

@@ -605,6 +605,20 @@ class Store:
         with self.transaction() as s:
             return [mapping.finding_from_row(r) for r in s.scalars(stmt)]
 
+    def get_finding(self, finding_id: int) -> Finding:
+        with self.transaction() as s:
+            row = s.get(FindingRow, finding_id)
+            if row is None:
+                raise NotFound(f"no finding #{finding_id}")
+            return mapping.finding_from_row(row)
+
+    def missing_findings(self, ids: Iterable[int]) -> list[int]:
+        """The ids among `ids` that no finding has, in the order given."""
+        wanted = list(dict.fromkeys(ids))
+        with self.transaction() as s:
+            found = set(s.scalars(select(FindingRow.id).where(FindingRow.id.in_(wanted))))
+        return [i for i in wanted if i not in found]
+
     def finding_counts(self, *, status: str | None = None, rule: str | None = None, severity: str | None = None,
                        initiative_id: int | None = None) -> dict[tuple[str, str], int]:
         """How many findings match the filters, per (rule, severity): one GROUP BY, no finding loaded."""

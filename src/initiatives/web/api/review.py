@@ -40,15 +40,11 @@ def list_findings(request: Request, response: Response, status: str | None = Non
 @router.get("/findings/{finding_id}")
 def get_finding(finding_id: int, request: Request, user: User | None = require(None)) -> dict[str, Any]:
     """One finding with its review history (who changed its status, when, with which comment)."""
-    from initiatives.errors import NotFound
-
     store = store_of(request)
-    for f in store.findings():
-        if f.id == finding_id:
-            history = [{"at": r.at.isoformat(), "by": r.author, "from": r.old, "to": r.new, "comment": r.reason}
-                       for r in store.history(finding_id, entity="finding")]
-            return registry_json.finding_to_data(f) | {"history": history}
-    raise NotFound(f"no finding #{finding_id}")
+    f = store.get_finding(finding_id)
+    history = [{"at": r.at.isoformat(), "by": r.author, "from": r.old, "to": r.new, "comment": r.reason}
+               for r in store.history(finding_id, entity="finding")]
+    return registry_json.finding_to_data(f) | {"history": history}
 
 
 @router.patch("/findings/{finding_id}")
@@ -63,8 +59,7 @@ def update_finding(finding_id: int, body: FindingUpdate, request: Request,
 def bulk_update_findings(body: BulkFindingUpdate, request: Request, user: User = require("reviewer")) -> dict[str, Any]:
     """Give several findings the same status and comment. All ids must exist, or nothing changes."""
     store = store_of(request)
-    known = {f.id for f in store.findings()}
-    missing = [i for i in body.ids if i not in known]
+    missing = store.missing_findings(body.ids)
     if missing:
         raise InputError(f"no finding #{missing[0]}; nothing was changed", field="ids")
     changed = [store.set_finding_status(i, body.status, reviewer=author(user), comment=body.comment)
