@@ -151,6 +151,11 @@ def test_fail_on_and_bad_options(db):
     assert ok.exit_code == 0, ok.output
     bad = cli.invoke(app, ["review", "waive", "1", "--db", db])
     assert bad.exit_code != 0
+    first = _json_audit(cli, db)["findings"][0]
+    shown = cli.invoke(app, ["review", "show", str(first["id"]), "--db", db])
+    assert shown.exit_code == 0 and first["rule"] in shown.stdout
+    none = cli.invoke(app, ["review", "show", "99999", "--db", db])
+    assert none.exit_code != 0 and "no finding #99999" in str(none.exception or none.output)
 
 
 def test_a_new_family_joins_with_one_line(tmp_path):

@@ -142,6 +142,7 @@ def test_findings_filter_and_review(client, tokens):
     bad = client.patch(f"/api/v1/findings/{fid}", json={"status": "done"}, headers=bearer(tokens["reviewer"]))
     assert bad.status_code == 422 and bad.json()["field"] == "status"
     assert client.patch("/api/v1/findings/99999", json=body, headers=bearer(tokens["reviewer"])).status_code == 404
+    assert client.get("/api/v1/findings/99999").status_code == 404
 
 
 def test_bulk_review_is_all_or_nothing(client, tokens):
