@@ -19,6 +19,7 @@ from initiatives.ingest.labels import label_of
 from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
+from initiatives.ingest.repetition import countries_in_line
 from initiatives.ingest.segment import Line, Segment, find_dateline, kind_of, segment, split_lines, unwrap
 from initiatives.reference import country_names
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
@@ -308,6 +309,13 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             _launchers(text, dateline, mentions, d)
     if seg.lead_span:
         _part_signatories(text, seg, mentions, d)
+    if seg.place and not d.values.get("countries"):
+        for code, s, e in countries_in_line(text[seg.place[0]:seg.place[1]]):
+            d.add("countries", code, (seg.place[0] + s, seg.place[0] + e))
+    if seg.dated and not d.values.get("date_announced"):
+        day = normalise.parse_date(text[seg.dated[0]:seg.dated[1]])
+        if day and day.precision == "day":
+            d.set("date_announced", str(day), seg.dated)
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
@@ -387,7 +395,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     if summary and "summary" not in spans:
         spans["summary"] = [_summary_span(text, lines, seg, summary)]
     data["sources"] = {k: [_span(doc, s, e) for s, e in v] for k, v in spans.items() if v}
-    extras: dict[str, Any] = {"segment": seg.mode}
+    extras: dict[str, Any] = {"segment": seg.cue or seg.mode}
     if d.misspelt:
         extras["countries_as_written"] = d.misspelt
     if seg.context:

@@ -50,6 +50,9 @@ class Segment:
     hints: list[tuple[str, str, int, int]] = field(default_factory=list)  # partners named by the cue itself
     context_span: tuple[int, int] | None = None  # the section heading that gives the status
     lead_span: tuple[int, int] | None = None  # one of several agreements a release announces: its lead sentence
+    place: tuple[int, int] | None = None  # a line naming only the entry's countries ("KENYA")
+    dated: tuple[int, int] | None = None  # an entry opened by a date line ("14 February 2025"): when it was announced
+    cue: str | None = None  # what found it, when not the mode's own rule ("repetition")
 
     @property
     def text_range(self) -> tuple[int, int]:
@@ -328,11 +331,46 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
                   and any(press.first < s.first <= press.last for s in segs if s.mode in ("item", "entry", "row"))):
             segs.append(press)  # (a headline counting the records listed under it is not one of them)
         segs.extend(cues.prose_investees(lines, press, taken))
+    segs = _prefer_repetition(lines, heads, segs)
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
     _narrow_to_own_text(segs, heads, lines)
     segs.sort(key=lambda s: (s.first, s.start))
+    return segs
+
+
+_RECORD_MODES = ("entry", "heading", "item", "teaser", "row")
+
+
+def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[Segment]) -> list[Segment]:
+    """Where the document's own repeated block shape (see `repetition.py`) finds more entries than the layout
+    rules found in the same lines, its entries replace theirs; elsewhere the rules' segments stay."""
+    from initiatives.ingest import repetition
+
+    found = repetition.entries([ln.text for ln in lines])
+    if not found:
+        return segs
+    groups: dict[int, list[repetition.Entry]] = {}
+    for e in found:
+        groups.setdefault(e.group, []).append(e)
+    press = next((s for s in segs if s.mode == "press"), None)
+    for group in groups.values():
+        lo, hi = group[0].first, group[-1].last
+        old = [s for s in segs if s.mode in _RECORD_MODES and lo <= s.first <= hi]
+        if len(old) >= len(group) or any(e.title and _DOC_PART.match(e.title) for e in group):
+            continue  # the rules found as many; or the repeated shape is the parts of one description
+        if press is not None and press.first <= lo <= press.last and len(group) < 3:
+            continue  # two like paragraphs in a release (photo captions) are not a listing
+        segs = [s for s in segs if s not in old]
+        for e in group:
+            first, last = lines[e.first - 1], lines[e.last - 1]
+            st, ctx = _status_context(lines, heads, e.first)
+            kind = kind_of(e.title or "") if e.title else None
+            seg = Segment("entry", e.first, e.last, first.start, last.end, title=e.title, title_span=e.title_span,
+                          code=e.code, code_span=e.code_span, kind=kind or "project", status=st, context=ctx,
+                          dated=e.dated, place=e.place, cue="repetition")
+            segs.append(seg)
     return segs
 
 

@@ -1,0 +1,317 @@
+"""Entries found from a document's own repetition, not from a rule per layout.
+
+A listing repeats one shape at the start of each entry: a line of capitals naming a country above a title, a
+date line above a headline, a bold run-in title (`**Name.** text`), a `### heading`, a numbered paragraph.
+Each paragraph block (lines between blank lines or rules) gets a *signature* from its first lines (markup,
+case pattern, length, what the line is: date, country, code + title, run-in title, title, sentence). A
+signature that recurs, and whose blocks (each up to the next one) hold field cues of several kinds (amounts,
+dates, countries, labels, organisations, initiative nouns), is the document's entry delimiter.
+
+`entries()` returns the entries of the best such signatures; `segment.segment` prefers them where they find
+more records than the layout rules do, and keeps the rules' segments elsewhere. Linear in the number of
+lines (one pass to build blocks, one dictionary of signatures).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from statistics import median
+
+from initiatives.ingest import normalise
+from initiatives.ingest.labels import label_of
+from initiatives.reference import country_names
+
+_MD = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|-{2}|={2,})\s*$")
+_TABLE = re.compile(r"^\s*\|")
+_BULLET = re.compile(r"^\s*(?:[-*•]\s+|(?:\d{1,3}|[a-z]|[IVX]{1,4})[.)]\s+|\(\d{1,3}\)\s+)")
+_RUNIN = re.compile(r"^\s*(?:[-*•]\s+|\d{1,3}[.)]\s+)?(?P<m>\*\*|__)(?P<t>[^*_\n]{3,120}?)(?P=m)\s*[.:–—-]?\s*(?=\S)")
+_EMPH = re.compile(r"^\s*(?P<m>\*\*|__|\*|_)(?P<t>[^*_\n]{3,120}?)(?P=m)\s*:?\s*$")
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|" \
+         r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_DATE_LINE = re.compile(rf"^\s*[*_]{{0,2}}(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?P<d>\d{{1,2}}\s+{_MONTH},?\s+"
+                        rf"\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})[*_]{{0,2}}\s*$")
+_CODE_TITLE = re.compile(r"^\s*(?:[*_#]+\s*)?(?P<code>[A-Z][A-Z0-9]*(?:[-/.][A-Z0-9]+)+|[A-Z]{2,8}\d[\w-]*|\d[\dA-Z]*"
+                         r"(?:[-/.][\dA-Z]+)+)\s*(?::|\s[-–—]\s)\s*(?P<title>\S.{4,})$")
+_ORG_CUE = re.compile(r"\b(?:funded|financed|supported|led|implemented|run|delivered|convened|signed|managed|backed|"
+                      r"partners?|donors?|ministry|government|bank|agency|foundation|university|institute|authority|"
+                      r"commission|council|union|organi[sz]ation|programme|fund|facility|[A-Z]{2,}[a-z]?)\b")
+_KIND = re.compile(r"\b(?:project|programme|program|initiative|pilot|fund|facility|partnership|alliance|network|compact|"
+                   r"coalition|grant|investment|platform|scheme|hub|fellowship|summit|forum|conference|agreement)s?\b",
+                   re.I)
+_YEARS = re.compile(r"\b(?:19|20)\d{2}\s*[-–—/]\s*(?:19|20)?\d{2}\b")
+_SENTENCE_END = re.compile(r"[.;,!?…]$")
+
+
+@dataclass
+class Block:
+    first: int  # 0-based index of its first line
+    last: int  # 0-based index of its last line
+    sig: tuple[str, ...] = ()
+    level: int = 0  # Markdown heading level of its first line, 0 if none
+
+
+@dataclass
+class Entry:
+    """One entry: lines [first, last] (1-based), its title and where it is written, and a date line's span."""
+    first: int
+    last: int
+    title: str | None = None
+    title_span: tuple[int, int] | None = None
+    code: str | None = None
+    code_span: tuple[int, int] | None = None
+    dated: tuple[int, int] | None = None
+    place: tuple[int, int] | None = None  # a line naming only countries above the title ("KENYA")
+    cues: set[str] = field(default_factory=set)
+    group: int = 0  # entries of one repeated shape share it
+
+
+_PLACE_SPLIT = re.compile(r"\s*(?:,|/|&|\band\b|\s[-–—]\s)\s*", re.I)
+
+
+def countries_in_line(s: str) -> list[tuple[str, int, int]]:
+    """"KENYA", "Zambia and Zimbabwe", "Fiji / Tonga": (ISO3, start, end) of each country of a line that names
+    only countries; empty when anything else is on it."""
+    out: list[tuple[str, int, int]] = []
+    pos = 0
+    for part in _PLACE_SPLIT.split(s):
+        start = s.find(part, pos)
+        pos = start + len(part)
+        bare = part.strip(" *_:#")
+        if not bare:
+            continue
+        code = country_names.lookup(bare, fuzzy=False)
+        if code is None:
+            return []
+        off = part.find(bare)
+        out.append((code, start + off, start + off + len(bare)))
+    return out if len(out) <= 6 else []
+
+
+def _country_line(s: str) -> bool:
+    return bool(countries_in_line(s))
+
+
+def line_shape(s: str) -> str:
+    """What one line is, as far as the shape of an entry goes."""
+    s = s.strip()
+    if _DATE_LINE.match(s):
+        return "date"
+    if _RUNIN.match(s) and not _EMPH.match(s):
+        return "runin"
+    bare = _BULLET.sub("", s, count=1) if not s.startswith(("**", "__")) else s
+    if _CODE_TITLE.match(bare) and label_of(bare) is None:
+        return "code"
+    if len(bare) <= 60 and _country_line(bare):
+        return "country"
+    if _EMPH.match(bare):
+        return "bold"
+    words = bare.split()
+    if label_of(bare) is not None:
+        return "label"
+    if len(words) <= 14 and not _SENTENCE_END.search(bare) and re.match(r"[\w“\"'‘(]", bare):
+        letters = [c for c in bare if c.isalpha()]
+        if letters and all(c.isupper() for c in letters) and len(letters) >= 3:
+            return "caps"
+        return "title"
+    return "text"
+
+
+def _marker(s: str) -> str:
+    m = _MD.match(s)
+    if m:
+        return "#" * len(m.group(1))
+    if re.match(r"^\s*\d{1,3}[.)]\s", s) or re.match(r"^\s*\(\d{1,3}\)\s", s):
+        return "num"
+    if re.match(r"^\s*[-*•]\s", s) and not s.strip().startswith(("**", "__")):
+        return "bullet"
+    return ""
+
+
+def blocks(lines: list[str]) -> list[Block]:
+    """Paragraph blocks: runs of non-blank lines, split at rules and before Markdown headings and tables."""
+    out: list[Block] = []
+    start: int | None = None
+    for i, raw in enumerate(lines):
+        s = raw.strip()
+        brk = not s or bool(_RULE.match(s))
+        if start is not None and (brk or _MD.match(raw) or (_TABLE.match(raw) and not _TABLE.match(lines[i - 1]))):
+            out.append(Block(start, i - 1))
+            start = None
+        if not brk and start is None:
+            start = i
+        if start is not None and _MD.match(raw):  # a heading is a block of its own
+            out.append(Block(i, i))
+            start = None
+    if start is not None:
+        out.append(Block(start, len(lines) - 1))
+    for b in out:
+        b.sig = _signature(lines, b)
+        m = _MD.match(lines[b.first])
+        b.level = len(m.group(1)) if m else 0
+    return out
+
+
+def _signature(lines: list[str], b: Block) -> tuple[str, ...]:
+    head = lines[b.first]
+    if _TABLE.match(head):
+        return ("table",)
+    mark = _marker(head)
+    text = _MD.sub(r"\2", head) if mark.startswith("#") else head
+    shape = line_shape(text)
+    second = ""
+    if b.last > b.first and shape in ("date", "country", "caps", "code", "title", "bold"):
+        second = line_shape(lines[b.first + 1])
+        if second in ("title", "caps", "bold", "runin") and lines[b.first + 1][:1].isspace() == head[:1].isspace():
+            second = "t"  # a short line under it: its title
+        elif lines[b.first + 1][:1].isspace() and not head[:1].isspace():
+            second = "indented"
+        elif second == "label":
+            second = "label"
+        else:
+            second = "body"
+    return (mark, shape, second)
+
+
+# a block that opens with one of these is never an entry's start: a sentence, a labelled field, a table
+_NOT_HEAD = {("", "text"), ("", "label"), ("bullet", "text"), ("bullet", "label")}
+
+
+def _candidate(sig: tuple[str, ...]) -> bool:
+    if sig == ("table",) or (sig[0], sig[1]) in _NOT_HEAD or sig[1] == "label":
+        return False
+    if sig[0] == "" and sig[1] in ("title", "caps", "bold") and sig[2] == "":
+        return False  # a short line alone between blank lines: a heading, which the layout rules read
+    return not (sig[0] == "bullet" and sig[1] == "text")
+
+
+def _cues(text: str) -> set[str]:
+    out: set[str] = set()
+    if normalise.find_money(text):
+        out.add("money")
+    if normalise.DATE_RE.search(text) or _YEARS.search(text):
+        out.add("date")
+    if country_names.find_in_text(text):
+        out.add("country")
+    if any(label_of(ln) is not None for ln in text.split("\n")):
+        out.add("label")
+    if _ORG_CUE.search(text):
+        out.add("org")
+    if _KIND.search(text):
+        out.add("kind")
+    return out
+
+
+_STRONG = {"money", "date", "country", "label"}  # what an initiative's entry states; names and nouns alone do not
+_END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:about\s|for (?:more|further)\b|contacts?\b|media\b|press contact|"
+                  r"read more|related\b|share\b|subscribe\b|follow us|older\b|see also|back to|prepared by|"
+                  r"source:|notes?:|©|\(c\))", re.I)
+
+
+def _runs(lines: list[str], blks: list[Block], starts: list[int]) -> list[tuple[int, int]]:
+    """(first block, last block) of each entry: up to the next start, a heading of its rank or higher, or the
+    page's closing lines; the last entry is as long as the longest other one."""
+    spans: list[tuple[int, int]] = []
+    for k, bi in enumerate(starts):
+        stop = starts[k + 1] if k + 1 < len(starts) else len(blks)
+        level = blks[bi].level
+        j = bi + 1
+        while j < stop:
+            b = blks[j]
+            if b.level and (level == 0 or b.level <= level) or _END.match(lines[b.first]):
+                break
+            j += 1
+        spans.append((bi, j - 1))
+    if len(spans) >= 2:
+        longest = max(last - first for first, last in spans[:-1])
+        first, last = spans[-1]
+        spans[-1] = (first, min(last, first + longest))
+    return spans
+
+
+def _line_span(lines: list[str], offsets: list[int], i: int, part: str) -> tuple[int, int]:
+    pos = lines[i].find(part)
+    pos = max(pos, 0)
+    return offsets[i] + pos, offsets[i] + pos + len(part)
+
+
+def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
+    head = lines[b.first]
+    mark, shape, second = b.sig
+    if shape == "date":
+        m = _DATE_LINE.match(head)
+        e.dated = (offsets[b.first] + m.start("d"), offsets[b.first] + m.end("d")) if m else None
+    if shape == "country":
+        e.place = (offsets[b.first], offsets[b.first] + len(head))
+    row = b.first + 1 if second == "t" else b.first
+    if row == b.first and shape in ("date", "country"):
+        return  # a date or a country alone names no initiative: the record is keyed by its first line
+    text = lines[row]
+    if mark.startswith("#") and row == b.first:
+        text = _MD.sub(r"\2", text)
+    m = _RUNIN.match(text) or _EMPH.match(text)
+    if m:
+        title = m.group("t").strip().rstrip(".:–—-").strip()
+    else:
+        title = _BULLET.sub("", text.strip(), count=1).strip(" *_#")
+    cm = _CODE_TITLE.match(title)
+    if cm and re.search(r"\d|-|/", cm.group("code")):
+        e.code = cm.group("code")
+        e.code_span = _line_span(lines, offsets, row, e.code)
+        title = cm.group("title").strip()
+    title = re.sub(r"\s*\((?:19|20)\d{2}\s*[-–—]\s*(?:19|20)?\d{2}\)\s*$", "", title)  # "(2023-2026)"
+    if len(title) < 3 or len(title.split()) > 16:
+        return
+    e.title = title
+    e.title_span = _line_span(lines, offsets, row, title)
+
+
+def entries(lines: list[str]) -> list[Entry]:
+    """The entries of the document's repeated block shapes (empty when no shape repeats with field cues)."""
+    blks = blocks(lines)
+    by_sig: dict[tuple[str, ...], list[int]] = {}
+    for i, b in enumerate(blks):
+        if _candidate(b.sig):
+            by_sig.setdefault(b.sig, []).append(i)
+    offsets, pos = [], 0
+    for ln in lines:
+        offsets.append(pos)
+        pos += len(ln) + 1
+    chosen: list[tuple[float, list[Entry]]] = []
+    for sig, starts in by_sig.items():
+        if len(starts) < 2:
+            continue
+        found = _entries_of(lines, offsets, blks, starts)
+        if found:
+            score = len(found) + sum(len(e.cues) for e in found) / (10 * len(found))
+            chosen.append((score, found))
+    out: list[Entry] = []
+    for n, (_score, found) in enumerate(sorted(chosen, key=lambda c: -c[0])):
+        lo, hi = found[0].first, found[-1].last
+        if all(o.last < lo or o.first > hi for o in out):  # a region no better shape has claimed
+            for e in found:
+                e.group = n
+            out.extend(found)
+    return sorted(out, key=lambda e: e.first)
+
+
+def _entries_of(lines: list[str], offsets: list[int], blks: list[Block], starts: list[int]) -> list[Entry]:
+    spans = _runs(lines, blks, starts)
+    found: list[Entry] = []
+    sizes: list[int] = []
+    for first, last in spans:
+        a, b = blks[first].first, blks[last].last
+        text = "\n".join(lines[a:b + 1])
+        e = Entry(a + 1, b + 1, cues=_cues(text))
+        _title(lines, offsets, blks[first], e)
+        found.append(e)
+        sizes.append(b - a + 1)
+    rich = [e for e in found if len(e.cues) >= 2 and e.cues & _STRONG]
+    if len(rich) < 2 or len(rich) * 3 < len(found) * 2:
+        return []
+    if max(sizes) > 4 * median(sizes) + 3:  # not a regular repetition
+        return []
+    if sum(1 for e in found if e.title or e.dated) * 2 < len(found):
+        return []
+    return found

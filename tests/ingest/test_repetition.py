@@ -1,0 +1,99 @@
+"""The structural segmenter: entries found from a repeated block shape, on small synthetic texts."""
+
+from __future__ import annotations
+
+from initiatives.ingest.pipeline import extract_document
+from initiatives.ingest.readers import read_document
+from initiatives.ingest.repetition import blocks, entries, line_shape
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+COUNTRY_HEADED = """Field office notes
+
+The notes below cover this year's work.
+
+NEPAL
+River Bank Protection Works
+Builds embankments along two rivers. Funded by the Asian Development Bank. Budget: USD 2,000,000.
+
+PERU
+Highland Seed Banks
+Community seed banks in three regions, run by the Ministry of Agriculture from May 2021 to April 2024.
+
+GHANA
+Cocoa Farmer Registry
+A registry of 80,000 farmers with the Cocoa Board. EUR 900,000 from the European Union.
+"""
+
+
+def test_country_lines_above_titles_delimit_entries() -> None:
+    found = entries(_lines(COUNTRY_HEADED))
+    assert [e.title for e in found] == ["River Bank Protection Works", "Highland Seed Banks", "Cocoa Farmer Registry"]
+    assert [(e.first, e.last) for e in found] == [(5, 7), (9, 11), (13, 15)]
+
+
+def test_date_lines_give_the_announcement_day() -> None:
+    text = """Announcements
+
+3 March 2025
+Grant for coastal mapping in Fiji
+The Facility awarded USD 200,000 to a university team.
+
+17 February 2025
+Agreement with the Ministry of Water
+A three-year agreement on water data in Lesotho.
+"""
+    found = entries(_lines(text))
+    assert [e.title for e in found] == ["Grant for coastal mapping in Fiji", "Agreement with the Ministry of Water"]
+    flat = text
+    assert [flat[e.dated[0]:e.dated[1]] for e in found] == ["3 March 2025", "17 February 2025"]
+
+
+def test_bold_run_in_titles() -> None:
+    text = """# Highlights
+
+**Clean Cookstoves Scheme.** Since 2021 in Malawi, with USD 1 million from Norway.
+
+**Youth Coding Clubs.** A network of clubs in Kenya funded by the Ministry of ICT since March 2022.
+"""
+    assert [e.title for e in entries(_lines(text))] == ["Clean Cookstoves Scheme", "Youth Coding Clubs"]
+
+
+def test_paragraphs_without_field_cues_are_not_entries() -> None:
+    text = """Our story
+
+We began as a small team.
+Everyone brought something.
+
+Our values
+We listen first.
+We share what we learn.
+"""
+    assert entries(_lines(text)) == []
+
+
+def test_a_repeated_shape_seen_once_is_no_delimiter() -> None:
+    assert entries(_lines("NEPAL\nRiver Works\nBudget: USD 2,000,000.\n")) == []
+
+
+def test_shapes_and_blocks() -> None:
+    assert line_shape("14 February 2025") == "date"
+    assert line_shape("ZAMBIA AND ZIMBABWE") == "country"
+    assert line_shape("**Name.** Some text follows here") == "runin"
+    assert line_shape("AB-12: Water for towns") == "code"
+    assert line_shape("This is a sentence that ends with a full stop and is long enough to be text.") == "text"
+    assert [(b.first, b.last) for b in blocks(["# H", "a", "", "b", "---", "c"])] == [(0, 0), (1, 1), (3, 3), (5, 5)]
+
+
+def test_pipeline_makes_one_record_per_entry(tmp_path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text(COUNTRY_HEADED, encoding="utf-8")
+    batch = extract_document(read_document(path))
+    recs = {r.title: r for r in batch.initiatives}
+    assert set(recs) == {"River Bank Protection Works", "Highland Seed Banks", "Cocoa Farmer Registry"}
+    assert recs["River Bank Protection Works"].countries == ["NPL"]
+    assert recs["Cocoa Farmer Registry"].extras["segment"] == "repetition"
+    assert recs["River Bank Protection Works"].source_lines == (5, 7)
