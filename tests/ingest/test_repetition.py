@@ -97,3 +97,14 @@ def test_pipeline_makes_one_record_per_entry(tmp_path) -> None:
     assert recs["River Bank Protection Works"].countries == ["NPL"]
     assert recs["Cocoa Farmer Registry"].extras["segment"] == "repetition"
     assert recs["River Bank Protection Works"].source_lines == (5, 7)
+
+
+def test_a_label_we_do_not_know_is_read_by_its_value() -> None:
+    from initiatives.ingest.labels import label_of
+
+    assert label_of("    Money: USD 3,000,000 from the Government of Italy").family == "funding"
+    assert label_of("Cash: EUR 400,000").family == "budget"
+    assert label_of("Reach: Fiji, Tonga and Samoa").family == "countries"
+    assert label_of("Runs: March 2021 - June 2024").family == "time"
+    assert label_of("Note to self: call Fiji") is None
+    assert label_of("Goal: SDG 5 by 2030") is None

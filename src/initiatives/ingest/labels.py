@@ -146,6 +146,27 @@ def _bare(part: str) -> Label | None:
     return Label(fam, _norm(m.group("label")), m.group("value"), m.start("value"))
 
 
+_AMOUNT_FIRST = re.compile(r"^(?:(?:US|AU|NZ|CA|HK|S)?\$|€|£|¥|[A-Z]{3}\s?)\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|thousand)\b)?",
+                           re.I)
+_RANGE_ONLY = re.compile(r"^(?:[A-Za-z]{3,9}\.?\s+)?(?:19|20)\d{2}\s*(?:[-–—]|to)\s*(?:[A-Za-z]{3,9}\.?\s+)?(?:19|20)\d{2}\.?$")
+
+
+def family_by_value(value: str) -> str | None:
+    """The family of a field whose label is not one of ours, from what its value is: an amount first (a budget;
+    "... from X" also names who funds it), a list of countries only, or a date range only."""
+    from initiatives.ingest.repetition import countries_in_line
+
+    v = value.strip()
+    am = _AMOUNT_FIRST.match(v)
+    if am and (not re.match(r"[A-Z]{3}", v) or v[:3] not in ("SDG", "COP")):
+        return "funding" if re.match(r"\s+(?:from|by|provided by)\s", v[am.end():]) else "budget"
+    if _RANGE_ONLY.match(v):
+        return "time"
+    if countries_in_line(v.rstrip(".")):
+        return "countries"
+    return None
+
+
 def label_of(line: str) -> Label | None:
     """The labelled field a line holds, or None. "Time Frame:January 2014 - July 2016" -> time.
     A line of inline fields gives its first one."""
@@ -173,6 +194,8 @@ def _single(line: str) -> Label | None:
         return None
     raw = _norm(m.group("label"))
     fam = family_of(raw)
+    if fam is None and ":" in line[m.end("label"):m.start("value")] and len(raw.split()) <= 3:
+        fam = family_by_value(m.group("value"))  # "Money: USD 3,000,000 from the EU", "Where to: Fiji, Tonga"
     if fam is None:
         return None
     # a dash separator needs a short value-looking label (avoid "Private sector – convening ...")

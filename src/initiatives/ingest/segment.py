@@ -828,8 +828,9 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
                 re.match(r"^the\b", name, re.I) and len(name.split()) < 4:  # "The team"; not "The X Growth Fund"
             continue
         if re.search(r"\b(?:portfolio|list|overview|directory|database|catalogue|news|updates|highlights|library|pages?|"
-                     r"resources|profile|report|reports|snapshot|at a glance|results|winners|finalists)$", name, re.I):
-            continue
+                     r"resources|profile|report|reports|snapshot|at a glance|results|winners|finalists)$", name, re.I) and \
+                not (":" in name and kind_of(name.split(":")[0]) and not _PLURAL_KINDS.search(name.split(":")[0])):
+            continue  # (but "X Programme: highlights" is the programme's own page)
         last = len(lines)
         for later in nos[idx + 1:]:
             lh = heads[later]
@@ -888,7 +889,8 @@ BYLINE = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:(?:Mon|Tues|Wednes|Thurs|Fr
 BYLINE_FIRST = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)[Bb]y\s+[A-Z][\w.’' -]{{1,60}}?\s*[|·,—–-]\s*(?P<date>{_DAY_DATE})"
                           rf"\s*[*_]{{0,2}}\s*$")
 # ... or a labelled date above the headline: "Posted: 2 September 2024 | Health"
-POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date)(?:\s*:|\s+on)?\s*(?P<date>{_DAY_DATE})\s*"
+POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date|Updated)(?:\s*:|\s+on)?\s*(?P<date>{_DAY_DATE})\s*"
+                    rf"(?:,?\s*(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*[A-Z]{{2,4}})?\s*)?"  # ", 09:14 GMT"
                     rf"(?:[|·,—–-]\s*[A-Z][\w ,&-]{{0,40}})?[*_]{{0,2}}\s*$")
 
 
