@@ -107,4 +107,4 @@ def test_a_label_we_do_not_know_is_read_by_its_value() -> None:
     assert label_of("Reach: Fiji, Tonga and Samoa").family == "countries"
     assert label_of("Runs: March 2021 - June 2024").family == "time"
     assert label_of("Note to self: call Fiji") is None
-    assert label_of("Goal: SDG 5 by 2030") is None
+    assert label_of("Target: SDG 5 by 2030") is None
