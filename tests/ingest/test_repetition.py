@@ -108,3 +108,20 @@ def test_a_label_we_do_not_know_is_read_by_its_value() -> None:
     assert label_of("Runs: March 2021 - June 2024").family == "time"
     assert label_of("Note to self: call Fiji") is None
     assert label_of("Target: SDG 5 by 2030") is None
+
+
+def test_html_cards_without_headings_are_one_record_each(tmp_path) -> None:
+    cards = "".join(
+        f'<div class="card"><div class="name">{name}</div><p>{body}</p></div>'
+        for name, body in [("River Data Commons", "Water agencies in Chad and Niger share gauge data, with EUR 300,000 "
+                                                  "from the European Union."),
+                           ("Mobile Clinics Network", "Clinics on wheels in Malawi since March 2022, run by the "
+                                                      "Ministry of Health."),
+                           ("Seed Vault Alliance", "Seed banks in Peru and Bolivia, funded by a USD 1 million grant.")])
+    path = tmp_path / "cards.html"
+    path.write_text(f"<html><body><h1>What we support</h1><div class='grid'>{cards}</div></body></html>",
+                    encoding="utf-8")
+    batch = extract_document(read_document(path))
+    assert sorted(r.title for r in batch.initiatives) == ["Mobile Clinics Network", "River Data Commons",
+                                                           "Seed Vault Alliance"]
+    assert {r.title: r.countries for r in batch.initiatives}["River Data Commons"] == ["TCD", "NER"]

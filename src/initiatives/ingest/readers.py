@@ -93,8 +93,11 @@ def read_html(data: bytes, name: str) -> str:
     fact_sheets: dict[int, bool] = {}
     if root is None:
         return ""
+    repeated: dict[int, bool] = {}
     for node in root.traverse(include_text=False):
         tag = node.tag
+        if tag in _CARD_TAGS and _repeated_container(node, repeated):
+            lines.append(_CARD_BREAK)  # one of a run of like cards: a rule before it, so each is read as one block
         if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
             lines.append("#" * int(tag[1]) + " " + _squash(node.text(separator=" ")))
         elif tag == "tr":
@@ -123,8 +126,29 @@ def read_html(data: bytes, name: str) -> str:
             text = _squash(node.text(separator=" "))
             if text and not _inside(node, {"p", "li", "td", "th"}):
                 lines.append(text)
-    text = _join_blocks([line for line in lines if line.strip("#| -")])
+    text = _join_blocks([line if line != _CARD_BREAK else "---" for line in lines if line.strip("#| -")])
     return _BOILERPLATE.sub("", text).strip() + "\n"
+
+
+_CARD_TAGS = {"div", "article", "section", "li"}
+_CARD_BREAK = "\x00card"
+
+
+def _repeated_container(node, cache: dict[int, bool]) -> bool:  # type: ignore[no-untyped-def]
+    """True for an element that holds several blocks (a title and a text) and whose parent holds two or more
+    elements of the same tag and class: a card of a grid, an item of a listing."""
+    parent = node.parent
+    if parent is None or not any(c.tag in _BLOCK_TAGS for c in node.iter()):
+        return False
+    key = node.mem_id
+    if key not in cache:
+        shape = (node.tag, (node.attributes.get("class") or "").strip())
+        like = [c for c in parent.iter() if c.tag == shape[0] and (c.attributes.get("class") or "").strip() == shape[1]
+                and any(g.tag in _BLOCK_TAGS for g in c.iter())]
+        for c in like:
+            cache[c.mem_id] = len(like) >= 2
+        cache.setdefault(key, False)
+    return cache[key]
 
 
 def _join_blocks(lines: list[str]) -> str:

@@ -132,22 +132,29 @@ def _marker(s: str) -> str:
 def blocks(lines: list[str]) -> list[Block]:
     """Paragraph blocks: runs of non-blank lines, split at rules and before Markdown headings and tables."""
     out: list[Block] = []
+    ruled: set[int] = set()  # blocks that follow a rule
     start: int | None = None
+    rule = False
     for i, raw in enumerate(lines):
         s = raw.strip()
         brk = not s or bool(_RULE.match(s))
         if start is not None and (brk or _MD.match(raw) or (_TABLE.match(raw) and not _TABLE.match(lines[i - 1]))):
             out.append(Block(start, i - 1))
             start = None
+        if s and _RULE.match(s):
+            rule = True
         if not brk and start is None:
             start = i
+            if rule:
+                ruled.add(i)
+            rule = False
         if start is not None and _MD.match(raw):  # a heading is a block of its own
             out.append(Block(i, i))
             start = None
     if start is not None:
         out.append(Block(start, len(lines) - 1))
     for b in out:
-        b.sig = _signature(lines, b)
+        b.sig = ("rule",) if b.first in ruled else _signature(lines, b)
         m = _MD.match(lines[b.first])
         b.level = len(m.group(1)) if m else 0
     return out
@@ -179,6 +186,8 @@ _NOT_HEAD = {("", "text"), ("", "label"), ("bullet", "text"), ("bullet", "label"
 
 
 def _candidate(sig: tuple[str, ...]) -> bool:
+    if sig == ("rule",):
+        return True
     if sig == ("table",) or (sig[0], sig[1]) in _NOT_HEAD or sig[1] == "label":
         return False
     if sig[0] == "" and sig[1] in ("title", "caps", "bold") and sig[2] == "":
@@ -238,7 +247,9 @@ def _line_span(lines: list[str], offsets: list[int], i: int, part: str) -> tuple
 
 def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
     head = lines[b.first]
-    mark, shape, second = b.sig
+    mark, shape, second = b.sig if b.sig != ("rule",) else _signature(lines, b)
+    if b.sig == ("rule",) and shape in ("text", "label"):
+        return  # a card that opens with its text: untitled
     if shape == "date":
         m = _DATE_LINE.match(head)
         e.dated = (offsets[b.first] + m.start("d"), offsets[b.first] + m.end("d")) if m else None
@@ -307,6 +318,9 @@ def _entries_of(lines: list[str], offsets: list[int], blks: list[Block], starts:
         _title(lines, offsets, blks[first], e)
         found.append(e)
         sizes.append(b - a + 1)
+    while found and not found[-1].cues & _STRONG:  # the page's closing line after the last rule
+        found.pop()
+        sizes.pop()
     rich = [e for e in found if len(e.cues) >= 2 and e.cues & _STRONG]
     if len(rich) < 2 or len(rich) * 3 < len(found) * 2:
         return []
