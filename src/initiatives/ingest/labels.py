@@ -35,7 +35,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                  "partner organizations", "partner organisations", "in partnership with", "collaborators",
                  "partner agencies", "key partners", "project partners", "co-organizers", "co-organisers",
                  "fund manager", "investment manager", "manager", "asset manager", "who", "co-implementer",
-                 "co-implementers", "implementer", "implementers", "executing partner"),
+                 "co-implementers", "implementer", "implementers", "executing partner", "grantee", "grantees",
+                 "implementing organisation", "implementing organization"),
     "lead": ("lead partner", "lead partners", "lead division", "division", "lead agency", "lead organization", "lead organisation", "lead",
              "implementing agency", "implementing entity", "executing agency", "implemented by",
              "responsible division", "lead entity", "organizer", "organiser", "managed by", "led by", "lead unit",
@@ -133,6 +134,10 @@ def family_of(label: str) -> str | None:
                 fam = _LOOKUP.get(cand[:-3] + "y")
         if fam is not None:
             return fam
+    # "Grant period from" / "Period end": the start or end of a time field
+    m = re.fullmatch(r"(?P<base>.+?)\s+(?P<edge>from|to|start|end|begins|ends)", label)
+    if m and "time" in (family_of(m.group("base")), family_of(m.group("base").split()[-1])):
+        return "start" if m.group("edge") in ("from", "start", "begins") else "end"
     return None
 
 

@@ -94,6 +94,7 @@ def read_html(data: bytes, name: str) -> str:
     if root is None:
         return ""
     repeated: dict[int, bool] = {}
+    grids: dict[int, dict[int, list[str] | None]] = {}
     for node in root.traverse(include_text=False):
         tag = node.tag
         if tag in _CARD_TAGS and _repeated_container(node, repeated):
@@ -101,7 +102,9 @@ def read_html(data: bytes, name: str) -> str:
         if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
             lines.append("#" * int(tag[1]) + " " + _squash(node.text(separator=" ")))
         elif tag == "tr":
-            cells = [_squash(c.text(separator=" ")) for c in node.iter() if c.tag in ("td", "th")]
+            cells = _grid_row(node, grids)
+            if cells is None:
+                continue  # a header row merged into the one above it
             if cells and _fact_sheet(node, fact_sheets):
                 lines.append(f"{cells[0]}: {cells[1]}")  # a fact-sheet table: "Duration | 2020 - 2023"
             elif cells:
@@ -168,6 +171,79 @@ def _join_blocks(lines: list[str]) -> str:
             out.append(lines[i])
             i += 1
     return "\n\n".join(out)
+
+
+def _grid_row(tr, grids: dict[int, dict[int, list[str] | None]]) -> list[str] | None:  # type: ignore[no-untyped-def]
+    """The cells of a table row with merged cells spread out: a cell spanning rows (`rowspan`) repeats its text
+    in the rows below, one spanning columns (`colspan`) in the columns beside it; header rows on top of each other
+    (a "Grant period" cell over "From" and "To") become one header row ("Grant period From", "Grant period To").
+    None for a header row merged into the one above."""
+    table = tr.parent
+    while table is not None and table.tag != "table":
+        table = table.parent
+    if table is None:
+        return [_squash(c.text(separator=" ")) for c in tr.iter() if c.tag in ("td", "th")]
+    key = table.mem_id
+    if key not in grids:
+        grids[key] = _table_grid(table)
+    return grids[key].get(tr.mem_id, [])
+
+
+def _span(cell, name: str) -> int:  # type: ignore[no-untyped-def]
+    try:
+        return max(1, min(int(cell.attributes.get(name) or 1), 50))
+    except ValueError:
+        return 1
+
+
+def _table_grid(table) -> dict[int, list[str] | None]:  # type: ignore[no-untyped-def]
+    rows = [r for r in table.css("tr")]
+    pending: dict[int, tuple[str, int]] = {}  # column -> (text, rows still to fill)
+    grid: list[list[str]] = []
+    heads: list[bool] = []
+    for r in rows:
+        out: list[str] = []
+        cells = [c for c in r.iter() if c.tag in ("td", "th")]
+        col = 0
+        it = iter(cells)
+        cell = next(it, None)
+        while cell is not None or col in pending:
+            if col in pending:
+                text, left = pending[col]
+                out.append(text)
+                if left <= 1:
+                    del pending[col]
+                else:
+                    pending[col] = (text, left - 1)
+                col += 1
+                continue
+            text = _squash(cell.text(separator=" "))
+            for _ in range(_span(cell, "colspan")):
+                if _span(cell, "rowspan") > 1:
+                    pending[col] = (text, _span(cell, "rowspan") - 1)
+                out.append(text)
+                col += 1
+            cell = next(it, None)
+        grid.append(out)
+        heads.append(bool(cells) and all(c.tag == "th" for c in cells))
+    result: dict[int, list[str] | None] = {r.mem_id: g for r, g in zip(rows, grid)}
+    spanned = any(_span(c, "colspan") > 1 or _span(c, "rowspan") > 1 for r in rows[:2] for c in r.iter()
+                  if c.tag in ("td", "th"))
+    n_head = 0
+    while n_head < len(rows) and heads[n_head]:
+        n_head += 1
+    if spanned and n_head >= 2:
+        merged: list[str] = []
+        for k in range(max(len(g) for g in grid[:n_head])):
+            parts: list[str] = []
+            for g in grid[:n_head]:
+                if k < len(g) and g[k] and g[k] not in parts:
+                    parts.append(g[k])
+            merged.append(" ".join(parts))
+        result[rows[0].mem_id] = merged
+        for r in rows[1:n_head]:
+            result[r.mem_id] = None
+    return result
 
 
 def _fact_sheet(tr, cache: dict[int, bool]) -> bool:  # type: ignore[no-untyped-def]

@@ -568,10 +568,14 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
             body.append(lines[j])
             j += 1
         names = [h[0].lower() for h in header]
-        title_col = next((k for k, n in enumerate(names) if re.fullmatch(
+        title_cols = [k for k, n in enumerate(names) if re.fullmatch(
             r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment)"
             r"(?:\s+(?:name|title))?|title|name|(?:winner|grantee|awardee|investee|company|start-?up|"
-            r"recipient)s?(?:\s+name)?)", n.strip())), None)
+            r"recipient)s?(?:\s+name)?)", n.strip())]
+        # a column naming the work ("Project") titles the row before one naming who does it ("Grantee")
+        title_col = next((k for k in title_cols if not re.match(
+            r"(?:winner|grantee|awardee|investee|company|start-?up|recipient)", names[k].strip())),
+            title_cols[0] if title_cols else None)
         # a table of winners, grantees or investees: each row is an investment in the company it names
         investee_table = title_col is not None and bool(re.match(
             r"(?:winner|grantee|awardee|investee|company|start-?up|recipient)", names[title_col].strip()))
@@ -583,6 +587,8 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
         parent = _parent_heading(heads, lines[i].no)
         owner, parent_name = _owner(parent.text if parent else "")
         kind = kind_of(parent_name.replace("Pilots", "Pilot").replace("pilots", "pilot")) if parent_name else None
+        if title_col is not None and not investee_table and kind_of(names[title_col]):
+            kind = kind_of(names[title_col])  # a "Project" column: each row is a project, whatever the page calls it
         if investee_table:
             kind = "investment"
         st, ctx = _status_context(lines, heads, lines[i].no)
