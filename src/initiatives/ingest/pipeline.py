@@ -57,7 +57,8 @@ def document_key(path: Path, root: Path | str | None) -> str:
 def extract_document(doc: Document) -> Batch:
     text = doc.text
     lines = split_lines(text)
-    segs = segment(text, lines)
+    index = TextIndex(text)
+    segs = segment(text, lines, index)
     excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") for n in
                 (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
     press = next((s for s in segs if s.mode == "press"), None)
@@ -100,7 +101,6 @@ def extract_document(doc: Document) -> Batch:
     dominant = _dominant(book, counts)
     titles = [s.title for s in segs if s.title]
 
-    index = TextIndex(text)
     records: list[Initiative] = []
     made: list[tuple[Segment, Initiative]] = []
     for seg in segs:

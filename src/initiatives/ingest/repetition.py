@@ -15,6 +15,7 @@ lines (one pass to build blocks, one dictionary of signatures).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -195,21 +196,40 @@ def _candidate(sig: tuple[str, ...]) -> bool:
     return not (sig[0] == "bullet" and sig[1] == "text")
 
 
-def _cues(text: str) -> set[str]:
-    out: set[str] = set()
-    if normalise.find_money(text):
-        out.add("money")
-    if normalise.DATE_RE.search(text) or _YEARS.search(text):
-        out.add("date")
-    if country_names.find_in_text(text):
-        out.add("country")
-    if any(label_of(ln) is not None for ln in text.split("\n")):
-        out.add("label")
-    if _ORG_CUE.search(text):
-        out.add("org")
-    if _KIND.search(text):
-        out.add("kind")
-    return out
+_MONEY = re.compile(r"(?:[$€£¥]|\b[A-Z]{3}\s?)\s?\d|\d\s?(?:million|billion|m|bn|k)\b", re.I)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # any year: cheaper than every date form, and enough as a cue
+_KIND_LOW = re.compile(_KIND.pattern)  # run on the lower-cased text: much faster than re.I
+_CUE_RES = (("date", _YEAR), ("org", _ORG_CUE))
+
+
+def line_cues(lines: list[str], money: list[int] | None = None, countries: list[int] | None = None
+              ) -> list[frozenset[str]]:
+    """The kinds of field cue on each line: one pass of each pattern over the whole text, not one per block.
+    `money` and `countries` are the offsets of hits already found (the pipeline's TextIndex), when known."""
+    text = "\n".join(lines)
+    starts, pos = [], 0
+    for ln in lines:
+        starts.append(pos)
+        pos += len(ln) + 1
+    out: list[set[str]] = [set() for _ in lines]
+
+    def mark(name: str, at: int) -> None:
+        out[bisect_right(starts, at) - 1].add(name)
+
+    for name, rx in _CUE_RES:
+        for m in rx.finditer(text):
+            mark(name, m.start())
+    for m in _KIND_LOW.finditer(text.lower()):
+        mark("kind", m.start())
+    for at in money if money is not None else [m.start() for m in _MONEY.finditer(text)]:
+        mark("money", at)
+    for at in countries if countries is not None else [a for _c, a, _b in country_names.find_in_text(text)]:
+        mark("country", at)
+    for i, ln in enumerate(lines):
+        if ":" in ln or "\t" in ln or " - " in ln or "–" in ln or "—" in ln or ".." in ln or "**" in ln:
+            if label_of(ln) is not None:
+                out[i].add("label")
+    return [frozenset(c) for c in out]
 
 
 _STRONG = {"money", "date", "country", "label"}  # what an initiative's entry states; names and nouns alone do not
@@ -278,8 +298,9 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
     e.title_span = _line_span(lines, offsets, row, title)
 
 
-def entries(lines: list[str]) -> list[Entry]:
-    """The entries of the document's repeated block shapes (empty when no shape repeats with field cues)."""
+def entries(lines: list[str], money: list[int] | None = None, countries: list[int] | None = None) -> list[Entry]:
+    """The entries of the document's repeated block shapes (empty when no shape repeats with field cues).
+    `money`, `countries`: offsets of those hits in the text when already found (see `line_cues`)."""
     blks = blocks(lines)
     by_sig: dict[tuple[str, ...], list[int]] = {}
     for i, b in enumerate(blks):
@@ -290,10 +311,13 @@ def entries(lines: list[str]) -> list[Entry]:
         offsets.append(pos)
         pos += len(ln) + 1
     chosen: list[tuple[float, list[Entry]]] = []
+    if not any(len(starts) >= 2 for starts in by_sig.values()):
+        return []
+    cues_of = line_cues(lines, money, countries)
     for sig, starts in by_sig.items():
         if len(starts) < 2:
             continue
-        found = _entries_of(lines, offsets, blks, starts)
+        found = _entries_of(lines, offsets, blks, starts, cues_of)
         if found:
             score = len(found) + sum(len(e.cues) for e in found) / (10 * len(found))
             chosen.append((score, found))
@@ -307,14 +331,17 @@ def entries(lines: list[str]) -> list[Entry]:
     return sorted(out, key=lambda e: e.first)
 
 
-def _entries_of(lines: list[str], offsets: list[int], blks: list[Block], starts: list[int]) -> list[Entry]:
+def _entries_of(lines: list[str], offsets: list[int], blks: list[Block], starts: list[int],
+                cues_of: list[frozenset[str]]) -> list[Entry]:
     spans = _runs(lines, blks, starts)
     found: list[Entry] = []
     sizes: list[int] = []
     for first, last in spans:
         a, b = blks[first].first, blks[last].last
-        text = "\n".join(lines[a:b + 1])
-        e = Entry(a + 1, b + 1, cues=_cues(text))
+        cues: set[str] = set()
+        for k in range(a, b + 1):
+            cues |= cues_of[k]
+        e = Entry(a + 1, b + 1, cues=cues)
         _title(lines, offsets, blks[first], e)
         found.append(e)
         sizes.append(b - a + 1)

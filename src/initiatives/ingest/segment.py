@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from initiatives.ingest.labels import label_of, labels_in_line
 
@@ -285,7 +286,8 @@ def headings(lines: list[Line]) -> dict[int, Heading]:
 # --------------------------------------------------------------------------- segmentation
 
 
-def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
+def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> list[Segment]:
+    """`index`: the document's `fields.TextIndex` when already built (its money and country hits are reused)."""
     from initiatives.ingest import cues  # news and bulletin cues; they build on this module's own
 
     lines = lines or split_lines(text)
@@ -331,7 +333,7 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
                   and any(press.first < s.first <= press.last for s in segs if s.mode in ("item", "entry", "row"))):
             segs.append(press)  # (a headline counting the records listed under it is not one of them)
         segs.extend(cues.prose_investees(lines, press, taken))
-    segs = _prefer_repetition(lines, heads, segs)
+    segs = _prefer_repetition(lines, heads, segs, index)
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
@@ -343,12 +345,15 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
 _RECORD_MODES = ("entry", "heading", "item", "teaser", "row")
 
 
-def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[Segment]) -> list[Segment]:
+def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[Segment], index: Any = None
+                       ) -> list[Segment]:
     """Where the document's own repeated block shape (see `repetition.py`) finds more entries than the layout
     rules found in the same lines, its entries replace theirs; elsewhere the rules' segments stay."""
     from initiatives.ingest import repetition
 
-    found = repetition.entries([ln.text for ln in lines])
+    money = [h.start for h in index.money] if index is not None else None
+    countries = [a for _c, a, _b in index.countries] if index is not None else None
+    found = repetition.entries([ln.text for ln in lines], money, countries)
     if not found:
         return segs
     groups: dict[int, list[repetition.Entry]] = {}
