@@ -125,3 +125,31 @@ def test_html_cards_without_headings_are_one_record_each(tmp_path) -> None:
     assert sorted(r.title for r in batch.initiatives) == ["Mobile Clinics Network", "River Data Commons",
                                                            "Seed Vault Alliance"]
     assert {r.title: r.countries for r in batch.initiatives}["River Data Commons"] == ["TCD", "NER"]
+
+
+def test_list_items_that_open_with_a_name_are_entries() -> None:
+    text = """Where the fund invested
+
+- **GrainLink** (Uganda) – USD 400,000 for a warehouse receipts app used by 3,000 traders.
+- **SunPay** (Zambia) – USD 250,000 for pay-as-you-go solar in 2024.
+- **AquaSense** (Senegal) – USD 300,000 for irrigation sensors.
+
+Partners:
+- Ministry of Finance, lead
+- Central Bank, partner
+"""
+    assert [e.title for e in entries(_lines(text))] == ["GrainLink", "SunPay", "AquaSense"]
+
+
+def test_a_date_and_a_title_on_one_line() -> None:
+    text = """News
+
+12 March 2025 — Water fund opens in Accra
+The fund will lend USD 5 million to utilities in Ghana.
+
+4 February 2025 — Partnership with the Coastal Authority
+A data-sharing agreement covering Togo and Benin.
+"""
+    found = entries(_lines(text))
+    assert [e.title for e in found] == ["Water fund opens in Accra", "Partnership with the Coastal Authority"]
+    assert [text[e.dated[0]:e.dated[1]] for e in found] == ["12 March 2025", "4 February 2025"]

@@ -33,6 +33,11 @@ _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|A
          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _DATE_LINE = re.compile(rf"^\s*[*_]{{0,2}}(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?P<d>\d{{1,2}}\s+{_MONTH},?\s+"
                         rf"\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})[*_]{{0,2}}\s*$")
+# "12 March 2025 — Fund opens in Accra", "March 2024 | New partnership with X": a date, then the entry's title
+_DATE_TITLE = re.compile(rf"^\s*[*_]{{0,2}}(?P<d>\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|{_MONTH}\s+\d{{4}}|"
+                         rf"\d{{4}}-\d{{2}}-\d{{2}})[*_]{{0,2}}\s*(?:[–—|:·]|\s-)\s*[*_]{{0,2}}(?P<t>[A-Z“\"'‘].{{5,}}?)[*_]{{0,2}}\s*$")
+# the head phrase of a paragraph: "Name – text", "Name: text", "Name. Text"
+_LEAD_PHRASE = re.compile(r"^(?P<t>[A-Z“\"'‘][^.:;–—]{2,100}?)(?:\s+[–—]\s+|\s+-\s+|:\s+|\.\s+(?=[A-Z]))")
 _CODE_TITLE = re.compile(r"^\s*(?:[*_#]+\s*)?(?P<code>[A-Z][A-Z0-9]*(?:[-/.][A-Z0-9]+)+|[A-Z]{2,8}\d[\w-]*|\d[\dA-Z]*"
                          r"(?:[-/.][\dA-Z]+)+)\s*(?::|\s[-–—]\s)\s*(?P<title>\S.{4,})$")
 _ORG_CUE = re.compile(r"\b(?:funded|financed|supported|led|implemented|run|delivered|convened|signed|managed|backed|"
@@ -99,6 +104,8 @@ def line_shape(s: str) -> str:
     s = s.strip()
     if _DATE_LINE.match(s):
         return "date"
+    if _DATE_TITLE.match(s):
+        return "datetitle"
     if _RUNIN.match(s) and not _EMPH.match(s):
         return "runin"
     bare = _BULLET.sub("", s, count=1) if not s.startswith(("**", "__")) else s
@@ -154,10 +161,33 @@ def blocks(lines: list[str]) -> list[Block]:
             start = None
     if start is not None:
         out.append(Block(start, len(lines) - 1))
+    out = [part for b in out for part in _items(lines, b)]
     for b in out:
+        if b.sig:
+            continue
         b.sig = ("rule",) if b.first in ruled else _signature(lines, b)
         m = _MD.match(lines[b.first])
         b.level = len(m.group(1)) if m else 0
+    return out
+
+
+_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)]|\(\d{1,3}\))\s+")
+
+
+def _items(lines: list[str], b: Block) -> list[Block]:
+    """A list written without blank lines between its items: one block per item (a line opened by a bullet or a
+    number, with the indented lines under it), when two or more items are there; else the block itself."""
+    heads = [i for i in range(b.first, b.last + 1) if _ITEM.match(lines[i])]
+    if len(heads) < 2 or heads[0] != b.first or any(
+            i not in heads and not lines[i][:1].isspace() for i in range(b.first, b.last + 1)):
+        return [b]
+    out = []
+    for k, i in enumerate(heads):
+        last = heads[k + 1] - 1 if k + 1 < len(heads) else b.last
+        text = _ITEM.sub("", lines[i], count=1)
+        shape = "runin" if _RUNIN.match(text) else "datetitle" if _DATE_TITLE.match(text) else \
+            "code" if _CODE_TITLE.match(text) else "lead" if _LEAD_PHRASE.match(text) and len(text.split()) >= 8 else "x"
+        out.append(Block(i, last, ("item", _marker(lines[i]), shape)))
     return out
 
 
@@ -169,7 +199,7 @@ def _signature(lines: list[str], b: Block) -> tuple[str, ...]:
     text = _MD.sub(r"\2", head) if mark.startswith("#") else head
     shape = line_shape(text)
     second = ""
-    if b.last > b.first and shape in ("date", "country", "caps", "code", "title", "bold"):
+    if b.last > b.first and shape in ("date", "country", "caps", "code", "title", "bold", "datetitle"):
         second = line_shape(lines[b.first + 1])
         if second in ("title", "caps", "bold", "runin") and lines[b.first + 1][:1].isspace() == head[:1].isspace():
             second = "t"  # a short line under it: its title
@@ -189,6 +219,8 @@ _NOT_HEAD = {("", "text"), ("", "label"), ("bullet", "text"), ("bullet", "label"
 def _candidate(sig: tuple[str, ...]) -> bool:
     if sig == ("rule",):
         return True
+    if sig[0] == "item":  # a list's items open with a name: bold, before a dash or colon, a code, a date
+        return sig[2] != "x"
     if sig == ("table",) or (sig[0], sig[1]) in _NOT_HEAD or sig[1] == "label":
         return False
     if sig[0] == "" and sig[1] in ("title", "caps", "bold") and sig[2] == "":
@@ -265,14 +297,29 @@ def _line_span(lines: list[str], offsets: list[int], i: int, part: str) -> tuple
     return offsets[i] + pos, offsets[i] + pos + len(part)
 
 
+def row_of(second: str) -> int:
+    """The line of a block that holds its title: the second when a short line sits under the first."""
+    return 1 if second == "t" else 0
+
+
 def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
     head = lines[b.first]
+    if b.sig[0] == "item":
+        _item_title(lines, offsets, b, e)
+        return
     mark, shape, second = b.sig if b.sig != ("rule",) else _signature(lines, b)
     if b.sig == ("rule",) and shape in ("text", "label"):
         return  # a card that opens with its text: untitled
     if shape == "date":
         m = _DATE_LINE.match(head)
         e.dated = (offsets[b.first] + m.start("d"), offsets[b.first] + m.end("d")) if m else None
+    if shape == "datetitle" and row_of(second) == 0:
+        m = _DATE_TITLE.match(head)
+        e.dated = (offsets[b.first] + m.start("d"), offsets[b.first] + m.end("d"))
+        title = m.group("t").strip()
+        if len(title.split()) <= 16:
+            e.title, e.title_span = title, (offsets[b.first] + m.start("t"), offsets[b.first] + m.start("t") + len(title))
+        return
     if shape == "country":
         e.place = (offsets[b.first], offsets[b.first] + len(head))
     row = b.first + 1 if second == "t" else b.first
@@ -286,6 +333,11 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
         title = m.group("t").strip().rstrip(".:–—-").strip()
     else:
         title = _BULLET.sub("", text.strip(), count=1).strip(" *_#")
+        if (shape == "text" or len(title.split()) > 16) and row == b.first:
+            lead = _LEAD_PHRASE.match(title)  # a paragraph: its head phrase, when it has one
+            if lead is None or len(lead.group("t").split()) > 10:
+                return
+            title = lead.group("t").strip()
     cm = _CODE_TITLE.match(title)
     if cm and re.search(r"\d|-|/", cm.group("code")):
         e.code = cm.group("code")
@@ -296,6 +348,24 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
         return
     e.title = title
     e.title_span = _line_span(lines, offsets, row, title)
+
+
+def _item_title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
+    text = _ITEM.sub("", lines[b.first], count=1)
+    shape = b.sig[2]
+    if shape == "datetitle":
+        m = _DATE_TITLE.match(text)
+        title = m.group("t").strip()
+        e.dated = _line_span(lines, offsets, b.first, m.group("d"))
+    elif shape == "code":
+        m = _CODE_TITLE.match(text)
+        e.code, e.code_span = m.group("code"), _line_span(lines, offsets, b.first, m.group("code"))
+        title = m.group("title").strip()
+    else:
+        m = _RUNIN.match(text) if shape == "runin" else _LEAD_PHRASE.match(text)
+        title = m.group("t").strip().rstrip(".:–—-").strip()
+    if 2 <= len(title) and len(title.split()) <= 16:
+        e.title, e.title_span = title, _line_span(lines, offsets, b.first, title)
 
 
 def entries(lines: list[str], money: list[int] | None = None, countries: list[int] | None = None) -> list[Entry]:

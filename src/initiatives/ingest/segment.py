@@ -365,6 +365,8 @@ def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[
         old = [s for s in segs if s.mode in _RECORD_MODES and lo <= s.first <= hi]
         if len(old) >= len(group) or any(e.title and _DOC_PART.match(e.title) for e in group):
             continue  # the rules found as many; or the repeated shape is the parts of one description
+        if any(s.mode in ("entry", "row", "item", "teaser") and s.first < lo and hi <= s.last for s in segs):
+            continue  # a list inside one listing entry (its results, its partners) is part of it
         if press is not None and press.first <= lo <= press.last and len(group) < 3:
             continue  # two like paragraphs in a release (photo captions) are not a listing
         segs = [s for s in segs if s not in old]
