@@ -153,3 +153,15 @@ A data-sharing agreement covering Togo and Benin.
     found = entries(_lines(text))
     assert [e.title for e in found] == ["Water fund opens in Accra", "Partnership with the Coastal Authority"]
     assert [text[e.dated[0]:e.dated[1]] for e in found] == ["12 March 2025", "4 February 2025"]
+
+
+def test_lines_of_separated_cells_are_one_entry_each() -> None:
+    text = """Portfolio by country
+
+Ghana — Cocoa Traceability Platform — 1,200,000 — Ministry of Food and Agriculture
+Senegal — Fisheries Catch App — 450,000 — Ministry of Fisheries
+Peru — Highland Seed Banks — 2,000,000 — Ministry of Agriculture
+"""
+    found = entries(_lines(text))
+    assert [e.title for e in found] == ["Cocoa Traceability Platform", "Fisheries Catch App", "Highland Seed Banks"]
+    assert [text[e.place[0]:e.place[1]] for e in found] == ["Ghana", "Senegal", "Peru"]

@@ -42,7 +42,8 @@ _CODE_TITLE = re.compile(r"^\s*(?:[*_#]+\s*)?(?P<code>[A-Z][A-Z0-9]*(?:[-/.][A-Z
                          r"(?:[-/.][\dA-Z]+)+)\s*(?::|\s[-–—]\s)\s*(?P<title>\S.{4,})$")
 _ORG_CUE = re.compile(r"\b(?:funded|financed|supported|led|implemented|run|delivered|convened|signed|managed|backed|"
                       r"partners?|donors?|ministry|government|bank|agency|foundation|university|institute|authority|"
-                      r"commission|council|union|organi[sz]ation|programme|fund|facility|[A-Z]{2,}[a-z]?)\b")
+                      r"commission|council|union|organi[sz]ation|programme|fund|facility)\b")  # on lower-cased text
+_ACRONYM = re.compile(r"\b[A-Z]{2,}[a-z]?\b")
 _KIND = re.compile(r"\b(?:project|programme|program|initiative|pilot|fund|facility|partnership|alliance|network|compact|"
                    r"coalition|grant|investment|platform|scheme|hub|fellowship|summit|forum|conference|agreement)s?\b",
                    re.I)
@@ -177,6 +178,9 @@ _ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)]|\(\d{1,3}\))\s+")
 def _items(lines: list[str], b: Block) -> list[Block]:
     """A list written without blank lines between its items: one block per item (a line opened by a bullet or a
     number, with the indented lines under it), when two or more items are there; else the block itself."""
+    rows = _separated_rows(lines, b)
+    if rows:
+        return rows
     heads = [i for i in range(b.first, b.last + 1) if _ITEM.match(lines[i])]
     if len(heads) < 2 or heads[0] != b.first or any(
             i not in heads and not lines[i][:1].isspace() for i in range(b.first, b.last + 1)):
@@ -189,6 +193,20 @@ def _items(lines: list[str], b: Block) -> list[Block]:
             "code" if _CODE_TITLE.match(text) else "lead" if _LEAD_PHRASE.match(text) and len(text.split()) >= 8 else "x"
         out.append(Block(i, last, ("item", _marker(lines[i]), shape)))
     return out
+
+
+_CELL_SEP = re.compile(r"\s+[—–|·]\s+|\s+-\s+|\t+")
+
+
+def _separated_rows(lines: list[str], b: Block) -> list[Block]:
+    """"Ghana — Cocoa Traceability — 1,200,000 — Ministry of X" on each line: a table written with separators,
+    one entry per line (every line of the block has the same number of cells, three or more)."""
+    if b.last == b.first or _TABLE.match(lines[b.first]):
+        return []
+    counts = {len(_CELL_SEP.split(lines[i].strip())) for i in range(b.first, b.last + 1)}
+    if len(counts) != 1 or counts.pop() < 3:
+        return []
+    return [Block(i, i, ("item", "cells", "row")) for i in range(b.first, b.last + 1)]
 
 
 def _signature(lines: list[str], b: Block) -> tuple[str, ...]:
@@ -229,9 +247,10 @@ def _candidate(sig: tuple[str, ...]) -> bool:
 
 
 _MONEY = re.compile(r"(?:[$€£¥]|\b[A-Z]{3}\s?)\s?\d|\d\s?(?:million|billion|m|bn|k)\b", re.I)
+_THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+")  # "1,200,000" in a table whose currency is stated once
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # any year: cheaper than every date form, and enough as a cue
 _KIND_LOW = re.compile(_KIND.pattern)  # run on the lower-cased text: much faster than re.I
-_CUE_RES = (("date", _YEAR), ("org", _ORG_CUE))
+_CUE_RES = (("date", _YEAR), ("org", _ACRONYM))
 
 
 def line_cues(lines: list[str], money: list[int] | None = None, countries: list[int] | None = None
@@ -251,10 +270,15 @@ def line_cues(lines: list[str], money: list[int] | None = None, countries: list[
     for name, rx in _CUE_RES:
         for m in rx.finditer(text):
             mark(name, m.start())
-    for m in _KIND_LOW.finditer(text.lower()):
+    low = text.lower()
+    for m in _KIND_LOW.finditer(low):
         mark("kind", m.start())
+    for m in _ORG_CUE.finditer(low):
+        mark("org", m.start())
     for at in money if money is not None else [m.start() for m in _MONEY.finditer(text)]:
         mark("money", at)
+    for m in _THOUSANDS.finditer(text):
+        mark("money", m.start())
     for at in countries if countries is not None else [a for _c, a, _b in country_names.find_in_text(text)]:
         mark("country", at)
     for i, ln in enumerate(lines):
@@ -353,6 +377,17 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
 def _item_title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
     text = _ITEM.sub("", lines[b.first], count=1)
     shape = b.sig[2]
+    if shape == "row":  # the first cell that is not a place, an amount or a date, and reads like a name
+        for cell in _CELL_SEP.split(lines[b.first].strip()):
+            c = cell.strip(" *_")
+            if countries_in_line(c) or re.search(r"\d", c) or label_of(c) is not None:
+                if countries_in_line(c) and e.place is None:
+                    e.place = _line_span(lines, offsets, b.first, c)
+                continue
+            if 2 <= len(c.split()) <= 12 and c[:1].isupper():
+                e.title, e.title_span = c, _line_span(lines, offsets, b.first, c)
+                return
+        return
     if shape == "datetitle":
         m = _DATE_TITLE.match(text)
         title = m.group("t").strip()
