@@ -165,3 +165,24 @@ Peru — Highland Seed Banks — 2,000,000 — Ministry of Agriculture
     found = entries(_lines(text))
     assert [e.title for e in found] == ["Cocoa Traceability Platform", "Fisheries Catch App", "Highland Seed Banks"]
     assert [text[e.place[0]:e.place[1]] for e in found] == ["Ghana", "Senegal", "Peru"]
+
+
+def test_the_parts_of_one_description_are_not_entries(tmp_path) -> None:
+    path = tmp_path / "programme.md"
+    path.write_text("""# Digital Farmers Programme
+
+Helps smallholders in Kenya and Ethiopia use mobile advice, funded by the IKEA Foundation with USD 12 million.
+
+## Our approach
+
+We work through cooperatives and the Ministry of Agriculture, training 2,000 extension officers since 2021.
+
+## What has changed so far
+
+By 2024, 300,000 farmers in Kenya received weekly SMS advice.
+
+## Who we work with
+
+The Kenya Agricultural Research Institute and Ethiopia's Agricultural Transformation Institute, since 2022.
+""", encoding="utf-8")
+    assert [r.title for r in extract_document(read_document(path)).initiatives] == ["Digital Farmers Programme"]

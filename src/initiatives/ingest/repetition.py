@@ -436,6 +436,17 @@ def entries(lines: list[str], money: list[int] | None = None, countries: list[in
     return sorted(out, key=lambda e: e.first)
 
 
+def name_like(title: str | None) -> bool:
+    """A name ("Farmers' Data Commons", "AGRI-NEXT", "Solar Kiosks Pilot") rather than a phrase ("Our approach",
+    "What has changed so far"): most of its longer words after the first are capitalised, or it names a kind."""
+    if not title:
+        return False
+    if _KIND.search(title) or re.search(r"[A-Z]{2,}|\d", title):
+        return True
+    words = [w for w in re.findall(r"[\w'’-]+", title)[1:] if len(w) >= 4]
+    return bool(words) and sum(1 for w in words if w[0].isupper()) * 2 >= len(words)
+
+
 def _entries_of(lines: list[str], offsets: list[int], blks: list[Block], starts: list[int],
                 cues_of: list[frozenset[str]]) -> list[Entry]:
     spans = _runs(lines, blks, starts)
@@ -460,4 +471,8 @@ def _entries_of(lines: list[str], offsets: list[int], blks: list[Block], starts:
         return []
     if sum(1 for e in found if e.title or e.dated) * 2 < len(found):
         return []
+    sig = blks[starts[0]].sig
+    if (sig == ("rule",) or sig[0].startswith("#") or sig[1] in ("title", "bold", "caps")) and \
+            sum(1 for e in found if name_like(e.title)) * 2 < len(found):
+        return []  # headings that name no initiative ("Our approach", "Results"): the parts of one description
     return found

@@ -367,6 +367,9 @@ def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[
             continue  # the rules found as many; or the repeated shape is the parts of one description
         if any(s.mode in ("entry", "row", "item", "teaser") and s.first < lo and hi <= s.last for s in segs):
             continue  # a list inside one listing entry (its results, its partners) is part of it
+        if any(s.mode == "heading" and s.first < lo and hi <= s.last for s in segs) and \
+                sum(1 for e in group if repetition.name_like(e.title)) * 2 < len(group):
+            continue  # "Our approach", "Who we work with" under a programme's heading: parts of its description
         if press is not None and press.first <= lo <= press.last and len(group) < 3:
             continue  # two like paragraphs in a release (photo captions) are not a listing
         segs = [s for s in segs if s not in old]
