@@ -186,3 +186,23 @@ By 2024, 300,000 farmers in Kenya received weekly SMS advice.
 The Kenya Agricultural Research Institute and Ethiopia's Agricultural Transformation Institute, since 2022.
 """, encoding="utf-8")
     assert [r.title for r in extract_document(read_document(path)).initiatives] == ["Digital Farmers Programme"]
+
+
+def test_lines_of_date_place_and_name(tmp_path) -> None:
+    path = tmp_path / "events.md"
+    path.write_text("""# Upcoming events
+
+**15 May 2025** | Nairobi, Kenya | Africa Data Governance Summit
+Ministers from 20 countries meet on data flows. Co-organised by Smart Africa and UNECA.
+
+**3 June 2025** | Online | Webinar: Financing Digital Public Infrastructure
+A briefing by the World Bank on the new financing window.
+
+**22 September 2025** | Bangkok, Thailand | Asia-Pacific Open Source Forum
+Three days of talks hosted by ESCAP.
+""", encoding="utf-8")
+    recs = {r.title: r for r in extract_document(read_document(path)).initiatives}
+    assert set(recs) == {"Africa Data Governance Summit", "Webinar: Financing Digital Public Infrastructure",
+                         "Asia-Pacific Open Source Forum"}
+    assert str(recs["Africa Data Governance Summit"].start) == "2025-05-15"
+    assert recs["Asia-Pacific Open Source Forum"].kind == "event"

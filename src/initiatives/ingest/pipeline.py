@@ -314,8 +314,10 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             d.add("countries", code, (seg.place[0] + s, seg.place[0] + e))
     if seg.dated and not d.values.get("date_announced"):
         day = normalise.parse_date(text[seg.dated[0]:seg.dated[1]])
-        if day and day.precision == "day":
+        if day and day.precision == "day" and seg.kind != "event":
             d.set("date_announced", str(day), seg.dated)
+        elif day and seg.kind == "event" and not d.values.get("start"):
+            d.set("start", str(day), seg.dated)  # an event's date line is when it takes place
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,

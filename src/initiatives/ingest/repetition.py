@@ -49,6 +49,7 @@ _KIND = re.compile(r"\b(?:project|programme|program|initiative|pilot|fund|facili
                    re.I)
 _YEARS = re.compile(r"\b(?:19|20)\d{2}\s*[-–—/]\s*(?:19|20)?\d{2}\b")
 _SENTENCE_END = re.compile(r"[.;,!?…]$")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # any year: cheaper than every date form, and enough as a cue
 
 
 @dataclass
@@ -105,10 +106,11 @@ def line_shape(s: str) -> str:
     s = s.strip()
     if _DATE_LINE.match(s):
         return "date"
+    runin = _RUNIN.match(s)
+    if runin and not _EMPH.match(s):  # "**15–16 May 2025** | Nairobi | Data Summit": a date in bold, then the rest
+        return "datetitle" if _YEAR.search(runin.group("t")) and len(runin.group("t").split()) <= 5 else "runin"
     if _DATE_TITLE.match(s):
         return "datetitle"
-    if _RUNIN.match(s) and not _EMPH.match(s):
-        return "runin"
     bare = _BULLET.sub("", s, count=1) if not s.startswith(("**", "__")) else s
     if _CODE_TITLE.match(bare) and label_of(bare) is None:
         return "code"
@@ -248,7 +250,6 @@ def _candidate(sig: tuple[str, ...]) -> bool:
 
 _MONEY = re.compile(r"(?:[$€£¥]|\b[A-Z]{3}\s?)\s?\d|\d\s?(?:million|billion|m|bn|k)\b", re.I)
 _THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+")  # "1,200,000" in a table whose currency is stated once
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # any year: cheaper than every date form, and enough as a cue
 _KIND_LOW = re.compile(_KIND.pattern)  # run on the lower-cased text: much faster than re.I
 _CUE_RES = (("date", _YEAR), ("org", _ACRONYM))
 
@@ -339,9 +340,12 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
         e.dated = (offsets[b.first] + m.start("d"), offsets[b.first] + m.end("d")) if m else None
     if shape == "datetitle" and row_of(second) == 0:
         m = _DATE_TITLE.match(head)
-        e.dated = (offsets[b.first] + m.start("d"), offsets[b.first] + m.end("d"))
-        title = m.group("t").strip()
-        if len(title.split()) <= 16:
+        if m:
+            e.dated = (offsets[b.first] + m.start("d"), offsets[b.first] + m.end("d"))
+        if len(_CELL_SEP.split(head.strip())) >= 3 and _cells_title(lines, offsets, b.first, e):
+            return
+        if m and len(m.group("t").split()) <= 16:
+            title = m.group("t").strip()
             e.title, e.title_span = title, (offsets[b.first] + m.start("t"), offsets[b.first] + m.start("t") + len(title))
         return
     if shape == "country":
@@ -352,6 +356,12 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
     text = lines[row]
     if mark.startswith("#") and row == b.first:
         text = _MD.sub(r"\2", text)
+    if row + 1 < e.last and e.dated is None:
+        under = _DATE_LINE.match(lines[row + 1])  # "*12 March 2025*" under a headline
+        if under:
+            e.dated = (offsets[row + 1] + under.start("d"), offsets[row + 1] + under.end("d"))
+    if len(_CELL_SEP.split(text.strip())) >= 3 and _cells_title(lines, offsets, row, e):
+        return
     m = _RUNIN.match(text) or _EMPH.match(text)
     if m:
         title = m.group("t").strip().rstrip(".:–—-").strip()
@@ -374,19 +384,34 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
     e.title_span = _line_span(lines, offsets, row, title)
 
 
+def _cells_title(lines: list[str], offsets: list[int], row: int, e: Entry) -> bool:
+    """A line of cells ("Ghana — Cocoa Traceability — 1,200,000", "**15 May 2025** | Nairobi, Kenya | Data
+    Summit"): the title is the cell that names a kind, else the first longer cell that is not a date, an amount or a
+    place; a cell of countries only is the entry's place."""
+    cells = [c.strip(" *_") for c in _CELL_SEP.split(lines[row].strip())]
+    names = []
+    for c in cells:
+        if countries_in_line(c):
+            if e.place is None:
+                e.place = _line_span(lines, offsets, row, c)
+            continue
+        if re.search(r"\d", c) or label_of(c) is not None or not c[:1].isupper() or len(c.split()) > 12:
+            continue
+        if len(c.split()) <= 4 and country_names.find_in_text(c):
+            continue  # "Nairobi, Kenya": where it is
+        names.append(c)
+    pick = next((c for c in names if _KIND.search(c)), None) or next((c for c in names if len(c.split()) >= 2), None)
+    if pick is None:
+        return False
+    e.title, e.title_span = pick, _line_span(lines, offsets, row, pick)
+    return True
+
+
 def _item_title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
     text = _ITEM.sub("", lines[b.first], count=1)
     shape = b.sig[2]
-    if shape == "row":  # the first cell that is not a place, an amount or a date, and reads like a name
-        for cell in _CELL_SEP.split(lines[b.first].strip()):
-            c = cell.strip(" *_")
-            if countries_in_line(c) or re.search(r"\d", c) or label_of(c) is not None:
-                if countries_in_line(c) and e.place is None:
-                    e.place = _line_span(lines, offsets, b.first, c)
-                continue
-            if 2 <= len(c.split()) <= 12 and c[:1].isupper():
-                e.title, e.title_span = c, _line_span(lines, offsets, b.first, c)
-                return
+    if shape == "row":
+        _cells_title(lines, offsets, b.first, e)
         return
     if shape == "datetitle":
         m = _DATE_TITLE.match(text)

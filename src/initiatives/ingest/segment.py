@@ -363,8 +363,10 @@ def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[
     for group in groups.values():
         lo, hi = group[0].first, group[-1].last
         old = [s for s in segs if s.mode in _RECORD_MODES and lo <= s.first <= hi]
-        if len(old) >= len(group) or any(e.title and _DOC_PART.match(e.title) for e in group):
-            continue  # the rules found as many; or the repeated shape is the parts of one description
+        titled = sum(1 for s in old if s.title)
+        if (len(old) >= len(group) and titled >= sum(1 for e in group if e.title)) or \
+                any(e.title and _DOC_PART.match(e.title) for e in group):
+            continue  # the rules found as many, as well named; or the repeated shape is the parts of one description
         if any(s.mode in ("entry", "row", "item", "teaser") and s.first < lo and hi <= s.last for s in segs):
             continue  # a list inside one listing entry (its results, its partners) is part of it
         if any(s.mode == "heading" and s.first < lo and hi <= s.last for s in segs) and \
