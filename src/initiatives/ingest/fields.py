@@ -647,14 +647,17 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
                 d.set("end", str(end), (a + rm.start(2), a + rm.end(2)))
     # budget in prose (only with a money cue just before, and not a per-item ceiling)
     if "budget" not in d.values:
-        for h in [normalise.MoneyHit(h.amount, h.currency, h.start - a, h.end - a)
-                  for h in index.within(index.money, a, b)]:
+        amounts = [normalise.MoneyHit(h.amount, h.currency, h.start - a, h.end - a)
+                   for h in index.within(index.money, a, b)]
+        # one amount in an entry of a repeated listing is that entry's budget, whatever word stands before it
+        sole = seg.cue == "repetition" and len(amounts) == 1
+        for h in amounts:
             before = window[max(0, h.start - 60):h.start]
             if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)(?:\s+(?:will\s+)?(?:receives?|gets?))?\s*$",
                          before, re.I) or re.search(r"\beach\b", before[-45:], re.I):  # "each receive 125 ETH, about $200,000"
                 continue
             after = window[h.end:h.end + 40]
-            if _BUDGET_CUE.search(before) or _BUDGET_AFTER.match(after):
+            if _BUDGET_CUE.search(before) or _BUDGET_AFTER.match(after) or sole:
                 d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start + a, h.end + a))
                 break
     for theme, s, e in index.within(index.themes, a, b):

@@ -43,6 +43,10 @@ def extract(path: Path | str, root: Path | str | None = None, key: str | None = 
     return batch
 
 
+def _untitled_block(seg: Segment) -> bool:
+    return seg.cue == "repetition" and not seg.title
+
+
 def document_key(path: Path, root: Path | str | None) -> str:
     """The document's identity in the store: its path relative to the ingest root, `/`-separated; the file
     name when there is no root or the file is not under it."""
@@ -59,7 +63,7 @@ def extract_document(doc: Document) -> Batch:
     lines = split_lines(text)
     index = TextIndex(text)
     segs = segment(text, lines, index)
-    excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") for n in
+    excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") and not _untitled_block(s) for n in
                 (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
     press = next((s for s in segs if s.mode == "press"), None)
     if press is not None:  # the boilerplate after a press release ("About X", contacts) describes no initiative
@@ -90,6 +94,8 @@ def extract_document(doc: Document) -> Batch:
     # an organisation there, not another initiative
     hinted = {_pk(name) for s in segs for name, role, _s, _e in s.hints if role in ("funder", "beneficiary")}
     prose = [p for p in prose if not (p.title and _pk(p.title) in hinted)]
+    # an untitled entry of a repeated shape in which the prose names an initiative is that initiative
+    segs = [s for s in segs if not (_untitled_block(s) and any(s.first <= p.first <= s.last for p in prose))]
     segs += prose
     segs.sort(key=lambda s: (s.first, s.start))
 

@@ -121,6 +121,9 @@ def line_shape(s: str) -> str:
     words = bare.split()
     if label_of(bare) is not None:
         return "label"
+    lead = _LEAD_PHRASE.match(bare)
+    if lead and len(words) >= 8 and len(lead.group("t").split()) <= 8 and not lead.group(0).rstrip().endswith("."):
+        return "lead"  # "Solar Schools: a project in Malawi that ...", "Clean Water Towns – ..."
     if len(words) <= 14 and not _SENTENCE_END.search(bare) and re.match(r"[\w“\"'‘(]", bare):
         letters = [c for c in bare if c.isalpha()]
         if letters and all(c.isupper() for c in letters) and len(letters) >= 3:
@@ -367,7 +370,7 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
         title = m.group("t").strip().rstrip(".:–—-").strip()
     else:
         title = _BULLET.sub("", text.strip(), count=1).strip(" *_#")
-        if (shape == "text" or len(title.split()) > 16) and row == b.first:
+        if (shape in ("text", "lead") or len(title.split()) > 16) and row == b.first:
             lead = _LEAD_PHRASE.match(title)  # a paragraph: its head phrase, when it has one
             if lead is None or len(lead.group("t").split()) > 10:
                 return
@@ -497,7 +500,7 @@ def _entries_of(lines: list[str], offsets: list[int], blks: list[Block], starts:
     if sum(1 for e in found if e.title or e.dated) * 2 < len(found):
         return []
     sig = blks[starts[0]].sig
-    if (sig == ("rule",) or sig[0].startswith("#") or sig[1] in ("title", "bold", "caps")) and \
+    if (sig == ("rule",) or sig[0].startswith("#") or sig[1] in ("title", "bold", "caps", "lead")) and \
             sum(1 for e in found if name_like(e.title)) * 2 < len(found):
         return []  # headings that name no initiative ("Our approach", "Results"): the parts of one description
     return found

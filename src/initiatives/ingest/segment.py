@@ -353,7 +353,8 @@ def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[
 
     money = [h.start for h in index.money] if index is not None else None
     countries = [a for _c, a, _b in index.countries] if index is not None else None
-    found = repetition.entries([ln.text for ln in lines], money, countries)
+    furniture = page_furniture(lines)  # page headers and footers are not blocks of their own
+    found = repetition.entries(["" if ln.no in furniture else ln.text for ln in lines], money, countries)
     if not found:
         return segs
     groups: dict[int, list[repetition.Entry]] = {}
@@ -374,8 +375,13 @@ def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[
             continue  # "Our approach", "Who we work with" under a programme's heading: parts of its description
         if press is not None and press.first <= lo <= press.last and len(group) < 3:
             continue  # two like paragraphs in a release (photo captions) are not a listing
-        segs = [s for s in segs if s not in old]
+        # where a rule found a titled record on the same line, it stays (the rules know their layouts' titles and
+        # fields); the repeated shape adds what they missed and replaces what they cut wrongly
+        kept = {s.first: s for s in old if s.title and any(e.first == s.first for e in group)}
+        segs = [s for s in segs if s not in old or s.first in kept]
         for e in group:
+            if e.first in kept:
+                continue
             first, last = lines[e.first - 1], lines[e.last - 1]
             st, ctx = _status_context(lines, heads, e.first)
             kind = kind_of(e.title or "") if e.title else None
