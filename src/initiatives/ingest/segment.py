@@ -345,6 +345,11 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
 _RECORD_MODES = ("entry", "heading", "item", "teaser", "row")
 
 
+# a section that lists other pages, not initiatives of this one
+_OTHER_PAGES = re.compile(r"^(?:related|more|other|latest|recent|popular|top|see also|read (?:more|next)|you may also|"
+                          r"further reading|in the news|news|stories|archive)\b", re.I)
+
+
 def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[Segment], index: Any = None
                        ) -> list[Segment]:
     """Where the document's own repeated block shape (see `repetition.py`) finds more entries than the layout
@@ -373,6 +378,11 @@ def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[
         if any(s.mode == "heading" and s.first < lo and hi <= s.last for s in segs) and \
                 sum(1 for e in group if repetition.name_like(e.title)) * 2 < len(group):
             continue  # "Our approach", "Who we work with" under a programme's heading: parts of its description
+        if press is not None and lo > press.last:
+            continue  # after the release's end ("Related stories", "About X"): other pages' headlines
+        above = _parent_heading(heads, lo)
+        if above is not None and _OTHER_PAGES.match(above.text):
+            continue
         if press is not None and press.first <= lo <= press.last and len(group) < 3:
             continue  # two like paragraphs in a release (photo captions) are not a listing
         # where a rule found a titled record on the same line, it stays (the rules know their layouts' titles and
