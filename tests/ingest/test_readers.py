@@ -161,3 +161,16 @@ def test_html_table_with_merged_header_rows_and_spanned_cells(tmp_path) -> None:
                                                                                        "2025-12")
     assert tablets.budget.amount == 45000 and tablets.budget.currency == "EUR"
     assert [p.name for p in tablets.partners] == ["Hill Schools Trust"]
+
+
+def test_html_cards_of_label_and_value_divs() -> None:
+    """Cards whose fields are two divs each (a label, then its value): one record per card, fields read."""
+    from initiatives.ingest.pipeline import extract_document
+
+    doc = read_document(Path(__file__).parent / "fixtures" / "field-divs.html")
+    assert "Country: Mali, Niger\n" in doc.text and doc.text.count("---") == 2
+    recs = {r.title: r for r in extract_document(doc).initiatives}
+    assert set(recs) == {"Resilient Livelihoods in the Sahel", "Youth Skills for Green Jobs"}
+    sahel = recs["Resilient Livelihoods in the Sahel"]
+    assert (sahel.countries, str(sahel.start), str(sahel.end)) == (["MLI", "NER"], "2022-01", "2025-12")
+    assert [p.name for p in sahel.partners] == ["Government of Germany"]

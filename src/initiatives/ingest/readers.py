@@ -94,10 +94,18 @@ def read_html(data: bytes, name: str) -> str:
     if root is None:
         return ""
     repeated: dict[int, bool] = {}
+    paired: set[int] = set()
     grids: dict[int, dict[int, list[str] | None]] = {}
     for node in root.traverse(include_text=False):
         tag = node.tag
-        if tag in _CARD_TAGS and _repeated_container(node, repeated):
+        if node.mem_id in paired:
+            continue  # the value of a "label | value" pair already written
+        pair = _label_value_pair(node) if tag in ("div", "li", "p") else None
+        if pair is not None:  # <div><div>Country</div><div>Mali</div></div>: one labelled field
+            lines.append(f"{pair[0]}: {pair[1]}")
+            paired.update(c.mem_id for c in node.traverse(include_text=False))
+            continue
+        if tag in _CARD_TAGS and _repeated_container(node, repeated) and not _in_card(node, repeated):
             lines.append(_CARD_BREAK)  # one of a run of like cards: a rule before it, so each is read as one block
         if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
             lines.append("#" * int(tag[1]) + " " + _squash(node.text(separator=" ")))
@@ -152,6 +160,30 @@ def _repeated_container(node, cache: dict[int, bool]) -> bool:  # type: ignore[n
             cache[c.mem_id] = len(like) >= 2
         cache.setdefault(key, False)
     return cache[key]
+
+
+def _in_card(node, repeated: dict[int, bool]) -> bool:  # type: ignore[no-untyped-def]
+    """True inside a card already broken out (the fields of a card repeat too, but they are not cards)."""
+    parent = node.parent
+    while parent is not None:
+        if repeated.get(parent.mem_id):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _label_value_pair(node) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
+    """An element holding exactly two leaf elements, a field label and its value ("Country" / "Mali, Niger")."""
+    from initiatives.ingest.labels import label_of
+
+    kids = [c for c in node.iter() if c.tag != "-text"]
+    if len(kids) != 2 or any(any(g.tag in _BLOCK_TAGS for g in c.iter()) for c in kids):
+        return None
+    label, value = (_squash(c.text(separator=" ")) for c in kids)
+    label = label.rstrip(":：").strip()
+    if not label or not value or len(label.split()) > 5 or label_of(f"{label}: {value}") is None:
+        return None
+    return label, value
 
 
 def _join_blocks(lines: list[str]) -> str:
