@@ -5,6 +5,7 @@ Nothing here touches the store; `initiatives.cli.ingest` saves each Batch in one
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections import Counter
@@ -95,7 +96,9 @@ def extract_document(doc: Document) -> Batch:
     hinted = {_pk(name) for s in segs for name, role, _s, _e in s.hints if role in ("funder", "beneficiary")}
     prose = [p for p in prose if not (p.title and _pk(p.title) in hinted)]
     # an untitled entry of a repeated shape in which the prose names an initiative is that initiative
-    segs = [s for s in segs if not (_untitled_block(s) and any(s.first <= p.first <= s.last for p in prose))]
+    named_at = sorted(p.first for p in prose)
+    segs = [s for s in segs if not (_untitled_block(s) and bisect.bisect_right(named_at, s.last)
+                                    > bisect.bisect_left(named_at, s.first))]
     segs += prose
     segs.sort(key=lambda s: (s.first, s.start))
 

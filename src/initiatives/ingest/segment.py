@@ -387,8 +387,10 @@ def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[
             continue  # two like paragraphs in a release (photo captions) are not a listing
         # where a rule found a titled record on the same line, it stays (the rules know their layouts' titles and
         # fields); the repeated shape adds what they missed and replaces what they cut wrongly
-        kept = {s.first: s for s in old if s.title and any(e.first == s.first for e in group)}
-        segs = [s for s in segs if s not in old or s.first in kept]
+        firsts = {e.first for e in group}
+        kept = {s.first: s for s in old if s.title and s.first in firsts}
+        dropped = {id(s) for s in old if s.first not in kept}
+        segs = [s for s in segs if id(s) not in dropped]
         for e in group:
             if e.first in kept:
                 continue
