@@ -949,6 +949,10 @@ def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
     return None
 
 
+# a page's navigation copied with its text: "Home > Business > Tech", "Share on Facebook | Share on X"
+_CHROME = re.compile(r"\s[>›»]\s|^(?:share|follow|sign in|log in|subscribe)\b", re.I)
+
+
 def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> Segment | None:
     found = find_dateline(lines)
     if not found:
@@ -958,7 +962,7 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
     for ln in lines[: dl.no - 1]:
         s = ln.s.lstrip("#").strip()
         if len(s.split()) >= 5 and not s.endswith(".") and ln.no not in taken and not re.match(
-                r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I):
+                r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I) and not _CHROME.search(s):
             headline = ln
             break
     if headline is None:  # a short title above the dateline ("JOINT PRESS STATEMENT")
