@@ -206,3 +206,15 @@ Three days of talks hosted by ESCAP.
                          "Asia-Pacific Open Source Forum"}
     assert str(recs["Africa Data Governance Summit"].start) == "2025-05-15"
     assert recs["Asia-Pacific Open Source Forum"].kind == "event"
+
+
+def test_a_page_no_cue_names_is_one_record_when_it_states_an_initiatives_facts(tmp_path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# Cash Plus Nutrition\n\nMonthly cash transfers for 12,000 pregnant women in Mozambique.\n\n"
+                    "Delivered by the World Food Programme (WFP) from April 2022 to March 2026.\n", encoding="utf-8")
+    recs = extract_document(read_document(page)).initiatives
+    assert [(r.title, r.countries, r.extras["segment"]) for r in recs] == [
+        ("Cash Plus Nutrition", ["MOZ"], "whole document")]
+    note = tmp_path / "note.md"
+    note.write_text("# Office closure\n\nThe office is closed on Friday.\n", encoding="utf-8")
+    assert extract_document(read_document(note)).initiatives == []

@@ -44,6 +44,29 @@ def extract(path: Path | str, root: Path | str | None = None, key: str | None = 
     return batch
 
 
+def _whole_document(text: str, lines: list[Line], index: TextIndex) -> list[Segment]:
+    """No cue found an initiative, yet every document given to ingest describes one: a page with a title line and
+    the facts of an initiative (an amount, a date range or a country, and an organisation) is one record, titled by
+    its first line ("# Cash Plus Nutrition" above a page that never calls it a programme)."""
+    from initiatives.ingest.repetition import line_cues
+
+    head = next((ln for ln in lines if not ln.blank), None)
+    if head is None:
+        return []
+    title = re.sub(r"^\s*#+\s*|[*_]{2}", "", head.text).strip()
+    if not (2 <= len(title.split()) <= 16) or title.endswith((".", ":")):
+        return []
+    cues = set().union(*line_cues([ln.text for ln in lines], [h.start for h in index.money],
+                                  [a for _c, a, _b in index.countries]))
+    if len(cues & {"money", "date", "country", "label"}) < 2 or "org" not in cues:
+        return []
+    last = max(ln.no for ln in lines if not ln.blank)
+    off = head.text.find(title)
+    return [Segment("heading", head.no, last, head.start, lines[last - 1].end, title=title,
+                    title_span=(head.start + off, head.start + off + len(title)), kind=kind_of(title) or "project",
+                    cue="whole document")]
+
+
 def _untitled_block(seg: Segment) -> bool:
     return seg.cue == "repetition" and not seg.title
 
@@ -100,6 +123,8 @@ def extract_document(doc: Document) -> Batch:
     segs = [s for s in segs if not (_untitled_block(s) and bisect.bisect_right(named_at, s.last)
                                     > bisect.bisect_left(named_at, s.first))]
     segs += prose
+    if not segs:
+        segs = _whole_document(text, lines, index)
     segs.sort(key=lambda s: (s.first, s.start))
 
     book = OrgBook()
