@@ -413,6 +413,9 @@ _PROSE_UNTIL = re.compile(r"\b(?:runs?|running|lasts?|lasting|continues?|valid|e
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
                            r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle)\b", re.I)
+# "June 2022 to May 2027", "Mar 2021 – Feb 2024": two dates to the month are a period even without "from"
+_MONTH_RANGE = re.compile(r"(?<![\w-])((?:\d{1,2}\s+)?" + normalise._MONTH + r",?\s+(?:19|20)\d{2})\s*(?:to|until|till|through|–|—|-)\s*"
+                          r"((?:\d{1,2}\s+)?" + normalise._MONTH + r",?\s+(?:19|20)\d{2})(?!\d)")
 _SINCE = re.compile(r"(?:^|(?<=[.;]\s)|(?<=\n))\s*[Ss]ince\s+(" + normalise.DATE + ")")  # "Since January 2022 the toolkit ..."
 _WILL_FROM = re.compile(r"\bwill\b[^.\n]{0,150}?\b(?:from|as of|starting)\s+(" + normalise.DATE + r")(?!\s*(?:to|until|till|-|–|—)\s)",
                         re.I)
@@ -639,7 +642,7 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             if start is not None and start.precision != "year":
                 d.set("start", str(start), (a + fm.start(1), a + fm.end(1)))
     if "start" not in d.values:
-        rm = _PROSE_RANGE.search(window)
+        rm = _PROSE_RANGE.search(window) or _MONTH_RANGE.search(window)
         if rm:
             start, end = normalise.parse_range(f"{rm.group(1)} - {rm.group(2)}")
             if start and end:
