@@ -571,9 +571,10 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             continue
         role = role_for(text, o, a, seg.mode == "press")
         if role == "mentioned":
-            if seg.mode in ("entry", "teaser", "press"):
+            if seg.mode in ("entry", "teaser", "press") and not (seg.cue and not has_labels):
                 # listings name their partners with labels or cues, and a release names its parties in its
-                # lead sentences: an organisation merely mentioned is not a partner
+                # lead sentences: an organisation merely mentioned is not a partner (an entry of a repeated shape
+                # written as prose, with no labels, names its partners in its sentences)
                 continue
             role = "partner"
         if role == "funder":
