@@ -218,3 +218,16 @@ def test_a_page_no_cue_names_is_one_record_when_it_states_an_initiatives_facts(t
     note = tmp_path / "note.md"
     note.write_text("# Office closure\n\nThe office is closed on Friday.\n", encoding="utf-8")
     assert extract_document(read_document(note)).initiatives == []
+
+
+def test_odd_inputs_give_records_or_nothing_never_a_traceback(tmp_path) -> None:
+    """Shapes mixed at random by a fuzzer once broke the segmenter (a table after a rule, a marked-up first line)."""
+    texts = ["**3 June 2025** | Online | Webinar: X\n\nGhana — X Y — 1,000 — Z\n—\nKENYA\n**Ticket:** USD 1 · "
+             "**Stage:** seed\nAB-12: Title here (2020-2021)\n",
+             "Intro\n\n---\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n| a | b |\n|---|---|\n| 3 | USD 4 in Peru 2021 |\n",
+             "<table><tr><th colspan='x'>A</th></tr><tr><td rowspan='999999'>1</td></tr></table>"]
+    for k, text in enumerate(texts):
+        path = tmp_path / (f"odd{k}.html" if text.startswith("<") else f"odd{k}.md")
+        path.write_text(text, encoding="utf-8")
+        batch = extract_document(read_document(path))
+        assert all(r.source_lines[0] >= 1 for r in batch.initiatives)

@@ -62,9 +62,9 @@ def _whole_document(text: str, lines: list[Line], index: TextIndex) -> list[Segm
         return []
     last = max(ln.no for ln in lines if not ln.blank)
     off = head.text.find(title)
-    return [Segment("heading", head.no, last, head.start, lines[last - 1].end, title=title,
-                    title_span=(head.start + off, head.start + off + len(title)), kind=kind_of(title) or "project",
-                    cue="whole document")]
+    span = (head.start + off, head.start + off + len(title)) if off >= 0 else (head.start, head.end)
+    return [Segment("heading", head.no, last, head.start, lines[last - 1].end, title=title, title_span=span,
+                    kind=kind_of(title) or "project", cue="whole document")]
 
 
 def _untitled_block(seg: Segment) -> bool:

@@ -335,7 +335,10 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
     if b.sig[0] == "item":
         _item_title(lines, offsets, b, e)
         return
-    mark, shape, second = b.sig if b.sig != ("rule",) else _signature(lines, b)
+    sig = b.sig if b.sig != ("rule",) else _signature(lines, b)
+    if len(sig) != 3:
+        return  # a table after a rule: its rows are read by the table rules
+    mark, shape, second = sig
     if b.sig == ("rule",) and shape in ("text", "label"):
         return  # a card that opens with its text: untitled
     if shape == "date":
