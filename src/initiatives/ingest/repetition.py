@@ -7,9 +7,10 @@ case pattern, length, what the line is: date, country, code + title, run-in titl
 signature that recurs, and whose blocks (each up to the next one) hold field cues of several kinds (amounts,
 dates, countries, labels, organisations, initiative nouns), is the document's entry delimiter.
 
-`entries()` returns the entries of the best such signatures; `segment.segment` prefers them where they find
-more records than the layout rules do, and keeps the rules' segments elsewhere. Linear in the number of
-lines (one pass to build blocks, one dictionary of signatures).
+`entries()` returns the entries of the best such signatures; `segment._prefer_repetition` uses them where they
+find more (or better titled) records than the layout rules do, keeping a titled record a rule found on an entry's
+own first line, and keeps the rules' segments elsewhere. Linear in the number of lines (one pass to build blocks,
+one dictionary of signatures, field cues found once per document).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from statistics import median
 
-from initiatives.ingest import normalise
 from initiatives.ingest.labels import label_of
 from initiatives.reference import country_names
 
@@ -47,7 +47,6 @@ _ACRONYM = re.compile(r"\b[A-Z]{2,}[a-z]?\b")
 _KIND = re.compile(r"\b(?:project|programme|program|initiative|pilot|fund|facility|partnership|alliance|network|compact|"
                    r"coalition|grant|investment|platform|scheme|hub|fellowship|summit|forum|conference|agreement)s?\b",
                    re.I)
-_YEARS = re.compile(r"\b(?:19|20)\d{2}\s*[-–—/]\s*(?:19|20)?\d{2}\b")
 _SENTENCE_END = re.compile(r"[.;,!?…]$")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # any year: cheaper than every date form, and enough as a cue
 
