@@ -40,13 +40,17 @@ _DATE_TITLE = re.compile(rf"^\s*[*_]{{0,2}}(?P<d>\d{{1,2}}\s+{_MONTH},?\s+\d{{4}
 _LEAD_PHRASE = re.compile(r"^(?P<t>[A-Z“\"'‘][^.:;–—]{2,100}?)(?:\s+[–—]\s+|\s+-\s+|:\s+|\.\s+(?=[A-Z]))")
 _CODE_TITLE = re.compile(r"^\s*(?:[*_#]+\s*)?(?P<code>[A-Z][A-Z0-9]*(?:[-/.][A-Z0-9]+)+|[A-Z]{2,8}\d[\w-]*|\d[\dA-Z]*"
                          r"(?:[-/.][\dA-Z]+)+)\s*(?::|\s[-–—]\s)\s*(?P<title>\S.{4,})$")
-_ORG_CUE = re.compile(r"\b(?:funded|financed|supported|led|implemented|run|delivered|convened|signed|managed|backed|"
-                      r"partners?|donors?|ministry|government|bank|agency|foundation|university|institute|authority|"
-                      r"commission|council|union|organi[sz]ation|programme|fund|facility)\b")  # on lower-cased text
+_ORG_WORDS = ("funded|financed|supported|led|implemented|run|delivered|convened|signed|managed|backed|partners?|"
+              "donors?|ministry|government|bank|agency|foundation|university|institute|authority|commission|council|"
+              "union|organi[sz]ation|programme|fund|facility")
+_KIND_WORDS = ("project|programme|program|initiative|pilot|fund|facility|partnership|alliance|network|compact|"
+               "coalition|grant|investment|platform|scheme|hub|fellowship|summit|forum|conference|agreement")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}[a-z]?\b")
-_KIND = re.compile(r"\b(?:project|programme|program|initiative|pilot|fund|facility|partnership|alliance|network|compact|"
-                   r"coalition|grant|investment|platform|scheme|hub|fellowship|summit|forum|conference|agreement)s?\b",
-                   re.I)
+_KIND = re.compile(rf"\b(?:{_KIND_WORDS})s?\b", re.I)
+# initiative nouns and organisation words in one pass over the lower-cased text; the look-ahead on the first letters
+# lets the engine skip most positions (2-3 times faster than a plain alternation, much faster than re.I)
+_FIRSTS = "".join(sorted({w[0] for w in (_KIND_WORDS + "|" + _ORG_WORDS).split("|")}))
+_WORDS_LOW = re.compile(rf"(?<![a-z])(?=[{_FIRSTS}])(?:(?P<kind>(?:{_KIND_WORDS})s?)|(?:{_ORG_WORDS}))(?![a-z])")
 _SENTENCE_END = re.compile(r"[.;,!?…]$")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # any year: cheaper than every date form, and enough as a cue
 
@@ -205,7 +209,7 @@ _CELL_SEP = re.compile(r"\s+[—–|·]\s+|\s+-\s+|\t+")
 def _separated_rows(lines: list[str], b: Block) -> list[Block]:
     """"Ghana — Cocoa Traceability — 1,200,000 — Ministry of X" on each line: a table written with separators,
     one entry per line (every line of the block has the same number of cells, three or more)."""
-    if b.last == b.first or _TABLE.match(lines[b.first]):
+    if b.last == b.first or _TABLE.match(lines[b.first]) or not _CELL_SEP.search(lines[b.first]):
         return []
     counts = {len(_CELL_SEP.split(lines[i].strip())) for i in range(b.first, b.last + 1)}
     if len(counts) != 1 or counts.pop() < 3:
@@ -251,8 +255,7 @@ def _candidate(sig: tuple[str, ...]) -> bool:
 
 
 _MONEY = re.compile(r"(?:[$€£¥]|\b[A-Z]{3}\s?)\s?\d|\d\s?(?:million|billion|m|bn|k)\b", re.I)
-_THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+")  # "1,200,000" in a table whose currency is stated once
-_KIND_LOW = re.compile(_KIND.pattern)  # run on the lower-cased text: much faster than re.I
+_THOUSANDS = re.compile(r"\d,\d{3}")  # "1,200,000" in a table whose currency is stated once
 _CUE_RES = (("date", _YEAR), ("org", _ACRONYM))
 
 
@@ -273,11 +276,8 @@ def line_cues(lines: list[str], money: list[int] | None = None, countries: list[
     for name, rx in _CUE_RES:
         for m in rx.finditer(text):
             mark(name, m.start())
-    low = text.lower()
-    for m in _KIND_LOW.finditer(low):
-        mark("kind", m.start())
-    for m in _ORG_CUE.finditer(low):
-        mark("org", m.start())
+    for m in _WORDS_LOW.finditer(text.lower()):
+        mark("kind" if m.group("kind") else "org", m.start())
     for at in money if money is not None else [m.start() for m in _MONEY.finditer(text)]:
         mark("money", at)
     for m in _THOUSANDS.finditer(text):

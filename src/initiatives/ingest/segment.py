@@ -359,9 +359,11 @@ def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[
     money = [h.start for h in index.money] if index is not None else None
     countries = [a for _c, a, _b in index.countries] if index is not None else None
     # page headers and footers are not blocks of their own (but a country or date line repeats as an entry's head)
+    paged = any("\f" in ln.text or "age" in ln.text or ln.text.strip().isdigit() for ln in lines)  # [Pp]age
     furniture = {n for n in page_furniture(lines) if repetition.line_shape(lines[n - 1].text) not in ("country", "date")
                  and (_PAGE_MARK.search(lines[n - 1].s) or any(_PAGE_MARK.search(lines[k].s) for k in
-                                                              range(max(0, n - 3), min(len(lines), n + 2))))}
+                                                              range(max(0, n - 3), min(len(lines), n + 2))))} \
+        if paged else set()
     found = repetition.entries(["" if ln.no in furniture else ln.text for ln in lines], money, countries)
     if not found:
         return segs
