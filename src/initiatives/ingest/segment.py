@@ -333,7 +333,7 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
                   and any(press.first < s.first <= press.last for s in segs if s.mode in ("item", "entry", "row"))):
             segs.append(press)  # (a headline counting the records listed under it is not one of them)
         segs.extend(cues.prose_investees(lines, press, taken))
-    segs = _prefer_repetition(lines, heads, segs, index)
+    segs = _prefer_repetition(text, lines, heads, segs, index)
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
@@ -346,12 +346,13 @@ _RECORD_MODES = ("entry", "heading", "item", "teaser", "row")
 
 
 # a section that lists other pages, not initiatives of this one
+_PAGED = re.compile(r"\f|\b[Pp](?:age|AGE)\s*\d|^[ \t]*[-–—]?[ \t]*\d{1,3}[ \t]*[-–—]?[ \t]*$", re.M)  # text with page marks
 _OTHER_PAGES = re.compile(r"^(?:related|more|other|latest|recent|popular|top|see also|read (?:more|next)|you may also|"
                           r"further reading|in the news|news|stories|archive)\b", re.I)
 
 
-def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[Segment], index: Any = None
-                       ) -> list[Segment]:
+def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], segs: list[Segment],
+                       index: Any = None) -> list[Segment]:
     """Where the document's own repeated block shape (see `repetition.py`) finds more entries than the layout
     rules found in the same lines, its entries replace theirs; elsewhere the rules' segments stay."""
     from initiatives.ingest import repetition
@@ -359,7 +360,7 @@ def _prefer_repetition(lines: list[Line], heads: dict[int, Heading], segs: list[
     money = [h.start for h in index.money] if index is not None else None
     countries = [a for _c, a, _b in index.countries] if index is not None else None
     # page headers and footers are not blocks of their own (but a country or date line repeats as an entry's head)
-    paged = any("\f" in ln.text or "age" in ln.text or ln.text.strip().isdigit() for ln in lines)  # [Pp]age
+    paged = bool(_PAGED.search(text))
     furniture = {n for n in page_furniture(lines) if repetition.line_shape(lines[n - 1].text) not in ("country", "date")
                  and (_PAGE_MARK.search(lines[n - 1].s) or any(_PAGE_MARK.search(lines[k].s) for k in
                                                               range(max(0, n - 3), min(len(lines), n + 2))))} \
