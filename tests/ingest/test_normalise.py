@@ -86,3 +86,17 @@ def test_misspelling_is_not_exact() -> None:
 def test_countries_in_running_text() -> None:
     text = "in Mauritius and Senegal, Bhutan, and Lao People’s Democratic Republic"
     assert [c for c, _, _ in country_names.find_in_text(text)] == ["MUS", "SEN", "BTN", "LAO"]
+
+
+def test_a_period_of_two_months_in_prose_needs_no_from(tmp_path) -> None:
+    from initiatives.ingest.pipeline import extract_document
+    from initiatives.ingest.readers import read_document
+
+    path = tmp_path / "annex.txt"
+    path.write_text("ACTIVITIES\n\n1. Coastal Resilience Programme – restores mangroves in Mozambique with USD 3.2 "
+                    "million, June 2022 to May 2027.\n\n2. Smart Meters Pilot – a pilot in Jordan with USD 0.4 "
+                    "million, Jan 2021 – Dec 2022.\n", encoding="utf-8")
+    recs = {r.title: r for r in extract_document(read_document(path)).initiatives}
+    assert (str(recs["Coastal Resilience Programme"].start), str(recs["Coastal Resilience Programme"].end)) == (
+        "2022-06", "2027-05")
+    assert str(recs["Smart Meters Pilot"].end) == "2022-12"

@@ -136,3 +136,41 @@ def test_html_related_links_and_share_bars_are_dropped(tmp_path: Path) -> None:
     text = read_document(page).text
     assert "GENEVA, 2 May 2024" in text
     assert "Innovation Fund" not in text and "Share on" not in text
+
+
+def test_html_table_with_merged_header_rows_and_spanned_cells(tmp_path) -> None:
+    from initiatives.ingest.pipeline import extract_document
+
+    path = tmp_path / "grants.html"
+    path.write_text(
+        "<html><body><h1>Grants awarded</h1><table><thead>"
+        "<tr><th rowspan='2'>Grantee</th><th rowspan='2'>Project</th><th rowspan='2'>Country</th>"
+        "<th colspan='2'>Period</th><th rowspan='2'>Amount (EUR)</th></tr><tr><th>From</th><th>To</th></tr>"
+        "</thead><tbody>"
+        "<tr><td>Lake Users Union</td><td>Shared Catch Records</td><td rowspan='2'>Malawi</td><td>03/2024</td>"
+        "<td>02/2026</td><td>90,000</td></tr>"
+        "<tr><td>Hill Schools Trust</td><td>Tablets for Village Schools</td><td>01/2025</td><td>12/2025</td>"
+        "<td>45,000</td></tr></tbody></table></body></html>", encoding="utf-8")
+    doc = read_document(path)
+    assert "| Grantee | Project | Country | Period From | Period To | Amount (EUR) |" in doc.text
+    assert "| Hill Schools Trust | Tablets for Village Schools | Malawi | 01/2025 | 12/2025 | 45,000 |" in doc.text
+    recs = {r.title: r for r in extract_document(doc).initiatives}
+    assert set(recs) == {"Shared Catch Records", "Tablets for Village Schools"}
+    tablets = recs["Tablets for Village Schools"]
+    assert (tablets.kind, tablets.countries, str(tablets.start), str(tablets.end)) == ("project", ["MWI"], "2025-01",
+                                                                                       "2025-12")
+    assert tablets.budget.amount == 45000 and tablets.budget.currency == "EUR"
+    assert [p.name for p in tablets.partners] == ["Hill Schools Trust"]
+
+
+def test_html_cards_of_label_and_value_divs() -> None:
+    """Cards whose fields are two divs each (a label, then its value): one record per card, fields read."""
+    from initiatives.ingest.pipeline import extract_document
+
+    doc = read_document(Path(__file__).parent / "fixtures" / "field-divs.html")
+    assert "Country: Mali, Niger\n" in doc.text and doc.text.count("---") == 2
+    recs = {r.title: r for r in extract_document(doc).initiatives}
+    assert set(recs) == {"Resilient Livelihoods in the Sahel", "Youth Skills for Green Jobs"}
+    sahel = recs["Resilient Livelihoods in the Sahel"]
+    assert (sahel.countries, str(sahel.start), str(sahel.end)) == (["MLI", "NER"], "2022-01", "2025-12")
+    assert [p.name for p in sahel.partners] == ["Government of Germany"]

@@ -413,6 +413,9 @@ _PROSE_UNTIL = re.compile(r"\b(?:runs?|running|lasts?|lasting|continues?|valid|e
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
                            r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle)\b", re.I)
+# "June 2022 to May 2027", "Mar 2021 – Feb 2024": two dates to the month are a period even without "from"
+_MONTH_RANGE = re.compile(r"(?<![\w-])((?:\d{1,2}\s+)?" + normalise._MONTH + r",?\s+(?:19|20)\d{2})\s*(?:to|until|till|through|–|—|-)\s*"
+                          r"((?:\d{1,2}\s+)?" + normalise._MONTH + r",?\s+(?:19|20)\d{2})(?!\d)")
 _SINCE = re.compile(r"(?:^|(?<=[.;]\s)|(?<=\n))\s*[Ss]ince\s+(" + normalise.DATE + ")")  # "Since January 2022 the toolkit ..."
 _WILL_FROM = re.compile(r"\bwill\b[^.\n]{0,150}?\b(?:from|as of|starting)\s+(" + normalise.DATE + r")(?!\s*(?:to|until|till|-|–|—)\s)",
                         re.I)
@@ -568,9 +571,10 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             continue
         role = role_for(text, o, a, seg.mode == "press")
         if role == "mentioned":
-            if seg.mode in ("entry", "teaser", "press"):
+            if seg.mode in ("entry", "teaser", "press") and not (seg.cue and not has_labels):
                 # listings name their partners with labels or cues, and a release names its parties in its
-                # lead sentences: an organisation merely mentioned is not a partner
+                # lead sentences: an organisation merely mentioned is not a partner (an entry of a repeated shape
+                # written as prose, with no labels, names its partners in its sentences)
                 continue
             role = "partner"
         if role == "funder":
@@ -639,7 +643,7 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             if start is not None and start.precision != "year":
                 d.set("start", str(start), (a + fm.start(1), a + fm.end(1)))
     if "start" not in d.values:
-        rm = _PROSE_RANGE.search(window)
+        rm = _PROSE_RANGE.search(window) or _MONTH_RANGE.search(window)
         if rm:
             start, end = normalise.parse_range(f"{rm.group(1)} - {rm.group(2)}")
             if start and end:
@@ -647,14 +651,17 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
                 d.set("end", str(end), (a + rm.start(2), a + rm.end(2)))
     # budget in prose (only with a money cue just before, and not a per-item ceiling)
     if "budget" not in d.values:
-        for h in [normalise.MoneyHit(h.amount, h.currency, h.start - a, h.end - a)
-                  for h in index.within(index.money, a, b)]:
+        amounts = [normalise.MoneyHit(h.amount, h.currency, h.start - a, h.end - a)
+                   for h in index.within(index.money, a, b)]
+        # one amount in an entry of a repeated listing is that entry's budget, whatever word stands before it
+        sole = seg.cue == "repetition" and len(amounts) == 1
+        for h in amounts:
             before = window[max(0, h.start - 60):h.start]
             if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)(?:\s+(?:will\s+)?(?:receives?|gets?))?\s*$",
                          before, re.I) or re.search(r"\beach\b", before[-45:], re.I):  # "each receive 125 ETH, about $200,000"
                 continue
             after = window[h.end:h.end + 40]
-            if _BUDGET_CUE.search(before) or _BUDGET_AFTER.match(after):
+            if _BUDGET_CUE.search(before) or _BUDGET_AFTER.match(after) or sole:
                 d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start + a, h.end + a))
                 break
     for theme, s, e in index.within(index.themes, a, b):

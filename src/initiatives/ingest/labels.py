@@ -35,7 +35,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                  "partner organizations", "partner organisations", "in partnership with", "collaborators",
                  "partner agencies", "key partners", "project partners", "co-organizers", "co-organisers",
                  "fund manager", "investment manager", "manager", "asset manager", "who", "co-implementer",
-                 "co-implementers", "implementer", "implementers", "executing partner"),
+                 "co-implementers", "implementer", "implementers", "executing partner", "grantee", "grantees",
+                 "implementing organisation", "implementing organization"),
     "lead": ("lead partner", "lead partners", "lead division", "division", "lead agency", "lead organization", "lead organisation", "lead",
              "implementing agency", "implementing entity", "executing agency", "implemented by",
              "responsible division", "lead entity", "organizer", "organiser", "managed by", "led by", "lead unit",
@@ -133,6 +134,10 @@ def family_of(label: str) -> str | None:
                 fam = _LOOKUP.get(cand[:-3] + "y")
         if fam is not None:
             return fam
+    # "Grant period from" / "Period end": the start or end of a time field
+    m = re.fullmatch(r"(?P<base>.+?)\s+(?P<edge>from|to|start|end|begins|ends)", label)
+    if m and "time" in (family_of(m.group("base")), family_of(m.group("base").split()[-1])):
+        return "start" if m.group("edge") in ("from", "start", "begins") else "end"
     return None
 
 
@@ -144,6 +149,27 @@ def _bare(part: str) -> Label | None:
     if fam not in ("time", "start", "end", "budget", "code", "sdgs"):
         return None
     return Label(fam, _norm(m.group("label")), m.group("value"), m.start("value"))
+
+
+_AMOUNT_FIRST = re.compile(r"^(?:(?:US|AU|NZ|CA|HK|S)?\$|€|£|¥|[A-Z]{3}\s?)\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|thousand)\b)?",
+                           re.I)
+_RANGE_ONLY = re.compile(r"^(?:[A-Za-z]{3,9}\.?\s+)?(?:19|20)\d{2}\s*(?:[-–—]|to)\s*(?:[A-Za-z]{3,9}\.?\s+)?(?:19|20)\d{2}\.?$")
+
+
+def family_by_value(value: str) -> str | None:
+    """The family of a field whose label is not one of ours, from what its value is: an amount first (a budget;
+    "... from X" also names who funds it), a list of countries only, or a date range only."""
+    from initiatives.ingest.repetition import countries_in_line
+
+    v = value.strip()
+    am = _AMOUNT_FIRST.match(v)
+    if am and (not re.match(r"[A-Z]{3}", v) or v[:3] not in ("SDG", "COP")):
+        return "funding" if re.match(r"\s+(?:from|by|provided by)\s", v[am.end():]) else "budget"
+    if _RANGE_ONLY.match(v):
+        return "time"
+    if countries_in_line(v.rstrip(".")):
+        return "countries"
+    return None
 
 
 def label_of(line: str) -> Label | None:
@@ -173,6 +199,8 @@ def _single(line: str) -> Label | None:
         return None
     raw = _norm(m.group("label"))
     fam = family_of(raw)
+    if fam is None and ":" in line[m.end("label"):m.start("value")] and len(raw.split()) <= 3:
+        fam = family_by_value(m.group("value"))  # "Money: USD 3,000,000 from the EU", "Where to: Fiji, Tonga"
     if fam is None:
         return None
     # a dash separator needs a short value-looking label (avoid "Private sector – convening ...")

@@ -5,6 +5,7 @@ Nothing here touches the store; `initiatives.cli.ingest` saves each Batch in one
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections import Counter
@@ -19,6 +20,7 @@ from initiatives.ingest.labels import label_of
 from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
+from initiatives.ingest.repetition import countries_in_line
 from initiatives.ingest.segment import Line, Segment, find_dateline, kind_of, segment, split_lines, unwrap
 from initiatives.reference import country_names
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
@@ -42,6 +44,33 @@ def extract(path: Path | str, root: Path | str | None = None, key: str | None = 
     return batch
 
 
+def _whole_document(text: str, lines: list[Line], index: TextIndex) -> list[Segment]:
+    """No cue found an initiative, yet every document given to ingest describes one: a page with a title line and
+    the facts of an initiative (an amount, a date range or a country, and an organisation) is one record, titled by
+    its first line ("# Cash Plus Nutrition" above a page that never calls it a programme)."""
+    from initiatives.ingest.repetition import line_cues
+
+    head = next((ln for ln in lines if not ln.blank), None)
+    if head is None:
+        return []
+    title = re.sub(r"^\s*#+\s*|[*_]{2}", "", head.text).strip()
+    if not (2 <= len(title.split()) <= 16) or title.endswith((".", ":")):
+        return []
+    cues = set().union(*line_cues([ln.text for ln in lines], [h.start for h in index.money],
+                                  [a for _c, a, _b in index.countries]))
+    if len(cues & {"money", "date", "country", "label"}) < 2 or "org" not in cues:
+        return []
+    last = max(ln.no for ln in lines if not ln.blank)
+    off = head.text.find(title)
+    span = (head.start + off, head.start + off + len(title)) if off >= 0 else (head.start, head.end)
+    return [Segment("heading", head.no, last, head.start, lines[last - 1].end, title=title, title_span=span,
+                    kind=kind_of(title) or "project", cue="whole document")]
+
+
+def _untitled_block(seg: Segment) -> bool:
+    return seg.cue == "repetition" and not seg.title
+
+
 def document_key(path: Path, root: Path | str | None) -> str:
     """The document's identity in the store: its path relative to the ingest root, `/`-separated; the file
     name when there is no root or the file is not under it."""
@@ -56,8 +85,9 @@ def document_key(path: Path, root: Path | str | None) -> str:
 def extract_document(doc: Document) -> Batch:
     text = doc.text
     lines = split_lines(text)
-    segs = segment(text, lines)
-    excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") for n in
+    index = TextIndex(text)
+    segs = segment(text, lines, index)
+    excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") and not _untitled_block(s) for n in
                 (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
     press = next((s for s in segs if s.mode == "press"), None)
     if press is not None:  # the boilerplate after a press release ("About X", contacts) describes no initiative
@@ -88,7 +118,13 @@ def extract_document(doc: Document) -> Batch:
     # an organisation there, not another initiative
     hinted = {_pk(name) for s in segs for name, role, _s, _e in s.hints if role in ("funder", "beneficiary")}
     prose = [p for p in prose if not (p.title and _pk(p.title) in hinted)]
+    # an untitled entry of a repeated shape in which the prose names an initiative is that initiative
+    named_at = sorted(p.first for p in prose)
+    segs = [s for s in segs if not (_untitled_block(s) and bisect.bisect_right(named_at, s.last)
+                                    > bisect.bisect_left(named_at, s.first))]
     segs += prose
+    if not segs:
+        segs = _whole_document(text, lines, index)
     segs.sort(key=lambda s: (s.first, s.start))
 
     book = OrgBook()
@@ -99,7 +135,6 @@ def extract_document(doc: Document) -> Batch:
     dominant = _dominant(book, counts)
     titles = [s.title for s in segs if s.title]
 
-    index = TextIndex(text)
     records: list[Initiative] = []
     made: list[tuple[Segment, Initiative]] = []
     for seg in segs:
@@ -308,6 +343,15 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             _launchers(text, dateline, mentions, d)
     if seg.lead_span:
         _part_signatories(text, seg, mentions, d)
+    if seg.place and not d.values.get("countries"):
+        for code, s, e in countries_in_line(text[seg.place[0]:seg.place[1]]):
+            d.add("countries", code, (seg.place[0] + s, seg.place[0] + e))
+    if seg.dated and not d.values.get("date_announced"):
+        day = normalise.parse_date(text[seg.dated[0]:seg.dated[1]])
+        if day and day.precision == "day" and seg.kind != "event":
+            d.set("date_announced", str(day), seg.dated)
+        elif day and seg.kind == "event" and not d.values.get("start"):
+            d.set("start", str(day), seg.dated)  # an event's date line is when it takes place
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
@@ -387,7 +431,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     if summary and "summary" not in spans:
         spans["summary"] = [_summary_span(text, lines, seg, summary)]
     data["sources"] = {k: [_span(doc, s, e) for s, e in v] for k, v in spans.items() if v}
-    extras: dict[str, Any] = {"segment": seg.mode}
+    extras: dict[str, Any] = {"segment": seg.cue or seg.mode}
     if d.misspelt:
         extras["countries_as_written"] = d.misspelt
     if seg.context:

@@ -93,12 +93,26 @@ def read_html(data: bytes, name: str) -> str:
     fact_sheets: dict[int, bool] = {}
     if root is None:
         return ""
+    repeated: dict[int, bool] = {}
+    paired: set[int] = set()
+    grids: dict[int, dict[int, list[str] | None]] = {}
     for node in root.traverse(include_text=False):
         tag = node.tag
+        if node.mem_id in paired:
+            continue  # the value of a "label | value" pair already written
+        pair = _label_value_pair(node) if tag in ("div", "li", "p") else None
+        if pair is not None:  # <div><div>Country</div><div>Mali</div></div>: one labelled field
+            lines.append(f"{pair[0]}: {pair[1]}")
+            paired.update(c.mem_id for c in node.traverse(include_text=False))
+            continue
+        if tag in _CARD_TAGS and _repeated_container(node, repeated) and not _in_card(node, repeated):
+            lines.append(_CARD_BREAK)  # one of a run of like cards: a rule before it, so each is read as one block
         if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
             lines.append("#" * int(tag[1]) + " " + _squash(node.text(separator=" ")))
         elif tag == "tr":
-            cells = [_squash(c.text(separator=" ")) for c in node.iter() if c.tag in ("td", "th")]
+            cells = _grid_row(node, grids)
+            if cells is None:
+                continue  # a header row merged into the one above it
             if cells and _fact_sheet(node, fact_sheets):
                 lines.append(f"{cells[0]}: {cells[1]}")  # a fact-sheet table: "Duration | 2020 - 2023"
             elif cells:
@@ -123,8 +137,53 @@ def read_html(data: bytes, name: str) -> str:
             text = _squash(node.text(separator=" "))
             if text and not _inside(node, {"p", "li", "td", "th"}):
                 lines.append(text)
-    text = _join_blocks([line for line in lines if line.strip("#| -")])
+    text = _join_blocks([line if line != _CARD_BREAK else "---" for line in lines if line.strip("#| -")])
     return _BOILERPLATE.sub("", text).strip() + "\n"
+
+
+_CARD_TAGS = {"div", "article", "section", "li"}
+_CARD_BREAK = "\x00card"
+
+
+def _repeated_container(node, cache: dict[int, bool]) -> bool:  # type: ignore[no-untyped-def]
+    """True for an element that holds several blocks (a title and a text) and whose parent holds two or more
+    elements of the same tag and class: a card of a grid, an item of a listing."""
+    parent = node.parent
+    if parent is None or not any(c.tag in _BLOCK_TAGS for c in node.iter()):
+        return False
+    key = node.mem_id
+    if key not in cache:
+        shape = (node.tag, (node.attributes.get("class") or "").strip())
+        like = [c for c in parent.iter() if c.tag == shape[0] and (c.attributes.get("class") or "").strip() == shape[1]
+                and any(g.tag in _BLOCK_TAGS for g in c.iter())]
+        for c in like:
+            cache[c.mem_id] = len(like) >= 2
+        cache.setdefault(key, False)
+    return cache[key]
+
+
+def _in_card(node, repeated: dict[int, bool]) -> bool:  # type: ignore[no-untyped-def]
+    """True inside a card already broken out (the fields of a card repeat too, but they are not cards)."""
+    parent = node.parent
+    while parent is not None:
+        if repeated.get(parent.mem_id):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _label_value_pair(node) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
+    """An element holding exactly two leaf elements, a field label and its value ("Country" / "Mali, Niger")."""
+    from initiatives.ingest.labels import label_of
+
+    kids = [c for c in node.iter() if c.tag != "-text"]
+    if len(kids) != 2 or any(any(g.tag in _BLOCK_TAGS for g in c.iter()) for c in kids):
+        return None
+    label, value = (_squash(c.text(separator=" ")) for c in kids)
+    label = label.rstrip(":：").strip()
+    if not label or not value or len(label.split()) > 5 or label_of(f"{label}: {value}") is None:
+        return None
+    return label, value
 
 
 def _join_blocks(lines: list[str]) -> str:
@@ -144,6 +203,79 @@ def _join_blocks(lines: list[str]) -> str:
             out.append(lines[i])
             i += 1
     return "\n\n".join(out)
+
+
+def _grid_row(tr, grids: dict[int, dict[int, list[str] | None]]) -> list[str] | None:  # type: ignore[no-untyped-def]
+    """The cells of a table row with merged cells spread out: a cell spanning rows (`rowspan`) repeats its text
+    in the rows below, one spanning columns (`colspan`) in the columns beside it; header rows on top of each other
+    (a "Grant period" cell over "From" and "To") become one header row ("Grant period From", "Grant period To").
+    None for a header row merged into the one above."""
+    table = tr.parent
+    while table is not None and table.tag != "table":
+        table = table.parent
+    if table is None:
+        return [_squash(c.text(separator=" ")) for c in tr.iter() if c.tag in ("td", "th")]
+    key = table.mem_id
+    if key not in grids:
+        grids[key] = _table_grid(table)
+    return grids[key].get(tr.mem_id, [])
+
+
+def _span(cell, name: str) -> int:  # type: ignore[no-untyped-def]
+    try:
+        return max(1, min(int(cell.attributes.get(name) or 1), 50))
+    except ValueError:
+        return 1
+
+
+def _table_grid(table) -> dict[int, list[str] | None]:  # type: ignore[no-untyped-def]
+    rows = [r for r in table.css("tr")]
+    pending: dict[int, tuple[str, int]] = {}  # column -> (text, rows still to fill)
+    grid: list[list[str]] = []
+    heads: list[bool] = []
+    for r in rows:
+        out: list[str] = []
+        cells = [c for c in r.iter() if c.tag in ("td", "th")]
+        col = 0
+        it = iter(cells)
+        cell = next(it, None)
+        while cell is not None or col in pending:
+            if col in pending:
+                text, left = pending[col]
+                out.append(text)
+                if left <= 1:
+                    del pending[col]
+                else:
+                    pending[col] = (text, left - 1)
+                col += 1
+                continue
+            text = _squash(cell.text(separator=" "))
+            for _ in range(_span(cell, "colspan")):
+                if _span(cell, "rowspan") > 1:
+                    pending[col] = (text, _span(cell, "rowspan") - 1)
+                out.append(text)
+                col += 1
+            cell = next(it, None)
+        grid.append(out)
+        heads.append(bool(cells) and all(c.tag == "th" for c in cells))
+    result: dict[int, list[str] | None] = {r.mem_id: g for r, g in zip(rows, grid)}
+    spanned = any(_span(c, "colspan") > 1 or _span(c, "rowspan") > 1 for r in rows[:2] for c in r.iter()
+                  if c.tag in ("td", "th"))
+    n_head = 0
+    while n_head < len(rows) and heads[n_head]:
+        n_head += 1
+    if spanned and n_head >= 2:
+        merged: list[str] = []
+        for k in range(max(len(g) for g in grid[:n_head])):
+            parts: list[str] = []
+            for g in grid[:n_head]:
+                if k < len(g) and g[k] and g[k] not in parts:
+                    parts.append(g[k])
+            merged.append(" ".join(parts))
+        result[rows[0].mem_id] = merged
+        for r in rows[1:n_head]:
+            result[r.mem_id] = None
+    return result
 
 
 def _fact_sheet(tr, cache: dict[int, bool]) -> bool:  # type: ignore[no-untyped-def]

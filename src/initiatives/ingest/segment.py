@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from initiatives.ingest.labels import label_of, labels_in_line
 
@@ -50,6 +51,9 @@ class Segment:
     hints: list[tuple[str, str, int, int]] = field(default_factory=list)  # partners named by the cue itself
     context_span: tuple[int, int] | None = None  # the section heading that gives the status
     lead_span: tuple[int, int] | None = None  # one of several agreements a release announces: its lead sentence
+    place: tuple[int, int] | None = None  # a line naming only the entry's countries ("KENYA")
+    dated: tuple[int, int] | None = None  # an entry opened by a date line ("14 February 2025"): when it was announced
+    cue: str | None = None  # what found it, when not the mode's own rule ("repetition")
 
     @property
     def text_range(self) -> tuple[int, int]:
@@ -282,7 +286,8 @@ def headings(lines: list[Line]) -> dict[int, Heading]:
 # --------------------------------------------------------------------------- segmentation
 
 
-def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
+def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> list[Segment]:
+    """`index`: the document's `fields.TextIndex` when already built (its money and country hits are reused)."""
     from initiatives.ingest import cues  # news and bulletin cues; they build on this module's own
 
     lines = lines or split_lines(text)
@@ -328,11 +333,80 @@ def segment(text: str, lines: list[Line] | None = None) -> list[Segment]:
                   and any(press.first < s.first <= press.last for s in segs if s.mode in ("item", "entry", "row"))):
             segs.append(press)  # (a headline counting the records listed under it is not one of them)
         segs.extend(cues.prose_investees(lines, press, taken))
+    segs = _prefer_repetition(text, lines, heads, segs, index)
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
     _narrow_to_own_text(segs, heads, lines)
     segs.sort(key=lambda s: (s.first, s.start))
+    return segs
+
+
+_RECORD_MODES = ("entry", "heading", "item", "teaser", "row")
+
+
+# a section that lists other pages, not initiatives of this one
+_PAGED = re.compile(r"\f|\b[Pp](?:age|AGE)\s*\d|^[ \t]*[-–—]?[ \t]*\d{1,3}[ \t]*[-–—]?[ \t]*$", re.M)  # text with page marks
+_OTHER_PAGES = re.compile(r"^(?:related|more|other|latest|recent|popular|top|see also|read (?:more|next)|you may also|"
+                          r"further reading|in the news|news|stories|archive)\b", re.I)
+
+
+def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], segs: list[Segment],
+                       index: Any = None) -> list[Segment]:
+    """Where the document's own repeated block shape (see `repetition.py`) finds more entries than the layout
+    rules found in the same lines, its entries replace theirs; elsewhere the rules' segments stay."""
+    from initiatives.ingest import repetition
+
+    money = [h.start for h in index.money] if index is not None else None
+    countries = [a for _c, a, _b in index.countries] if index is not None else None
+    # page headers and footers are not blocks of their own (but a country or date line repeats as an entry's head)
+    paged = bool(_PAGED.search(text))
+    furniture = {n for n in page_furniture(lines) if repetition.line_shape(lines[n - 1].text) not in ("country", "date")
+                 and (_PAGE_MARK.search(lines[n - 1].s) or any(_PAGE_MARK.search(lines[k].s) for k in
+                                                              range(max(0, n - 3), min(len(lines), n + 2))))} \
+        if paged else set()
+    found = repetition.entries(["" if ln.no in furniture else ln.text for ln in lines], money, countries)
+    if not found:
+        return segs
+    groups: dict[int, list[repetition.Entry]] = {}
+    for e in found:
+        groups.setdefault(e.group, []).append(e)
+    press = next((s for s in segs if s.mode == "press"), None)
+    for group in groups.values():
+        lo, hi = group[0].first, group[-1].last
+        old = [s for s in segs if s.mode in _RECORD_MODES and lo <= s.first <= hi]
+        titled = sum(1 for s in old if s.title)
+        if (len(old) >= len(group) and titled >= sum(1 for e in group if e.title)) or \
+                any(e.title and _DOC_PART.match(e.title) for e in group):
+            continue  # the rules found as many, as well named; or the repeated shape is the parts of one description
+        if any(s.mode in ("entry", "row", "item", "teaser") and s.first < lo and hi <= s.last for s in segs):
+            continue  # a list inside one listing entry (its results, its partners) is part of it
+        if any(s.mode == "heading" and s.first < lo and hi <= s.last for s in segs) and \
+                sum(1 for e in group if repetition.name_like(e.title)) * 2 < len(group):
+            continue  # "Our approach", "Who we work with" under a programme's heading: parts of its description
+        if press is not None and lo > press.last:
+            continue  # after the release's end ("Related stories", "About X"): other pages' headlines
+        above = _parent_heading(heads, lo)
+        if above is not None and _OTHER_PAGES.match(above.text):
+            continue
+        if press is not None and press.first <= lo <= press.last and len(group) < 3:
+            continue  # two like paragraphs in a release (photo captions) are not a listing
+        # where a rule found a titled record on the same line, it stays (the rules know their layouts' titles and
+        # fields); the repeated shape adds what they missed and replaces what they cut wrongly
+        firsts = {e.first for e in group}
+        kept = {s.first: s for s in old if s.title and s.first in firsts}
+        dropped = {id(s) for s in old if s.first not in kept}
+        segs = [s for s in segs if id(s) not in dropped]
+        for e in group:
+            if e.first in kept:
+                continue
+            first, last = lines[e.first - 1], lines[e.last - 1]
+            st, ctx = _status_context(lines, heads, e.first)
+            kind = kind_of(e.title or "") if e.title else None
+            seg = Segment("entry", e.first, e.last, first.start, last.end, title=e.title, title_span=e.title_span,
+                          code=e.code, code_span=e.code_span, kind=kind or "project", status=st, context=ctx,
+                          dated=e.dated, place=e.place, cue="repetition")
+            segs.append(seg)
     return segs
 
 
@@ -530,10 +604,14 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
             body.append(lines[j])
             j += 1
         names = [h[0].lower() for h in header]
-        title_col = next((k for k, n in enumerate(names) if re.fullmatch(
+        title_cols = [k for k, n in enumerate(names) if re.fullmatch(
             r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment)"
             r"(?:\s+(?:name|title))?|title|name|(?:winner|grantee|awardee|investee|company|start-?up|"
-            r"recipient)s?(?:\s+name)?)", n.strip())), None)
+            r"recipient)s?(?:\s+name)?)", n.strip())]
+        # a column naming the work ("Project") titles the row before one naming who does it ("Grantee")
+        title_col = next((k for k in title_cols if not re.match(
+            r"(?:winner|grantee|awardee|investee|company|start-?up|recipient)", names[k].strip())),
+            title_cols[0] if title_cols else None)
         # a table of winners, grantees or investees: each row is an investment in the company it names
         investee_table = title_col is not None and bool(re.match(
             r"(?:winner|grantee|awardee|investee|company|start-?up|recipient)", names[title_col].strip()))
@@ -545,6 +623,8 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
         parent = _parent_heading(heads, lines[i].no)
         owner, parent_name = _owner(parent.text if parent else "")
         kind = kind_of(parent_name.replace("Pilots", "Pilot").replace("pilots", "pilot")) if parent_name else None
+        if title_col is not None and not investee_table and kind_of(names[title_col]):
+            kind = kind_of(names[title_col])  # a "Project" column: each row is a project, whatever the page calls it
         if investee_table:
             kind = "investment"
         st, ctx = _status_context(lines, heads, lines[i].no)
@@ -790,8 +870,9 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
                 re.match(r"^the\b", name, re.I) and len(name.split()) < 4:  # "The team"; not "The X Growth Fund"
             continue
         if re.search(r"\b(?:portfolio|list|overview|directory|database|catalogue|news|updates|highlights|library|pages?|"
-                     r"resources|profile|report|reports|snapshot|at a glance|results|winners|finalists)$", name, re.I):
-            continue
+                     r"resources|profile|report|reports|snapshot|at a glance|results|winners|finalists)$", name, re.I) and \
+                not (":" in name and kind_of(name.split(":")[0]) and not _PLURAL_KINDS.search(name.split(":")[0])):
+            continue  # (but "X Programme: highlights" is the programme's own page)
         last = len(lines)
         for later in nos[idx + 1:]:
             lh = heads[later]
@@ -850,7 +931,8 @@ BYLINE = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:(?:Mon|Tues|Wednes|Thurs|Fr
 BYLINE_FIRST = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)[Bb]y\s+[A-Z][\w.’' -]{{1,60}}?\s*[|·,—–-]\s*(?P<date>{_DAY_DATE})"
                           rf"\s*[*_]{{0,2}}\s*$")
 # ... or a labelled date above the headline: "Posted: 2 September 2024 | Health"
-POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date)(?:\s*:|\s+on)?\s*(?P<date>{_DAY_DATE})\s*"
+POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date|Updated)(?:\s*:|\s+on)?\s*(?P<date>{_DAY_DATE})\s*"
+                    rf"(?:,?\s*(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*[A-Z]{{2,4}})?\s*)?"  # ", 09:14 GMT"
                     rf"(?:[|·,—–-]\s*[A-Z][\w ,&-]{{0,40}})?[*_]{{0,2}}\s*$")
 
 
@@ -870,6 +952,10 @@ def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
     return None
 
 
+# a page's navigation copied with its text: "Home > Business > Tech", "Share on Facebook | Share on X"
+_CHROME = re.compile(r"\s[>›»]\s|^(?:share|follow|sign in|log in|subscribe)\b", re.I)
+
+
 def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> Segment | None:
     found = find_dateline(lines)
     if not found:
@@ -879,7 +965,7 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
     for ln in lines[: dl.no - 1]:
         s = ln.s.lstrip("#").strip()
         if len(s.split()) >= 5 and not s.endswith(".") and ln.no not in taken and not re.match(
-                r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I):
+                r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I) and not _CHROME.search(s):
             headline = ln
             break
     if headline is None:  # a short title above the dateline ("JOINT PRESS STATEMENT")
