@@ -231,3 +231,56 @@ def test_odd_inputs_give_records_or_nothing_never_a_traceback(tmp_path) -> None:
         path.write_text(text, encoding="utf-8")
         batch = extract_document(read_document(path))
         assert all(r.source_lines[0] >= 1 for r in batch.initiatives)
+
+
+LABELLED_BLOCKS = """Grants register, extract
+
+Grant No.: GR-2021-114
+Project Title: Community Radio for Flood Warnings
+Grantee: Radio Sagarmatha
+Donor: Government of Switzerland
+Period: 04/2021 to 03/2023
+Amount: USD 240,000
+Location: Nepal
+
+Grant No.: GR-2022-007
+Project Title: Mobile Clinics for Pastoralist Families
+Grantee: Pastoral Health Network
+Donor: European Union
+Period: 01/2022 to 12/2024
+Amount: USD 610,000
+Location: Kenya
+
+Grant No.: GR-2022-031
+Project Title: School Meals from Local Farms
+Grantee: District Education Office
+Donor: World Food Programme
+Period: 09/2022 to 08/2025
+Amount: USD 385,500
+Location: Malawi
+
+Grant No.: GR-2023-002
+Project Title: Solar Pumps for Market Gardens
+Grantee: Women Growers Union
+Donor: Government of Japan
+Period: 02/2023 to 01/2026
+Amount: USD 198,000
+Location: Senegal
+"""
+
+
+def test_entries_of_labelled_lines_take_their_title_from_the_title_label(tmp_path) -> None:
+    """A register whose entries open with a labelled line: a known number label gives the code; under a label
+    the extractor does not know ("Output Ref:") the entry is still named by its `Project Title:` label, not by
+    its first line."""
+    path = tmp_path / "register.txt"
+    path.write_text(LABELLED_BLOCKS, encoding="utf-8")
+    recs = [r for r in extract_document(read_document(path)).initiatives if r.budget]
+    assert [(r.code, r.title, r.budget.amount, r.source_lines) for r in recs] == [
+        ("GR-2021-114", "Community Radio for Flood Warnings", 240000, (3, 9)),
+        ("GR-2022-007", "Mobile Clinics for Pastoralist Families", 610000, (11, 17)),
+        ("GR-2022-031", "School Meals from Local Farms", 385500, (19, 25)),
+        ("GR-2023-002", "Solar Pumps for Market Gardens", 198000, (27, 33))]
+    path.write_text(LABELLED_BLOCKS.replace("Grant No.:", "Output Ref:"), encoding="utf-8")
+    titles = [r.title for r in extract_document(read_document(path)).initiatives if r.budget]
+    assert titles == [r.title for r in recs]

@@ -318,14 +318,22 @@ def _dominant(book: OrgBook, counts: Counter[int]) -> OrgMention | None:
     return next(e for e in book.entries if id(e) == ident)
 
 
+# a head line that is a field, "Label: value" with a short label and a code-like value ("Window: GR-2021-114")
+_FIELD_HEAD = re.compile(r"^[A-Z][\w .()/&-]{0,30}:\s*[\w./-]*\d[\w./-]*\s*$")
+
+
 def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions: list[OrgMention], book: OrgBook,
             dominant: OrgMention | None, dateline: Any, titles: list[str], index: TextIndex) -> Initiative | None:
     d = Draft(default_currency=_doc_currency(text))
     if seg.code:
         d.set("code", seg.code, seg.code_span)
-    if seg.title:
+    # an entry headed by one of its fields ("Output Ref: 00112233") is named by its Title label when it has one
+    field_head = bool(seg.title and seg.mode == "entry" and _FIELD_HEAD.match(seg.title))
+    if seg.title and not field_head:
         d.set("title", seg.title, seg.title_span)
     found = labelled_fields(text, lines, seg, d) if seg.mode in ("entry", "heading", "press") else []
+    if field_head:
+        d.set("title", seg.title, seg.title_span)  # (no Title label: the head line it is)
     has_labels = any(lab.family in _STRUCTURED for lab, _, _ in found)
     if seg.mode == "row":
         _row_fields(seg, d)
