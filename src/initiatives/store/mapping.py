@@ -26,7 +26,7 @@ JSON_LIST_FIELDS = ("country_groups", "themes", "comments")
 def initiative_from_row(row: InitiativeRow, *, scalar_extras: bool = False) -> Initiative:
     """The record of a row; `scalar_extras`: only the extras that are single values (version, identifier,
     document key...), not the lists and objects an import keeps for its export (a run over every record, such
-    as the audit, holds a tenth of the memory)."""
+    as the audit, holds less than half the memory)."""
     sources: dict[str, list[Span]] = {}
     for field, sha, start, end in source_spans.decode(getattr(row, "source_spans", None)):
         sources.setdefault(field, []).append(Span(document=sha, start=start, end=end))
