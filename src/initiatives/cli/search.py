@@ -78,7 +78,7 @@ def vectors_after_write(store: Store, *, embed: bool = False, quiet: bool = Fals
     """After an ingest or import: with `embed`, make the vectors of the new and changed records now; else say
     how many wait and what makes them. Vectors are an index for meaning search, not part of the records, so
     writing does not wait for them by default (the model costs more than the extraction)."""
-    from initiatives.search import embeddings, semantic
+    from initiatives.search import embeddings, vector_state  # (not numpy: a count needs only the database)
 
     if not embeddings.available():
         return
@@ -87,10 +87,10 @@ def vectors_after_write(store: Store, *, embed: bool = False, quiet: bool = Fals
         if embedded:
             out.print(f"{embedded} record(s) embedded for semantic search")
         return
-    waiting = len(semantic.stale_ids(store, embeddings.MiniLM.name))
+    waiting = len(vector_state.stale_ids(store, embeddings.MiniLM.name))
     if waiting:
         out.print(f"{waiting:,} record(s) wait for vectors (meaning search): `initiatives serve` makes them in the "
-                  f"background, a meaning search makes up to {semantic.INTERACTIVE_LIMIT:,} itself, "
+                  f"background, a meaning search makes up to {vector_state.INTERACTIVE_LIMIT:,} itself, "
                   "`initiatives embed` makes them now", soft_wrap=True)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import threading
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where vectors are made: a command that only counts them does not load it
+    import numpy as np
 
 from initiatives.errors import InitiativesError
 
@@ -88,6 +89,8 @@ class MiniLM:
         self._threads = batch_threads(torch.get_num_threads())
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         import torch
