@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from initiatives.ingest.labels import label_of
+from initiatives.ingest.segment import MD_HEAD, RULE
 from initiatives.reference import country_names
 
-_MD = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
-_RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|-{2}|={2,})\s*$")
+_MD, _RULE = MD_HEAD, RULE  # the headings and separator lines the layout rules read
 _TABLE = re.compile(r"^\s*\|")
 _BULLET = re.compile(r"^\s*(?:[-*•]\s+|(?:\d{1,3}|[a-z]|[IVX]{1,4})[.)]\s+|\(\d{1,3}\)\s+)")
 _RUNIN = re.compile(r"^\s*(?:[-*•]\s+|\d{1,3}[.)]\s+)?(?P<m>\*\*|__)(?P<t>[^*_\n]{3,120}?)(?P=m)\s*[.:–—-]?\s*(?=\S)")
