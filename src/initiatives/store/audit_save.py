@@ -1,7 +1,7 @@
 """How `Store.save_audit` stores one audit run's findings: a few statements per 500 findings, not several per
 finding.
 
-Finding by finding through the ORM (`Store._upsert_finding`) took a query for the row, a flush, a query for its
+Finding by finding through the ORM (as the store did until session 4) took a query for the row, a flush, a query for its
 links and a load of each linked record with its relationships: about 6 ms a finding, so 2.5 minutes for the
 26,000 findings of a 10,000-activity IATI registry. Here the stored rows of a chunk are looked up by
 fingerprint in one query; new findings go in by executemany inserts, those seen before by one executemany
@@ -43,9 +43,10 @@ def _revision(finding_id: int, old: str, new: str, now: dt.datetime, reason: str
 
 
 def save(s: Session, findings: list[Finding], fingerprints: list[str], now: dt.datetime,
-         rules_run: Iterable[str] | None) -> dict[str, int]:
+         rules_run: Iterable[str] | None, *, origin: str = "audit") -> dict[str, int]:
     """Store the findings (with their fingerprints) inside an open transaction; returns the counts of
-    `AuditSaveSummary` (new, seen_again, reopened, auto_resolved)."""
+    `AuditSaveSummary` (new, seen_again, reopened, auto_resolved). `origin` marks new findings: "audit", or
+    "import" for those that came with an imported file (an audit run never resolves those)."""
     counts = {"new": 0, "seen_again": 0, "reopened": 0, "auto_resolved": 0}
     latest: dict[str, Finding] = {}  # a fingerprint found twice in one run: one row, the later values
     for f, fp in zip(findings, fingerprints, strict=True):
@@ -65,7 +66,7 @@ def save(s: Session, findings: list[Finding], fingerprints: list[str], now: dt.d
         ids: dict[str, int] = {}
         if fresh:
             rows = [{**_values(f, now), "fingerprint": fp, "status": f.status, "comment": f.comment,
-                     "reviewer": f.reviewer, "created_at": now, "origin": "audit"} for fp, f in fresh]
+                     "reviewer": f.reviewer, "created_at": now, "origin": origin} for fp, f in fresh]
             returned = s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
             ids.update(zip((fp for fp, _f in fresh), (r[0] for r in returned), strict=True))
             counts["new"] += len(fresh)

@@ -22,8 +22,6 @@ from initiatives.reference import countries
 from initiatives.store import search_index, source_spans
 from initiatives.store.tables import (
     DocumentRow,
-    FindingInitiativeRow,
-    FindingRow,
     InitiativeCountryRow,
     InitiativeRow,
     InitiativeSdgRow,
@@ -398,40 +396,15 @@ def document_ids(s: Session, docs: Iterable[Any]) -> dict[str, int]:
     return out
 
 
-def save_findings(store: Store, s: Session, findings: list[Finding]) -> None:
-    """Store findings (already linked to their records) in an open transaction: new ones by Core inserts,
-    ones seen before through the store's upsert (which keeps review decisions)."""
+def save_findings(s: Session, findings: list[Finding]) -> None:
+    """Store findings that came with an imported file (already linked to their records) in an open
+    transaction, the way an audit run's are stored (`audit_save`: chunked inserts and updates, review decisions
+    kept), marked as imported."""
+    from initiatives.store import audit_save
     from initiatives.store.repository import finding_fingerprint
 
-    now = utcnow()
-    prints = [f.fingerprint or finding_fingerprint(f) for f in findings]
-    existing: set[str] = set()
-    for i in range(0, len(prints), 500):
-        existing.update(s.scalars(select(FindingRow.fingerprint).where(FindingRow.fingerprint.in_(prints[i:i + 500]))))
-    fresh: dict[str, Finding] = {}
-    for f, fp in zip(findings, prints, strict=True):
-        if fp in existing:
-            store._upsert_finding(s, f.model_copy(update={"fingerprint": fp}), now, origin="import")
-        else:
-            fresh[fp] = f
-    if not fresh:
-        return
-    table = FindingRow.__table__
-    rows = [{
-        "fingerprint": fp, "rule": f.rule, "severity": f.severity, "record": f.record, "field": f.field,
-        "message": f.message, "evidence": [e.model_dump(mode="json") for e in f.evidence],
-        "evidence_text": f.evidence_text, "initiative_ids": list(f.initiative_ids), "status": f.status,
-        "reviewer_flagged": f.reviewer_flagged, "comment": f.comment, "reviewer": f.reviewer,
-        "source_document": f.source_document,
-        "source_first_line": f.source_lines[0] if f.source_lines else None,
-        "source_last_line": f.source_lines[1] if f.source_lines else None,
-        "created_at": now, "updated_at": now, "last_seen_at": now, "origin": "import",
-    } for fp, f in fresh.items()]
-    ids = [r[0] for r in s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)]
-    links = [{"finding_id": fid, "initiative_id": iid}
-             for fid, f in zip(ids, fresh.values(), strict=True) for iid in dict.fromkeys(f.initiative_ids)]
-    if links:
-        s.execute(insert(FindingInitiativeRow.__table__), links)
+    audit_save.save(s, findings, [f.fingerprint or finding_fingerprint(f) for f in findings], utcnow(), None,
+                    origin="import")
 
 
 def insert_document(s: Session, doc: Document) -> int:

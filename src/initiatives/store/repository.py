@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -525,45 +524,18 @@ class Store:
 
     def _attach_findings(self, s: Session, findings: list[Finding], *, batch_ids: list[int], batch: Batch) -> None:
         """Store findings that came with an import (e.g. a gold file), linked to the batch's records by label."""
+        from initiatives.store import bulk
+
         labels: dict[tuple[str | None, str], int] = {}
         for rec, rid in zip(batch.initiatives, batch_ids, strict=True):
             for label in {rec.code, rec.title} - {None}:
                 labels.setdefault((rec.source_document, label), rid)
                 labels.setdefault((None, label), rid)
+        linked = []
         for f in findings:
             rid = labels.get((f.source_document, f.record)) or labels.get((None, f.record))
-            ids = f.initiative_ids or ([rid] if rid else [])
-            self._upsert_finding(s, f.model_copy(update={"initiative_ids": ids}), utcnow(), origin="import")
-
-    def _upsert_finding(self, s: Session, f: Finding, now: dt.datetime, *, origin: str = "audit") -> tuple[FindingRow, str]:
-        """Insert or refresh one finding; `origin` (audit or import) is kept from the first time it was stored."""
-        fp = f.fingerprint or finding_fingerprint(f)
-        row = s.scalar(select(FindingRow).where(FindingRow.fingerprint == fp))
-        outcome = "seen_again"
-        if row is None:
-            row = FindingRow(fingerprint=fp, status=f.status, created_at=now, comment=f.comment, reviewer=f.reviewer,
-                             origin=origin)
-            s.add(row)
-            outcome = "new"
-        elif row.status == "resolved":
-            s.add(RevisionRow(entity="finding", entity_id=row.id, field="status", old="resolved", new="open",
-                              author="audit", at=now, reason="the problem was found again"))
-            row.status = "open"
-            outcome = "reopened"
-        row.rule, row.severity, row.record, row.field = f.rule, f.severity, f.record, f.field
-        row.message, row.evidence_text, row.reviewer_flagged = f.message, f.evidence_text, f.reviewer_flagged
-        row.evidence = [e.model_dump(mode="json") for e in f.evidence]
-        row.initiative_ids = list(f.initiative_ids)
-        row.source_document = f.source_document
-        row.source_first_line, row.source_last_line = f.source_lines or (None, None)
-        row.updated_at = row.last_seen_at = now
-        s.flush()
-        existing = set(s.scalars(select(FindingInitiativeRow.initiative_id)
-                                 .where(FindingInitiativeRow.finding_id == row.id)))
-        for iid in set(f.initiative_ids) - existing:
-            if s.get(InitiativeRow, iid) is not None:
-                s.add(FindingInitiativeRow(finding_id=row.id, initiative_id=iid))
-        return row, outcome
+            linked.append(f.model_copy(update={"initiative_ids": f.initiative_ids or ([rid] if rid else [])}))
+        bulk.save_findings(s, linked)
 
     def save_audit(self, findings: list[Finding], *, rules_run: Iterable[str] | None = None) -> AuditSaveSummary:
         """Store one audit run's findings. Review decisions are kept; a resolved finding that comes back is

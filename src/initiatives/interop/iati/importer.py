@@ -216,5 +216,5 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
             writer.close()
         if findings:  # link each finding to its record by the label the reader gave it
             linked = [f.model_copy(update={"initiative_ids": labels.get(f.record, [])[:1]}) for f in findings]
-            bulk.save_findings(store, s, linked)
+            bulk.save_findings(s, linked)
     return ImportResult(summary=summary, findings=len(findings), document=document)
