@@ -198,7 +198,7 @@ def bulletin_items(lines: list[Line], taken: set[int]) -> list[Segment]:
 # "The companies are:" / "The grants went to:" followed by "- Kilimo Data (Tanzania), $2m, for farm data analytics"
 _INTRO = re.compile(r"\b(?:companies|start-?ups|investees|grantees|winners|recipients|awardees|beneficiaries|"
                     r"portfolio companies|ventures)\b[^.\n]{0,60}:\s*$|\b(?:went|go|goes) to:\s*$", re.I)
-_LISTED = re.compile(r"^\s*[-*•]\s+(?P<name>[A-Z][^(,–—\n]{1,60}?)\s*(?:\([^)]{2,40}\))?\s*[,–—:]\s*\S")
+_LISTED = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+(?P<name>[A-Z][^(,–—\n]{1,60}?)\s*(?:\([^)]{2,40}\))?\s*(?:[,–—:]|-(?=\s))\s*\S")
 
 
 def introduced_items(lines: list[Line], taken: set[int]) -> list[Segment]:

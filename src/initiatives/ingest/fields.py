@@ -291,7 +291,9 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
     elif family == "lead":
         d.set("lead_unit", value, span)
         items = split_items(value, vstart)
-        if len(items) >= 2 and all(org_type(i) != "unknown" or re.search(r"\([A-Z][A-Za-z]{1,9}\)$", i) for i, _, _ in items):
+        # (a semicolon separates entities, whatever their names look like: "UNDP; Search for Common Ground")
+        if len(items) >= 2 and (";" in value or all(org_type(i) != "unknown" or re.search(r"\([A-Z][A-Za-z]{1,9}\)$", i)
+                                                   for i, _, _ in items)):
             for item, a, b in items:  # "Organisers: X (XO) and the Y Community (YC)": several leads
                 acr = re.search(r"\(([A-Z][A-Za-z]{1,9})\)$", item)
                 d.partner(item, "lead", org_type(item, acr.group(1) if acr else None), acr.group(1) if acr else None,
@@ -367,7 +369,8 @@ def _status_word(value: str) -> str | None:
 
 _FUNDER_AFTER = re.compile(r"^\W{0,3}(?:\([^)]*\)\s*)?(?:is|was|are|were|has been|will be)?\s*(?:an?|the|one of the)?\s*"
                            r"(?:core |main |lead |key |founding )?(?:investor|sponsor|donor|funder|financer)s?\b|"
-                           r"^\s*(?:funds|finances|funded|financed|provided funding|contributed|pledged|donated)\b", re.I)
+                           r"^\s*(?:co-?)?(?:funds|finances|funded|financed|provided funding|contributed|pledged|donated)\b",
+                           re.I)
 _SIGN = re.compile(r"\b(?:sign(?:ed|ing|s)?|signature|memorandum of understanding|MoU|(?:have|has) agreed to)\b", re.I)
 _BUDGET_CUE = re.compile(r"(?:budget|worth|total(?:ling|ing)?|grants?|funding|funded|fund of|close of|invest\w*|pledg\w*|commit\w*|receiv\w*|"
                          r"rais\w*|disburs\w*|capital|allocat\w*|award\w*|contribut\w*|size|valued|cost\w*|"
@@ -393,7 +396,8 @@ _THEME_WORDS = frozenset(w for t in THEMES for w in t.casefold().split())
 _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed|capitali[sz]ed|endowed|bankrolled|co-?funded|anchored|"
                 r"co-?financed) by\b|\b(?:grants?|funding|donations?|"
-                r"contributions?|financial support|financing) from\b", re.I), "funder"),
+                r"contributions?|financial support|financing) from\b|"
+                r"\b(?:financed|funded|paid for|backed)\s+with\s+[^.;\n]{1,40}?\s+from\b", re.I), "funder"),
     (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|launched|established|"
                 r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
     (re.compile(r"\b(?:donors?|funders?|backers?|financiers?|contributors?|investors?)\s+(?:are|is|were|include[sd]?)\b",
@@ -404,6 +408,7 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
                 r"\b(?:its|the fund's|the)\s+(?:fund\s+|investment\s+)?manager,?\s*$", re.I), "implementer"),
     (re.compile(r"\b(?:evaluated|assessed|monitored|advised|audited) by\b", re.I), "partner"),
     (re.compile(r"\bin (?:partnership|collaboration|cooperation) with\b|\bpartnered with\b|\btogether with\b|"
+                r"\b(?:worked|works|working|collaborated|collaborates|teamed up|teams up|partners) with\b|"
                 r"\bjointly with\b|\bwith (?:the )?support (?:of|from)\b|\bco-?organi[sz]ed (?:\w+ )?(?:by|with)\b|"
                 r"\bin association with\b", re.I), "partner"),
 ]

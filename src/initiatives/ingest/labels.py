@@ -136,11 +136,21 @@ def family_of(label: str) -> str | None:
                 fam = _LOOKUP.get(cand[:-3] + "y")
         if fam is not None:
             return fam
+    # "Approved (USD)", "Disbursed (US$)": a column whose unit is a currency holds amounts
+    unit = re.fullmatch(r"[a-z][a-z ]{2,30}\(\s*([^()]{1,5}?)\s*\)", label)
+    if unit and _currency_unit(unit.group(1)):
+        return "budget"
     # "Grant period from" / "Period end": the start or end of a time field
     m = re.fullmatch(r"(?P<base>.+?)\s+(?P<edge>from|to|start|end|begins|ends)", label)
     if m and "time" in (family_of(m.group("base")), family_of(m.group("base").split()[-1])):
         return "start" if m.group("edge") in ("from", "start", "begins") else "end"
     return None
+
+
+def _currency_unit(text: str) -> bool:
+    from initiatives.ingest.normalise import currency_code
+
+    return len(text) >= 2 and currency_code(text.upper() if len(text) == 3 else text) is not None
 
 
 def _bare(part: str) -> Label | None:

@@ -296,7 +296,33 @@ def find_orgs(text: str) -> list[OrgMention]:
         if m.group(1) in {"UN", "WB", "AU", "EU", "ECE", "ECA", "G7", "G20", "RCO", "UNCT"}:
             continue
         found.append(OrgMention(m.group(1), m.group(1), org_type(m.group(1), m.group(1)), m.start(), m.end()))
+    found += known_orgs(text)
     return _non_overlapping(found)
+
+
+# organisations whose full names read like an initiative's ("... Fund", "... Alliance"): public knowledge, so
+# that "financed by the Global Fund to Fight AIDS, ..." names a funder, not a second fund
+KNOWN_ORGS: dict[str, str] = {
+    "Global Fund to Fight AIDS, Tuberculosis and Malaria": "multilateral",
+    "International Monetary Fund": "multilateral",
+    "International Fund for Agricultural Development": "un",
+    "OPEC Fund for International Development": "multilateral",
+    "Gavi, the Vaccine Alliance": "multilateral",
+    "United Nations Population Fund": "un",
+    "United Nations Children's Fund": "un",
+    "United Nations Capital Development Fund": "un",
+}
+_KNOWN_NAME = re.compile(r"\b(" + "|".join(re.escape(n).replace(r"\ ", r"\s+").replace("'", "['’]")
+                                          for n in KNOWN_ORGS) + r")\b")
+
+
+def known_orgs(text: str) -> list[OrgMention]:
+    """The organisations of KNOWN_ORGS a text names (cue "known")."""
+    out = []
+    for m in _KNOWN_NAME.finditer(text):
+        name = re.sub(r"\s+", " ", m.group(1)).replace("’", "'")
+        out.append(OrgMention(name, None, KNOWN_ORGS.get(name, "multilateral"), m.start(), m.end(), cue="known"))
+    return out
 
 
 _TOPIC_GOV = re.compile(r"\b(?:Open|Digital|E-|Good|Electronic|Smart)\s*Government(?!\s+of\b)")

@@ -67,6 +67,16 @@ def _whole_document(text: str, lines: list[Line], index: TextIndex) -> list[Segm
                     kind=kind_of(title) or "project", cue="whole document")]
 
 
+def _words_in(name: str, headline: str) -> bool:
+    """Whether a name of three or more words is (nearly) all words of the headline."""
+    words = [w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in _STOP_WORDS]
+    head = set(re.findall(r"[a-z0-9]+", headline.lower()))
+    return len(words) >= 3 and sum(w in head for w in words) >= 0.8 * len(words)
+
+
+_STOP_WORDS = frozenset("the a an of for and in on to with by at from".split())
+
+
 def _untitled_block(seg: Segment) -> bool:
     return seg.cue == "repetition" and not seg.title
 
@@ -111,9 +121,15 @@ def extract_document(doc: Document) -> Batch:
         known = [p for p in prose if p.title_span and re.search(
             r"\b(?:the|this|our)\s+(?:partnership|agreement|alliance|initiative|programme|program|collaboration),?\s+"
             r"(?:known as|called|named|dubbed)\s+(?:the\s+)?$", text[max(0, p.title_span[0] - 60):p.title_span[0]], re.I)]
+        # "WHO and Rwanda launch national digital health records partnership" ... "The Rwanda Digital Health
+        # Records Partnership will connect ...": the headline's own subject, named
+        headlined = [p for p in prose if p.kind == kind and p.title and _words_in(p.title, press.title or "")]
         prose = [p for p in prose if not (p.kind == kind and p.title_span and
                                           0 <= p.title_span[0] - lead_start <= 6) and p not in launched
-                 and p not in known]
+                 and p not in known and p not in headlined]
+    # "financed by the Global Fund to Fight AIDS, ...": a name inside a known organisation's is not an initiative
+    known_spans = [(m.start, m.end) for m in mentions if m.cue == "known"]
+    prose = [p for p in prose if not (p.title_span and any(s <= p.title_span[0] < e for s, e in known_spans))]
     # a name a cue already made a partner of a record ("The X Fund has awarded EUR 60,000 to Y Initiative") is
     # an organisation there, not another initiative
     hinted = {_pk(name) for s in segs for name, role, _s, _e in s.hints if role in ("funder", "beneficiary")}
@@ -154,6 +170,7 @@ _LEAD_SUBJECT = re.compile(r"^\W*(?:The\s+)?(?P<name>[A-Z][\w&\-]*(?:\s+(?:(?:of
                            r"(?:announced|invest(?:ed|s)|made|committed|awarded|backed|selected|closed|completed)\b")
 
 
+_PLACE_FIRST = re.compile(r"^\s*[A-Z][A-Z.'’/-]+(?:[ ,]+[A-Z][A-Za-z.'’/-]+){0,3}\s*[—–-]+\s+(?=[A-Z])")
 _PART_WITH = re.compile(r"\b(?:agreement|memorandum of understanding|MoU|partnership|deal|contract)\s+with\s+(?:the\s+)?"
                         r"(?:[a-z][\w-]*\s+){0,3}$")
 
@@ -274,6 +291,7 @@ def _lead_subject(text: str, dateline: Any) -> tuple[str, str] | None:
         nxt = re.search(r"\S", text[ln.end:])
         base = ln.end + nxt.start() if nxt else len(text)
     body = text[base:base + 600]
+    body = _PLACE_FIRST.sub("", body, count=1)  # a dateline with no date: "NEW YORK — The X Fund has ..."
     sm = _LEAD_SUBJECT.match(body)
     if not sm or country_names.lookup(sm.group("name"), fuzzy=False):
         return None
@@ -294,6 +312,11 @@ def _link_investment_round(records: list[Initiative], text: str, dateline: Any) 
     known = {p.name for p in press.partners}
     extra = [PartnerRef(name=p.name, role="beneficiary", type=p.type) for r in items for p in r.partners
              if p.role == "beneficiary" and p.name not in known]
+    for r in items:  # the listed investments of an announced round are announced with it
+        if r.date_announced is None and press.date_announced is not None:
+            r.date_announced = press.date_announced
+            if "date_announced" in press.sources:
+                r.sources["date_announced"] = list(press.sources["date_announced"])
     if investor is not None and investor.name not in known:
         press.partners = [investor, *press.partners, *extra]
         for r in items:
@@ -560,6 +583,9 @@ def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> Non
     line_end = text.find("\n", b)
     line_end = len(text) if line_end < 0 else line_end
     near = [h for h in index.within(index.money, b, line_end) if h.start - b <= 40]  # absolute offsets
+    if not near:  # "3) Terra Bits (Argentina) - a platform that ...; US$75,000": the one amount on the item's line
+        on_line = index.within(index.money, b, line_end)
+        near = on_line if len(on_line) == 1 else []
     if not near:  # "The largest cheque, €2.5m, goes to MilkLink"
         before = [h for h in index.within(index.money, max(0, a - 80), a)
                   if re.match(r"^[^.]{0,40}\b(?:goes|go|went|going) to\s+$", text[h.end:a])]

@@ -103,12 +103,20 @@ def _country_line(s: str) -> bool:
     return bool(countries_in_line(s))
 
 
+def _field(s: str) -> bool:
+    """Whether a line is one of an entry's fields ("Where: Nepal"), not a name ("**Name.** text" is a title)."""
+    lab = label_of(s)
+    return lab is not None and lab.family not in ("title", "description", "kind", "comment")
+
+
 def line_shape(s: str) -> str:
     """What one line is, as far as the shape of an entry goes."""
     s = s.strip()
     if _DATE_LINE.match(s):
         return "date"
     runin = _RUNIN.match(s)
+    if runin and _field(_BULLET.sub("", s, count=1)):
+        return "label"  # "- **Where:** Nepal": a field, not a run-in title
     if runin and not _EMPH.match(s):  # "**15–16 May 2025** | Nairobi | Data Summit": a date in bold, then the rest
         return "datetitle" if _YEAR.search(runin.group("t")) and len(runin.group("t").split()) <= 5 else "runin"
     if _DATE_TITLE.match(s):
@@ -196,6 +204,8 @@ def _items(lines: list[str], b: Block) -> list[Block]:
     for k, i in enumerate(heads):
         last = heads[k + 1] - 1 if k + 1 < len(heads) else b.last
         text = _ITEM.sub("", lines[i], count=1)
+        if _field(text):  # "- **Where:** Nepal": a list of an entry's fields, not of entries
+            return [b]
         shape = "runin" if _RUNIN.match(text) else "datetitle" if _DATE_TITLE.match(text) else \
             "code" if _CODE_TITLE.match(text) else "lead" if _LEAD_PHRASE.match(text) and len(text.split()) >= 8 else "x"
         out.append(Block(i, last, ("item", _marker(lines[i]), shape)))

@@ -954,6 +954,9 @@ def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
 
 # a page's navigation copied with its text: "Home > Business > Tech", "Share on Facebook | Share on X"
 _CHROME = re.compile(r"\s[>›»]\s|^(?:share|follow|sign in|log in|subscribe)\b", re.I)
+# a newsletter's masthead above the headline: "Tech Weekly — Issue 112", "Development Digest, Vol. 3 No. 7"
+_MASTHEAD = re.compile(r"\b(?:Issue|Vol\.?|Volume|No\.|Edition)\s*#?\d+\b|"
+                       r"\b(?:Newsletter|Digest|Bulletin|Weekly|Roundup|Round-up)\s*$", re.I)
 
 
 def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -> Segment | None:
@@ -965,7 +968,8 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
     for ln in lines[: dl.no - 1]:
         s = ln.s.lstrip("#").strip()
         if len(s.split()) >= 5 and not s.endswith(".") and ln.no not in taken and not re.match(
-                r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I) and not _CHROME.search(s):
+                r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I) and not _CHROME.search(s) \
+                and not _MASTHEAD.search(s):
             headline = ln
             break
     if headline is None:  # a short title above the dateline ("JOINT PRESS STATEMENT")

@@ -1,0 +1,89 @@
+"""Generic cues of releases, news copies and listings, each on a small text written for the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from initiatives.ingest.labels import family_of
+from initiatives.ingest.orgs import find_orgs
+from initiatives.ingest.pipeline import extract
+
+
+def _records(tmp_path: Path, name: str, text: str) -> list:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return extract(path).initiatives
+
+
+def test_a_column_whose_unit_is_a_currency_holds_budgets(tmp_path: Path) -> None:
+    assert family_of("approved (usd)") == "budget"
+    assert family_of("disbursed (us$)") == "budget"
+    assert family_of("population (m)") is None  # a unit that is no currency
+    recs = _records(tmp_path, "t.md", "## Active projects\n\n"
+                    "| Ref. | Project | Implementing entities | Country | Approved (EUR) |\n"
+                    "|---|---|---|---|---:|\n"
+                    "| AB-01 | Flood maps for river towns | UNDP; Friends of the Rivers | Ghana | 250,000 |\n"
+                    "| AB-02 | Seed banks for dry seasons | FAO | Mali | 90,500 |\n")
+    by_code = {r.code: r for r in recs}
+    assert by_code["AB-01"].budget is not None and int(by_code["AB-01"].budget.amount) == 250000
+    assert by_code["AB-01"].budget.currency == "EUR"
+    # a semicolon separates entities, whatever their names look like
+    assert [p.name for p in by_code["AB-01"].partners] == ["UNDP", "Friends of the Rivers"]
+
+
+def test_a_numbered_list_of_companies_after_an_introducing_sentence_is_one_investment_each(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "news.txt", (
+        "Good Tech Digest - Issue 7\n\n"
+        "Seed fund picks three water start-ups\n"
+        "by A. Writer | 3 March 2025\n\n"
+        "LIMA - The Andes Water Fund has made investments in three start-ups, it said on Monday.\n\n"
+        "The companies:\n\n"
+        "1) AguaViva (Peru) - sensors for village water tanks; US$50,000.\n"
+        "2) RioData (Chile) - river level alerts by SMS; US$40,000.\n"
+        "3) Pozo (Bolivia) - a well-drilling marketplace; US$30,000.\n"))
+    press = [r for r in recs if r.extras.get("segment") == "press"]
+    assert [r.title for r in press] == ["Seed fund picks three water start-ups"]  # not the masthead
+    items = {r.title: r for r in recs if r.kind == "investment" and r.extras.get("segment") == "item"}
+    assert set(items) == {"AguaViva", "RioData", "Pozo"}
+    assert int(items["RioData"].budget.amount) == 40000 and items["RioData"].countries == ["CHL"]
+    assert str(items["Pozo"].date_announced) == "2025-03-03"  # announced with the round
+    assert "Andes Water Fund" in {p.name for p in items["Pozo"].partners if p.role == "funder"}
+
+
+def test_a_known_organisation_named_like_a_fund_is_a_funder_not_an_initiative(tmp_path: Path) -> None:
+    found = find_orgs("financed with US$ 2 million from the Global Fund to Fight AIDS, Tuberculosis and Malaria.")
+    assert [(o.name, o.type) for o in found] == [("Global Fund to Fight AIDS, Tuberculosis and Malaria",
+                                                  "multilateral")]
+    recs = _records(tmp_path, "release.txt", (
+        "Ministry and WHO sign agreement on malaria data\n\n"
+        "ACCRA, 2 June 2025 - The World Health Organization and the Government of Ghana today signed an agreement "
+        "to share malaria surveillance data. The Ghana Malaria Data Agreement is financed with US$ 2 million from "
+        "the Global Fund to Fight AIDS, Tuberculosis and Malaria.\n"))
+    assert [r.title for r in recs] == ["Ministry and WHO sign agreement on malaria data"]
+    funders = [p.name for p in recs[0].partners if p.role == "funder"]
+    assert funders == ["Global Fund to Fight AIDS, Tuberculosis and Malaria"]
+
+
+def test_the_headline_subject_named_in_the_lead_is_not_a_second_record(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "release.txt", (
+        "UNDP and Fiji launch national solar schools partnership\n\n"
+        "SUVA, 5 May 2025 - UNDP and the Government of Fiji today signed an agreement. The Fiji Solar Schools "
+        "Partnership will equip 120 schools with solar power from July 2025 to June 2027.\n"))
+    assert [(r.kind, r.title) for r in recs] == [("partnership", "UNDP and Fiji launch national solar schools "
+                                                                 "partnership")]
+    assert (str(recs[0].start), str(recs[0].end)) == ("2025-07", "2027-06")
+
+
+def test_an_organisation_someone_worked_with_is_a_partner(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "cards.md", (
+        "## Mapping flood risk with drones\n\n"
+        "The lab worked with Kathmandu University to map settlements.\n\n"
+        "- **Where:** Nepal\n- **When:** March 2024 - November 2024\n\n"
+        "## Price alerts for traders\n\n"
+        "The lab sends weekly price alerts; the Open Markets Foundation co-funds the messages.\n\n"
+        "- **Where:** Ghana\n- **When:** June 2024 - May 2025\n"))
+    by_title = {r.title: r for r in recs}
+    drone = by_title["Mapping flood risk with drones"]
+    assert ("Kathmandu University", "partner") in {(p.name, p.role) for p in drone.partners}
+    alerts = by_title["Price alerts for traders"]
+    assert ("Open Markets Foundation", "funder") in {(p.name, p.role) for p in alerts.partners}
