@@ -87,3 +87,50 @@ def test_an_organisation_someone_worked_with_is_a_partner(tmp_path: Path) -> Non
     assert ("Kathmandu University", "partner") in {(p.name, p.role) for p in drone.partners}
     alerts = by_title["Price alerts for traders"]
     assert ("Open Markets Foundation", "funder") in {(p.name, p.role) for p in alerts.partners}
+
+
+def test_a_listing_with_codes_set_apart_by_wide_gaps_and_fields_side_by_side(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "listing.txt", (
+        "PROJECTS OF THE 9th ROUND\n\n"
+        "1904A  Water accounts for island States\n"
+        "Entity: ESCAP, with UNEP      Budget: $410,000      Period: 01/2019 - 12/2021\n"
+        "Beneficiary countries: Fiji, Trinidad and Tobago, Saint Vincent and the Grenadines\n\n"
+        "1904B  Census data for small towns\n"
+        "Entity: ECA      Budget: $380,000      Period: 03/2019 - 02/2022\n"
+        "Beneficiary countries: Ghana, Bosnia and Herzegovina\n"))
+    by_code = {r.code: r for r in recs}
+    assert set(by_code) == {"1904A", "1904B"}
+    a = by_code["1904A"]
+    assert a.title == "Water accounts for island States"
+    assert (str(a.start), str(a.end), int(a.budget.amount)) == ("2019-01", "2021-12", 410000)
+    assert a.countries == ["FJI", "TTO", "VCT"]  # a country's name written with "and" is one country
+    assert {(p.name, p.role) for p in a.partners} >= {("ESCAP", "lead"), ("UNEP", "partner")}
+    assert by_code["1904B"].countries == ["GHA", "BIH"]
+
+
+def test_a_pilots_table_under_a_heading_that_names_no_initiative_is_titled_by_the_page(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "page.md", (
+        "# Clean Cooking for Schools\n\n"
+        "Clean Cooking for Schools replaces firewood stoves in school kitchens.\n\n"
+        "## Where we work\n\n"
+        "| Country | Pilot site | Utility partner | Since |\n"
+        "|---|---|---|---|\n"
+        "| Kenya | Kisumu | Kisumu Energy Company | May 2023 |\n"
+        "| Malawi | Zomba | Zomba Power Cooperative | June 2024 |\n"))
+    rows = {r.title: r for r in recs if r.extras.get("segment") == "row"}
+    assert set(rows) == {"Clean Cooking for Schools pilot: Kenya", "Clean Cooking for Schools pilot: Malawi"}
+    kenya = rows["Clean Cooking for Schools pilot: Kenya"]
+    assert (kenya.kind, kenya.status, str(kenya.start), kenya.location) == ("pilot", "ongoing", "2023-05", "Kisumu")
+    assert [p.name for p in kenya.partners if p.role == "partner"] == ["Kisumu Energy Company"]
+
+
+def test_a_release_of_something_that_will_begin_later_is_planned(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "wire.txt", (
+        "Bank, UNICEF team up on school meals in the Sahel\n\n"
+        "DAKAR, 3 March 2025 - The West Africa Savings Bank and UNICEF said on Monday they would work together "
+        "to fund school meals in Mali and Niger.\n\n"
+        "The two-year partnership, the Sahel School Meals Initiative, will begin in September 2025.\n"))
+    assert [(r.kind, r.title) for r in recs] == [("partnership", "Bank, UNICEF team up on school meals in the Sahel")]
+    rec = recs[0]
+    assert (rec.status, str(rec.start)) == ("planned", "2025-09")
+    assert "UNICEF" in {p.name for p in rec.partners if p.role == "partner"}

@@ -179,6 +179,8 @@ def split_items(value: str, start: int) -> list[tuple[str, int, int]]:
                   if re.search(r",|\band\b|&", value[o.start:o.end]) and "\n" not in value[o.start:o.end]]
     # "Ministry of Information, Communications, Science, Technology and Innovation": one ministry of many words
     protected += [(m.start(), m.end()) for m in _MINISTRY_OF_MANY.finditer(value) if "\n" not in m.group(0)]
+    # "Trinidad and Tobago", "Saint Vincent and the Grenadines": one country
+    protected += [(m.start(), m.end()) for m in country_names.AND_NAMES.finditer(value)]
     cuts = [m for m in re.finditer(r"\s*[,;]\s*(?:and\s+|&\s*)?|\s+and\s+(?:the\s+)?(?=[A-Z])|\s*&\s*(?=[A-Z])|\s*/\s*|\s+\|\s+",
                                    value)
             if not any(a <= m.start() < b for a, b in protected)]
@@ -227,6 +229,8 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
     elif family in ("start", "end"):
         dt = normalise.parse_date(value)
         d.set(family, str(dt) if dt else None, span)
+        if dt and re.search(r"\bsince$", label) and "end" not in d.values:
+            d.set("status", "ongoing", span)  # "Since: May 2023": running since then
     elif family == "countries":
         for item, a, b in split_items(value, vstart):
             code = country_names.lookup(item)
@@ -289,6 +293,12 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
             d.partner(item, role, org_type(item, acr.group(1) if acr else None), acr.group(1) if acr else None,
                       (a, b))
     elif family == "lead":
+        side = re.search(r",?\s+(?:with|together with|and with|supported by)\s+(?P<rest>[A-Z].*)$", value)
+        if side:  # "Entity: ECLAC, with UNCTAD": the lead, and a partner beside it
+            for item, a, b in split_items(side.group("rest"), vstart + side.start("rest")):
+                d.partner(item, "partner", org_type(item), item if item.isupper() else None, (a, b))
+            value = value[:side.start()]
+            span = (vstart, vstart + len(value))
         d.set("lead_unit", value, span)
         items = split_items(value, vstart)
         # (a semicolon separates entities, whatever their names look like: "UNDP; Search for Common Ground")

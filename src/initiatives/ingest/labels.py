@@ -15,7 +15,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
              "start / end", "start/end", "start - end", "start-end", "from / to", "dates of implementation",
              "period", "dates", "project dates", "project duration", "timeline", "years", "period of implementation"),
     "start": ("start date", "start", "starting date", "launch date", "launched", "start of project", "first close",
-              "inception", "date of inception"),
+              "inception", "date of inception", "since", "running since", "active since"),
     "end": ("end date", "end", "completion date", "closing date", "expected end date"),
     "countries": ("focus countries", "focus country", "countries", "country", "target countries", "target country",
                   "beneficiary countries", "recipient countries", "programme countries", "project countries",
@@ -39,7 +39,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                  "implementing organisation", "implementing organization"),
     "lead": ("lead partner", "lead partners", "lead division", "division", "lead agency", "lead organization", "lead organisation", "lead",
              "implementing agency", "implementing entity", "executing agency", "implemented by",
-             "responsible division", "lead entity", "organizer", "organiser", "managed by", "led by", "lead unit",
+             "responsible division", "lead entity", "entity", "implementing entities", "executing entity", "organizer", "organiser", "managed by", "led by", "lead unit",
              "office", "unit"),
     "region": ("region", "regions"),
     "themes": ("thematic area", "thematic areas", "themes", "theme", "sector", "sectors", "focus area",
@@ -92,7 +92,8 @@ def _norm(label: str) -> str:
 
 # inline fields side by side: "Budget — USD 1.2m | Duration 2019–2022 | Where: Fiji, Tonga"
 # ... or written as sentences: "1. Title. Countries: Mali, Niger. Duration: 2019 - 2022. Budget: USD 1.2m."
-_INLINE_SEP = re.compile(r"\s+[|¦·•]\s+|(?<=[\w)%])\.\s+(?=[A-Z][A-Za-z ]{1,30}:\s)")
+_INLINE_SEP = re.compile(r"\s+[|¦·•]\s+|(?<=[\w)%])\.\s+(?=[A-Z][A-Za-z ]{1,30}:\s)|"
+                         r"(?<=\S)(?:[ ]{3,}|\t+)(?=[A-Z][A-Za-z ]{1,30}:\s)")  # "Entity: X      Budget: $1"
 # inside such a line a label may run straight into its value when the value is a number, an amount or a date
 _BARE_LABEL_RE = re.compile(r"^\s*[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&' ]{1,30}?)[*_]{0,2}\s+"
                             r"(?P<value>(?:[\d$€£¥]|[A-Z]{3}\s?\d|(?:from|since|until|to)\s+\w|"
@@ -136,6 +137,10 @@ def family_of(label: str) -> str | None:
                 fam = _LOOKUP.get(cand[:-3] + "y")
         if fam is not None:
             return fam
+    # "Utility partner", "Pilot city", "Host country": a qualified field keeps its last word's family
+    words = label.split()
+    if 2 <= len(words) <= 3 and words[-1] in _LAST_WORD:
+        return _LAST_WORD[words[-1]]
     # "Approved (USD)", "Disbursed (US$)": a column whose unit is a currency holds amounts
     unit = re.fullmatch(r"[a-z][a-z ]{2,30}\(\s*([^()]{1,5}?)\s*\)", label)
     if unit and _currency_unit(unit.group(1)):
@@ -145,6 +150,11 @@ def family_of(label: str) -> str | None:
     if m and "time" in (family_of(m.group("base")), family_of(m.group("base").split()[-1])):
         return "start" if m.group("edge") in ("from", "start", "begins") else "end"
     return None
+
+
+_LAST_WORD = {"partner": "partners", "partners": "partners", "city": "location", "site": "location",
+              "town": "location", "country": "countries", "countries": "countries", "donor": "donor",
+              "donors": "donor", "budget": "budget"}
 
 
 def _currency_unit(text: str) -> bool:

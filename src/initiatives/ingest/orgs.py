@@ -203,7 +203,8 @@ def find_orgs(text: str) -> list[OrgMention]:
             continue
         name = _trim_to_acronym(_clean(name, split_and=False), acr)
         tail = re.search(r"\s+(?:and|&)\s+(?:the\s+)?(?P<rest>[A-Z][^()]+)$", name)
-        if tail and _initials_match(tail.group("rest"), acr) and org_type(name[:tail.start()]) != "unknown":
+        if tail and _initials_match(tail.group("rest"), acr) and (org_type(name[:tail.start()]) != "unknown"
+                                                                 or not _initials_match(name, acr)):
             name = tail.group("rest")  # "Government of Ecuador and the World Health Organization (WHO)": the second
         if not _initials_match(name, acr) and acr in UN_ACRONYMS:
             name = acr

@@ -119,8 +119,9 @@ def extract_document(doc: Document) -> Batch:
             _LAUNCHED.pattern + r"\s+(?:the\s+|a\s+new\s+)?$", text[max(lead_start, p.title_span[0] - 60):p.title_span[0]])]
         # "The partnership, known as the X Initiative, will ...": the release's own subject under its name
         known = [p for p in prose if p.title_span and re.search(
-            r"\b(?:the|this|our)\s+(?:partnership|agreement|alliance|initiative|programme|program|collaboration),?\s+"
-            r"(?:known as|called|named|dubbed)\s+(?:the\s+)?$", text[max(0, p.title_span[0] - 60):p.title_span[0]], re.I)]
+            r"\b(?:the|this|our)\s+(?:[\w-]+\s+){0,2}(?:partnership|agreement|alliance|initiative|programme|program|"
+            r"collaboration),?\s+(?:(?:known as|called|named|dubbed)\s+)?(?:the\s+)?$",  # "The three-year partnership, the X"
+            text[max(0, p.title_span[0] - 60):p.title_span[0]], re.I)]
         # "WHO and Rwanda launch national digital health records partnership" ... "The Rwanda Digital Health
         # Records Partnership will connect ...": the headline's own subject, named
         headlined = [p for p in prose if p.kind == kind and p.title and _words_in(p.title, press.title or "")]
@@ -206,6 +207,12 @@ _LAUNCHED = re.compile(r"\b(?:today|on \w+day|this week)\s+(?:jointly\s+)?(?:lau
                        r"set up|announced|signed|started|began|kicked off|opened|renewed|extended)\b")
 
 
+_WILL_BEGIN = re.compile(r"\bwill (?:begin|start|commence|be launched|kick off|get under way)\b|"
+                         r"\b(?:is|are) (?:due|expected|scheduled|set) to (?:begin|start)\b")
+_TEAM_UP = re.compile(r"\b(?:said|announced|agreed)\b[^.]{0,40}?\b(?:would|will|to)\s+(?:work together|cooperate|"
+                      r"collaborate|partner|join forces)\b|\b(?:teamed|team|teams) up\b|\bjoined forces\b")
+
+
 def _launchers(text: str, dateline: Any, mentions: list[OrgMention], d: Draft) -> None:
     """"NEW YORK, April 12 -- A, B and C today launched the X Alliance": the organisations before the lead
     sentence's verb lead what the release announces (they sign it when the verb is "signed")."""
@@ -221,12 +228,15 @@ def _launchers(text: str, dateline: Any, mentions: list[OrgMention], d: Draft) -
     lead = text[base:para_end if para_end >= 0 else len(text)]
     end = lead.find(". ")
     verb = _LAUNCHED.search(lead, 0, end if end > 0 else len(lead))
+    role = "signatory" if verb is not None and re.search(r"sign|renew|extend", verb.group(0)) else "lead"
+    if verb is None:  # "A and B said on Thursday they would work together": partners of what the release announces
+        verb = _TEAM_UP.search(lead, 0, end if end > 0 else len(lead))
+        role = "partner"
     if verb is None:
         return
     # "X (XF), a fund hosted by A and capitalised by B, today announced": A and B describe X, they do not act
     appos = re.search(r",\s+(?:an?|which|who|whose)\b", lead[:verb.start()])
     stop = appos.start() if appos else verb.start()
-    role = "signatory" if re.search(r"sign|renew|extend", verb.group(0)) else "lead"
     for o in mentions:
         if base <= o.start and o.end <= base + stop and o.start >= ln.start + m.end() - 1:
             d.partner(o.name, role, o.type, o.acronym, (o.start, o.end))
@@ -419,7 +429,9 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             d.spans["kind"] = [(seg.title_span[0] + noun.start(), seg.title_span[0] + noun.end())]
     if kind == "event" or (seg.mode == "entry" and re.search(r"\b(?:Forum|Summit|Conference)\b", seg.title or "")):
         _event_fields(text, seg, d, dateline)
-    elif seg.mode != "press" and not any(lab.family == "location" for lab, _, _ in found):
+    elif seg.mode != "press" and not any(lab.family == "location" for lab, _, _ in found) and not (
+            seg.mode == "row" and any((lab := label_of(f"{h}: x")) is not None and lab.family == "location"
+                                      for h in seg.row)):
         # "in Geneva, Switzerland" says where a meeting was, not where a project is: only events and
         # press releases get a location from prose
         d.values.pop("location", None)
@@ -439,7 +451,11 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             r"\b(?:has|have|had|was|were)\b", text[a:b]):
         status = "planned"
     if seg.mode == "press" and not status and kind != "event":
-        status = "ongoing"  # a release announces something that is happening now
+        # a release announces something that is happening now, or that starts after the day it is announced
+        start, day = d.values.get("start"), d.values.get("date_announced")
+        a, b = seg.text_range
+        later = bool(start and day and str(start)[:7] > str(day)[:7] and _WILL_BEGIN.search(text[a:b]))
+        status = "planned" if later else "ongoing"
 
     summary = d.values.get("summary") or _summary(text, lines, seg)
     data: dict[str, Any] = {

@@ -122,6 +122,10 @@ def logical_lines(text: str, lines: list[Line]) -> list[tuple[Line, list[int]]]:
 _CODE = r"(?:[A-Z]{1,6}[ \-/]?)?\d[\dA-Z]*(?:[\-./][\dA-Z]+)*|[A-Z]{2,6}\d[\dA-Z]*(?:[\-./][\dA-Z]+)*"
 CODE_HEAD = re.compile(
     rf"^\s*(?:Project\s+(?:code\s+)?)?(?P<code>{_CODE})\s*(?::|\s[-–—]\s|\s\|\s)\s*(?P<title>[A-Z0-9“\"'‘].{{8,}})$")
+# "2326A  Strengthening statistical capacities ...": a code set apart from its title by a wide gap (no punctuation);
+# a code with a letter or of five or more characters, so that "2024  Annual report" is no code
+CODE_HEAD_SPACED = re.compile(
+    rf"^\s*(?P<code>(?=[\dA-Z\-/.]*[A-Z])(?:{_CODE})|\d{{5,}})(?:[ ]{{2,}}|\t+)(?P<title>[A-Z“\"'‘][a-z].{{8,}})$")
 _NOT_CODE = re.compile(r"^(?:SDGs?|GOAL|COVID|STEP|PHASE|TABLE|FIGURE|ANNEX|SECTION|PART|CHAPTER|ARTICLE|NO)\b", re.I)
 
 MD_HEAD = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -196,6 +200,8 @@ def _code_head(line: Line) -> re.Match[str] | None:
     lead = _HEAD_MARKS.match(line.text)
     offset = lead.end() if lead else 0
     m = CODE_HEAD.match(" " * offset + line.text[offset:])  # same offsets as the line, marks blanked
+    if not m:
+        m = CODE_HEAD_SPACED.match(" " * offset + line.text[offset:])
     if not m:
         return None
     code = m.group("code").strip()
@@ -627,6 +633,12 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
             kind = kind_of(names[title_col])  # a "Project" column: each row is a project, whatever the page calls it
         if investee_table:
             kind = "investment"
+        if kind is None and any(re.match(r"pilots?\b", n.strip()) for n in names):
+            kind = "pilot"  # "| Country | Pilot city | ...": a table of pilots
+        # under a heading that names no initiative ("Where we work"), a country's row is the page's programme
+        # there: "Smart Water Meters for Cities pilot: Uganda"
+        page = next((h.text for no, h in sorted(heads.items()) if h.level == 1 and no < lines[i].no), None)
+        page_named = bool(page and parent_name and not kind_of(parent_name) and title_col is None and kind)
         st, ctx = _status_context(lines, heads, lines[i].no)
         for row in body:
             if row.no in taken:
@@ -649,6 +661,8 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
                     code_span = (label_cell[1] + cm.start("c"), label_cell[1] + cm.end("c"))
             else:
                 single = re.sub(r"s$", "", parent_name) if parent_name else "Activity"
+                if page_named:
+                    single = f"{clean_heading(page or '')} {kind}"
                 title = f"{single}: {label_cell[0]}"
             seg = Segment("row", row.no, row.no, row.start, row.end, title=title,
                           title_span=tspan, kind=kind or "project", status=st,

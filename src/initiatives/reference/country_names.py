@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 import pycountry
@@ -134,8 +135,8 @@ def is_exact(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _scanner() -> re.Pattern[str]:
-    # Capitalised names only, longest first, so "Republic of Korea" wins over "Korea".
+def _forms() -> frozenset[str]:
+    """The capitalised names the text scanner looks for."""
     forms: set[str] = set()
     for c in pycountry.countries:
         for attr in ("name", "common_name"):
@@ -147,9 +148,18 @@ def _scanner() -> re.Pattern[str]:
     forms.update({"Viet Nam", "Lao PDR", "Republic of Korea", "Côte d'Ivoire", "Côte d’Ivoire",
                   "Türkiye", "Republic of Uzbekistan", "Republic of Kyrgyzstan", "UK", "USA"})
     forms -= {"America", "Korea", "Congo", "Emirates", "England", "Britain", "Holland"}
-    alt = "|".join(re.escape(f).replace("\\ ", r"\s+").replace("'", "\x00").replace("’", "\x00").replace("\x00", "['’]")
-                   for f in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])")
+    return frozenset(forms)
+
+
+def _alternation(forms: set[str] | frozenset[str]) -> str:
+    return "|".join(re.escape(f).replace("\\ ", r"\s+").replace("'", "\x00").replace("’", "\x00").replace("\x00", "['’]")
+                    for f in sorted(forms, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _scanner() -> re.Pattern[str]:
+    # Capitalised names only, longest first, so "Republic of Korea" wins over "Korea".
+    return re.compile(rf"(?<![\w-])(?:{_alternation(_forms())})(?![\w-])")
 
 
 def find_in_text(text: str) -> list[tuple[str, int, int]]:
@@ -160,3 +170,19 @@ def find_in_text(text: str) -> list[tuple[str, int, int]]:
         if code:
             out.append((code, m.start(), m.end()))
     return out
+
+
+class _AndNames:
+    """Country names written with "and" ("Trinidad and Tobago", "Saint Vincent and the Grenadines"), found in a
+    text so that a list split on "and" keeps them whole; compiled on first use."""
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        forms = {f for f in _forms() if " and " in f.lower()}
+        return re.compile(rf"(?<![\w-])(?:{_alternation(forms)})(?![\w-])", re.I)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text) if " and " in text.lower() else iter(())
+
+
+AND_NAMES = _AndNames()
