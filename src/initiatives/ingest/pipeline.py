@@ -68,7 +68,7 @@ def _whole_document(text: str, lines: list[Line], index: TextIndex) -> list[Segm
 
 
 def _untitled_block(seg: Segment) -> bool:
-    return seg.cue == "repetition" and not seg.title
+    return seg.cue in ("repetition", "boundaries") and not seg.title
 
 
 def document_key(path: Path, root: Path | str | None) -> str:

@@ -502,3 +502,22 @@ def _entries_of(lines: list[str], offsets: list[int], blks: list[Block], starts:
             sum(1 for e in found if name_like(e.title)) * 2 < len(found):
         return []  # headings that name no initiative ("Our approach", "Results"): the parts of one description
     return found
+
+
+def titled_entries(lines: list[str], spans: list[tuple[int, int]]) -> list[Entry]:
+    """Entries found by other means (the boundary model, 1-based line spans), titled the way a repeated shape's
+    entries are: the line under a date or country line, the run-in bold, a code's title, a paragraph's head."""
+    offsets, pos = [], 0
+    for ln in lines:
+        offsets.append(pos)
+        pos += len(ln) + 1
+    out = []
+    for first, last in spans:
+        b = Block(first - 1, last - 1)
+        b.sig = _signature(lines, b)
+        m = _MD.match(lines[b.first])
+        b.level = len(m.group(1)) if m else 0
+        e = Entry(first, last)
+        _title(lines, offsets, b, e)
+        out.append(e)
+    return out

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from initiatives.ingest import boundaries
 from initiatives.ingest.labels import label_of, labels_in_line
 
 
@@ -334,6 +335,9 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
             segs.append(press)  # (a headline counting the records listed under it is not one of them)
         segs.extend(cues.prose_investees(lines, press, taken))
     segs = _prefer_repetition(text, lines, heads, segs, index)
+    learned = boundaries.mode()
+    if learned != "off":
+        segs = _learned_entries(text, lines, heads, segs, index, learned)
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
@@ -407,6 +411,28 @@ def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], 
                           code=e.code, code_span=e.code_span, kind=kind or "project", status=st, context=ctx,
                           dated=e.dated, place=e.place, cue="repetition")
             segs.append(seg)
+    return segs
+
+
+def _learned_entries(text: str, lines: list[Line], heads: dict[int, Heading], segs: list[Segment], index: Any,
+                    how: str) -> list[Segment]:
+    """The boundary model's entries (`boundaries.py`): `model` keeps only them; `combined` adds those whose lines
+    no rule's segment touches (the rules know their layouts' titles and fields where they found something)."""
+    from initiatives.ingest import repetition
+
+    found = boundaries.spans(text, index)
+    if how == "model":
+        segs = []
+    else:
+        covered = [(s.first, s.last) for s in segs]
+        found = [(a, b) for a, b in found if not any(a <= y and x <= b for x, y in covered)]
+    for e in repetition.titled_entries([ln.text for ln in lines], found):
+        first, last = lines[e.first - 1], lines[e.last - 1]
+        st, ctx = _status_context(lines, heads, e.first)
+        kind = kind_of(e.title or "") if e.title else None
+        segs.append(Segment("entry", e.first, e.last, first.start, last.end, title=e.title, title_span=e.title_span,
+                            code=e.code, code_span=e.code_span, kind=kind or "project", status=st, context=ctx,
+                            dated=e.dated, place=e.place, cue="boundaries"))
     return segs
 
 
