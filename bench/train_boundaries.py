@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -26,6 +27,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from initiatives.ingest import boundaries  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "ingest" / "fixtures"
+NESTED = os.environ.get("BOUNDARIES_NESTED", "1") == "1"  # label records inside another record as entries too
 
 
 def labelled_sets() -> list[tuple[str, Path, Path]]:
@@ -62,7 +64,7 @@ def rows(path: Path, spans: list[tuple[int, int]]) -> list[tuple[list[str], str]
 
         text = read_document(path).text
         lines, cues = boundaries.doc_lines_and_cues(text, TextIndex(text))
-        labels = boundaries.gold_labels(len(lines), spans)
+        labels = boundaries.gold_labels(len(lines), spans, NESTED)
         _CACHE[path] = [(f, labels[i]) for i, f in boundaries.features(lines, cues)]
     return _CACHE[path]
 

@@ -100,10 +100,29 @@ def features(lines: list[str], cues: list[frozenset[str]]) -> list[tuple[int, li
     heads = [(o[2], o[0]) for o in own]  # (shape, mark)
     opened = [k == 0 or idx[k - 1] < idx[k] - 1 for k in range(len(idx))]  # a blank line (or the start) above
     block_heads = Counter(heads[k] for k in range(len(idx)) if opened[k])
+    block_of: list[int] = []  # position of each line in its block of non-blank lines
+    size: list[int] = []
+    for k in range(len(idx)):
+        block_of.append(0 if opened[k] else block_of[-1] + 1)
+    for k in range(len(idx) - 1, -1, -1):
+        size.append(1 if k + 1 == len(idx) or opened[k + 1] else size[-1] + 1)
+    size.reverse()  # lines left in the block from here
     out: list[tuple[int, list[str]]] = []
     prev_head: tuple[str, str] | None = None
     for k, i in enumerate(idx):
         f = list(own[k])
+        pos = block_of[k]
+        f.append("bpos=" + ("0" if pos == 0 else "1" if pos == 1 else "2"))
+        if pos == 0:
+            n = size[k]
+            f.append("blen=" + ("1" if n == 1 else "2" if n <= 3 else "4" if n <= 8 else "9"))
+            bcues = Counter(kind for j in idx[k:k + n] for kind in cues[j])
+            strong = sum(1 for kind in ("money", "date", "country", "label") if bcues[kind])
+            f.append("bstrong=" + str(min(strong, 3)))
+        mark = own[k][0]
+        if mark == "m=table":
+            nxt = own[k + 1][0] if k + 1 < len(idx) else ""
+            f.append("table_header" if nxt == "m=tablesep" else "table_body")
         after = k + 1 == len(idx) or idx[k + 1] > i + 1
         f.append("bb" if opened[k] else "nbb")
         f.append("ba" if after else "nba")
@@ -148,8 +167,11 @@ def doc_lines_and_cues(text: str, index: Any = None) -> tuple[list[str], list[fr
     return lines, line_cues(lines, money, countries)
 
 
-def gold_labels(n_lines: int, spans: list[tuple[int, int]]) -> list[str]:
-    """B/I/O of every line (0-based list) from the gold records' 1-based `source_lines`."""
+def gold_labels(n_lines: int, spans: list[tuple[int, int]], nested: bool = True) -> list[str]:
+    """B/I/O of every line (0-based list) from the gold records' 1-based `source_lines`. `nested=False`: a record
+    whose lines lie inside another record's (an initiative a release names in a sentence) opens no entry."""
+    if not nested:
+        spans = [(a, b) for a, b in spans if not any((x, y) != (a, b) and x <= a and b <= y for x, y in spans)]
     lab = ["O"] * n_lines
     for a, b in spans:
         for i in range(a, min(b, n_lines) + 1):

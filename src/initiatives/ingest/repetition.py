@@ -518,6 +518,9 @@ def titled_entries(lines: list[str], spans: list[tuple[int, int]]) -> list[Entry
         m = _MD.match(lines[b.first])
         b.level = len(m.group(1)) if m else 0
         e = Entry(first, last)
-        _title(lines, offsets, b, e)
+        if b.sig == ("table",):
+            _cells_title(lines, offsets, b.first, e)  # a table row: the cell that names a kind, or the first name
+        else:
+            _title(lines, offsets, b, e)
         out.append(e)
     return out

@@ -8,6 +8,7 @@ headline of a press release with a dateline. Prose mentions are found later (see
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -335,9 +336,8 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
             segs.append(press)  # (a headline counting the records listed under it is not one of them)
         segs.extend(cues.prose_investees(lines, press, taken))
     segs = _prefer_repetition(text, lines, heads, segs, index)
-    learned = boundaries.mode()
-    if learned != "off":
-        segs = _learned_entries(text, lines, heads, segs, index, learned)
+    if boundaries.mode() == "model":  # the learned boundaries alone (`combined` is applied by the pipeline)
+        segs = learned_entries(text, lines, [], index, "model", heads)
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
@@ -414,11 +414,14 @@ def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], 
     return segs
 
 
-def _learned_entries(text: str, lines: list[Line], heads: dict[int, Heading], segs: list[Segment], index: Any,
-                    how: str) -> list[Segment]:
+def learned_entries(text: str, lines: list[Line], segs: list[Segment], index: Any, how: str,
+                    heads: dict[int, Heading] | None = None) -> list[Segment]:
     """The boundary model's entries (`boundaries.py`): `model` keeps only them; `combined` adds those whose lines
-    no rule's segment touches (the rules know their layouts' titles and fields where they found something)."""
+    no other segment touches (the rules, the repeated shapes and the prose cues know their layouts' titles and
+    fields where they found something)."""
     from initiatives.ingest import repetition
+
+    heads = heads if heads is not None else headings(lines)
 
     found = boundaries.spans(text, index)
     if how == "model":
@@ -426,6 +429,7 @@ def _learned_entries(text: str, lines: list[Line], heads: dict[int, Heading], se
     else:
         covered = [(s.first, s.last) for s in segs]
         found = [(a, b) for a, b in found if not any(a <= y and x <= b for x, y in covered)]
+        found = _listed(found, sorted(covered))
     for e in repetition.titled_entries([ln.text for ln in lines], found):
         first, last = lines[e.first - 1], lines[e.last - 1]
         st, ctx = _status_context(lines, heads, e.first)
@@ -434,6 +438,16 @@ def _learned_entries(text: str, lines: list[Line], heads: dict[int, Heading], se
                             code=e.code, code_span=e.code_span, kind=kind or "project", status=st, context=ctx,
                             dated=e.dated, place=e.place, cue="boundaries"))
     return segs
+
+
+def _listed(found: list[tuple[int, int]], covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Entries of the model that stand two or more in one gap between other segments (a listing the cues missed);
+    a lone one is mostly a page's title or masthead."""
+    bounds = [x for x, _y in covered]
+    gaps: dict[int, list[tuple[int, int]]] = {}
+    for a, b in found:
+        gaps.setdefault(bisect.bisect_left(bounds, a), []).append((a, b))
+    return [e for group in gaps.values() if len(group) >= 2 for e in group]
 
 
 def _narrow_to_own_text(segs: list[Segment], heads: dict[int, Heading], lines: list[Line]) -> None:
