@@ -68,11 +68,9 @@ def _own(s: str) -> list[str]:
     words = bare.split()
     n = len(words)
     f.append("len=" + ("1" if n <= 3 else "2" if n <= 8 else "3" if n <= 16 else "4" if n <= 40 else "5"))
-    letters = [c for c in bare if c.isalpha()]
-    if letters and len(letters) >= 3 and all(c.isupper() for c in letters):
+    if n <= 16 and len(bare) >= 3 and bare.isupper():
         f.append("caps")
-    caps = sum(1 for w in words if w[:1].isupper())
-    if n >= 2 and caps / n >= 0.6:
+    if 2 <= n <= 16 and sum(1 for w in words if w[:1].isupper()) / n >= 0.6:
         f.append("titlecase")
     first = next((c for c in bare.lstrip("#*_-•|>([ 0123456789.") if c.isalpha()), "")
     f.append("start=" + ("low" if first.islower() else "up" if first else "none"))

@@ -261,8 +261,22 @@ _MARKS = re.compile(r"(?=[0-9A-Z])(?:(?P<date>(?<!\d)(?:19|20)\d\d(?!\d))|(?P<or
 def line_cues(lines: list[str], money: list[int] | None = None, countries: list[int] | None = None
               ) -> list[frozenset[str]]:
     """The kinds of field cue on each line: one pass of each pattern over the whole text, not one per block.
-    `money` and `countries` are the offsets of hits already found (the pipeline's TextIndex), when known."""
+    `money` and `countries` are the offsets of hits already found (the pipeline's TextIndex), when known.
+    The last answer is kept: the structural segmenter and the boundary model ask about the same document."""
     text = "\n".join(lines)
+    key = (text, tuple(money) if money is not None else None, tuple(countries) if countries is not None else None)
+    if _LAST_CUES[0] == key:
+        return _LAST_CUES[1]
+    cues = _line_cues(text, lines, money, countries)
+    _LAST_CUES[:] = [key, cues]
+    return cues
+
+
+_LAST_CUES: list = [None, []]
+
+
+def _line_cues(text: str, lines: list[str], money: list[int] | None, countries: list[int] | None
+               ) -> list[frozenset[str]]:
     starts, pos = [], 0
     for ln in lines:
         starts.append(pos)
