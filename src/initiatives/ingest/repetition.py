@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from initiatives.ingest.labels import label_of
-from initiatives.ingest.segment import MD_HEAD, RULE
+from initiatives.ingest.segment import MD_HEAD, RULE, SETEXT
 from initiatives.reference import country_names
 
-_MD, _RULE = MD_HEAD, RULE  # the headings and separator lines the layout rules read
+_MD, _RULE, _SETEXT = MD_HEAD, RULE, SETEXT  # the headings and separator lines the layout rules read
 _TABLE = re.compile(r"^\s*\|")
 _BULLET = re.compile(r"^\s*(?:[-*•]\s+|(?:\d{1,3}|[a-z]|[IVX]{1,4})[.)]\s+|\(\d{1,3}\)\s+)")
 _RUNIN = re.compile(r"^\s*(?:[-*•]\s+|\d{1,3}[.)]\s+)?(?P<m>\*\*|__)(?P<t>[^*_\n]{3,120}?)(?P=m)\s*[.:–—-]?\s*(?=\S)")
@@ -149,22 +149,24 @@ def blocks(lines: list[str]) -> list[Block]:
     """Paragraph blocks: runs of non-blank lines, split at rules and before Markdown headings and tables."""
     out: list[Block] = []
     ruled: set[int] = set()  # blocks that follow a rule
+    setext = _setext_heads(lines)
     start: int | None = None
     rule = False
     for i, raw in enumerate(lines):
         s = raw.strip()
         brk = not s or bool(_RULE.match(s))
-        if start is not None and (brk or _MD.match(raw) or (_TABLE.match(raw) and not _TABLE.match(lines[i - 1]))):
+        head = bool(_MD.match(raw)) or i in setext
+        if start is not None and (brk or head or (_TABLE.match(raw) and not _TABLE.match(lines[i - 1]))):
             out.append(Block(start, i - 1))
             start = None
-        if s and _RULE.match(s):
+        if s and _RULE.match(s) and i - 1 not in setext:  # (a setext heading's underline is not a rule)
             rule = True
         if not brk and start is None:
             start = i
             if rule:
                 ruled.add(i)
             rule = False
-        if start is not None and _MD.match(raw):  # a heading is a block of its own
+        if start is not None and head:  # a heading is a block of its own
             out.append(Block(i, i))
             start = None
     if start is not None:
@@ -173,9 +175,24 @@ def blocks(lines: list[str]) -> list[Block]:
     for b in out:
         if b.sig:
             continue
+        if b.first in setext:
+            b.level = setext[b.first]
+            b.sig = ("#" * b.level, line_shape(lines[b.first]), "")
+            continue
         b.sig = ("rule",) if b.first in ruled else _signature(lines, b)
         m = _MD.match(lines[b.first])
         b.level = len(m.group(1)) if m else 0
+    return out
+
+
+def _setext_heads(lines: list[str]) -> dict[int, int]:
+    """0-based index -> level of each Markdown setext heading: a line of text over `===` (1) or `---` (2)."""
+    out = {}
+    for i in range(1, len(lines)):
+        if _SETEXT.match(lines[i]):
+            s = lines[i - 1].strip()
+            if s and len(s) <= 100 and not _RULE.match(s) and not re.match(r"[-*•|>#]", s):
+                out[i - 1] = 1 if lines[i].strip()[0] == "=" else 2
     return out
 
 

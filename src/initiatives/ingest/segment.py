@@ -132,6 +132,7 @@ NUM_HEAD = re.compile(r"^\s*(?:\d{1,2}[.)]|[IVX]{1,4}[.)])\s+([A-Z][\w\- ]{2,60}
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 # a Markdown horizontal rule, or the "--" / "==" line plain text separates entries with
 RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|-{2}|={2,})\s*$")
+SETEXT = re.compile(r"^\s{0,3}(={3,}|-{3,})\s*$")  # the underline of a Markdown setext heading
 TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 _STATUS_WORDS = [
@@ -258,6 +259,10 @@ def headings(lines: list[Line]) -> dict[int, Heading]:
         m = MD_HEAD.match(ln.text)
         if m:
             out[ln.no] = Heading(ln, len(m.group(1)), clean_heading(m.group(2)))
+            continue
+        under = SETEXT.match(lines[i + 1].text) if i + 1 < len(lines) else None
+        if under and len(s) <= 100 and not RULE.match(s) and not re.match(r"[-*•|>]", s):
+            out[ln.no] = Heading(ln, 1 if under.group(1)[0] == "=" else 2, clean_heading(s))  # "Title" over "-----"
             continue
         m = EMPH_HEAD.match(ln.text)
         if m and len(m.group(1).split()) <= 8:
