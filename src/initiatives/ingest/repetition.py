@@ -26,7 +26,7 @@ from initiatives.reference import country_names
 
 _MD, _RULE, _SETEXT = MD_HEAD, RULE, SETEXT  # the headings and separator lines the layout rules read
 _TABLE = re.compile(r"^\s*\|")
-_BULLET = re.compile(r"^\s*(?:[-*•]\s+|(?:\d{1,3}|[a-z]|[IVX]{1,4})[.)]\s+|\(\d{1,3}\)\s+)")
+_BULLET = re.compile(r"^\s*(?:[-*•]\s+|(?:\d{1,3}|[a-z]|[IVX]{1,4})[.)]\s+|\((?:\d{1,3}|[a-z]|[ivx]{1,4})\)\s+)")
 _RUNIN = re.compile(r"^\s*(?:[-*•]\s+|\d{1,3}[.)]\s+)?(?P<m>\*\*|__)(?P<t>[^*_\n]{3,120}?)(?P=m)\s*[.:–—-]?\s*(?=\S)")
 _EMPH = re.compile(r"^\s*(?P<m>\*\*|__|\*|_)(?P<t>[^*_\n]{3,120}?)(?P=m)\s*:?\s*$")
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|" \
@@ -138,8 +138,8 @@ def _marker(s: str) -> str:
     m = _MD.match(s)
     if m:
         return "#" * len(m.group(1))
-    if re.match(r"^\s*\d{1,3}[.)]\s", s) or re.match(r"^\s*\(\d{1,3}\)\s", s):
-        return "num"
+    if re.match(r"^\s*\d{1,3}[.)]\s", s) or re.match(r"^\s*\((?:\d{1,3}|[a-z]|[ivx]{1,4})\)\s", s):
+        return "num"  # "1.", "2)", "(3)", "(a)", "(iv)"
     if re.match(r"^\s*[-*•]\s", s) and not s.strip().startswith(("**", "__")):
         return "bullet"
     return ""
@@ -196,7 +196,7 @@ def _setext_heads(lines: list[str]) -> dict[int, int]:
     return out
 
 
-_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)]|\(\d{1,3}\))\s+")
+_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)]|\((?:\d{1,3}|[a-z]|[ivx]{1,4})\))\s+")
 
 
 def _items(lines: list[str], b: Block) -> list[Block]:
@@ -233,6 +233,11 @@ def _separated_rows(lines: list[str], b: Block) -> list[Block]:
     return [Block(i, i, ("item", "cells", "row")) for i in range(b.first, b.last + 1)]
 
 
+# a long first line broken off mid-sentence ("(c) Mobile birth registration. Technical assistance from"): the next
+# line is the rest of its sentence, whatever its first letter
+_RUNS_ON = re.compile(r"^.{40,}[^\W\d][a-z]$")
+
+
 def _signature(lines: list[str], b: Block) -> tuple[str, ...]:
     head = lines[b.first]
     if _TABLE.match(head):
@@ -243,8 +248,9 @@ def _signature(lines: list[str], b: Block) -> tuple[str, ...]:
     second = ""
     if b.last > b.first and shape in ("date", "country", "caps", "code", "title", "bold", "datetitle"):
         second = line_shape(lines[b.first + 1])
-        if second in ("title", "caps", "bold", "runin") and lines[b.first + 1][:1].isspace() == head[:1].isspace():
-            second = "t"  # a short line under it: its title
+        if second in ("title", "caps", "bold", "runin") and lines[b.first + 1][:1].isspace() == head[:1].isspace() \
+                and not lines[b.first + 1].lstrip()[:1].islower() and not _RUNS_ON.search(head):
+            second = "t"  # a short line under it: its title (not the rest of a sentence the first line breaks off)
         elif lines[b.first + 1][:1].isspace() and not head[:1].isspace():
             second = "indented"
         elif second == "label":
@@ -410,10 +416,16 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
         e.code_span = _line_span(lines, offsets, row, e.code)
         title = cm.group("title").strip()
     title = re.sub(r"\s*\((?:19|20)\d{2}\s*[-–—]\s*(?:19|20)?\d{2}\)\s*$", "", title)  # "(2023-2026)"
+    head = _TITLE_SENTENCE.match(title)  # "Peer learning on e-procurement. A two-year exchange between": the name
+    if head and len(head.group(1).split()) <= 10:
+        title = head.group(1)
     if len(title) < 3 or len(title.split()) > 16:
         return
     e.title = title
     e.title_span = _line_span(lines, offsets, row, title)
+
+
+_TITLE_SENTENCE = re.compile(r"^([A-Z][^.!?]{2,100}?)\.\s+(?=[A-Z])")
 
 
 def _cells_title(lines: list[str], offsets: list[int], row: int, e: Entry) -> bool:
@@ -493,6 +505,12 @@ def entries(lines: list[str], money: list[int] | None = None, countries: list[in
     return sorted(out, key=lambda e: e.first)
 
 
+def each_states_terms(found: list[Entry]) -> bool:
+    """Every entry states an amount and a date: a listing of initiatives even when their titles are written in
+    sentence case ("Peer learning on e-procurement"), not the parts of one description."""
+    return all({"money", "date"} <= e.cues for e in found)
+
+
 def name_like(title: str | None) -> bool:
     """A name ("Farmers' Data Commons", "AGRI-NEXT", "Solar Kiosks Pilot") rather than a phrase ("Our approach",
     "What has changed so far"): most of its longer words after the first are capitalised, or it names a kind."""
@@ -530,6 +548,7 @@ def _entries_of(lines: list[str], offsets: list[int], blks: list[Block], starts:
         return []
     sig = blks[starts[0]].sig
     if (sig == ("rule",) or sig[0].startswith("#") or sig[1] in ("title", "bold", "caps", "lead")) and \
+            not each_states_terms(found) and \
             sum(1 for e in found if name_like(e.title)) * 2 < len(found):
         return []  # headings that name no initiative ("Our approach", "Results"): the parts of one description
     return found

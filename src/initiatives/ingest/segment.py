@@ -391,6 +391,7 @@ def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], 
         if any(s.mode in ("entry", "row", "item", "teaser") and s.first < lo and hi <= s.last for s in segs):
             continue  # a list inside one listing entry (its results, its partners) is part of it
         if any(s.mode == "heading" and s.first < lo and hi <= s.last for s in segs) and \
+                not repetition.each_states_terms(group) and \
                 sum(1 for e in group if repetition.name_like(e.title)) * 2 < len(group):
             continue  # "Our approach", "Who we work with" under a programme's heading: parts of its description
         if press is not None and lo > press.last:
