@@ -335,12 +335,12 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
             firsts = {p.first for p in parts}
             segs = [s for s in segs if not (s.mode == "heading" and s.first in firsts)]
             segs.extend(parts)
-        elif not (_COUNTED.search(press.title or "") and not re.search(r"\binvest|\bbets?\b|\bstart-?ups\b",
-                                                                        press.title or "", re.I)
-                  and any(press.first < s.first <= press.last for s in segs if s.mode in ("item", "entry", "row"))):
+        elif not _counts_listed(press, segs):
             segs.append(press)  # (a headline counting the records listed under it is not one of them)
         segs.extend(cues.prose_investees(lines, press, taken))
     segs = _prefer_repetition(text, lines, heads, segs, index)
+    if press is not None and any(s is press for s in segs) and _counts_listed(press, segs):
+        segs = [s for s in segs if s is not press]  # the repeated shape found the records its headline counts
     if boundaries.mode() == "model":  # the learned boundaries alone (`combined` is applied by the pipeline)
         segs = learned_entries(text, lines, [], index, "model", heads)
     for seg in segs:
@@ -1037,6 +1037,14 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
                    title_span=(headline.start + off, headline.start + off + len(title)), kind=None)
 
 
+def _counts_listed(press: Segment, segs: list[Segment]) -> bool:
+    """A headline counting records ("… to hold three city finance dialogues") above the entries that are them."""
+    return bool(_COUNTED.search(press.title or "") and not re.search(r"\binvest|\bbets?\b|\bstart-?ups\b",
+                                                                     press.title or "", re.I)
+                and any(press.first < s.first <= press.last for s in segs if s.mode in ("item", "entry", "row")))
+
+
 _COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:new\s+)?(?:[\w-]+\s+){0,2}?"
                       r"(?:agreements|partnerships|memoranda|mous|deals|projects|programmes|programs|initiatives|"
-                      r"grants|pilots|investments)\b", re.I)
+                      r"grants|pilots|investments|dialogues|workshops|forums|conferences|events|meetings|summits|"
+                      r"webinars)\b", re.I)
