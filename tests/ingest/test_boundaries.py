@@ -111,3 +111,15 @@ def test_pipeline_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INITIATIVES_BOUNDARIES", "nonsense")
     assert boundaries.mode() == "off"
     assert [r.title for r in extract(path).initiatives] == [r.title for r in rules]
+
+
+def test_unreadable_weights_give_one_clear_error(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "weights.json"
+    bad.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(boundaries, "WEIGHTS", bad)
+    boundaries._shipped.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="unreadable.*INITIATIVES_BOUNDARIES=off"):
+            boundaries.current()
+    finally:
+        boundaries._shipped.cache_clear()

@@ -233,7 +233,11 @@ class Model:
 
 @lru_cache(maxsize=1)
 def _shipped() -> Model:
-    return Model(json.loads(WEIGHTS.read_text(encoding="utf-8")))
+    try:
+        return Model(json.loads(WEIGHTS.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RuntimeError(f"boundary model weights {WEIGHTS} unreadable ({exc}); retrain with "
+                           "bench/train_boundaries.py or set INITIATIVES_BOUNDARIES=off") from exc
 
 
 _override: Model | None = None

@@ -19,6 +19,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Any
 
 from initiatives.ingest.labels import label_of
 from initiatives.ingest.segment import MD_HEAD, RULE, SETEXT
@@ -287,15 +288,17 @@ def line_cues(lines: list[str], money: list[int] | None = None, countries: list[
     `money` and `countries` are the offsets of hits already found (the pipeline's TextIndex), when known.
     The last answer is kept: the structural segmenter and the boundary model ask about the same document."""
     text = "\n".join(lines)
+    global _LAST_CUES
     key = (text, tuple(money) if money is not None else None, tuple(countries) if countries is not None else None)
-    if _LAST_CUES[0] == key:
-        return _LAST_CUES[1]
+    last = _LAST_CUES  # one read: another thread may replace it, never half of it
+    if last is not None and last[0] == key:
+        return last[1]
     cues = _line_cues(text, lines, money, countries)
-    _LAST_CUES[:] = [key, cues]
+    _LAST_CUES = (key, cues)
     return cues
 
 
-_LAST_CUES: list = [None, []]
+_LAST_CUES: tuple[tuple[Any, ...], list[frozenset[str]]] | None = None
 
 
 def _line_cues(text: str, lines: list[str], money: list[int] | None, countries: list[int] | None
