@@ -133,6 +133,7 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
                                            (FIXTURE_GOLD.parent / "heldout16", 0.55),
                                            (FIXTURE_GOLD.parent / "heldout17", 0.55),
                                            (FIXTURE_GOLD.parent / "heldout18", 0.80),
+                                           (FIXTURE_GOLD.parent / "heldout19", 0.85),
                                            (FIXTURE_GOLD.parent / "heldout20", 0.90),
                                            (FIXTURE_GOLD.parent / "heldout21", 0.80)], ids=lambda p: str(p)[-9:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:

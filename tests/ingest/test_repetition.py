@@ -284,3 +284,49 @@ def test_entries_of_labelled_lines_take_their_title_from_the_title_label(tmp_pat
     path.write_text(LABELLED_BLOCKS.replace("Grant No.:", "Output Ref:"), encoding="utf-8")
     titles = [r.title for r in extract_document(read_document(path)).initiatives if r.budget]
     assert titles == [r.title for r in recs]
+
+
+SETEXT = """Water projects
+==============
+
+Hand pumps for schools
+----------------------
+
+Repairs hand pumps in 40 schools of Mali with UNICEF, from March 2022 to June 2024. Budget: USD 300,000.
+
+Rainwater tanks
+---------------
+
+Builds rainwater tanks for clinics in Niger with WHO from 2023 to 2025. Budget: USD 450,000.
+"""
+
+LETTERED = """7. Grants made in 2024
+
+The board approved three grants:
+
+  (a) Solar dryers for fish traders. A grant to a cooperative in
+      Senegal, run by the fisheries ministry. Amount: USD 80,000.
+      Period: March 2024 to February 2025.
+
+  (b) School gardens. Ministries of education of Togo and Benin
+      will share seeds and training material with FAO support.
+      Amount: USD 120,000. Period: May 2024 to April 2026.
+
+  (c) Weather alerts by radio. Community radios in Mali receive
+      forecasts from the national meteorological agency.
+      Amount: USD 60,000. Period: June 2024 to May 2025.
+"""
+
+
+def test_setext_headings_are_headings_not_rules() -> None:
+    lines = _lines(SETEXT)
+    heads = [(b.first, b.level, b.sig[0]) for b in blocks(lines) if b.level]
+    assert heads == [(0, 1, "#"), (3, 2, "##"), (8, 2, "##")]
+    found = entries(lines)
+    assert [(e.first, e.last, e.title) for e in found] == [(4, 7, "Hand pumps for schools"), (9, 12, "Rainwater tanks")]
+
+
+def test_lettered_paragraphs_with_sentence_case_names() -> None:
+    found = entries(_lines(LETTERED))
+    assert [(e.first, e.title) for e in found] == [(5, "Solar dryers for fish traders"), (9, "School gardens"),
+                                                   (13, "Weather alerts by radio")]

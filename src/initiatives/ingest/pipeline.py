@@ -14,14 +14,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from initiatives.ingest import normalise
+from initiatives.ingest import boundaries, normalise
 from initiatives.ingest.fields import Draft, TextIndex, _apply_label, labelled_fields, named_things, prose_fields
 from initiatives.ingest.labels import label_of
 from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
 from initiatives.ingest.repetition import countries_in_line
-from initiatives.ingest.segment import Line, Segment, find_dateline, kind_of, segment, split_lines, unwrap
+from initiatives.ingest.segment import (Line, Segment, find_dateline, kind_of, learned_entries, segment, split_lines,
+                                        unwrap)
 from initiatives.reference import country_names
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
 
@@ -78,7 +79,7 @@ _STOP_WORDS = frozenset("the a an of for and in on to with by at from".split())
 
 
 def _untitled_block(seg: Segment) -> bool:
-    return seg.cue == "repetition" and not seg.title
+    return seg.cue in ("repetition", "boundaries") and not seg.title
 
 
 def document_key(path: Path, root: Path | str | None) -> str:
@@ -142,6 +143,8 @@ def extract_document(doc: Document) -> Batch:
     segs += prose
     if not segs:
         segs = _whole_document(text, lines, index)
+    if boundaries.mode() == "combined":  # the learned boundaries where no cue found anything
+        segs = learned_entries(text, lines, segs, index, "combined")
     segs.sort(key=lambda s: (s.first, s.start))
 
     book = OrgBook()

@@ -19,14 +19,15 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Any
 
 from initiatives.ingest.labels import label_of
-from initiatives.ingest.segment import MD_HEAD, RULE
+from initiatives.ingest.segment import MD_HEAD, RULE, SETEXT
 from initiatives.reference import country_names
 
-_MD, _RULE = MD_HEAD, RULE  # the headings and separator lines the layout rules read
+_MD, _RULE, _SETEXT = MD_HEAD, RULE, SETEXT  # the headings and separator lines the layout rules read
 _TABLE = re.compile(r"^\s*\|")
-_BULLET = re.compile(r"^\s*(?:[-*•]\s+|(?:\d{1,3}|[a-z]|[IVX]{1,4})[.)]\s+|\(\d{1,3}\)\s+)")
+_BULLET = re.compile(r"^\s*(?:[-*•]\s+|(?:\d{1,3}|[a-z]|[IVX]{1,4})[.)]\s+|\((?:\d{1,3}|[a-z]|[ivx]{1,4})\)\s+)")
 _RUNIN = re.compile(r"^\s*(?:[-*•]\s+|\d{1,3}[.)]\s+)?(?P<m>\*\*|__)(?P<t>[^*_\n]{3,120}?)(?P=m)\s*[.:–—-]?\s*(?=\S)")
 _EMPH = re.compile(r"^\s*(?P<m>\*\*|__|\*|_)(?P<t>[^*_\n]{3,120}?)(?P=m)\s*:?\s*$")
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|" \
@@ -146,8 +147,8 @@ def _marker(s: str) -> str:
     m = _MD.match(s)
     if m:
         return "#" * len(m.group(1))
-    if re.match(r"^\s*\d{1,3}[.)]\s", s) or re.match(r"^\s*\(\d{1,3}\)\s", s):
-        return "num"
+    if re.match(r"^\s*\d{1,3}[.)]\s", s) or re.match(r"^\s*\((?:\d{1,3}|[a-z]|[ivx]{1,4})\)\s", s):
+        return "num"  # "1.", "2)", "(3)", "(a)", "(iv)"
     if re.match(r"^\s*[-*•]\s", s) and not s.strip().startswith(("**", "__")):
         return "bullet"
     return ""
@@ -157,22 +158,24 @@ def blocks(lines: list[str]) -> list[Block]:
     """Paragraph blocks: runs of non-blank lines, split at rules and before Markdown headings and tables."""
     out: list[Block] = []
     ruled: set[int] = set()  # blocks that follow a rule
+    setext = _setext_heads(lines)
     start: int | None = None
     rule = False
     for i, raw in enumerate(lines):
         s = raw.strip()
         brk = not s or bool(_RULE.match(s))
-        if start is not None and (brk or _MD.match(raw) or (_TABLE.match(raw) and not _TABLE.match(lines[i - 1]))):
+        head = bool(_MD.match(raw)) or i in setext
+        if start is not None and (brk or head or (_TABLE.match(raw) and not _TABLE.match(lines[i - 1]))):
             out.append(Block(start, i - 1))
             start = None
-        if s and _RULE.match(s):
+        if s and _RULE.match(s) and i - 1 not in setext:  # (a setext heading's underline is not a rule)
             rule = True
         if not brk and start is None:
             start = i
             if rule:
                 ruled.add(i)
             rule = False
-        if start is not None and _MD.match(raw):  # a heading is a block of its own
+        if start is not None and head:  # a heading is a block of its own
             out.append(Block(i, i))
             start = None
     if start is not None:
@@ -181,13 +184,28 @@ def blocks(lines: list[str]) -> list[Block]:
     for b in out:
         if b.sig:
             continue
+        if b.first in setext:
+            b.level = setext[b.first]
+            b.sig = ("#" * b.level, line_shape(lines[b.first]), "")
+            continue
         b.sig = ("rule",) if b.first in ruled else _signature(lines, b)
         m = _MD.match(lines[b.first])
         b.level = len(m.group(1)) if m else 0
     return out
 
 
-_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)]|\(\d{1,3}\))\s+")
+def _setext_heads(lines: list[str]) -> dict[int, int]:
+    """0-based index -> level of each Markdown setext heading: a line of text over `===` (1) or `---` (2)."""
+    out = {}
+    for i in range(1, len(lines)):
+        if _SETEXT.match(lines[i]):
+            s = lines[i - 1].strip()
+            if s and len(s) <= 100 and not _RULE.match(s) and not re.match(r"[-*•|>#]", s):
+                out[i - 1] = 1 if lines[i].strip()[0] == "=" else 2
+    return out
+
+
+_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)]|\((?:\d{1,3}|[a-z]|[ivx]{1,4})\))\s+")
 
 
 def _items(lines: list[str], b: Block) -> list[Block]:
@@ -226,6 +244,11 @@ def _separated_rows(lines: list[str], b: Block) -> list[Block]:
     return [Block(i, i, ("item", "cells", "row")) for i in range(b.first, b.last + 1)]
 
 
+# a long first line broken off mid-sentence ("(c) Mobile birth registration. Technical assistance from"): the next
+# line is the rest of its sentence, whatever its first letter
+_RUNS_ON = re.compile(r"^.{40,}[^\W\d][a-z]$")
+
+
 def _signature(lines: list[str], b: Block) -> tuple[str, ...]:
     head = lines[b.first]
     if _TABLE.match(head):
@@ -236,8 +259,9 @@ def _signature(lines: list[str], b: Block) -> tuple[str, ...]:
     second = ""
     if b.last > b.first and shape in ("date", "country", "caps", "code", "title", "bold", "datetitle"):
         second = line_shape(lines[b.first + 1])
-        if second in ("title", "caps", "bold", "runin") and lines[b.first + 1][:1].isspace() == head[:1].isspace():
-            second = "t"  # a short line under it: its title
+        if second in ("title", "caps", "bold", "runin") and lines[b.first + 1][:1].isspace() == head[:1].isspace() \
+                and not lines[b.first + 1].lstrip()[:1].islower() and not _RUNS_ON.search(head):
+            second = "t"  # a short line under it: its title (not the rest of a sentence the first line breaks off)
         elif lines[b.first + 1][:1].isspace() and not head[:1].isspace():
             second = "indented"
         elif second == "label":
@@ -271,8 +295,24 @@ _MARKS = re.compile(r"(?=[0-9A-Z])(?:(?P<date>(?<!\d)(?:19|20)\d\d(?!\d))|(?P<or
 def line_cues(lines: list[str], money: list[int] | None = None, countries: list[int] | None = None
               ) -> list[frozenset[str]]:
     """The kinds of field cue on each line: one pass of each pattern over the whole text, not one per block.
-    `money` and `countries` are the offsets of hits already found (the pipeline's TextIndex), when known."""
+    `money` and `countries` are the offsets of hits already found (the pipeline's TextIndex), when known.
+    The last answer is kept: the structural segmenter and the boundary model ask about the same document."""
     text = "\n".join(lines)
+    global _LAST_CUES
+    key = (text, tuple(money) if money is not None else None, tuple(countries) if countries is not None else None)
+    last = _LAST_CUES  # one read: another thread may replace it, never half of it
+    if last is not None and last[0] == key:
+        return last[1]
+    cues = _line_cues(text, lines, money, countries)
+    _LAST_CUES = (key, cues)
+    return cues
+
+
+_LAST_CUES: tuple[tuple[Any, ...], list[frozenset[str]]] | None = None
+
+
+def _line_cues(text: str, lines: list[str], money: list[int] | None, countries: list[int] | None
+               ) -> list[frozenset[str]]:
     starts, pos = [], 0
     for ln in lines:
         starts.append(pos)
@@ -389,10 +429,16 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
         e.code_span = _line_span(lines, offsets, row, e.code)
         title = cm.group("title").strip()
     title = re.sub(r"\s*\((?:19|20)\d{2}\s*[-–—]\s*(?:19|20)?\d{2}\)\s*$", "", title)  # "(2023-2026)"
+    head = _TITLE_SENTENCE.match(title)  # "Peer learning on e-procurement. A two-year exchange between": the name
+    if head and len(head.group(1).split()) <= 10:
+        title = head.group(1)
     if len(title) < 3 or len(title.split()) > 16:
         return
     e.title = title
     e.title_span = _line_span(lines, offsets, row, title)
+
+
+_TITLE_SENTENCE = re.compile(r"^([A-Z][^.!?]{2,100}?)\.\s+(?=[A-Z])")
 
 
 def _cells_title(lines: list[str], offsets: list[int], row: int, e: Entry) -> bool:
@@ -472,6 +518,12 @@ def entries(lines: list[str], money: list[int] | None = None, countries: list[in
     return sorted(out, key=lambda e: e.first)
 
 
+def each_states_terms(found: list[Entry]) -> bool:
+    """Every entry states an amount and a date: a listing of initiatives even when their titles are written in
+    sentence case ("Peer learning on e-procurement"), not the parts of one description."""
+    return all({"money", "date"} <= e.cues for e in found)
+
+
 def name_like(title: str | None) -> bool:
     """A name ("Farmers' Data Commons", "AGRI-NEXT", "Solar Kiosks Pilot") rather than a phrase ("Our approach",
     "What has changed so far"): most of its longer words after the first are capitalised, or it names a kind."""
@@ -509,6 +561,29 @@ def _entries_of(lines: list[str], offsets: list[int], blks: list[Block], starts:
         return []
     sig = blks[starts[0]].sig
     if (sig == ("rule",) or sig[0].startswith("#") or sig[1] in ("title", "bold", "caps", "lead")) and \
+            not each_states_terms(found) and \
             sum(1 for e in found if name_like(e.title)) * 2 < len(found):
         return []  # headings that name no initiative ("Our approach", "Results"): the parts of one description
     return found
+
+
+def titled_entries(lines: list[str], spans: list[tuple[int, int]]) -> list[Entry]:
+    """Entries found by other means (the boundary model, 1-based line spans), titled the way a repeated shape's
+    entries are: the line under a date or country line, the run-in bold, a code's title, a paragraph's head."""
+    offsets, pos = [], 0
+    for ln in lines:
+        offsets.append(pos)
+        pos += len(ln) + 1
+    out = []
+    for first, last in spans:
+        b = Block(first - 1, last - 1)
+        b.sig = _signature(lines, b)
+        m = _MD.match(lines[b.first])
+        b.level = len(m.group(1)) if m else 0
+        e = Entry(first, last)
+        if b.sig == ("table",):
+            _cells_title(lines, offsets, b.first, e)  # a table row: the cell that names a kind, or the first name
+        else:
+            _title(lines, offsets, b, e)
+        out.append(e)
+    return out

@@ -8,10 +8,12 @@ headline of a press release with a dateline. Prose mentions are found later (see
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from initiatives.ingest import boundaries
 from initiatives.ingest.labels import label_of, labels_in_line
 
 
@@ -134,6 +136,7 @@ NUM_HEAD = re.compile(r"^\s*(?:\d{1,2}[.)]|[IVX]{1,4}[.)])\s+([A-Z][\w\- ]{2,60}
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 # a Markdown horizontal rule, or the "--" / "==" line plain text separates entries with
 RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|-{2}|={2,})\s*$")
+SETEXT = re.compile(r"^\s{0,3}(={3,}|-{3,})\s*$")  # the underline of a Markdown setext heading
 TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 _STATUS_WORDS = [
@@ -263,6 +266,10 @@ def headings(lines: list[Line]) -> dict[int, Heading]:
         if m:
             out[ln.no] = Heading(ln, len(m.group(1)), clean_heading(m.group(2)))
             continue
+        under = SETEXT.match(lines[i + 1].text) if i + 1 < len(lines) else None
+        if under and len(s) <= 100 and not RULE.match(s) and not re.match(r"[-*•|>]", s):
+            out[ln.no] = Heading(ln, 1 if under.group(1)[0] == "=" else 2, clean_heading(s))  # "Title" over "-----"
+            continue
         m = EMPH_HEAD.match(ln.text)
         if m and len(m.group(1).split()) <= 8:
             out[ln.no] = Heading(ln, 4, clean_heading(m.group(1)))
@@ -334,12 +341,14 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
             firsts = {p.first for p in parts}
             segs = [s for s in segs if not (s.mode == "heading" and s.first in firsts)]
             segs.extend(parts)
-        elif not (_COUNTED.search(press.title or "") and not re.search(r"\binvest|\bbets?\b|\bstart-?ups\b",
-                                                                        press.title or "", re.I)
-                  and any(press.first < s.first <= press.last for s in segs if s.mode in ("item", "entry", "row"))):
+        elif not _counts_listed(press, segs):
             segs.append(press)  # (a headline counting the records listed under it is not one of them)
         segs.extend(cues.prose_investees(lines, press, taken))
     segs = _prefer_repetition(text, lines, heads, segs, index)
+    if press is not None and any(s is press for s in segs) and _counts_listed(press, segs):
+        segs = [s for s in segs if s is not press]  # the repeated shape found the records its headline counts
+    if boundaries.mode() == "model":  # the learned boundaries alone (`combined` is applied by the pipeline)
+        segs = learned_entries(text, lines, [], index, "model", heads)
     for seg in segs:
         if seg.status:
             seg.context_span = _context_span(heads, seg)
@@ -388,6 +397,7 @@ def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], 
         if any(s.mode in ("entry", "row", "item", "teaser") and s.first < lo and hi <= s.last for s in segs):
             continue  # a list inside one listing entry (its results, its partners) is part of it
         if any(s.mode == "heading" and s.first < lo and hi <= s.last for s in segs) and \
+                not repetition.each_states_terms(group) and \
                 sum(1 for e in group if repetition.name_like(e.title)) * 2 < len(group):
             continue  # "Our approach", "Who we work with" under a programme's heading: parts of its description
         if press is not None and lo > press.last:
@@ -414,6 +424,42 @@ def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], 
                           dated=e.dated, place=e.place, cue="repetition")
             segs.append(seg)
     return segs
+
+
+def learned_entries(text: str, lines: list[Line], segs: list[Segment], index: Any, how: str,
+                    heads: dict[int, Heading] | None = None) -> list[Segment]:
+    """The boundary model's entries (`boundaries.py`): `model` keeps only them; `combined` adds those whose lines
+    no other segment touches (the rules, the repeated shapes and the prose cues know their layouts' titles and
+    fields where they found something)."""
+    from initiatives.ingest import repetition
+
+    heads = heads if heads is not None else headings(lines)
+
+    found = boundaries.spans(text, index)
+    if how == "model":
+        segs = []
+    else:
+        covered = [(s.first, s.last) for s in segs]
+        found = [(a, b) for a, b in found if not any(a <= y and x <= b for x, y in covered)]
+        found = _listed(found, sorted(covered))
+    for e in repetition.titled_entries([ln.text for ln in lines], found):
+        first, last = lines[e.first - 1], lines[e.last - 1]
+        st, ctx = _status_context(lines, heads, e.first)
+        kind = kind_of(e.title or "") if e.title else None
+        segs.append(Segment("entry", e.first, e.last, first.start, last.end, title=e.title, title_span=e.title_span,
+                            code=e.code, code_span=e.code_span, kind=kind or "project", status=st, context=ctx,
+                            dated=e.dated, place=e.place, cue="boundaries"))
+    return segs
+
+
+def _listed(found: list[tuple[int, int]], covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Entries of the model that stand two or more in one gap between other segments (a listing the cues missed);
+    a lone one is mostly a page's title or masthead."""
+    bounds = [x for x, _y in covered]
+    gaps: dict[int, list[tuple[int, int]]] = {}
+    for a, b in found:
+        gaps.setdefault(bisect.bisect_left(bounds, a), []).append((a, b))
+    return [e for group in gaps.values() if len(group) >= 2 for e in group]
 
 
 def _narrow_to_own_text(segs: list[Segment], heads: dict[int, Heading], lines: list[Line]) -> None:
@@ -1009,6 +1055,14 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
                    title_span=(headline.start + off, headline.start + off + len(title)), kind=None)
 
 
+def _counts_listed(press: Segment, segs: list[Segment]) -> bool:
+    """A headline counting records ("… to hold three city finance dialogues") above the entries that are them."""
+    return bool(_COUNTED.search(press.title or "") and not re.search(r"\binvest|\bbets?\b|\bstart-?ups\b",
+                                                                     press.title or "", re.I)
+                and any(press.first < s.first <= press.last for s in segs if s.mode in ("item", "entry", "row")))
+
+
 _COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?:new\s+)?(?:[\w-]+\s+){0,2}?"
                       r"(?:agreements|partnerships|memoranda|mous|deals|projects|programmes|programs|initiatives|"
-                      r"grants|pilots|investments)\b", re.I)
+                      r"grants|pilots|investments|dialogues|workshops|forums|conferences|events|meetings|summits|"
+                      r"webinars)\b", re.I)
