@@ -218,3 +218,51 @@ def test_spans_packed_as_one_value_give_the_same_record(path: Path) -> None:
     for a, b in zip(compact, plain, strict=True):
         assert bulk.spans_of(a) == b.sources
         assert bulk.unpack(a).model_dump() == bulk.unpack(b).model_dump()
+
+
+_ODD = """<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03">
+ <iati-activity default-currency="ZZZ">
+  <reporting-org ref="XM-1" type="10"><narrative>Reporter</narrative></reporting-org>
+ </iati-activity>
+ <iati-activity default-currency="USD"><iati-identifier>XM-1-A</iati-identifier><title><narrative>Piped water for towns</narrative></title><activity-status code="9"/><recipient-country code="KE"/><recipient-country code="QQ"/></iati-activity>
+ <iati-activity>
+  <iati-identifier>XM-1-B</iati-identifier>
+  <title><narrative>Seed banks</narrative></title>
+  <budget><period-start iso-date="2024-01-01"/><period-end iso-date="2024-12-31"/><value currency="XYZ">1000</value></budget>
+  <participating-org role="4" type="99"><narrative>Cooperative</narrative></participating-org>
+ </iati-activity>
+ <iati-activity>
+  <title><narrative>No identifier here</narrative></title>
+  <activity-date type="1" iso-date="2024-13-45"/>
+ </iati-activity>
+</iati-activities>
+"""
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 50])
+def test_activities_the_reader_leaves_to_be_located_store_what_the_sequential_reader_stores(tmp_path: Path,
+                                                                                            chunk: int) -> None:
+    """The reader process does not read the text: the importing process locates each activity (offsets, lines)
+    and completes the reader's findings. Odd activities (no identifier nor title, an unknown budget currency,
+    one activity on one line among indented ones, problems before the identifier) come out the same."""
+    path = tmp_path / "odd.xml"
+    path.write_text(_ODD, encoding="utf-8")
+    stores = []
+    for parallel in (False, True):
+        store = Store.open(str(tmp_path / f"{parallel}-{chunk}.db"))
+        result = importer.import_file(store, path, chunk=chunk, parallel=parallel)
+        assert result.summary.created == 4 and result.findings >= 5
+        stores.append(store)
+    assert _stored(stores[0]) == _stored(stores[1])
+    found = stores[1].findings()
+    lines = {f.record: f.source_lines for f in found}
+    assert lines["line 3"] == (3, 5)  # problems of an activity with no identifier name its line
+    assert lines["XM-1-A"] == (6, 6)
+    assert lines["line 13"] == (13, 16)
+    assert any(f.message.startswith("odd.xml:13: ") and "not a date" in f.message for f in found)
+    by_title = {r.title: r for r in stores[1].list_initiatives()}
+    assert by_title["Seed banks"].source_lines == (7, 12)
+    doc = stores[1].get_document("odd.xml")
+    span = by_title["Piped water for towns"].sources["countries"][0]
+    assert doc.text[span.start:span.end] == '<recipient-country code="KE"/>'

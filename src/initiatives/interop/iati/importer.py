@@ -22,11 +22,14 @@ from typing import Any
 
 from initiatives.interop.iati import pipeline
 from initiatives.interop.iati.reader import (
+    Pending,
     SpanRecipe,
     check_root,
     document_for,
     file_sha256,
     find_spans,
+    line_key,
+    locate,
     stream_packed,
     text_blocks,
 )
@@ -148,34 +151,64 @@ def _parts(path: Path, sha: str, chunk: int, encode: bool, parallel: bool, findi
             yield part
         return
     with closing(pipeline.parts(path, sha, chunk=chunk, encode=encode)) as parts:
+        # the text, decoded here, keeps pace with the records: each activity is located in it (offsets, lines),
+        # and its spans and the reader's findings are completed from there
         text = _Text(text_blocks(path), writer)
+        first_at, last_at = bulk.ROW_COLS.index("source_first_line"), bulk.ROW_COLS.index("source_last_line")
+        doc_at = bulk.ROW_COLS.index("source_document")
         for part in parts:
-            findings.extend(part.findings)
-            # the text, decoded here, keeps pace with the records: their spans are found in it
-            yield [p if p.span_recipe is None else p._replace(
-                       spans_json=source_spans.encode(sha, text.spans(p.span_recipe)), span_recipe=None)
-                   for p in part.packs]
+            packs, where = [], []
+            for p in part.packs:
+                start, end, line, end_line = text.locate()
+                where.append((start, end, line, end_line))
+                row = (*p.row[:first_at], line, end_line, *p.row[last_at + 1:])
+                items = p.span_recipe[2] if p.span_recipe is not None else ()
+                packs.append(p._replace(
+                    row=row, key=p.key if p.key is not None else line_key(row[doc_at], line),
+                    spans_json=source_spans.encode(sha, text.spans((start, end, items))) if items else p.spans_json,
+                    span_recipe=None))
+            first_act = part.first_act
+            findings.extend(f.complete(path.name, sha, *where[f.act - first_act]) if isinstance(f, Pending) else f
+                            for f in part.findings)
+            yield packs
         text.finish()
 
 
 class _Text:
     """The decoded text of the file beside the parallel import, a block at a time: each block goes to the
-    document's pieces, and the blocks holding the current records stay at hand to find their spans in
-    (`reader.find_spans`; the reader process leaves that work to this one, which decodes the text anyway)."""
+    document's pieces, and the blocks holding the current records stay at hand. The reader process only parses
+    and maps; this one, which decodes the text anyway, locates each activity in it (`locate`: offsets and
+    lines, as the sequential reader counts them) and finds its spans (`reader.find_spans`)."""
 
     def __init__(self, blocks: Iterator[str], writer: document_chunks.ChunkWriter | None) -> None:
         self.blocks, self.writer = blocks, writer
         self.text, self.base = "", 0  # self.text begins at offset self.base of the whole text
+        self.pos, self.line = 0, 1  # where the last activity ended, and the line there
+
+    def _more(self) -> bool:
+        block = next(self.blocks, None)
+        if block is None:
+            return False
+        if self.writer is not None:
+            self.writer.add(block)
+        self.text += block
+        return True
+
+    def locate(self) -> tuple[int, int, int, int]:
+        """The next activity's start and end in the whole text, and its first and last lines."""
+        rel = self.pos - self.base
+        if rel > len(self.text) >> 1:  # the records moved on: forget the text before them
+            self.text, self.base, rel = self.text[rel:], self.pos, 0
+        while (found := locate(self.text, rel)) is None and self._more():
+            pass
+        start, end = found if found is not None else (rel, rel)  # text and parse disagree: no span
+        line = self.line + self.text.count("\n", rel, start)
+        end_line = line + self.text.count("\n", start, end)
+        self.pos, self.line = self.base + end, end_line
+        return self.base + start, self.base + end, line, end_line
 
     def spans(self, recipe: SpanRecipe) -> list[tuple[str, int, int]]:
-        start, end, _items = recipe
-        cut = min(start - self.base, len(self.text))
-        if cut > len(self.text) >> 1:  # the records moved on: forget the text before them
-            self.text, self.base = self.text[cut:], self.base + cut
-        while self.base + len(self.text) < end and (block := next(self.blocks, None)) is not None:
-            if self.writer is not None:
-                self.writer.add(block)
-            self.text += block
+        """The spans of the activity just located."""
         return find_spans(self.text, self.base, recipe)
 
     def finish(self) -> None:

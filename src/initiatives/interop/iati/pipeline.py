@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from initiatives.errors import InputError
+from initiatives.interop.iati.reader import Pending
 from initiatives.model import Finding
 from initiatives.store.bulk import Packed
 
@@ -33,7 +34,8 @@ class Part:
     """One chunk of the file: its records packed and the findings made meanwhile."""
 
     packs: list[Packed]
-    findings: list[Finding]
+    findings: list[Finding | Pending]  # Pending: completed where the activity is located (`Pending.complete`)
+    first_act: int = 0  # the place in the file of the part's first activity
 
 
 def _context() -> Any:
@@ -47,17 +49,19 @@ def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
     from initiatives.interop.iati.reader import stream_packed
 
     try:
-        findings: list[Finding] = []
+        findings: list[Finding | Pending] = []
         packs: list[Packed] = []
+        first = 0
         size = min(chunk, FIRST_CHUNK)  # a small first part: the importing process starts writing sooner
         for packed in stream_packed(Path(path), sha, findings, encode=encode, compact=True, defer_spans=True):
             packs.append(packed)
             if len(packs) >= size:
                 size = chunk
-                out.put(("part", Part(packs, findings[:])))
+                out.put(("part", Part(packs, findings[:], first)))
+                first += len(packs)
                 packs = []
                 findings.clear()  # the reader appends to this very list
-        out.put(("part", Part(packs, findings[:])))
+        out.put(("part", Part(packs, findings[:], first)))
         out.put(("end", None))
     except InputError as exc:
         out.put(("input-error", (exc.detail, exc.file, exc.line, exc.field, exc.record)))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 from pydantic import ValidationError
@@ -71,7 +71,10 @@ class _Ctx:
     lang: str | None
     findings: list[Finding] = field(default_factory=list)
     base: int = 0  # offset of text[0] in the whole decoded file
-    defer_spans: bool = False  # spans left for the inserting process to find (`Packed.span_recipe`)
+    # the importing process has the text: it locates each activity (offsets, lines) and finds its spans
+    # (`Packed.span_recipe`); this process only parses and maps, and its findings wait as `Pending`
+    defer_spans: bool = False
+    act: int = 0  # the activity being mapped: its place in the file (0-based)
 
 
 _DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
@@ -151,6 +154,35 @@ def _pick(narrs: list[dict[str, str]]) -> str | None:
 
 # an activity's spans left for later: its (start, end) in the whole text, and (field, tag, nth) per span
 SpanRecipe = tuple[int, int, tuple[tuple[str, str, int], ...]]
+UNLOCATED = -1  # a recipe's start and end when the reader did not locate the activity (the importer does)
+
+
+class Pending(NamedTuple):
+    """A finding of the reader process, which has no text: the importing process, which locates the activity in
+    the text, makes the Finding (`complete`), the same one the sequential reader makes."""
+
+    act: int  # the activity's place in the file (0-based)
+    rule: str
+    severity: str
+    ident: str | None
+    field: str | None
+    message: str
+    value: Any
+
+    def complete(self, path_name: str, sha: str, start: int, end: int, line: int, end_line: int) -> Finding:
+        shown = f" (value {self.value!r})" if self.value is not None else ""
+        return Finding(
+            rule=self.rule, severity=self.severity, record=self.ident or f"line {line}", field=self.field,
+            message=f"{path_name}:{line}: {self.message}{shown}",
+            evidence_text=str(self.value) if self.value is not None else "",
+            evidence=[Span(document=sha, start=start, end=end)], source_document=path_name,
+            source_lines=(line, end_line))
+
+
+def line_key(source_document: str, line: int) -> str | None:
+    """The natural key of an activity with no identifier and no title: its document and line."""
+    return natural_key(_KeyView({"extras": {}, "source_document": source_document, "code": None, "title": None,
+                                 "source_lines": (line, line)}))  # type: ignore[arg-type]
 
 
 def find_spans(text: str, base: int, recipe: SpanRecipe) -> list[tuple[str, int, int]]:
@@ -241,6 +273,9 @@ class _Mapper:
 
     def problem(self, rule: str, message: str, *, field: str | None = None, value: Any = None,
                 severity: str = "medium") -> None:
+        if self.ctx.defer_spans:  # the line and offsets are found where the text is (`Pending.complete`)
+            self.ctx.findings.append(Pending(self.ctx.act, rule, severity, self.ident, field, message, value))
+            return
         where = f"{self.ctx.path.name}:{self.line}"
         shown = f" (value {value!r})" if value is not None else ""
         self.ctx.findings.append(Finding(
@@ -312,11 +347,11 @@ class _Mapper:
         data = self.map_data()
         budget = data.get("budget")
         if budget is not None and not _currencies.is_known(budget["currency"]):  # the record path checks it
-            if self.ctx.defer_spans:  # (rare: found here after all)
-                found = find_spans(self.ctx.text, self.ctx.base, self.recipe(data["sources"]))
+            if self.ctx.defer_spans:  # (rare) the spans and lines are found by the importing process too
+                recipe = self.recipe(data["sources"])
                 data["sources"] = {}
-                for name, start, end in found:
-                    data["sources"].setdefault(name, []).append((start, end))
+                rec = self.finish(data)
+                return bulk.pack(rec, _key(data), None, encode=encode)._replace(span_recipe=recipe)
             rec = self.finish(data)
             return bulk.pack(rec, natural_key(rec), None, encode=encode)
         if self.ctx.defer_spans:
@@ -324,10 +359,9 @@ class _Mapper:
         return _pack_data(data, self.ctx.sha, encode, compact)
 
     def recipe(self, sources: dict[str, list[tuple[str, int]]]) -> SpanRecipe:
-        """The deferred spans of an activity: its offsets in the whole text and (field, tag, nth) per span."""
-        base = self.ctx.base
-        return base + self.start, base + self.end, tuple((name, tag, nth) for name, spans in sources.items()
-                                                         for tag, nth in spans)
+        """The deferred spans of an activity: (field, tag, nth) per span, the activity's offsets being found by
+        whoever has the text (`UNLOCATED`)."""
+        return UNLOCATED, UNLOCATED, tuple((name, tag, nth) for name, spans in sources.items() for tag, nth in spans)
 
     def map_data(self) -> dict[str, Any]:  # noqa: C901 - one pass over the children, one branch per element
         """The activity's values as a dict of Initiative fields (`sources`: field -> [(start, end)])."""
@@ -552,7 +586,7 @@ class _Mapper:
             if any(r["type"] == "2" for r in related):
                 data["kind"] = "programme"
         data.update(extras=extras, sources=sources, source_document=ctx.path.name,
-                    source_lines=(self.line, self.end_line))
+                    source_lines=None if ctx.defer_spans else (self.line, self.end_line))  # (None: not located)
         return data
 
     def finish(self, data: dict[str, Any]) -> Initiative:
@@ -670,7 +704,7 @@ def _pack_data(data: dict[str, Any], sha: str, encode: bool, compact: bool = Fal
                recipe: SpanRecipe | None = None) -> Packed:
     """`bulk.pack` of the record `finish(data)` would make, without making it (the same values: a test checks)."""
     budget = data.get("budget")
-    first, last = data["source_lines"]
+    first, last = data["source_lines"] or (None, None)
     themes = data.get("themes", [])
     countries = list(dict.fromkeys(data.get("countries", ())))
     extras = data["extras"]
@@ -684,7 +718,7 @@ def _pack_data(data: dict[str, Any], sha: str, encode: bool, compact: bool = Fal
     pre = [summary or "", *themes, *(f"{c} {_countries.name(c)}" for c in countries)]
     post = [location or "", funding or "", region or "", *kept_narratives(extras, title, summary)]
     return bulk.Packed(
-        natural_key(_KeyView(data)),  # type: ignore[arg-type]
+        _key(data, recipe),
         row, countries, list(dict.fromkeys(data.get("sdgs", ()))),
         [(p["name"], None, p["type"], p["role"]) for p in data.get("partners", ())],
         [] if compact else [(field, sha, s, e, None) for field, spans in data["sources"].items() for s, e in spans],
@@ -694,7 +728,15 @@ def _pack_data(data: dict[str, Any], sha: str, encode: bool, compact: bool = Fal
         None if recipe is not None else
         source_spans.encode(sha, [(field, s, e) for field, spans in data["sources"].items() for s, e in spans])
         if compact and data["sources"] else None,
-        recipe if recipe is not None and recipe[2] else None)
+        recipe if recipe is not None and (recipe[2] or recipe[0] == UNLOCATED) else None)
+
+
+def _key(data: dict[str, Any], recipe: SpanRecipe | None = None) -> str | None:
+    """The record's natural key; None when it rests on the line of an activity not located yet (no identifier,
+    no title: `line_key` is then made where the activity is located)."""
+    if data["source_lines"] is None and not (data.get("code") or data.get("title")):
+        return None
+    return natural_key(_KeyView(data))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------- the file
@@ -840,6 +882,9 @@ def _walk(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], N
     version = check_root(path)
     ctx = _Ctx(path=path, sha=sha, text="", version=version,
                lang=(attrs.get(XML_LANG) or "").lower() or None, findings=findings, defer_spans=defer_spans)
+    if defer_spans:
+        yield from _walk_unlocated(path, ctx, make)
+        return
     with path.open("rb") as fh, path.open("rb") as raw:
         win = _Window(raw, _encoding(raw.read(200)), sink)
         raw.seek(0)
@@ -868,6 +913,41 @@ def _walk(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], N
         except etree.XMLSyntaxError as exc:
             raise InputError(f"malformed XML: {exc.msg}", file=str(path), line=exc.lineno) from None
         win.finish()
+
+
+def _walk_unlocated(path: Path, ctx: _Ctx, make: Callable[[_Mapper, str], Any]) -> Iterator[Any]:
+    """`_walk` without the text: parse and map only. Offsets, lines and spans are left to the process that
+    decodes the text anyway (the parallel import's importing process: `locate`, `find_spans`)."""
+    with path.open("rb") as fh:
+        try:
+            for n, (_event, el) in enumerate(etree.iterparse(fh, events=("end",), tag="iati-activity",
+                                                             **_parser_args())):
+                ctx.act = n
+                item = make(_Mapper(ctx, el, 0, 0, 0, 0), "")
+                el.clear(keep_tail=False)
+                parent = el.getparent()
+                if parent is not None:
+                    while el.getprevious() is not None:
+                        del parent[0]
+                yield item
+        except etree.XMLSyntaxError as exc:
+            raise InputError(f"malformed XML: {exc.msg}", file=str(path), line=exc.lineno) from None
+
+
+def locate(text: str, pos: int) -> tuple[int, int] | None:
+    """(start, end) in text of the first whole `<iati-activity ...>...</iati-activity>` from pos, or None when
+    the text holds no whole one from there (what `_Window.locate` finds, without reading on)."""
+    m = _ACT_START.search(text, pos)
+    if m is None:
+        return None
+    start = m.start()
+    gt = text.find(">", start)
+    if gt == -1:
+        return None
+    if text[gt - 1] == "/":
+        return start, gt + 1
+    close = text.find("</iati-activity>", gt)
+    return (start, close + 16) if close != -1 else None
 
 
 def iter_activities(path: Path, document: Document, findings: list[Finding],
