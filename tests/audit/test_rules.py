@@ -212,6 +212,17 @@ def test_corrupted_and_misspelt_words():
     assert audit([rec2], [doc(clean, "v.txt")], only={"corrupted-word", "misspelling"}).findings == []
 
 
+def test_trade_words_and_rare_plurals_are_no_misspellings():
+    """"investees" is the plural of a word the trade uses ("investee"), not a misspelling of "investors"; a plural
+    is judged as its singular, so "goverments" is still caught."""
+    text = ("W-3: Seed round\nObjective: The investees of the fund meet with local goverments and their other "
+            "partners to plan the work for the next year and to share what they have learned.\n")
+    rec = Initiative(code="W-3", title="Seed round", source_document="x.txt", source_lines=(1, 2))
+    msgs = [f.message for f in audit([rec], [doc(text, "x.txt")], only={"misspelling"}).findings]
+    assert not any(w in m for m in msgs for w in ("investees", "grantees", "mentees"))
+    assert any("'goverments' should be 'governments'" in m for m in msgs)
+
+
 # ------------------------------------------------------------------ dates and funding
 
 

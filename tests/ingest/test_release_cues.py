@@ -134,3 +134,14 @@ def test_a_release_of_something_that_will_begin_later_is_planned(tmp_path: Path)
     rec = recs[0]
     assert (rec.status, str(rec.start)) == ("planned", "2025-09")
     assert "UNICEF" in {p.name for p in rec.partners if p.role == "partner"}
+
+
+def test_a_long_summary_ends_at_a_sentence_and_leaves_out_tables_and_sub_headings(tmp_path: Path) -> None:
+    sentence = "The programme trains district health teams to use the new records system every month. "
+    recs = _records(tmp_path, "page.md", (
+        "## Health Records Programme\n\n"
+        + sentence * 6 + "\n\n### Sessions\n\n| Session | Day |\n|---|---|\n| Opening | 15 May |\n\n"
+        + sentence * 6 + "\n\n- **Countries:** Kenya\n- **Budget:** USD 1,000,000\n"))
+    rec = next(r for r in recs if r.title == "Health Records Programme")
+    assert len(rec.summary) <= 800 and rec.summary.endswith("every month.")
+    assert "|" not in rec.summary and "Sessions" not in rec.summary

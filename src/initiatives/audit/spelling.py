@@ -143,8 +143,10 @@ def _embedded_word(w: str) -> bool:
 
 
 class Classifier:
-    def __init__(self, max_zipf: float, min_length: int, min_corrupt: int, country_score: float) -> None:
+    def __init__(self, max_zipf: float, min_length: int, min_corrupt: int, country_score: float,
+                 known: frozenset[str] = frozenset()) -> None:
         self.max_zipf, self.min_length, self.min_corrupt = max_zipf, min_length, min_corrupt
+        self.known = known  # words taken as correct whatever the dictionaries say (lower case)
         self.country_score = country_score
         self.cache: dict[str, Verdict | None] = {}
 
@@ -164,6 +166,8 @@ class Classifier:
                 return Verdict("space", f"{a} {b}")
             return None
         low = tok.lower()
+        if low in self.known:
+            return None
         z = zipf_frequency(low, "en")
         if z >= self.max_zipf:
             # a frequent misspelling ('goverment') is still far rarer than the word one letter away
@@ -174,6 +178,11 @@ class Classifier:
                         zipf_frequency(sugg[0].term, "en") >= max(4.0, z + 1.5):
                     return Verdict("typo", sugg[0].term)
             return None
+        if low.endswith("s") and len(low) > self.min_length and tok[-1] == "s" and \
+                zipf_frequency(low[:-1], "en") >= self.max_zipf:
+            # a rare plural of a word in use ("investees" of "investee"): judged as its singular is
+            single = self._classify(tok[:-1])
+            return None if single is None or single.kind != "typo" else Verdict("typo", f"{single.fix}s")
         if any(zipf_frequency(low, lang) >= 2.0 for lang in _OTHER_LANGS):
             return None  # a word of another language quoted in the text, not a misspelling
         if tok[0].isupper():
@@ -230,8 +239,9 @@ def _scan(ctx: AuditContext) -> dict[str, list[tuple[Initiative, str, str, str]]
     cfg = default()
     corr = rule_settings(cfg, "corrupted-word", "medium")
     miss = rule_settings(cfg, "misspelling", "low")
+    known = frozenset(w.lower() for w in [*miss.get("known_words", []), *s.get("known_words", [])])
     classify = Classifier(float(miss.get("max_zipf", s.get("max_zipf", 1.5))), int(miss.get("min_length", 4)),
-                          int(corr.get("min_length", 8)), float(miss.get("country_score", 80)))
+                          int(corr.get("min_length", 8)), float(miss.get("country_score", 80)), known)
     trunc = int(corr.get("truncated_line_chars", 150))
     out: dict[str, list[tuple[Initiative, str, str, str]]] = defaultdict(list)
     lines: list[tuple[Initiative, str, list[str]]] = []

@@ -709,10 +709,30 @@ def _summary(text: str, lines: list[Line], seg: Segment) -> str | None:
     a, b = seg.text_range
     chunk = text[a:b]
     if seg.mode in ("entry", "heading", "press"):
-        keep = [ln.s for ln in lines if seg.first < ln.no <= seg.last and not ln.blank and label_of(ln.text) is None]
+        # the entry's sentences: not its labelled fields, its tables or its sub-headings
+        keep = [ln.s for ln in lines if seg.first < ln.no <= seg.last and not ln.blank
+                and label_of(ln.text) is None and not _TABLE_LINE.match(ln.s) and not _HEAD_MARK.match(ln.s)]
         chunk = " ".join(keep) if keep else chunk
     chunk = re.sub(r"\s+", " ", chunk).strip()
-    return chunk[:800] or None
+    return _cut(chunk, SUMMARY_CHARS) or None
+
+
+SUMMARY_CHARS = 800
+_HEAD_MARK = re.compile(r"^#{1,6}\s+")
+_TABLE_LINE = re.compile(r"^\|.*\|$")
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters, ending at a sentence's end, else at a word's: a summary cut mid-word reads as
+    corrupted text (and the audit would say so)."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    end = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
+    if end >= limit // 2:
+        return head[:end + 1]
+    space = head.rfind(" ")
+    return head[:space].rstrip(" ,;:") + " …" if space > 0 else head
 
 
 def _summary_span(text: str, lines: list[Line], seg: Segment, summary: str) -> tuple[int, int]:
