@@ -145,3 +145,17 @@ def test_a_long_summary_ends_at_a_sentence_and_leaves_out_tables_and_sub_heading
     rec = next(r for r in recs if r.title == "Health Records Programme")
     assert len(rec.summary) <= 800 and rec.summary.endswith("every month.")
     assert "|" not in rec.summary and "Sessions" not in rec.summary
+
+
+def test_an_events_calendar_gives_events_with_their_venue(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "calendar.txt", (
+        "Digital Government Events 2023\n\n--\n"
+        "Event: Regional Forum on Data Protection\nWhen: 12-14 June 2023\nWhere: Bangkok, Thailand\n"
+        "Organisers: ESCAP; ITU\n--\n"
+        "Event: Workshop on Cybersecurity for Cities\nWhen: 21 November 2023\nWhere: Online\n"
+        "Participants: officials from Bhutan, Nepal and Mongolia.\n--\n"))
+    by_title = {r.title: r for r in recs}
+    forum = by_title["Regional Forum on Data Protection"]
+    assert (forum.kind, forum.location, forum.countries, forum.country_groups) == ("event", "Bangkok", ["THA"], [])
+    workshop = by_title["Workshop on Cybersecurity for Cities"]
+    assert (workshop.kind, workshop.location, workshop.country_groups) == ("event", "Online", [])

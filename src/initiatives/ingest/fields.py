@@ -232,7 +232,17 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
         if dt and re.search(r"\bsince$", label) and "end" not in d.values:
             d.set("status", "ongoing", span)  # "Since: May 2023": running since then
     elif family == "countries":
-        for item, a, b in split_items(value, vstart):
+        items = split_items(value, vstart)
+        if len(items) == 2 and country_names.lookup(items[1][0], fuzzy=False) and not country_names.lookup(
+                items[0][0], fuzzy=False) and not groups.canonical(items[0][0]) and not groups.find_in_text(items[0][0]):
+            # "Where: Bangkok, Thailand": a city in its country, the place of the work, not a group of countries
+            d.set("location", items[0][0], (items[0][1], items[0][2]))
+            d.add("countries", country_names.lookup(items[1][0], fuzzy=False), (items[1][1], items[1][2]))
+            return
+        if len(items) == 1 and re.fullmatch(r"(?i)online|virtual(?:ly)?|remote(?:ly)?|hybrid\b.*", items[0][0]):
+            d.set("location", items[0][0], (items[0][1], items[0][2]))  # "Where: Online": a meeting's place
+            return
+        for item, a, b in items:
             code = country_names.lookup(item)
             if code and not groups.canonical(item):
                 d.add("countries", code, (a, b))
@@ -336,6 +346,8 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
         d.add("comments", value, span)
     elif family == "title":
         d.set("title", value, span)
+        if label.startswith("event"):  # "Event: Regional Forum on ...": the entry is an event
+            d.set("kind", "event", (vstart - len(label) - 2, vstart))
     elif family == "code":
         d.set("code", value, span)
     elif family == "kind":

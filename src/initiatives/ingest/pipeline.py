@@ -432,7 +432,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             d.spans["kind"] = [(seg.title_span[0] + noun.start(), seg.title_span[0] + noun.end())]
     if kind == "event" or (seg.mode == "entry" and re.search(r"\b(?:Forum|Summit|Conference)\b", seg.title or "")):
         _event_fields(text, seg, d, dateline)
-    elif seg.mode != "press" and not any(lab.family == "location" for lab, _, _ in found) and not (
+    elif seg.mode != "press" and not any(lab.family == "location" or lab.label == "where" for lab, _, _ in found) and not (
             seg.mode == "row" and any((lab := label_of(f"{h}: x")) is not None and lab.family == "location"
                                       for h in seg.row)):
         # "in Geneva, Switzerland" says where a meeting was, not where a project is: only events and
