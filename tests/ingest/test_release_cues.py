@@ -159,3 +159,16 @@ def test_an_events_calendar_gives_events_with_their_venue(tmp_path: Path) -> Non
     assert (forum.kind, forum.location, forum.countries, forum.country_groups) == ("event", "Bangkok", ["THA"], [])
     workshop = by_title["Workshop on Cybersecurity for Cities"]
     assert (workshop.kind, workshop.location, workshop.country_groups) == ("event", "Online", [])
+
+
+def test_a_page_named_by_its_heading_whose_first_paragraph_calls_it_a_programme_is_a_record(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "page.md", (
+        "# Clean Cooking for Schools\n\n"
+        "Clean Cooking for Schools replaces firewood stoves in school kitchens in Kenya and Malawi. The programme "
+        "started in March 2023 and will run until February 2026.\n\n"
+        "## Where we work\n\n"
+        "| Country | Pilot site | Since |\n|---|---|---|\n| Kenya | Kisumu | May 2023 |\n| Malawi | Zomba | June 2024 |\n"))
+    by_title = {r.title: r for r in recs}
+    page = by_title["Clean Cooking for Schools"]
+    assert (page.kind, str(page.start), str(page.end)) == ("programme", "2023-03", "2026-02")
+    assert "Clean Cooking for Schools pilot: Kenya" in by_title

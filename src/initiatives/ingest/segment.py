@@ -737,7 +737,7 @@ def _field_table_lines(lines: list[Line]) -> set[int]:
     return out
 
 
-_LEAD_NOUN = re.compile(r"^\s*(?:An?|The|This|Our)\s+(?:[\w-]+\s+){0,4}?(?P<noun>programme|program|project|initiative|fund|"
+_LEAD_NOUN = re.compile(r"^\s*[*_]{0,2}(?:An?|The|This|Our)\s+(?:[\w-]+\s+){0,4}?(?P<noun>programme|program|project|initiative|fund|"
                         r"facility|platform|partnership|pilot|campaign|network|alliance)\b(?:\s+(?:that|which|to|for|of|"
                         r"in|supporting|helping)\b|,)")
 
@@ -752,8 +752,22 @@ def _kind_from_lead(lines: list[Line], no: int) -> str | None:
         if ln.blank:
             continue
         m = _LEAD_NOUN.match(ln.text)
-        return kind_of(m.group("noun")) if m else None
+        if m:
+            return kind_of(m.group("noun"))
+        # "Smart Water Meters helps utilities ... The programme started in February 2023": the page's own name
+        # opens its first paragraph, and the paragraph calls it a programme
+        name = lines[no - 1].text.lstrip("# ").strip()
+        if len(name.split()) >= 2 and ln.text.lstrip(" *_").startswith(name):
+            para = " ".join(x.text for x in lines[ln.no - 1:ln.no + 5] if not x.blank)
+            ref = _THE_KIND.search(para)
+            return kind_of(ref.group("noun")) if ref else None
+        return None
     return None
+
+
+_THE_KIND = re.compile(r"\b(?:The|This)\s+(?P<noun>programme|program|project|initiative|fund|facility|platform|"
+                       r"partnership|pilot|campaign)\s+(?:started|began|starts|runs|ran|will|is|was|has|had|aims|"
+                       r"helps|supports|works)\b")
 
 
 def _field_table(rows: list[Line]) -> bool:
