@@ -172,3 +172,33 @@ def test_a_page_named_by_its_heading_whose_first_paragraph_calls_it_a_programme_
     page = by_title["Clean Cooking for Schools"]
     assert (page.kind, str(page.start), str(page.end)) == ("programme", "2023-03", "2026-02")
     assert "Clean Cooking for Schools pilot: Kenya" in by_title
+
+
+def test_a_release_announcing_a_series_of_events_dates_and_leads_each(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "advisory.txt", (
+        "MEDIA ADVISORY\n\n"
+        "UN-Habitat and the African Development Bank to hold three city finance dialogues\n"
+        "Nairobi, 14 April 2025\n\n"
+        "UN-Habitat and the African Development Bank (AfDB) will convene three regional dialogues on municipal "
+        "finance, under a facility launched with EUR 15 million from the European Union.\n\n"
+        "Kigali dialogue (20-21 May 2025): mayors from Rwanda, Burundi and Uganda will\n"
+        "discuss own-source revenue and property tax registers.\n\n"
+        "Dakar dialogue (17-18 June 2025): city treasurers from Senegal, Mali and\n"
+        "Cote d'Ivoire will look at green bonds.\n\n"
+        "Lusaka dialogue (8-9 July 2025): finance officers from Zambia and\n"
+        "Malawi will focus on borrowing frameworks.\n\n"
+        "Registration opens on 1 May.\n"))
+    events = {r.title: r for r in recs if r.kind == "event"}
+    assert set(events) == {"Kigali dialogue", "Dakar dialogue", "Lusaka dialogue"}  # the dates are no part of the name
+    kigali = events["Kigali dialogue"]
+    assert (str(kigali.start), str(kigali.end), str(kigali.date_announced)) == ("2025-05-20", "2025-05-21",
+                                                                                  "2025-04-14")
+    assert [(p.name, p.role) for p in kigali.partners] == [("UN-Habitat", "lead"), ("African Development Bank", "lead")]
+    assert kigali.countries == ["RWA", "BDI", "UGA"]
+
+
+def test_a_label_on_the_next_line_is_no_part_of_an_organisation_name() -> None:
+    found = find_orgs("Money: USD 1,750,000 from the Government of Italy What: Ear-tags for herders")
+    assert [o.name for o in found] == ["Government of Italy"]
+    found = find_orgs("UN-Habitat and the African Development Bank (AfDB) will convene")
+    assert [(o.name, o.acronym) for o in found] == [("UN-Habitat", "UN-Habitat"), ("African Development Bank", "AfDB")]

@@ -419,7 +419,9 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:funded|financed|sponsored|underwritten|backed|capitali[sz]ed|endowed|bankrolled|co-?funded|anchored|"
                 r"co-?financed) by\b|\b(?:grants?|funding|donations?|"
                 r"contributions?|financial support|financing) from\b|"
-                r"\b(?:financed|funded|paid for|backed)\s+with\s+[^.;\n]{1,40}?\s+from\b", re.I), "funder"),
+                r"\b(?:financed|funded|paid for|backed)\s+with\s+[^.;\n]{1,40}?\s+from\b|"
+                r"(?:\b(?:USD|EUR|GBP|CHF|US\$)|[$€£])\s?\d[\d,.]*\s*(?:million|billion|m|bn)?\s+(?:in\s+\w+\s+)?from\b",
+                re.I), "funder"),  # "... with EUR 15 million from the European Union"
     (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|launched|established|"
                 r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
     (re.compile(r"\b(?:donors?|funders?|backers?|financiers?|contributors?|investors?)\s+(?:are|is|were|include[sd]?)\b",

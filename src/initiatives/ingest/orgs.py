@@ -148,7 +148,7 @@ def _trim_to_acronym(name: str, acr: str) -> str:
     words = name.split()
     for i in range(len(words)):
         tail = " ".join(words[i:])
-        if words[i][0].upper() == acr[0].upper() and not re.search(r"['’]s$", words[i]) \
+        if words[i][0] == acr[0].upper() and not re.search(r"['’]s$", words[i]) \
                 and _initials_match(tail, acr):
             return tail
     return name
@@ -284,6 +284,9 @@ def find_orgs(text: str) -> list[OrgMention]:
             continue
         if text[m.end():m.end() + 1] == ":" and len(name.split()) <= 3:
             continue  # a field label such as "Lead Division:"
+        if text[m.end():m.end() + 1] == ":" and name.endswith(m.group("name").split()[-1]):
+            # "... from the Government of Italy\n What: Ear-tags" (lines joined): the next field's label is no part
+            name = name.rsplit(" ", 1)[0]
         if re.search(r"\bGovernment$", name) and not country_names.lookup(name.split()[0], fuzzy=False):
             continue  # "Open Government", "Digital Government" are topics, not governments
         if re.search(r"\band Trust$", name):

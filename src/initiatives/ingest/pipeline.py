@@ -165,6 +165,7 @@ def extract_document(doc: Document) -> Batch:
     _countries_from_parts(made)
     _page_country(doc, lines, made)
     _link_investment_round(records, text, dateline)
+    _link_release_events(doc, records, dateline, mentions)
     orgs = _organizations(book, records)
     return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
 
@@ -339,6 +340,35 @@ def _link_investment_round(records: list[Initiative], text: str, dateline: Any) 
         press.partners = [*press.partners, *extra]
 
 
+def _link_release_events(doc: Document, records: list[Initiative], dateline: Any, mentions: list[OrgMention]) -> None:
+    """A release announcing a series of events ("UN-Habitat and the AfDB will convene three dialogues ...",
+    then one paragraph per dialogue): each event is announced on the release's day and led by the organisations
+    its lead sentence names before the verb."""
+    if not dateline:
+        return
+    ln, m = dateline
+    text = doc.text
+    events = [r for r in records if r.kind == "event" and r.source_lines and r.source_lines[0] > ln.no
+              and r.extras.get("segment") in ("repetition", "item", "entry", "heading")]
+    if len(events) < 2:
+        return
+    day = _dateline_date(text, ln, m)
+    lead_start = ln.start + m.end() if text[ln.start + m.end():ln.end].strip(" *_") else ln.end
+    body = text[lead_start:lead_start + 600]
+    verb = _LEAD_VERB.search(body)
+    leads = [o for o in mentions if verb is not None and lead_start <= o.start < lead_start + verb.start()]
+    for r in events:
+        if r.date_announced is None and day is not None and day.precision == "day":
+            r.date_announced = str(day)
+            r.sources["date_announced"] = [_span(doc, ln.start + m.start("date"), ln.start + m.end("date"))]
+        if not r.partners and leads:
+            r.partners = [PartnerRef(name=o.name, role="lead", type=o.type, acronym=o.acronym) for o in leads]
+            r.sources["partners"] = [_span(doc, o.start, o.end) for o in leads]
+
+
+_LEAD_VERB = re.compile(r"\s(?:will|to|today|have|has|are|is|announced|said|convene[sd]?|host(?:s|ed)?|organi[sz]e[sd]?)\s")
+
+
 def _pk(name: str) -> str:
     from initiatives.ingest.prose import _key
 
@@ -354,6 +384,7 @@ def _dominant(book: OrgBook, counts: Counter[int]) -> OrgMention | None:
     return next(e for e in book.entries if id(e) == ident)
 
 
+_TITLE_DATES = re.compile(r"^(?P<t>.+?)\s*\((?P<when>[^()]*\b(?:19|20)\d{2}\b[^()]*)\)$")
 # a head line that is a field, "Label: value" with a short label and a code-like value ("Window: GR-2021-114")
 _FIELD_HEAD = re.compile(r"^[A-Z][\w .()/&-]{0,30}:\s*[\w./-]*\d[\w./-]*\s*$")
 
@@ -365,6 +396,15 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
         d.set("code", seg.code, seg.code_span)
     # an entry headed by one of its fields ("Output Ref: 00112233") is named by its Title label when it has one
     field_head = bool(seg.title and seg.mode == "entry" and _FIELD_HEAD.match(seg.title))
+    dated = _TITLE_DATES.match(seg.title or "") if seg.title_span else None
+    when = normalise.parse_range(dated.group("when")) if dated else (None, None)
+    if dated and when[0] is not None:
+        # "Kigali dialogue (20-21 May 2025)": the name, and when it takes place (an event) or runs
+        a = seg.title_span[0]
+        d.set("title", dated.group("t"), (a, a + len(dated.group("t"))))
+        span = (a + dated.start("when"), a + dated.end("when"))
+        d.set("start", str(when[0]), span)
+        d.set("end", str(when[1] or when[0]) if seg.kind == "event" or when[1] else None, span)
     if seg.title and not field_head:
         d.set("title", seg.title, seg.title_span)
     found = labelled_fields(text, lines, seg, d) if seg.mode in ("entry", "heading", "press") else []
