@@ -202,3 +202,13 @@ def test_a_label_on_the_next_line_is_no_part_of_an_organisation_name() -> None:
     assert [o.name for o in found] == ["Government of Italy"]
     found = find_orgs("UN-Habitat and the African Development Bank (AfDB) will convene")
     assert [(o.name, o.acronym) for o in found] == [("UN-Habitat", "UN-Habitat"), ("African Development Bank", "AfDB")]
+
+
+def test_a_listing_dated_by_its_status_gives_each_undated_status(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "portfolio.txt", (
+        "COUNTRY PORTFOLIO\nStatus at 31 December 2024\n\n"
+        "AB-101: Rural roads maintenance\nPeriod: March 2021 - June 2024\nBudget: USD 1,000,000\n\n"
+        "AB-102: School meals in the north\nPeriod: January 2023 - December 2026\nBudget: USD 2,000,000\n\n"
+        "AB-103: Flood early warning\nPeriod: March 2025 - February 2028\nBudget: USD 500,000\n"))
+    status = {r.code: r.status for r in recs}
+    assert status == {"AB-101": "completed", "AB-102": "ongoing", "AB-103": "planned"}

@@ -166,6 +166,7 @@ def extract_document(doc: Document) -> Batch:
     _page_country(doc, lines, made)
     _link_investment_round(records, text, dateline)
     _link_release_events(doc, records, dateline, mentions)
+    _status_as_of(doc, records)
     orgs = _organizations(book, records)
     return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
 
@@ -367,6 +368,30 @@ def _link_release_events(doc: Document, records: list[Initiative], dateline: Any
 
 
 _LEAD_VERB = re.compile(r"\s(?:will|to|today|have|has|are|is|announced|said|convene[sd]?|host(?:s|ed)?|organi[sz]e[sd]?)\s")
+
+
+_AS_OF = re.compile(r"\b(?:status|situation|portfolio|figures|budgets?|data|information)\b[^.\n]{0,40}?\b"
+                    r"(?:as (?:at|of)|at|on)\s+(?P<date>\d{1,2}\s+[A-Z][a-z]+\s+(?:19|20)\d{2})\b", re.I)
+
+
+def _status_as_of(doc: Document, records: list[Initiative]) -> None:
+    """A listing dated by its status ("status at 31 December 2024", "budgets as at 30 June 2024"): a record
+    with no stated status is completed when it ended before that day, planned when it starts after it, and
+    ongoing in between."""
+    m = _AS_OF.search(doc.text[:3000])
+    day = normalise.parse_date(m.group("date")) if m else None
+    if day is None or day.precision != "day":
+        return
+    ref = str(day)
+    for r in records:
+        if r.status is not None or r.start is None or r.extras.get("segment") == "press":
+            continue
+        start, end = str(r.start), str(r.end) if r.end is not None else None
+        status = ("completed" if end is not None and end[:7] < ref[:7] else
+                  "planned" if start[:7] > ref[:7] else "ongoing" if end is not None else None)
+        if status:
+            r.status = status
+            r.sources["status"] = [_span(doc, m.start("date"), m.end("date"))]
 
 
 def _pk(name: str) -> str:
