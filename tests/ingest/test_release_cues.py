@@ -212,3 +212,19 @@ def test_a_listing_dated_by_its_status_gives_each_undated_status(tmp_path: Path)
         "AB-103: Flood early warning\nPeriod: March 2025 - February 2028\nBudget: USD 500,000\n"))
     status = {r.code: r.status for r in recs}
     assert status == {"AB-101": "completed", "AB-102": "ongoing", "AB-103": "planned"}
+
+
+def test_a_release_counting_the_initiatives_it_announces_has_no_record_of_its_own(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "release.md", (
+        "# FAO and WFP launch three initiatives for school gardens\n\n"
+        "**ROME, 3 June 2025** – The Food and Agriculture Organization (FAO) and the World Food Programme (WFP) "
+        "today announced three joint initiatives for school gardens.\n\n"
+        "The first, the School Garden Seeds Initiative, will give seeds to 2,000 schools.\n\n"
+        "The second is the Garden Tools Fund, a USD 2 million facility for school tools.\n\n"
+        "Finally, the two agencies will start a Garden Meals Pilot in Ghana in September 2025.\n\n"
+        "## About FAO\nFAO leads international efforts to defeat hunger.\n"))
+    assert {r.title for r in recs} == {"School Garden Seeds Initiative", "Garden Tools Fund", "Garden Meals Pilot"}
+    for r in recs:
+        assert (str(r.date_announced), r.location) == ("2025-06-03", "Rome")
+        assert {"Food and Agriculture Organization", "World Food Programme"} <= {p.name for p in r.partners
+                                                                                  if p.role == "lead"}

@@ -21,7 +21,7 @@ from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
 from initiatives.ingest.repetition import countries_in_line
-from initiatives.ingest.segment import (Line, Segment, find_dateline, kind_of, learned_entries, segment, split_lines,
+from initiatives.ingest.segment import (_COUNTED, Line, Segment, find_dateline, kind_of, learned_entries, segment, split_lines,
                                         unwrap)
 from initiatives.reference import country_names
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
@@ -108,6 +108,13 @@ def extract_document(doc: Document) -> Batch:
     org_names = {_pk(m.name) for m in mentions if m.cue == "list" or (m.acronym and m.acronym != m.name)}
     prose = prose_segments(text, lines, excluded, segs, org_names)
     dateline = find_dateline(lines)
+    if press is not None and _COUNTED.search(press.title or "") and not re.search(
+            r"\binvest|\bbets?\b|\bstart-?ups\b", press.title or "", re.I) and sum(
+            1 for p in prose if press.first < p.first <= press.last) >= 2:
+        # "ITU and UNEP launch three initiatives ...", then "The first, the X Initiative, ...": the headline
+        # counts the records the release announces, it is not one of them
+        segs = [s for s in segs if s is not press]
+        press = None
     if press is not None and dateline is not None:
         # "ZURICH, 3 March 2023 - The Humanitarian Blockchain Fund, set up ...": the release is about that
         # fund, so the name is the release's own subject, not a second initiative
@@ -342,15 +349,24 @@ def _link_investment_round(records: list[Initiative], text: str, dateline: Any) 
 
 
 def _link_release_events(doc: Document, records: list[Initiative], dateline: Any, mentions: list[OrgMention]) -> None:
-    """A release announcing a series of events ("UN-Habitat and the AfDB will convene three dialogues ...",
-    then one paragraph per dialogue): each event is announced on the release's day and led by the organisations
-    its lead sentence names before the verb."""
-    if not dateline:
+    """A release announcing several initiatives with no record of its own ("ITU and UNEP today announced three
+    joint initiatives. The first, the X Initiative, ..."; "UN-Habitat and the AfDB will convene three dialogues",
+    then one paragraph per dialogue): each is announced on the release's day, where the release was issued (an
+    event keeps its own venue), led by the organisations its lead sentence names before the verb, and planned
+    when it starts after that day."""
+    if not dateline or any(r.extras.get("segment") == "press" for r in records):
         return
     ln, m = dateline
     text = doc.text
-    events = [r for r in records if r.kind == "event" and r.source_lines and r.source_lines[0] > ln.no
-              and r.extras.get("segment") in ("repetition", "item", "entry", "heading")]
+    end = next((x.start() for x in _RELEASE_END.finditer(text, ln.end)), len(text))
+    last_line = text.count("\n", 0, end) + 1
+    # what the release counts ("three joint initiatives", "three regional dialogues") are what it announces: an
+    # initiative merely named in it ("under their Cities Finance Facility launched in 2023") is not
+    counted = _COUNTS.search(text[ln.start:ln.start + 600]) or _COUNTS.search(text[:ln.start])
+    prose_too = bool(counted and kind_of(re.sub(r"s$", "", counted.group("noun"))) != "event")
+    events = [r for r in records if r.source_lines and ln.no < r.source_lines[0] <= last_line and (
+        r.kind == "event" and r.extras.get("segment") in ("repetition", "item", "entry", "heading")
+        or prose_too and r.extras.get("segment") == "prose")]
     if len(events) < 2:
         return
     day = _dateline_date(text, ln, m)
@@ -358,15 +374,30 @@ def _link_release_events(doc: Document, records: list[Initiative], dateline: Any
     body = text[lead_start:lead_start + 600]
     verb = _LEAD_VERB.search(body)
     leads = [o for o in mentions if verb is not None and lead_start <= o.start < lead_start + verb.start()]
+    loc = m.group("loc").split(",")[0].strip()
     for r in events:
         if r.date_announced is None and day is not None and day.precision == "day":
             r.date_announced = str(day)
             r.sources["date_announced"] = [_span(doc, ln.start + m.start("date"), ln.start + m.end("date"))]
-        if not r.partners and leads:
-            r.partners = [PartnerRef(name=o.name, role="lead", type=o.type, acronym=o.acronym) for o in leads]
-            r.sources["partners"] = [_span(doc, o.start, o.end) for o in leads]
+            if r.start is not None and str(r.start)[:7] > str(day)[:7] and r.status is None and r.kind != "event":
+                r.status = "planned"
+                r.sources["status"] = list(r.sources["date_announced"])
+        if r.location is None and r.kind != "event" and loc:
+            r.location = loc.title() if loc.isupper() else loc
+            r.sources["location"] = [_span(doc, ln.start + m.start("loc"), ln.start + m.start("loc") + len(loc))]
+        named = {p.name for p in r.partners}
+        new = [o for o in leads if o.name not in named]
+        if new:  # the organisations that announce them jointly lead them
+            r.partners = [*(PartnerRef(name=o.name, role="lead", type=o.type, acronym=o.acronym) for o in new),
+                          *r.partners]
+            r.sources["partners"] = [*(_span(doc, o.start, o.end) for o in new), *r.sources.get("partners", [])]
 
 
+_COUNTS = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d)\s+(?:new\s+|joint\s+|regional\s+)*"
+                     r"(?P<noun>initiatives|projects|programmes|programs|partnerships|funds|pilots|dialogues|events|"
+                     r"workshops|forums|meetings|conferences)\b", re.I)
+_RELEASE_END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:About\s|Media contacts?|Press contacts?|Contacts?:|For (?:further|more) "
+                          r"information|-?\s*ENDS\b|#{3}\s*$)", re.M | re.I)
 _LEAD_VERB = re.compile(r"\s(?:will|to|today|have|has|are|is|announced|said|convene[sd]?|host(?:s|ed)?|organi[sz]e[sd]?)\s")
 
 

@@ -976,9 +976,9 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
 
 _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
            r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
-DATELINE = re.compile(
-    rf"^\s*\(?(?P<loc>[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){{0,4}}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){{0,3}})?)\)?"
-    rf"\s*[,–—-]\s*(?P<date>\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}})\s*(?:[–—:-]+\s*|\s)")
+DATELINE = re.compile(  # (in bold too: "**GENEVA, 3 June 2025** –")
+    rf"^\s*[*_]{{0,2}}\(?(?P<loc>[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){{0,4}}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){{0,3}})?)\)?"
+    rf"\s*[,–—-]\s*(?P<date>\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}})[*_]{{0,2}}\s*(?:[–—:-]+\s*|\s)")
 _PRESS_END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
                         r"alliance|event))|For (?:further|more) information|Media contacts?|Press contacts?|"
                         r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us|\(Reporting by|\(Writing by|"
