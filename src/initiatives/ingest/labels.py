@@ -40,10 +40,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "lead": ("lead partner", "lead partners", "lead division", "division", "lead agency", "lead organization", "lead organisation", "lead",
              "implementing agency", "implementing entity", "executing agency", "implemented by",
              "responsible division", "lead entity", "entity", "implementing entities", "executing entity", "organizer", "organiser", "managed by", "led by", "lead unit",
-             "office", "unit"),
+             "office", "unit", "organization", "organisation", "agency", "recipient organization",
+             "recipient organisation"),  # an allocation list's "Organization" column: who carries the project out
     "region": ("region", "regions"),
     "themes": ("thematic area", "thematic areas", "themes", "theme", "sector", "sectors", "focus area",
-               "focus areas", "topics", "topic", "keywords", "tags", "areas of work", "area"),
+               "focus areas", "topics", "topic", "keywords", "tags", "areas of work", "area", "cluster"),
     "sdgs": ("sdgs", "sdg", "sdg goals", "sustainable development goals", "related sdgs", "sdg alignment",
              "contributing to", "contributes to", "sdg contribution", "sdg targets"),
     "status": ("status", "project status", "current status"),

@@ -646,15 +646,18 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
     segs: list[Segment] = []
     i = 0
     while i < len(lines):
-        if not (TABLE_ROW.match(lines[i].text) and i + 1 < len(lines) and TABLE_SEP.match(lines[i + 1].text)):
+        if TABLE_ROW.match(lines[i].text) and i + 1 < len(lines) and TABLE_SEP.match(lines[i + 1].text):
+            header = _cells(lines[i])
+            j = i + 2
+            body = []
+            while j < len(lines) and TABLE_ROW.match(lines[j].text):
+                body.append(lines[j])
+                j += 1
+        elif (bare := _bare_pipe_table(lines, i)) is not None:
+            header, body, j = bare
+        else:
             i += 1
             continue
-        header = _cells(lines[i])
-        j = i + 2
-        body = []
-        while j < len(lines) and TABLE_ROW.match(lines[j].text):
-            body.append(lines[j])
-            j += 1
         names = [h[0].lower() for h in header]
         title_cols = [k for k, n in enumerate(names) if re.fullmatch(
             r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment)"
@@ -719,6 +722,24 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
     return segs
 
 
+BARE_PIPE_ROW = re.compile(r"^[^|\n]*[^|\s][^|\n]*(?:\|[^|\n]*){2,}$")  # "a|b|c": cells with no outer bars
+
+
+def _bare_pipe_table(lines: list[Line], i: int) -> tuple[list[tuple[str, int, int]], list[Line], int] | None:
+    """An export written as a pipe list with no outer bars and no separator row ("Project code|Organization|
+    Amount" over "SSD-24/001|Nile Hope|620,000"): a header of short word cells over two or more rows of as many
+    cells. Returns the header's cells, the body rows and the index after them."""
+    if not BARE_PIPE_ROW.match(lines[i].text) or (i and BARE_PIPE_ROW.match(lines[i - 1].text)):
+        return None
+    header = _cells(lines[i])
+    if any(not c[0] or len(c[0]) > 40 or re.search(r"\d", c[0]) for c in header):
+        return None
+    j = i + 1
+    while j < len(lines) and BARE_PIPE_ROW.match(lines[j].text) and len(_cells(lines[j])) == len(header):
+        j += 1
+    return (header, lines[i + 1:j], j) if j - i >= 3 else None
+
+
 def _field_table_lines(lines: list[Line]) -> set[int]:
     """0-based indexes of the lines of field tables (a heading's own facts, not a list of records)."""
     out: set[int] = set()
@@ -767,7 +788,8 @@ def _field_table(rows: list[Line]) -> bool:
 def _cells(line: Line) -> list[tuple[str, int, int]]:
     out = []
     text = line.text
-    first = text.find("|")
+    # "| a | b |" opens with a bar; a bare pipe list ("a|b|c") starts with its first cell
+    first = text.find("|") if text.lstrip().startswith("|") else -1
     pos = first + 1
     for part in text[first + 1:].split("|")[:-1] if text.rstrip().endswith("|") else text[first + 1:].split("|"):
         raw_start = pos
