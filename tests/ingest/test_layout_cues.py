@@ -34,3 +34,35 @@ def test_a_line_with_bars_in_prose_is_no_table(tmp_path: Path) -> None:
         "Home | About | Contact\n\n"
         "The Lake Basin Water Programme, funded by Sweden, builds wells in Kenya.\n"))
     assert all("|" not in (r.title or "") for r in recs)
+
+
+def test_a_press_release_line_with_two_cities_is_a_dateline(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "release.md", (
+        "# Two agencies join forces on solar pumps for farms in Zambia\n\n"
+        "**Press release** | Lusaka / Rome, 9 June 2025\n\n"
+        "The Food Agency and the Energy Agency today signed an agreement to bring solar pumps to 2,000 farms in "
+        "Zambia.\n"))
+    assert len(recs) == 1
+    assert recs[0].date_announced is not None and str(recs[0].date_announced) == "2025-06-09"
+    assert recs[0].location == "Lusaka"
+
+
+def test_a_term_written_as_starting_and_ending_months_is_the_period_of_a_signed_partnership(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "release.txt", (
+        "Agencies sign agreement on school meals in Malawi\n\n"
+        "LILONGWE, 2 May 2024 - The Food Agency and the Government of Malawi today signed an agreement for "
+        "Healthy Plates, a partnership on school meals.\n\n"
+        "The Food Agency will run the partnership, starting in September 2024 and ending in August 2027.\n"))
+    assert len(recs) == 1
+    rec = recs[0]
+    assert (str(rec.start), str(rec.end)) == ("2024-09", "2027-08")
+    assert rec.status == "planned"  # announced in May, starting in September
+
+
+def test_a_scheme_dubbed_x_in_a_news_copy_is_the_article_own_subject(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "news.txt", (
+        "Fishing towns to get cold stores under new deal\n\n"
+        "March 3, 2025 | By A. Writer, Coast Daily\n\n"
+        "Ten fishing towns will get solar cold stores under a deal signed on Monday by the Ocean Agency and Peru.\n\n"
+        "The three-year scheme, dubbed Cold Coast Peru, will start in June.\n"))
+    assert [r.title for r in recs] == ["Fishing towns to get cold stores under new deal"]

@@ -116,12 +116,15 @@ def extract_document(doc: Document) -> Batch:
         lead_end = text.find(". ", lead_start)
         lead_end = len(text) if lead_end < 0 else lead_end
         # "... today launched the Cities Climate Finance Alliance, a platform ...": what the release announces
+        # ... or "today signed a contribution agreement for Connect Health Sahel, a four-year partnership"
         launched = [p for p in prose if p.title_span and lead_start <= p.title_span[0] < lead_end and re.search(
-            _LAUNCHED.pattern + r"\s+(?:the\s+|a\s+new\s+)?$", text[max(lead_start, p.title_span[0] - 60):p.title_span[0]])]
-        # "The partnership, known as the X Initiative, will ...": the release's own subject under its name
+            rf"(?:{_LAUNCHED.pattern}|\b(?:agreement|deal)\s+for(?=\s))"
+            r"\s+(?:the\s+|a\s+new\s+)?$", text[max(lead_start, p.title_span[0] - 60):p.title_span[0]])]
+        # "The partnership, known as the X Initiative, will ...": the release's own subject under its name ("The four-year
+        # scheme, dubbed X")
         known = [p for p in prose if p.title_span and re.search(
             r"\b(?:the|this|our)\s+(?:[\w-]+\s+){0,2}(?:partnership|agreement|alliance|initiative|programme|program|"
-            r"collaboration),?\s+(?:(?:known as|called|named|dubbed)\s+)?(?:the\s+)?$",  # "The three-year partnership, the X"
+            r"collaboration|scheme|deal|project|effort),?\s+(?:(?:known as|called|named|dubbed)\s+)?(?:the\s+)?$",  # "The three-year partnership, the X"
             text[max(0, p.title_span[0] - 60):p.title_span[0]], re.I)]
         # "WHO and Rwanda launch national digital health records partnership" ... "The Rwanda Digital Health
         # Records Partnership will connect ...": the headline's own subject, named
@@ -211,7 +214,9 @@ _LAUNCHED = re.compile(r"\b(?:today|on \w+day|this week)\s+(?:jointly\s+)?(?:lau
 
 
 _WILL_BEGIN = re.compile(r"\bwill (?:begin|start|commence|be launched|kick off|get under way)\b|"
-                         r"\b(?:is|are) (?:due|expected|scheduled|set) to (?:begin|start)\b")
+                         r"\b(?:is|are) (?:due|expected|scheduled|set) to (?:begin|start)\b|"
+                         # "ITU will implement the partnership ..., starting in January 2025"
+                         r"\bwill\b[^.]{0,160}?\b(?:starting|beginning) (?:in|on|from)\b")
 _TEAM_UP = re.compile(r"\b(?:said|announced|agreed)\b[^.]{0,40}?\b(?:would|will|to)\s+(?:work together|cooperate|"
                       r"collaborate|partner|join forces)\b|\b(?:teamed|team|teams) up\b|\bjoined forces\b")
 
@@ -666,7 +671,7 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     date = _dateline_date(text, ln, m)
     if date is not None and date.precision == "day":
         d.set("date_announced", str(date), (ln.start + m.start("date"), ln.start + m.end("date")))
-    loc = m.group("loc").split(",")[0].strip()
+    loc = re.split(r"\s*/\s*", m.group("loc").split(",")[0].strip())[0]  # "Brussels / Geneva": the first city
     d.set("location", loc.title() if loc.isupper() else loc, (ln.start + m.start("loc"), ln.start + m.start("loc")
                                                               + len(loc)))
     d.set("kind", press_kind(text, seg, dateline), None)

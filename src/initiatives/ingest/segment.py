@@ -994,7 +994,7 @@ _PRESS_END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:About\s+(?!the\s+(?:partners
                         re.I)
 
 
-_LOC = r"[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){0,4}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){0,3})?"
+_LOC = r"[A-Z][A-Za-z’'.\-]+(?:(?:[ /]| / )[A-Z][A-Za-z’'.\-]+){0,4}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){0,3})?"  # "Brussels / Geneva": two cities
 _DAY_DATE = rf"\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}"
 # Other dateline shapes: "GENEVA (22 March 2016) –", "22 March 2016, Geneva –", "LONDON, March 22 (Reuters) -"
 DATELINES = [
@@ -1003,7 +1003,7 @@ DATELINES = [
     re.compile(rf"^\s*(?P<date>{_DAY_DATE})\s*[,–—-]\s*(?P<loc>{_LOC})\s*[–—:-]+\s*"),
     re.compile(rf"^\s*(?P<loc>[A-Z][A-Z .'/\-]{{2,40}}),\s*(?P<date>{_MONTHS}\s+\d{{1,2}})\s*\([A-Z][\w ]+\)\s*[–—-]+\s*"),
     # a line of its own: "**Press release — Accra, 5 March 2024**", "*Nairobi, 4 May 2023*"
-    re.compile(rf"^\s*[*_]{{0,2}}\s*(?:(?:[Pp]ress|[Nn]ews|[Mm]edia)\s+[Rr]elease\s*[—–:|-]\s*)?(?P<loc>{_LOC}),\s*"
+    re.compile(rf"^\s*[*_]{{0,2}}\s*(?:(?:[Pp]ress|[Nn]ews|[Mm]edia)\s+[Rr]elease\s*[*_]{{0,2}}\s*[—–:|-]\s*)?(?P<loc>{_LOC}),\s*"
                rf"(?P<date>{_DAY_DATE})\s*[*_]{{0,2}}\s*$"),
 ]
 # a news article's byline with no place: "Thursday 9 May 2024 — by Wanjiru Kamau, Business Desk"
