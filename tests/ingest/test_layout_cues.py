@@ -66,3 +66,30 @@ def test_a_scheme_dubbed_x_in_a_news_copy_is_the_article_own_subject(tmp_path: P
         "Ten fishing towns will get solar cold stores under a deal signed on Monday by the Ocean Agency and Peru.\n\n"
         "The three-year scheme, dubbed Cold Coast Peru, will start in June.\n"))
     assert [r.title for r in recs] == ["Fishing towns to get cold stores under new deal"]
+
+
+def test_a_key_facts_grid_of_div_pairs_reads_unknown_labels_as_fields_of_one_project(tmp_path: Path) -> None:
+    fact = '<div class="f"><div class="l">{}</div><div class="v">{}</div></div>'
+    html = ("<html><body><main><h1>Hill Farms Irrigation</h1><div class='facts'>"
+            + "".join(fact.format(k, v) for k, v in [
+                ("Accredited entity", "Andean Development Bank"), ("Countries", "Peru, Bolivia"),
+                ("Board approval", "B.12, 3 May 2023"), ("Implementation", "Q3 2024 – Q2 2029"),
+                ("Stage", "Under implementation")])
+            + "</div><h2>Executing entities</h2><ul><li>Ministry of Agriculture of Peru</li>"
+              "<li>Ministry of Water of Bolivia</li></ul></main></body></html>")
+    recs = _records(tmp_path, "page.html", html)
+    assert [r.title for r in recs] == ["Hill Farms Irrigation"]
+    rec = recs[0]
+    assert (str(rec.start), str(rec.end)) == ("2024-07", "2029-06")  # quarters: first and last month
+    assert rec.status == "ongoing"
+    assert rec.countries == ["PER", "BOL"]
+    assert {p.name for p in rec.partners} >= {"Ministry of Agriculture of Peru", "Ministry of Water of Bolivia"}
+
+
+def test_quarters_and_halves_are_months() -> None:
+    from initiatives.ingest.normalise import parse_date, parse_range
+
+    assert str(parse_date("Q1 2025")) == "2025-01"
+    assert str(parse_date("Q4 2025", end=True)) == "2025-12"
+    assert str(parse_date("planned for H2 2026")) == "2026-07"
+    assert parse_range("FY2023-FY2025") == (None, None)  # fiscal years stay bare years: not stored

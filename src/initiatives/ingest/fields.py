@@ -90,7 +90,7 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
                     found.append((lab, vstart, vstart + len(value)))
                     _apply_label(lab.family, lab.label, value, vstart, draft)
             continue
-        lab = several[0] if several else None
+        lab = several[0] if several else _heading_label(ln.text)
         if lab is None:
             continue
         vstart = ln.start + lab.value_offset
@@ -144,13 +144,23 @@ _ROLE_FAMILY = {"lead": ("lead", "lead"), "donor": ("donor", "donor"), "funder":
                 "implementer": ("partners", "implementing partner")}
 
 
+def _heading_label(line: str) -> Label | None:
+    """"## Executing entities" over a list of names: a heading that is a label of who takes part, with no value."""
+    m = re.match(r"^\s{0,3}#{1,6}\s+(?P<t>[A-Za-z][A-Za-z ]{2,40}?)\s*:?\s*$", line)
+    lab = label_of(f"{m.group('t')}:") if m else None
+    if lab is None or lab.family not in ("partners", "donor", "lead"):
+        return None
+    return Label(lab.family, lab.label, "", len(line))
+
+
 def _bullet_values(rest: list[Line]) -> list[tuple[str, str | None, int, int]]:
     """The bullet items under a label with no value on its line: (name, role word or None, start, end)."""
     out: list[tuple[str, str | None, int, int]] = []
-    for ln in rest:
+    for k, ln in enumerate(rest):
         if ln.blank:
-            if out:
-                break
+            nxt = next((n for n in rest[k + 1:k + 2] if not n.blank), None)
+            if out and not (nxt is not None and _BULLET.match(nxt.text) and k > 0 and not rest[k - 1].blank):
+                break  # a list ends at a blank line, unless every item stands apart (a page's <li> items)
             continue
         m = _BULLET.match(ln.text)
         if not m:
@@ -162,6 +172,9 @@ def _bullet_values(rest: list[Line]) -> list[tuple[str, str | None, int, int]]:
                 else "implementer" if "implement" in role else None
         else:
             name, g, role = m.group("bare").strip(), "bare", None
+        cm = re.search(r"\s*\(([^()]+)\)$", name)
+        if cm and country_names.lookup(cm.group(1), fuzzy=False):
+            name = name[:cm.start()]  # "Ministry of Gender (Malawi)": the country says where it is, not its name
         s = ln.start + m.start(g)
         out.append((name, role, s, s + len(name)))
     return out

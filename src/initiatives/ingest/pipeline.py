@@ -740,7 +740,19 @@ def _organizations(book: OrgBook, records: list[Initiative]) -> list[Organizatio
                 continue
             _put(out, re.sub(r"\s*\(([^)]*)\)\s*$", "", p.name) or p.name,
                  p.acronym or _paren(p.name), p.type, None, [], idx)
-    return list(out.values())
+    return _without_comma_cuts(list(out.values()))
+
+
+def _without_comma_cuts(orgs: list[Organization]) -> list[Organization]:
+    """"Ministry of Gender" beside "Ministry of Gender, Community Development and Social Welfare": a name cut at
+    its first comma (a list read as several names) is the longer one."""
+    names = sorted(o.name for o in orgs)
+    cut = set()
+    for o in orgs:
+        k = bisect.bisect_left(names, o.name + ",")
+        if not o.acronym and k < len(names) and names[k].startswith(o.name + ","):
+            cut.add(o.name)
+    return [o for o in orgs if o.name not in cut] if cut else orgs
 
 
 class _OrgIndex:

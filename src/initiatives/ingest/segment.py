@@ -513,7 +513,8 @@ _DOC_PART = re.compile(r"^(?:\d+[.)]\s*)?(?:what (?:the|this|our) (?:project|pro
                        r"background|context|rationale|objectives?|purpose|aims?|overview|description|"
                        r"summary|(?:draft |provisional )?(?:programme|program|agenda)|participants|participation|"
                        r"format|expected (?:outcomes|results|outputs)|outcomes|results|outputs|activities|approach|"
-                       r"methodology|target audience|partners|organi[sz]ers|logistics|venue|contacts?|"
+                       r"methodology|target audience|(?:(?:implementing|executing|delivery|local|project|key) )?"  # "Executing entities"
+                       r"(?:partners|entities|agencies)|organi[sz]ers|logistics|venue|contacts?|"
                        r"key (?:facts|dates|information|figures)|(?:[\w-]+ )?at a glance|in brief|in numbers|"
                        r"fact ?sheet|where (?:we|it) works?|locations?|countries|coverage|donors|funding|"
                        r"funding and (?:timeline|partners)|timeline|budget|results(?: so far)?|achievements|"
@@ -615,6 +616,17 @@ def _entry_kind(title: str) -> str:
     return kind if kind in ("pilot", "fund") else "project"
 
 
+_FIELD_SHAPE = re.compile(r"^[A-Z][A-Za-z]+(?: [A-Za-z]+){0,2}:\s+\S")  # "Approved: ...", a short label and a value
+
+
+def _field_above(lines: list[Line], i: int) -> bool:
+    """True when the nearest non-blank line above (one blank line at most between) is a labelled field."""
+    for prev in reversed(lines[max(0, i - 2):i]):
+        if not prev.blank:
+            return label_of(prev.text) is not None
+    return False
+
+
 def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bool:
     ln = lines[i]
     s = ln.s
@@ -627,6 +639,8 @@ def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bo
         return False
     if s.startswith(("-", "*", "•", "|", "#")) or (i > 0 and not lines[i - 1].blank):
         return False
+    if _FIELD_SHAPE.match(s) and not kind_of(s.partition(":")[0]) and _field_above(lines, i):
+        return False  # "Approved: B.38, 14 March 2024" among a card's fields: a field of an unknown label, no title
     if (ln.no in heads and SECTION_HEAD.match(heads[ln.no].text)) or status_of(s) and len(s.split()) <= 4:
         return False
     seen = 0
