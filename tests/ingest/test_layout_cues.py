@@ -93,3 +93,20 @@ def test_quarters_and_halves_are_months() -> None:
     assert str(parse_date("Q4 2025", end=True)) == "2025-12"
     assert str(parse_date("planned for H2 2026")) == "2026-07"
     assert parse_range("FY2023-FY2025") == (None, None)  # fiscal years stay bare years: not stored
+
+
+def test_places_under_a_pilot_sites_heading_are_the_programme_pilots(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "page.md", (
+        "# Solar Schools\n\n"
+        "A programme that puts solar panels on rural schools, funded by the Energy Trust.\n\n"
+        "## Pilot sites\n\n"
+        "### Northern Ghana\n\n"
+        "Start date: March 2024\n\nSchools: 40\n\nLocal partner: Tamale Youth Club\n\n"
+        "### Zambian Copperbelt\n\n"
+        "Start date: May 2024\n\nSchools: 25\n\nLocal partner: Kitwe Solar Co\n"))
+    by_title = {r.title: r for r in recs}
+    assert set(by_title) == {"Solar Schools", "Solar Schools pilot: Northern Ghana",
+                             "Solar Schools pilot: Zambian Copperbelt"}
+    assert by_title["Solar Schools pilot: Northern Ghana"].kind == "pilot"
+    assert by_title["Solar Schools pilot: Zambian Copperbelt"].countries == ["ZMB"]  # an adjective names it
+    assert by_title["Solar Schools"].countries == ["GHA", "ZMB"]  # the programme works where its pilots are

@@ -285,10 +285,13 @@ def _doc_currency(text: str) -> str | None:
 def _countries_from_parts(made: list[tuple[Segment, Initiative]]) -> None:
     """A programme whose own text names no country works where its nested records (its country pilots) do."""
     for seg, rec in made:
-        if seg.mode != "heading" or seg.window is None or rec.countries:
+        if seg.mode != "heading" or rec.countries:
             continue
+        named = f"{rec.title} pilot: " if rec.title else None  # its pilots, "X pilot: Kenya", wherever they sit
         for other_seg, other in made:
-            if other is not rec and seg.first < other_seg.first <= seg.last and other_seg.mode != "prose":
+            if other is not rec and other_seg.mode != "prose" and (
+                    seg.window is not None and seg.first < other_seg.first <= seg.last
+                    or named and (other.title or "").startswith(named)):
                 for code in other.countries:
                     if code not in rec.countries:
                         rec.countries.append(code)
@@ -393,7 +396,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     if seg.lead_span:
         _part_signatories(text, seg, mentions, d)
     if seg.place and not d.values.get("countries"):
-        for code, s, e in countries_in_line(text[seg.place[0]:seg.place[1]]):
+        for code, s, e in _place_countries(text[seg.place[0]:seg.place[1]]):
             d.add("countries", code, (seg.place[0] + s, seg.place[0] + e))
     if seg.dated and not d.values.get("date_announced"):
         day = normalise.parse_date(text[seg.dated[0]:seg.dated[1]])
@@ -741,6 +744,19 @@ def _organizations(book: OrgBook, records: list[Initiative]) -> list[Organizatio
             _put(out, re.sub(r"\s*\(([^)]*)\)\s*$", "", p.name) or p.name,
                  p.acronym or _paren(p.name), p.type, None, [], idx)
     return _without_comma_cuts(list(out.values()))
+
+
+def _place_countries(place: str) -> list[tuple[str, int, int]]:
+    """Countries of a line naming a place: "KENYA", "Zambia and Zimbabwe", or a region of one ("Northern Kenya",
+    "Ethiopian highlands")."""
+    found = countries_in_line(place) or country_names.find_in_text(place)
+    if found:
+        return found
+    for m in re.finditer(r"[A-Z][a-z]+", place):
+        code = country_names.ADJECTIVES.get(m.group(0).lower())
+        if code:
+            return [(code, m.start(), m.end())]
+    return []
 
 
 def _without_comma_cuts(orgs: list[Organization]) -> list[Organization]:

@@ -146,7 +146,7 @@ _STATUS_WORDS = [
 ]
 _SECTION_NOUNS = (r"projects|programmes|programs|initiatives|partnerships|pilots|activities|funds|investments|"
                   r"events|grants|portfolio|engagements|collaborations|work|investees|grantees|awardees|"
-                  r"start-?ups|portfolio companies|companies|ventures|winners|cohort|schemes")
+                  r"start-?ups|portfolio companies|companies|ventures|winners|cohort|schemes|sites|locations")
 # investees, grantees, start-ups ... named under such a heading: each item is one investment
 _INVESTEE_NOUNS = re.compile(r"investees|grantees|awardees|start-?ups|portfolio companies|companies|ventures|"
                              r"winners|cohort")
@@ -309,6 +309,7 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
     taken: set[int] = set()
 
     entries = _listing_entries(lines, heads)
+    _pilot_places(entries, lines, heads)
     for seg in entries:
         taken.update(range(seg.first, seg.last + 1))
     segs.extend(entries)
@@ -358,6 +359,34 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
 
 
 _RECORD_MODES = ("entry", "heading", "item", "teaser", "row")
+
+
+def _place_named(title: str) -> bool:
+    """"Northern Kenya", "Ethiopian highlands": a title that is a place (a country, its adjective, a region)."""
+    from initiatives.reference import country_names
+
+    words = title.split()
+    if not 1 <= len(words) <= 4 or kind_of(title):
+        return False
+    return bool(country_names.find_in_text(title)) or any(
+        country_names.ADJECTIVES.get(w.lower()) for w in words)
+
+
+def _pilot_places(entries: list[Segment], lines: list[Line], heads: dict[int, Heading]) -> None:
+    """Entries headed by a place under a "Pilot sites" / "Country pilots" section: the page's programme there,
+    "Anticipatory Cash pilot: Northern Kenya" (as a table's rows are titled)."""
+    for seg in entries:
+        h = heads.get(seg.first)
+        if h is None or seg.code or not seg.title or not _place_named(seg.title):
+            continue
+        up = _enclosing(heads, seg.first)
+        if up is None or not SECTION_HEAD.match(up.text) or section_kind(up.text) != "pilot":
+            continue
+        page = next((x.text for no, x in sorted(heads.items()) if x.level == 1 and no < up.line.no), None)
+        seg.kind = "pilot"
+        seg.place = seg.title_span  # its country is the place it is headed by
+        if page:
+            seg.title = f"{clean_heading(page)} pilot: {seg.title}"
 
 
 # a section that lists other pages, not initiatives of this one
@@ -844,7 +873,7 @@ def section_kind(heading: str) -> str | None:
     if _INVESTEE_NOUNS.search(heading.lower()):
         return "investment"
     kind = kind_of(re.sub(r"s\b", "", noun.group(0)))
-    if kind == "programme" and re.search(r"\bpilot", heading, re.I):  # "Country pilots", "Pilot schemes"
+    if kind in ("programme", None) and re.search(r"\bpilot", heading, re.I):  # "Country pilots", "Pilot sites"
         return "pilot"
     return kind
 
