@@ -110,3 +110,18 @@ def test_places_under_a_pilot_sites_heading_are_the_programme_pilots(tmp_path: P
     assert by_title["Solar Schools pilot: Northern Ghana"].kind == "pilot"
     assert by_title["Solar Schools pilot: Zambian Copperbelt"].countries == ["ZMB"]  # an adjective names it
     assert by_title["Solar Schools"].countries == ["GHA", "ZMB"]  # the programme works where its pilots are
+
+
+def test_arrow_items_of_cells_with_a_date_are_one_event_each(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "series.txt", (
+        "TRAINING SERIES ON OPEN DATA\n\n"
+        "Organised by the Statistics Office.\n\n"
+        ">> Lima Workshop on Census Data | 3-4 June 2024 | Lima, Peru | held\n"
+        "   Hosted by the national statistics institute.\n\n"
+        ">> Quito Workshop on Price Data | 9 September 2024 | Quito, Ecuador | held\n"
+        "   Forty participants from the region.\n"))
+    by_title = {r.title: r for r in recs}
+    assert {"Lima Workshop on Census Data", "Quito Workshop on Price Data"} <= set(by_title)
+    lima, quito = by_title["Lima Workshop on Census Data"], by_title["Quito Workshop on Price Data"]
+    assert (lima.kind, str(lima.start), str(lima.end), lima.location) == ("event", "2024-06-03", "2024-06-04", "Lima")
+    assert (str(quito.start), str(quito.end), quito.countries) == ("2024-09-09", "2024-09-09", ["ECU"])

@@ -404,6 +404,11 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             d.set("date_announced", str(day), seg.dated)
         elif day and seg.kind == "event" and not d.values.get("start"):
             d.set("start", str(day), seg.dated)  # an event's date line is when it takes place
+            first, last = normalise.parse_range(text[seg.dated[0]:seg.dated[1]])
+            if first and not d.values.get("end"):  # "8-9 April 2024": two days; "15 October 2024": one
+                d.set("end", str(last or first), seg.dated)
+            if not d.values.get("location") and (where := _cell_place(text, seg.dated)) is not None:
+                d.set("location", text[where[0]:where[1]], where)
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
@@ -744,6 +749,18 @@ def _organizations(book: OrgBook, records: list[Initiative]) -> list[Organizatio
             _put(out, re.sub(r"\s*\(([^)]*)\)\s*$", "", p.name) or p.name,
                  p.acronym or _paren(p.name), p.type, None, [], idx)
     return _without_comma_cuts(list(out.values()))
+
+
+def _cell_place(text: str, dated: tuple[int, int]) -> tuple[int, int] | None:
+    """"Name | 8-9 April 2024 | Santiago, Chile | held": the city of the cell beside an event's date that names a
+    city and its country."""
+    a = text.rfind("\n", 0, dated[0]) + 1
+    b = text.find("\n", dated[1])
+    b = len(text) if b < 0 else b
+    for m in re.finditer(r"(?:^|\|)\s*([A-Z][\w .'-]{1,30}),\s*([A-Z][\w .'-]{2,30}?)\s*(?=\||$)", text[a:b]):
+        if country_names.lookup(m.group(2), fuzzy=False):
+            return a + m.start(1), a + m.end(1)
+    return None
 
 
 def _place_countries(place: str) -> list[tuple[str, int, int]]:
