@@ -125,3 +125,19 @@ def test_arrow_items_of_cells_with_a_date_are_one_event_each(tmp_path: Path) -> 
     lima, quito = by_title["Lima Workshop on Census Data"], by_title["Quito Workshop on Price Data"]
     assert (lima.kind, str(lima.start), str(lima.end), lima.location) == ("event", "2024-06-03", "2024-06-04", "Lima")
     assert (str(quito.start), str(quito.end), quito.countries) == ("2024-09-09", "2024-09-09", ["ECU"])
+
+
+def test_numbered_bold_names_after_a_sentence_announcing_investments_are_investments(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "news.md", (
+        "# Seed fund backs two farm start-ups\n\n"
+        "*Accra, 3 March 2025*\n\n"
+        "The Savannah Seed Fund today announced its first investments:\n\n"
+        "1) **GrainLink**, a Ghanaian logistics start-up, receives USD 300,000 to build grain\n"
+        "   depots in the north.\n"
+        "2) **SoilSense**, a Togolese soil-testing company, receives EUR 150k for field kits.\n"))
+    by_title = {r.title: r for r in recs}
+    assert by_title["GrainLink"].kind == "investment"
+    assert by_title["GrainLink"].countries == ["GHA"]
+    assert by_title["GrainLink"].source_lines == (7, 8)  # the item's indented second line is part of it
+    assert by_title["SoilSense"].countries == ["TGO"]
+    assert by_title["SoilSense"].budget is not None and int(by_title["SoilSense"].budget.amount) == 150000

@@ -638,7 +638,7 @@ def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> Non
 
 
 _ADJ_BEFORE = re.compile(r"\b(?P<adj>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[ \t]+(?:[a-z][\w-]*[ \t]+){0,3}$")
-_ADJ_AFTER = re.compile(r"^(?:[ \t]*\([^)]{1,12}\))?,[ \t]+an?[ \t]+(?P<adj>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[\s-]")
+_ADJ_AFTER = re.compile(r"^[*_]{0,2}(?:[ \t]*\([^)]{1,12}\))?,[ \t]+an?[ \t]+(?P<adj>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[\s-]")  # "**Pesca Fria**, a Senegalese"
 
 
 def adjective_country(text: str, a: int, b: int) -> tuple[str, tuple[int, int]] | None:

@@ -64,6 +64,13 @@ ADJECTIVES: dict[str, str] = {
     "turkish": "TUR", "ugandan": "UGA", "ukrainian": "UKR", "uruguayan": "URY", "uzbek": "UZB",
     "venezuelan": "VEN", "vietnamese": "VNM", "yemeni": "YEM", "zambian": "ZMB", "zimbabwean": "ZWE",
     "american": "USA", "canadian ": "CAN", "emirati": "ARE", "saudi": "SAU", "qatari": "QAT",
+    "togolese": "TGO", "ivorian": "CIV", "beninese": "BEN", "guinean": "GIN", "mauritanian": "MRT",
+    "gabonese": "GAB", "angolan": "AGO", "eritrean": "ERI", "djiboutian": "DJI", "south sudanese": "SSD",
+    "salvadoran": "SLV", "honduran": "HND", "nicaraguan": "NIC", "costa rican": "CRI", "cuban": "CUB",
+    "paraguayan": "PRY", "barbadian": "BRB", "trinidadian": "TTO", "guyanese": "GUY", "surinamese": "SUR",
+    "belizean": "BLZ", "samoan": "WSM", "tongan": "TON", "timorese": "TLS", "burmese": "MMR",
+    "singaporean": "SGP", "azerbaijani": "AZE", "armenian": "ARM", "moldovan": "MDA", "turkmen": "TKM",
+    "omani": "OMN", "bahraini": "BHR", "kuwaiti": "KWT", "botswanan": "BWA", "basotho": "LSO",
 }
 
 _STRIP_PREFIX = re.compile(r"^(?:the\s+)?(?:(?:republic|kingdom|state|commonwealth|federation|"
