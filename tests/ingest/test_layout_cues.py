@@ -141,3 +141,23 @@ def test_numbered_bold_names_after_a_sentence_announcing_investments_are_investm
     assert by_title["GrainLink"].source_lines == (7, 8)  # the item's indented second line is part of it
     assert by_title["SoilSense"].countries == ["TGO"]
     assert by_title["SoilSense"].budget is not None and int(by_title["SoilSense"].budget.amount) == 150000
+
+
+def test_a_flattened_two_column_table_gives_one_entry_per_left_column_name(tmp_path: Path) -> None:
+    pad = " " * 12
+    recs = _records(tmp_path, "review.txt", (
+        "Annual review\n\n"
+        "Project and number" + pad + "       Facts\n\n"
+        "Rural roads for market" + pad + "Budget: USD 3.0M\n"
+        "access (00987001)" + pad + "     Donor: Government of Norway\n"
+        "                                  Period: FY2021-FY2024\n\n"
+        "Mobile clinics in the" + pad + " Budget: USD 0.9M\n"
+        "dry north" + pad + "             Donor: European Union\n"
+        "(00987002)" + pad + "            Status: completed\n"))
+    by_code = {r.code: r for r in recs}
+    assert set(by_code) == {"00987001", "00987002"}
+    assert by_code["00987001"].title == "Rural roads for market access"
+    assert by_code["00987002"].title == "Mobile clinics in the dry north"
+    assert by_code["00987002"].status == "completed"
+    assert by_code["00987001"].budget is not None and int(by_code["00987001"].budget.amount) == 3000000
+    assert by_code["00987001"].start is None  # fiscal years are bare years

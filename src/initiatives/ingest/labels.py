@@ -112,7 +112,8 @@ def _labels_in_line(line: str) -> tuple[Label, ...]:
     if not line.lstrip().startswith("|") and _INLINE_SEP.search(line):
         out: list[Label] = []
         pos = 0
-        for sep in [*_INLINE_SEP.finditer(line), None]:
+        seps = list(_INLINE_SEP.finditer(line))
+        for sep in [*seps, None]:
             end = sep.start() if sep else len(line)
             part = line[pos:end]
             lab = _single(part) or _bare(part)
@@ -120,6 +121,10 @@ def _labels_in_line(line: str) -> tuple[Label, ...]:
                 out.append(Label(lab.family, lab.label, lab.value, pos + lab.value_offset))
             pos = sep.end() if sep else pos
         if len(out) >= 2:
+            return tuple(out)
+        if len(out) == 1 and not seps[-1].group(0).strip() and out[0].value_offset > seps[-1].start():
+            # "Clean cooking for rural households        Period: FY2022-FY2024": a two-column page flattened,
+            # its right column a field
             return tuple(out)
     lab = _single(line)
     return (lab,) if lab else ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -310,6 +311,11 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
 
     entries = _listing_entries(lines, heads)
     _pilot_places(entries, lines, heads)
+    columns = _column_entries(lines, set())
+    if columns:  # a two-column table flattened to text: its entries replace what the rules cut from its lines
+        spans = [(s.first, s.last) for s in columns]
+        entries = [e for e in entries if not any(a <= e.first <= b or e.first <= a <= e.last for a, b in spans)]
+        entries.extend(columns)
     for seg in entries:
         taken.update(range(seg.first, seg.last + 1))
     segs.extend(entries)
@@ -359,6 +365,62 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
 
 
 _RECORD_MODES = ("entry", "heading", "item", "teaser", "row")
+
+# "Clean cooking for rural households         Period: FY2022-FY2024": a name, a wide gap, a field
+_COLUMNS = re.compile(r"^(?P<left>\S(?:.*?\S)?)[ \t]{3,}(?P<right>[A-Z][^\n]*)$")
+_CODE_TAIL = re.compile(r"\s*\((?P<c>[A-Z0-9][\w./-]{2,24})\)$")
+
+
+def _column_rows(lines: list[Line]) -> dict[int, tuple[str, int, int]]:
+    """0-based index -> (left text, its offset, right column's offset) for the lines of a two-column layout
+    whose right column holds labelled fields, at the column most of them share."""
+    rows: dict[int, tuple[str, int, int]] = {}
+    for i, ln in enumerate(lines):
+        t = ln.text
+        if "   " not in t:
+            continue
+        m = _COLUMNS.match(t)
+        if m and label_of(m.group("right")) is not None and label_of(m.group("left")) is None:
+            rows[i] = (m.group("left"), m.start("left"), m.start("right"))
+        elif t[:1] == " " and len(t) - len(t.lstrip()) >= 20 and label_of(t) is not None:
+            rows[i] = ("", 0, len(t) - len(t.lstrip()))
+    if len(rows) < 4:
+        return {}
+    col = Counter(r[2] for r in rows.values()).most_common(1)[0][0]
+    return {i: r for i, r in rows.items() if abs(r[2] - col) <= 2}
+
+
+def _column_entries(lines: list[Line], taken: set[int]) -> list[Segment]:
+    """Entries of a two-column table flattened to text (a PDF's "Project | Key facts"): each run of lines whose
+    right column holds fields and whose first line has a name on the left is one entry, titled by its left
+    column ("Climate-smart value chains in the" / "northern uplands" / "(00123456)": the title and its code)."""
+    rows = _column_rows(lines)
+    runs: list[list[int]] = []
+    for i in sorted(rows):
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    runs = [r for r in runs if rows[r[0]][0] and len(r) >= 2 and not any(lines[k].no in taken for k in r)]
+    if len(runs) < 2:
+        return []
+    segs: list[Segment] = []
+    for run in runs:
+        head = lines[run[0]]
+        title = " ".join(rows[k][0] for k in run if rows[k][0])
+        code = code_span = None
+        cm = _CODE_TAIL.search(title)
+        if cm and re.search(r"\d", cm.group("c")):
+            code, title = cm.group("c"), title[:cm.start()].strip()
+            at = next(k for k in run if code in rows[k][0])
+            pos = lines[at].text.find(code)
+            code_span = (lines[at].start + pos, lines[at].start + pos + len(code))
+        left = rows[run[0]]
+        tspan = (head.start + left[1], head.start + left[1] + len(left[0]))
+        last = lines[run[-1]]
+        segs.append(Segment("entry", head.no, last.no, head.start, last.end, title=title, title_span=tspan,
+                            code=code, code_span=code_span, kind=_entry_kind(title), cue="columns"))
+    return segs
 
 
 def _place_named(title: str) -> bool:
