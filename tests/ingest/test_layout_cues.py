@@ -161,3 +161,17 @@ def test_a_flattened_two_column_table_gives_one_entry_per_left_column_name(tmp_p
     assert by_code["00987002"].status == "completed"
     assert by_code["00987001"].budget is not None and int(by_code["00987001"].budget.amount) == 3000000
     assert by_code["00987001"].start is None  # fiscal years are bare years
+
+
+def test_a_status_with_its_date_gives_the_start_or_end(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "list.txt", (
+        "Wells for schools\n"
+        "Budget: USD 200,000\n"
+        "Status: closed in June 2023\n\n"
+        "Toilets for clinics\n"
+        "Budget: USD 150,000\n"
+        "Status: started in Q2 2024\n"))
+    by_title = {r.title: r for r in recs}
+    wells, toilets = by_title["Wells for schools"], by_title["Toilets for clinics"]
+    assert (wells.status, str(wells.end)) == ("completed", "2023-06")
+    assert (toilets.status, str(toilets.start)) == ("ongoing", "2024-04")

@@ -345,6 +345,11 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
     elif family == "status":
         st = _status_word(value)
         d.set("status", st, span)
+        dm = _STATUS_DATE.search(value)
+        if dm and st in ("ongoing", "completed"):  # "closed in December 2024", "started in Q1 2024"
+            day = normalise.parse_date(dm.group(1), end=st == "completed")
+            if day is not None and day.precision != "year":
+                d.set("end" if st == "completed" else "start", str(day), span)
     elif family == "comment":
         d.add("comments", value, span)
     elif family == "title":
@@ -373,11 +378,14 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
         d.set("summary", value, span)
 
 
+_STATUS_DATE = re.compile(r"\b(?:in|on|since)\s+((?:Q[1-4]|H[12])\s*(?:19|20)\d{2}|" + normalise.DATE + ")", re.I)
+
+
 def _status_word(value: str) -> str | None:
     v = value.lower()
     if re.search(r"complet|closed|ended|finished|concluded|past", v):
         return "completed"
-    if re.search(r"ongoing|on-going|active|current|in progress|implementation|running", v):
+    if re.search(r"ongoing|on-going|active|current|in progress|implementation|running|(?<!not )(?<!not yet )started|under ?way", v):
         return "ongoing"
     if re.search(r"plann|pipeline|proposed|upcoming|forthcoming|approved|not (?:yet )?started", v):
         return "planned"

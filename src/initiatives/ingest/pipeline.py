@@ -591,7 +591,7 @@ def press_kind(text: str, seg: Segment, dateline: Any) -> str:
     if invest.search(seg.title or ""):
         return "investment"
     # "Tidewater Partners" is a name, not a partnership
-    if re.search(r"\b(?:partnership|partner(?:s|ed|ing)? (?:with|on|to)|agreement|memorandum|MoU|alliance|sign\w*|"
+    if re.search(r"\b(?:partnership|partner(?:s|ed|ing)? (?:with|on|to)|agreement|memorandum|MoU|alliance|sign\w*|deal|"
                  r"join(?:s|ed)? forces|team(?:s|ed)? up)\b", re.sub(r"\b[A-Z]\w+ Partners?\b", "", head), re.I):
         return "partnership"
     if re.search(r"\bpilot(?:s|ed|ing)?\b", seg.title or "", re.I):
