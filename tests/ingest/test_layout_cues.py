@@ -175,3 +175,18 @@ def test_a_status_with_its_date_gives_the_start_or_end(tmp_path: Path) -> None:
     wells, toilets = by_title["Wells for schools"], by_title["Toilets for clinics"]
     assert (wells.status, str(wells.end)) == ("completed", "2023-06")
     assert (toilets.status, str(toilets.start)) == ("ongoing", "2024-04")
+
+
+def test_an_amount_written_as_an_adjective_before_a_deal_is_its_budget(tmp_path: Path) -> None:
+    from initiatives.ingest.normalise import find_money
+
+    assert [(int(h.amount), h.currency) for h in find_money("a 4m-euro deal")] == [(4000000, "EUR")]
+    assert find_money("a 5-year plan for 20 schools") == []
+    recs = _records(tmp_path, "news.txt", (
+        "Clinics to get solar power under new deal\n\n"
+        "May 2, 2025 | By A. Writer\n\n"
+        "Rural clinics in Niger will get solar panels under a 4m-euro deal signed on Friday by the Energy Agency "
+        "and the Health Agency.\n"))
+    assert len(recs) == 1 and recs[0].budget is not None
+    assert (int(recs[0].budget.amount), recs[0].budget.currency) == (4000000, "EUR")
+    assert recs[0].kind == "partnership"  # a deal between two agencies

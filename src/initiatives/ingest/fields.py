@@ -450,7 +450,7 @@ _PROSE_UNTIL = re.compile(r"\b(?:(?:runs?|running|lasts?|lasting|continues?|vali
                           r"(?:ending|ends|will end|to end|closing|will close|concluding|will conclude)\s+(?:in|on|by))\s+("
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
-                           r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle)\b", re.I)
+                           r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle|deal|agreement)\b", re.I)
 # "June 2022 to May 2027", "Mar 2021 – Feb 2024": two dates to the month are a period even without "from"
 _MONTH_RANGE = re.compile(r"(?<![\w-])((?:\d{1,2}\s+)?" + normalise._MONTH + r",?\s+(?:19|20)\d{2})\s*(?:to|until|till|through|–|—|-)\s*"
                           r"((?:\d{1,2}\s+)?" + normalise._MONTH + r",?\s+(?:19|20)\d{2})(?!\d)")

@@ -135,7 +135,7 @@ MONEY_RE = re.compile(
     rf"(?P<pre>US\s?\$|USD|EUR|GBP|CHF|NOK|SEK|DKK|CAD|AUD|JPY|INR|KES|BTC|ETH|USDC|USDT|DAI|CELO|C\$|A\$|NZ\$|"
     rf"[$€£¥₹])\s?"
     rf"(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT_RE}))?"
-    rf"|(?P<num2>{_NUM})(?:\s?(?P<mult2>{_MULT_RE}))?\s?"
+    rf"|(?P<num2>{_NUM})(?:\s?(?P<mult2>{_MULT_RE}))?[\s-]?"  # "12.5m-euro deal": written as one adjective
     rf"(?P<post>US dollars|dollars|euros?|pounds|swiss francs|francs|kroner|yen|bitcoins?|ether|"
     rf"USD|EUR|GBP|CHF|NOK|SEK|DKK|BTC|ETH|USDC|USDT|DAI|CELO|(?-i:[A-Z]{{3}}))\b",
     re.I,
