@@ -190,3 +190,16 @@ def test_an_amount_written_as_an_adjective_before_a_deal_is_its_budget(tmp_path:
     assert len(recs) == 1 and recs[0].budget is not None
     assert (int(recs[0].budget.amount), recs[0].budget.currency) == (4000000, "EUR")
     assert recs[0].kind == "partnership"  # a deal between two agencies
+
+
+def test_a_title_naming_a_series_of_dialogues_is_a_programme_over_its_events(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "series.md", (
+        "# Regional Roundtables on Climate Data\n\n"
+        "A series organised by the Weather Office.\n\n"
+        ">> Rainfall Records Roundtable | 4 March 2025 | Dakar, Senegal\n"
+        "   Thirty experts from the region.\n\n"
+        ">> Flood Maps Roundtable | 8 April 2025 | Accra, Ghana\n"
+        "   Hosted by the Hydrology Service.\n"))
+    by_title = {r.title: r for r in recs}
+    assert by_title["Regional Roundtables on Climate Data"].kind == "programme"
+    assert by_title["Rainfall Records Roundtable"].kind == "event"

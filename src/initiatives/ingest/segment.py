@@ -163,6 +163,8 @@ KIND_NOUNS: list[tuple[str, str]] = [
     (r"\binvestments?\b", "investment"),
     (r"\bpilots\b", "programme"),
     (r"\bpilot\b", "pilot"),
+    # "Regional Dialogues on Digital Public Infrastructure": a series of events is a programme
+    (r"\b(?:dialogues|webinars|roundtables|summits|conferences)\b", "programme"),
     (r"\b(?:summit|forum|conference|workshop|hackathon|symposium|congress|expo|festival|webinar|dialogue|"
      r"meeting|roundtable|week)\b", "event"),
     (r"\b(?:partnership|coalition|compact|consortium|memorandum|agreement|mou|network)\b", "partnership"),
