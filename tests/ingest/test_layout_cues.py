@@ -203,3 +203,17 @@ def test_a_title_naming_a_series_of_dialogues_is_a_programme_over_its_events(tmp
     by_title = {r.title: r for r in recs}
     assert by_title["Regional Roundtables on Climate Data"].kind == "programme"
     assert by_title["Rainfall Records Roundtable"].kind == "event"
+
+
+def test_a_listing_title_naming_one_country_and_a_shared_start_reach_its_rows(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "alloc.txt", (
+        "NEPAL RESILIENCE WINDOW\n"
+        "Allocation list\n\n"
+        "The board approved the projects below. All projects start on 1 March 2025.\n\n"
+        "Code|Organization|Project title|Amount\n"
+        "NP-01|Hill Aid|Landslide warning sirens for hill villages|USD 90,000\n"
+        "NP-02|River Care|Flood shelters on the plains|USD 120,000\n"))
+    by_code = {r.code: r for r in recs}
+    assert set(by_code) >= {"NP-01", "NP-02"}
+    assert by_code["NP-01"].countries == ["NPL"]  # the list's title names one country
+    assert str(by_code["NP-02"].start) == "2025-03-01"

@@ -167,6 +167,7 @@ def extract_document(doc: Document) -> Batch:
             made.append((seg, rec))
     _countries_from_parts(made)
     _page_country(doc, lines, made)
+    _listing_start(doc, text, made)
     _link_investment_round(records, text, dateline)
     orgs = _organizations(book, records)
     return Batch(origin=doc.path, documents=[doc], initiatives=records, organizations=orgs)
@@ -254,9 +255,12 @@ def _page_country(doc: Document, lines: list[Line], made: list[tuple[Segment, In
     """"# Our projects in Cambodia": a page whose title names one country is about work there, so its listed
     projects that name no country or region of their own are in it."""
     top = next((ln for ln in lines[:12] if ln.text.startswith("# ")), None)
-    if top is None:
-        return
-    found = country_names.find_in_text(top.text)
+    if top is None:  # a text's first line: a title ("SOUTH SUDAN HUMANITARIAN FUND") or a page header
+        top = next((ln for ln in lines[:3] if not ln.blank), None)
+        if top is None or len(top.text) > 100 or top.text.rstrip().endswith((".", ":")):
+            return
+    title = top.text.title() if top.text.isupper() else top.text  # (the same length: spans stay right)
+    found = country_names.find_in_text(title) if len(title) == len(top.text) else []
     if len({c for c, _, _ in found}) != 1:
         return
     code, s, e = found[0]
@@ -265,6 +269,24 @@ def _page_country(doc: Document, lines: list[Line], made: list[tuple[Segment, In
         if seg.mode in ("entry", "row") and not rec.countries and not rec.country_groups:
             rec.countries = [code]
             rec.sources["countries"] = [span]
+
+
+_ALL_START = re.compile(r"\b(?:All|Each of the|The)\s+(?:\w+\s+)?(?:projects|grants|activities|allocations|awards)\s+"
+                        r"(?:will\s+)?(?:start|begin|started|began|starts|begins)\s+(?:on|in)\s+(" + normalise.DATE + ")",
+                        re.I)
+
+
+def _listing_start(doc: Document, text: str, made: list[tuple[Segment, Initiative]]) -> None:
+    """"All projects start on 1 August 2024" above a listing: the start of each entry below that gives none."""
+    m = _ALL_START.search(text, 0, 6000)
+    day = normalise.parse_date(m.group(1).replace("\n", " ")) if m else None
+    if m is None or day is None or day.precision == "year":
+        return
+    span = _span(doc, m.start(1), m.end(1))
+    for seg, rec in made:
+        if seg.mode in ("entry", "row") and seg.start > m.end() and rec.start is None:
+            rec.start = day
+            rec.sources["start"] = [span]
 
 
 _DOC_CURRENCY = re.compile(r"\b(?:figures|amounts|budgets|values|costs)\b[^.\n]{0,30}?\b(?:are\s+|given\s+|shown\s+)?"
