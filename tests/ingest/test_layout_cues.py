@@ -217,3 +217,16 @@ def test_a_listing_title_naming_one_country_and_a_shared_start_reach_its_rows(tm
     assert set(by_code) >= {"NP-01", "NP-02"}
     assert by_code["NP-01"].countries == ["NPL"]  # the list's title names one country
     assert str(by_code["NP-02"].start) == "2025-03-01"
+
+
+def test_a_code_alone_under_the_title_is_the_code_and_a_sea_named_after_a_country_is_no_country(
+        tmp_path: Path) -> None:
+    from initiatives.reference.country_names import find_in_text
+
+    assert [c for c, _s, _e in find_in_text("ports along the Gulf of Guinea and in Ghana")] == ["GHA"]
+    recs = _records(tmp_path, "page.md", (
+        "# Coastal Fisheries Recovery\n\n"
+        "SAP-0931\n\n"
+        "Countries: Togo, Benin\n\n"
+        "Budget: USD 4.5 million\n"))
+    assert [(r.title, r.code) for r in recs] == [("Coastal Fisheries Recovery", "SAP-0931")]

@@ -388,11 +388,30 @@ def _dominant(book: OrgBook, counts: Counter[int]) -> OrgMention | None:
 _FIELD_HEAD = re.compile(r"^[A-Z][\w .()/&-]{0,30}:\s*[\w./-]*\d[\w./-]*\s*$")
 
 
+_BARE_CODE = re.compile(r"[ \t]*[*_]{0,2}([A-Z]{1,6}[-/ ]?\d{2,8}[A-Z]?|\d{5,10})[*_]{0,2}[ \t]*$")
+
+
+def _code_under(text: str, title_span: tuple[int, int]) -> tuple[int, int] | None:
+    """"# Resilient Coastal Livelihoods" with "FP241" alone on the next line: the project's code."""
+    nl = text.find("\n", title_span[1])
+    if nl < 0:
+        return None
+    m = re.compile(r"\n*").match(text, nl + 1)
+    start = m.end() if m else nl + 1
+    line_end = text.find("\n", start)
+    cm = _BARE_CODE.fullmatch(text, start, len(text) if line_end < 0 else line_end)
+    if cm is None or re.fullmatch(r"(?:19|20)\d{2}", cm.group(1)):
+        return None
+    return cm.start(1), cm.end(1)
+
+
 def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions: list[OrgMention], book: OrgBook,
             dominant: OrgMention | None, dateline: Any, titles: list[str], index: TextIndex) -> Initiative | None:
     d = Draft(default_currency=_doc_currency(text))
     if seg.code:
         d.set("code", seg.code, seg.code_span)
+    elif seg.mode in ("heading", "entry") and seg.title_span and (under := _code_under(text, seg.title_span)):
+        d.set("code", text[under[0]:under[1]], under)
     # an entry headed by one of its fields ("Output Ref: 00112233") is named by its Title label when it has one
     field_head = bool(seg.title and seg.mode == "entry" and _FIELD_HEAD.match(seg.title))
     if seg.title and not field_head:

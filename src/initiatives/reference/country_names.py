@@ -174,9 +174,12 @@ def find_in_text(text: str) -> list[tuple[str, int, int]]:
     out = []
     for m in _scanner().finditer(text):
         code = lookup(m.group(0), fuzzy=False)
-        if code:
+        if code and not _SEA_OF.search(text, max(0, m.start() - 12), m.start()):
             out.append((code, m.start(), m.end()))
     return out
+
+
+_SEA_OF = re.compile(r"\b(?:Gulf|Bay|Sea|Strait|Straits)\s+of\s+(?:the\s+)?$")  # "the Gulf of Guinea" is a sea
 
 
 class _AndNames:
