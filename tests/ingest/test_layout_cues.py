@@ -230,3 +230,13 @@ def test_a_code_alone_under_the_title_is_the_code_and_a_sea_named_after_a_countr
         "Countries: Togo, Benin\n\n"
         "Budget: USD 4.5 million\n"))
     assert [(r.title, r.code) for r in recs] == [("Coastal Fisheries Recovery", "SAP-0931")]
+
+
+def test_a_fund_name_over_a_subtitle_of_approved_projects_is_the_list_masthead(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "alloc.txt", (
+        "LAKE REGION RESILIENCE FUND\n"
+        "Round 2 - approved projects\n\n"
+        "Code|Organization|Project title|Amount\n"
+        "LR-01|Shore Aid|Boat repairs for fishing families|USD 30,000\n"
+        "LR-02|Reed Works|Reed-bed restoration on the north shore|USD 45,000\n"))
+    assert sorted(r.code or "" for r in recs) == ["LR-01", "LR-02"]

@@ -1023,6 +1023,10 @@ def _name_part(heading: str) -> str:
     return head
 
 
+# "SOUTH SUDAN HUMANITARIAN FUND" over "2024 Second Standard Allocation - approved projects": the masthead of a list
+_LIST_SUBTITLE = re.compile(r"(?:^|[-–—:|]\s*)(?:list of|approved|funded|selected|awarded)\s+(?:\w+\s+)?"
+                            r"(?:projects|grants|awards|allocations|proposals)\s*$", re.I)
+
 _PLURAL_KINDS = re.compile(r"\b(?:grants|funds|projects|programmes|programs|partnerships|initiatives|pilots|"
                            r"investments|events|facilities)\b", re.I)
 
@@ -1053,7 +1057,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
         if kind is None or (len(name.split()) < 2 and not owner) or re.search(r"\b(?:and|&) the\b", name):
             continue
         if re.search(r"\blist of\b|^(?:annex|appendix|table|figure|schedule)\b|\b(?:news|newsletter|bulletin|digest)\b|"
-                     r"\bissue\s+\d", name, re.I):
+                     r"\bissue\s+\d", name, re.I) or _LIST_SUBTITLE.search(lines[no].text if no < len(lines) else ""):
             continue  # "ANNEX II. LIST OF PROJECTS FUNDED UNDER THE TRUST FUND": a list's title
         if re.match(r"^(?:about|our|contact|for more|news|related|see also|more)\b", name, re.I) or \
                 re.match(r"^the\b", name, re.I) and len(name.split()) < 4:  # "The team"; not "The X Growth Fund"
