@@ -125,6 +125,7 @@ def test_arrow_items_of_cells_with_a_date_are_one_event_each(tmp_path: Path) -> 
     lima, quito = by_title["Lima Workshop on Census Data"], by_title["Quito Workshop on Price Data"]
     assert (lima.kind, str(lima.start), str(lima.end), lima.location) == ("event", "2024-06-03", "2024-06-04", "Lima")
     assert (str(quito.start), str(quito.end), quito.countries) == ("2024-09-09", "2024-09-09", ["ECU"])
+    assert lima.status == quito.status == "completed"  # the "held" cell
 
 
 def test_numbered_bold_names_after_a_sentence_announcing_investments_are_investments(tmp_path: Path) -> None:

@@ -74,6 +74,7 @@ class Entry:
     code_span: tuple[int, int] | None = None
     dated: tuple[int, int] | None = None
     place: tuple[int, int] | None = None  # a line naming only countries above the title ("KENYA")
+    status: str | None = None  # a cell saying it: "held", "upcoming", "ongoing"
     cues: set[str] = field(default_factory=set)
     group: int = 0  # entries of one repeated shape share it
 
@@ -448,6 +449,11 @@ _TITLE_SENTENCE = re.compile(r"^([A-Z][^.!?]{2,100}?)\.\s+(?=[A-Z])")
 _DATE_CELL = re.compile(rf"^(?:\d{{1,2}}\s*[-–]\s*)?\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}$|^{_MONTH}\s+\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?,?\s+\d{{4}}$")
 
 
+_STATUS_CELLS = {"held": "completed", "completed": "completed", "closed": "completed", "past": "completed",
+                 "ongoing": "ongoing", "active": "ongoing", "running": "ongoing",
+                 "upcoming": "planned", "planned": "planned", "forthcoming": "planned"}
+
+
 def _cells_title(lines: list[str], offsets: list[int], row: int, e: Entry) -> bool:
     """A line of cells ("Ghana — Cocoa Traceability — 1,200,000", "**15 May 2025** | Nairobi, Kenya | Data
     Summit"): the title is the cell that names a kind, else the first longer cell that is not a date, an amount or a
@@ -457,6 +463,9 @@ def _cells_title(lines: list[str], offsets: list[int], row: int, e: Entry) -> bo
     for c in cells:
         if e.dated is None and _DATE_CELL.match(c):  # "8-9 April 2024": when it takes place
             e.dated = _line_span(lines, offsets, row, c)
+            continue
+        if c.lower() in _STATUS_CELLS:  # "| held", "| upcoming": where it stands
+            e.status = _STATUS_CELLS[c.lower()]
             continue
         if countries_in_line(c):
             if e.place is None:

@@ -513,7 +513,7 @@ def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], 
             st, ctx = _status_context(lines, heads, e.first)
             kind = kind_of(e.title or "") if e.title else None
             seg = Segment("entry", e.first, e.last, first.start, last.end, title=e.title, title_span=e.title_span,
-                          code=e.code, code_span=e.code_span, kind=kind or "project", status=st, context=ctx,
+                          code=e.code, code_span=e.code_span, kind=kind or "project", status=st or e.status, context=ctx,
                           dated=e.dated, place=e.place, cue="repetition")
             segs.append(seg)
     return segs
