@@ -98,7 +98,7 @@ def test_quarters_and_halves_are_months() -> None:
 def test_places_under_a_pilot_sites_heading_are_the_programme_pilots(tmp_path: Path) -> None:
     recs = _records(tmp_path, "page.md", (
         "# Solar Schools\n\n"
-        "A programme that puts solar panels on rural schools, funded by the Energy Trust.\n\n"
+        "A programme of the Schools Agency that puts solar panels on rural schools, funded by the Energy Trust.\n\n"
         "## Pilot sites\n\n"
         "### Northern Ghana\n\n"
         "Start date: March 2024\n\nSchools: 40\n\nLocal partner: Tamale Youth Club\n\n"
@@ -110,6 +110,9 @@ def test_places_under_a_pilot_sites_heading_are_the_programme_pilots(tmp_path: P
     assert by_title["Solar Schools pilot: Northern Ghana"].kind == "pilot"
     assert by_title["Solar Schools pilot: Zambian Copperbelt"].countries == ["ZMB"]  # an adjective names it
     assert by_title["Solar Schools"].countries == ["GHA", "ZMB"]  # the programme works where its pilots are
+    # "a programme of X": X leads it, and its pilots
+    assert [p.name for p in by_title["Solar Schools pilot: Northern Ghana"].partners if p.role == "lead"] == \
+        ["Schools Agency"]
 
 
 def test_arrow_items_of_cells_with_a_date_are_one_event_each(tmp_path: Path) -> None:

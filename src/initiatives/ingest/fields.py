@@ -430,7 +430,9 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
                 r"contributions?|financial support|financing) from\b|"
                 r"\b(?:financed|funded|paid for|backed)\s+with\s+[^.;\n]{1,40}?\s+from\b", re.I), "funder"),
     (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|launched|established|"
-                r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
+                r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b|"
+                # "A regional programme of the World Food Programme (WFP) with ...": whose programme it is
+                r"\b(?:an?|the)\s+(?:[a-z-]+\s+){0,2}(?:programme|program|initiative|project) of\b", re.I), "lead"),
     (re.compile(r"\b(?:donors?|funders?|backers?|financiers?|contributors?|investors?)\s+(?:are|is|were|include[sd]?)\b",
                 re.I),
      "funder"),  # "The fund's first donors are the X Foundation and the Government of Y"

@@ -166,6 +166,7 @@ def extract_document(doc: Document) -> Batch:
             records.append(rec)
             made.append((seg, rec))
     _countries_from_parts(made)
+    _pilots_led_as_programme(made)
     _page_country(doc, lines, made)
     _listing_start(doc, text, made)
     _link_investment_round(records, text, dateline)
@@ -320,6 +321,16 @@ def _countries_from_parts(made: list[tuple[Segment, Initiative]]) -> None:
                         rec.sources.setdefault("countries", []).extend(
                             sp for sp in other.sources.get("countries", []) if sp.text and
                             country_names.lookup(sp.text, fuzzy=False) == code)
+
+
+def _pilots_led_as_programme(made: list[tuple[Segment, Initiative]]) -> None:
+    """"X pilot: Kenya" with no lead of its own is led by whoever leads programme X."""
+    leads = {rec.title: [p for p in rec.partners if p.role == "lead"][:1] for _s, rec in made
+             if rec.title and rec.kind == "programme"}
+    for _seg, rec in made:
+        name, sep, _place = (rec.title or "").partition(" pilot: ")
+        if rec.kind == "pilot" and sep and leads.get(name) and not any(p.role == "lead" for p in rec.partners):
+            rec.partners = [*leads[name], *rec.partners]
 
 
 def _lead_subject(text: str, dateline: Any) -> tuple[str, str] | None:
