@@ -197,8 +197,10 @@ def bulletin_items(lines: list[Line], taken: set[int]) -> list[Segment]:
 
 # "The companies are:" / "The grants went to:" followed by "- Kilimo Data (Tanzania), $2m, for farm data analytics"
 _INTRO = re.compile(r"\b(?:companies|start-?ups|investees|grantees|winners|recipients|awardees|beneficiaries|"
-                    r"portfolio companies|ventures)\b[^.\n]{0,60}:\s*$|\b(?:went|go|goes) to:\s*$", re.I)
-_LISTED = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+(?P<name>[A-Z][^(,–—\n]{1,60}?)\s*(?:\([^)]{2,40}\))?\s*(?:[,–—:]|-(?=\s))\s*\S")
+                    r"portfolio companies|ventures|investments)\b[^.\n]{0,60}:\s*$|\b(?:went|go|goes) to:\s*$", re.I)
+# "- Kilimo Data (Tanzania), $2m", "1) **Pesca Fria**, a Senegalese start-up, receives ..."
+_LISTED = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+(?P<m>\*\*|__)?(?P<name>[A-Z][^(,–—*_\n]{1,60}?)(?P=m)?\s*"
+                     r"(?:\([^)]{2,40}\))?\s*(?:[,–—:]|-(?=\s))\s*\S")
 
 
 def introduced_items(lines: list[Line], taken: set[int]) -> list[Segment]:
@@ -213,6 +215,9 @@ def introduced_items(lines: list[Line], taken: set[int]) -> list[Segment]:
             m = _LISTED.match(item.text)
             if not m:
                 if item.blank:
+                    continue
+                if out and item.text[:1].isspace() and out[-1].last == item.no - 1:
+                    out[-1].last, out[-1].end = item.no, item.end  # the item's sentence goes on, indented
                     continue
                 break
             if item.no in taken:

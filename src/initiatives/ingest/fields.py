@@ -90,7 +90,7 @@ def labelled_fields(text: str, lines: list[Line], seg: Segment, draft: Draft) ->
                     found.append((lab, vstart, vstart + len(value)))
                     _apply_label(lab.family, lab.label, value, vstart, draft)
             continue
-        lab = several[0] if several else None
+        lab = several[0] if several else _heading_label(ln.text)
         if lab is None:
             continue
         vstart = ln.start + lab.value_offset
@@ -144,13 +144,23 @@ _ROLE_FAMILY = {"lead": ("lead", "lead"), "donor": ("donor", "donor"), "funder":
                 "implementer": ("partners", "implementing partner")}
 
 
+def _heading_label(line: str) -> Label | None:
+    """"## Executing entities" over a list of names: a heading that is a label of who takes part, with no value."""
+    m = re.match(r"^\s{0,3}#{1,6}\s+(?P<t>[A-Za-z][A-Za-z ]{2,40}?)\s*:?\s*$", line)
+    lab = label_of(f"{m.group('t')}:") if m else None
+    if lab is None or lab.family not in ("partners", "donor", "lead"):
+        return None
+    return Label(lab.family, lab.label, "", len(line))
+
+
 def _bullet_values(rest: list[Line]) -> list[tuple[str, str | None, int, int]]:
     """The bullet items under a label with no value on its line: (name, role word or None, start, end)."""
     out: list[tuple[str, str | None, int, int]] = []
-    for ln in rest:
+    for k, ln in enumerate(rest):
         if ln.blank:
-            if out:
-                break
+            nxt = next((n for n in rest[k + 1:k + 2] if not n.blank), None)
+            if out and not (nxt is not None and _BULLET.match(nxt.text) and k > 0 and not rest[k - 1].blank):
+                break  # a list ends at a blank line, unless every item stands apart (a page's <li> items)
             continue
         m = _BULLET.match(ln.text)
         if not m:
@@ -162,6 +172,9 @@ def _bullet_values(rest: list[Line]) -> list[tuple[str, str | None, int, int]]:
                 else "implementer" if "implement" in role else None
         else:
             name, g, role = m.group("bare").strip(), "bare", None
+        cm = re.search(r"\s*\(([^()]+)\)$", name)
+        if cm and country_names.lookup(cm.group(1), fuzzy=False):
+            name = name[:cm.start()]  # "Ministry of Gender (Malawi)": the country says where it is, not its name
         s = ln.start + m.start(g)
         out.append((name, role, s, s + len(name)))
     return out
@@ -342,6 +355,11 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
     elif family == "status":
         st = _status_word(value)
         d.set("status", st, span)
+        dm = _STATUS_DATE.search(value)
+        if dm and st in ("ongoing", "completed"):  # "closed in December 2024", "started in Q1 2024"
+            day = normalise.parse_date(dm.group(1), end=st == "completed")
+            if day is not None and day.precision != "year":
+                d.set("end" if st == "completed" else "start", str(day), span)
     elif family == "comment":
         d.add("comments", value, span)
     elif family == "title":
@@ -372,11 +390,14 @@ def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> 
         d.set("summary", value, span)
 
 
+_STATUS_DATE = re.compile(r"\b(?:in|on|since)\s+((?:Q[1-4]|H[12])\s*(?:19|20)\d{2}|" + normalise.DATE + ")", re.I)
+
+
 def _status_word(value: str) -> str | None:
     v = value.lower()
     if re.search(r"complet|closed|ended|finished|concluded|past", v):
         return "completed"
-    if re.search(r"ongoing|on-going|active|current|in progress|implementation|running", v):
+    if re.search(r"ongoing|on-going|active|current|in progress|implementation|running|(?<!not )(?<!not yet )started|under ?way", v):
         return "ongoing"
     if re.search(r"plann|pipeline|proposed|upcoming|forthcoming|approved|not (?:yet )?started", v):
         return "planned"
@@ -423,7 +444,9 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
                 r"(?:\b(?:USD|EUR|GBP|CHF|US\$)|[$€£])\s?\d[\d,.]*\s*(?:million|billion|m|bn)?\s+(?:in\s+\w+\s+)?from\b",
                 re.I), "funder"),  # "... with EUR 15 million from the European Union"
     (re.compile(r"\b(?:led|lead|headed|coordinated|convened|organi[sz]ed|hosted|launched|established|"
-                r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b", re.I), "lead"),
+                r"founded|created|set up|initiated)(?:\s+[a-z]+){0,3}\s+by\b|"
+                # "A regional programme of the World Food Programme (WFP) with ...": whose programme it is
+                r"\b(?:an?|the)\s+(?:[a-z-]+\s+){0,2}(?:programme|program|initiative|project) of\b", re.I), "lead"),
     (re.compile(r"\b(?:donors?|funders?|backers?|financiers?|contributors?|investors?)\s+(?:are|is|were|include[sd]?)\b",
                 re.I),
      "funder"),  # "The fund's first donors are the X Foundation and the Government of Y"
@@ -438,10 +461,12 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-_PROSE_UNTIL = re.compile(r"\b(?:runs?|running|lasts?|lasting|continues?|valid|extended)\s+(?:until|till|through|to)\s+("
+_PROSE_UNTIL = re.compile(r"\b(?:(?:runs?|running|lasts?|lasting|continues?|valid|extended)\s+(?:until|till|through|to)|"
+                          # "starting in January 2025 and ending in December 2028", "will close in June 2027"
+                          r"(?:ending|ends|will end|to end|closing|will close|concluding|will conclude)\s+(?:in|on|by))\s+("
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
-                           r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle)\b", re.I)
+                           r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle|deal|agreement)\b", re.I)
 # "June 2022 to May 2027", "Mar 2021 – Feb 2024": two dates to the month are a period even without "from"
 _MONTH_RANGE = re.compile(r"(?<![\w-])((?:\d{1,2}\s+)?" + normalise._MONTH + r",?\s+(?:19|20)\d{2})\s*(?:to|until|till|through|–|—|-)\s*"
                           r"((?:\d{1,2}\s+)?" + normalise._MONTH + r",?\s+(?:19|20)\d{2})(?!\d)")

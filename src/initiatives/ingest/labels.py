@@ -13,7 +13,7 @@ from dataclasses import dataclass
 FAMILIES: dict[str, tuple[str, ...]] = {
     "time": ("time frame", "timeframe", "time-frame", "duration", "project period", "implementation period", "when",
              "start / end", "start/end", "start - end", "start-end", "from / to", "dates of implementation",
-             "period", "dates", "project dates", "project duration", "timeline", "years", "period of implementation"),
+             "period", "dates", "project dates", "project duration", "timeline", "years", "period of implementation", "implementation"),
     "start": ("start date", "start", "starting date", "launch date", "launched", "start of project", "first close",
               "inception", "date of inception", "since", "running since", "active since"),
     "end": ("end date", "end", "completion date", "closing date", "expected end date"),
@@ -40,13 +40,14 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "lead": ("lead partner", "lead partners", "lead division", "division", "lead agency", "lead organization", "lead organisation", "lead",
              "implementing agency", "implementing entity", "executing agency", "implemented by",
              "responsible division", "lead entity", "entity", "implementing entities", "executing entity", "organizer", "organiser", "managed by", "led by", "lead unit",
-             "office", "unit"),
+             "office", "unit", "organization", "organisation", "agency", "recipient organization", "accredited entity",
+             "recipient organisation"),  # an allocation list's "Organization" column: who carries the project out
     "region": ("region", "regions"),
     "themes": ("thematic area", "thematic areas", "themes", "theme", "sector", "sectors", "focus area",
-               "focus areas", "topics", "topic", "keywords", "tags", "areas of work", "area"),
+               "focus areas", "topics", "topic", "keywords", "tags", "areas of work", "area", "cluster", "result area", "result areas"),
     "sdgs": ("sdgs", "sdg", "sdg goals", "sustainable development goals", "related sdgs", "sdg alignment",
              "contributing to", "contributes to", "sdg contribution", "sdg targets"),
-    "status": ("status", "project status", "current status"),
+    "status": ("status", "project status", "current status", "stage", "project stage"),
     "comment": ("comment", "comments", "note", "notes", "remark", "remarks", "reviewer comment"),
     "title": ("title", "project title", "project name", "name", "programme name", "initiative", "initiative name",
               "programme title", "event", "event name", "event title"),
@@ -111,7 +112,8 @@ def _labels_in_line(line: str) -> tuple[Label, ...]:
     if not line.lstrip().startswith("|") and _INLINE_SEP.search(line):
         out: list[Label] = []
         pos = 0
-        for sep in [*_INLINE_SEP.finditer(line), None]:
+        seps = list(_INLINE_SEP.finditer(line))
+        for sep in [*seps, None]:
             end = sep.start() if sep else len(line)
             part = line[pos:end]
             lab = _single(part) or _bare(part)
@@ -119,6 +121,10 @@ def _labels_in_line(line: str) -> tuple[Label, ...]:
                 out.append(Label(lab.family, lab.label, lab.value, pos + lab.value_offset))
             pos = sep.end() if sep else pos
         if len(out) >= 2:
+            return tuple(out)
+        if len(out) == 1 and not seps[-1].group(0).strip() and out[0].value_offset > seps[-1].start():
+            # "Clean cooking for rural households        Period: FY2022-FY2024": a two-column page flattened,
+            # its right column a field
             return tuple(out)
     lab = _single(line)
     return (lab,) if lab else ()

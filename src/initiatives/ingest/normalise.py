@@ -31,6 +31,9 @@ _PART_RE = re.compile(rf"(?:\d{{1,2}}\s+{_MONTH}|{_MONTH}(?:\s+\d{{1,2}})?|{_MON
 RANGE_SPLIT = re.compile(r"\s*(?:[-–—]+|\bto\b|\buntil\b|\btill\b|\bthrough\b)\s*", re.I)
 
 
+_QUARTER = re.compile(rf"\b(Q(?=[1-4])|H(?=[12]))(\d)\s*[-/]?\s*({_YEAR})\b", re.I)  # "Q3 2024", "H2-2025"
+
+
 def parse_date(text: str, *, end: bool = False) -> PartialDate | None:
     """One date as written, at the precision written ("June 2014" -> 2014-06)."""
     t = text.strip().strip(".,;()").strip()
@@ -51,6 +54,10 @@ def parse_date(text: str, *, end: bool = False) -> PartialDate | None:
     year = int(year_m.group(0))
     month_m = re.search(_MONTH, t, re.I)
     if not month_m:
+        part = _QUARTER.search(t)
+        if part:  # "Q3 2024" starts in July and ends in September; "H2 2025" runs July to December
+            n, span = int(part.group(2)), 3 if part.group(1).upper() == "Q" else 6
+            return PartialDate(int(part.group(3)), n * span if end else n * span - span + 1)
         return PartialDate(year)
     month = MONTHS.get(month_m.group(0).lower().rstrip("."))
     if month is None:
@@ -128,7 +135,7 @@ MONEY_RE = re.compile(
     rf"(?P<pre>US\s?\$|USD|EUR|GBP|CHF|NOK|SEK|DKK|CAD|AUD|JPY|INR|KES|BTC|ETH|USDC|USDT|DAI|CELO|C\$|A\$|NZ\$|"
     rf"[$€£¥₹])\s?"
     rf"(?P<num>{_NUM})(?:\s?(?P<mult>{_MULT_RE}))?"
-    rf"|(?P<num2>{_NUM})(?:\s?(?P<mult2>{_MULT_RE}))?\s?"
+    rf"|(?P<num2>{_NUM})(?:\s?(?P<mult2>{_MULT_RE}))?[\s-]?"  # "12.5m-euro deal": written as one adjective
     rf"(?P<post>US dollars|dollars|euros?|pounds|swiss francs|francs|kroner|yen|bitcoins?|ether|"
     rf"USD|EUR|GBP|CHF|NOK|SEK|DKK|BTC|ETH|USDC|USDT|DAI|CELO|(?-i:[A-Z]{{3}}))\b",
     re.I,

@@ -123,12 +123,15 @@ def extract_document(doc: Document) -> Batch:
         lead_end = text.find(". ", lead_start)
         lead_end = len(text) if lead_end < 0 else lead_end
         # "... today launched the Cities Climate Finance Alliance, a platform ...": what the release announces
+        # ... or "today signed a contribution agreement for Connect Health Sahel, a four-year partnership"
         launched = [p for p in prose if p.title_span and lead_start <= p.title_span[0] < lead_end and re.search(
-            _LAUNCHED.pattern + r"\s+(?:the\s+|a\s+new\s+)?$", text[max(lead_start, p.title_span[0] - 60):p.title_span[0]])]
-        # "The partnership, known as the X Initiative, will ...": the release's own subject under its name
+            rf"(?:{_LAUNCHED.pattern}|\b(?:agreement|deal)\s+for(?=\s))"
+            r"\s+(?:the\s+|a\s+new\s+)?$", text[max(lead_start, p.title_span[0] - 60):p.title_span[0]])]
+        # "The partnership, known as the X Initiative, will ...": the release's own subject under its name ("The four-year
+        # scheme, dubbed X")
         known = [p for p in prose if p.title_span and re.search(
             r"\b(?:the|this|our)\s+(?:[\w-]+\s+){0,2}(?:partnership|agreement|alliance|initiative|programme|program|"
-            r"collaboration),?\s+(?:(?:known as|called|named|dubbed)\s+)?(?:the\s+)?$",  # "The three-year partnership, the X"
+            r"collaboration|scheme|deal|project|effort),?\s+(?:(?:known as|called|named|dubbed)\s+)?(?:the\s+)?$",  # "The three-year partnership, the X"
             text[max(0, p.title_span[0] - 60):p.title_span[0]], re.I)]
         # "WHO and Rwanda launch national digital health records partnership" ... "The Rwanda Digital Health
         # Records Partnership will connect ...": the headline's own subject, named
@@ -170,7 +173,9 @@ def extract_document(doc: Document) -> Batch:
             records.append(rec)
             made.append((seg, rec))
     _countries_from_parts(made)
+    _pilots_led_as_programme(made)
     _page_country(doc, lines, made)
+    _listing_start(doc, text, made)
     _link_investment_round(records, text, dateline)
     _link_release_events(doc, records, dateline, mentions)
     _status_as_of(doc, records)
@@ -220,7 +225,9 @@ _LAUNCHED = re.compile(r"\b(?:today|on \w+day|this week)\s+(?:jointly\s+)?(?:lau
 
 
 _WILL_BEGIN = re.compile(r"\bwill (?:begin|start|commence|be launched|kick off|get under way)\b|"
-                         r"\b(?:is|are) (?:due|expected|scheduled|set) to (?:begin|start)\b")
+                         r"\b(?:is|are) (?:due|expected|scheduled|set) to (?:begin|start)\b|"
+                         # "ITU will implement the partnership ..., starting in January 2025"
+                         r"\bwill\b[^.]{0,160}?\b(?:starting|beginning) (?:in|on|from)\b")
 _TEAM_UP = re.compile(r"\b(?:said|announced|agreed)\b[^.]{0,40}?\b(?:would|will|to)\s+(?:work together|cooperate|"
                       r"collaborate|partner|join forces)\b|\b(?:teamed|team|teams) up\b|\bjoined forces\b")
 
@@ -258,9 +265,12 @@ def _page_country(doc: Document, lines: list[Line], made: list[tuple[Segment, In
     """"# Our projects in Cambodia": a page whose title names one country is about work there, so its listed
     projects that name no country or region of their own are in it."""
     top = next((ln for ln in lines[:12] if ln.text.startswith("# ")), None)
-    if top is None:
-        return
-    found = country_names.find_in_text(top.text)
+    if top is None:  # a text's first line: a title ("SOUTH SUDAN HUMANITARIAN FUND") or a page header
+        top = next((ln for ln in lines[:3] if not ln.blank), None)
+        if top is None or len(top.text) > 100 or top.text.rstrip().endswith((".", ":")):
+            return
+    title = top.text.title() if top.text.isupper() else top.text  # (the same length: spans stay right)
+    found = country_names.find_in_text(title) if len(title) == len(top.text) else []
     if len({c for c, _, _ in found}) != 1:
         return
     code, s, e = found[0]
@@ -269,6 +279,24 @@ def _page_country(doc: Document, lines: list[Line], made: list[tuple[Segment, In
         if seg.mode in ("entry", "row") and not rec.countries and not rec.country_groups:
             rec.countries = [code]
             rec.sources["countries"] = [span]
+
+
+_ALL_START = re.compile(r"\b(?:All|Each of the|The)\s+(?:\w+\s+)?(?:projects|grants|activities|allocations|awards)\s+"
+                        r"(?:will\s+)?(?:start|begin|started|began|starts|begins)\s+(?:on|in)\s+(" + normalise.DATE + ")",
+                        re.I)
+
+
+def _listing_start(doc: Document, text: str, made: list[tuple[Segment, Initiative]]) -> None:
+    """"All projects start on 1 August 2024" above a listing: the start of each entry below that gives none."""
+    m = _ALL_START.search(text, 0, 6000)
+    day = normalise.parse_date(m.group(1).replace("\n", " ")) if m else None
+    if m is None or day is None or day.precision == "year":
+        return
+    span = _span(doc, m.start(1), m.end(1))
+    for seg, rec in made:
+        if seg.mode in ("entry", "row") and seg.start > m.end() and rec.start is None:
+            rec.start = day
+            rec.sources["start"] = [span]
 
 
 _DOC_CURRENCY = re.compile(r"\b(?:figures|amounts|budgets|values|costs)\b[^.\n]{0,30}?\b(?:are\s+|given\s+|shown\s+)?"
@@ -289,16 +317,29 @@ def _doc_currency(text: str) -> str | None:
 def _countries_from_parts(made: list[tuple[Segment, Initiative]]) -> None:
     """A programme whose own text names no country works where its nested records (its country pilots) do."""
     for seg, rec in made:
-        if seg.mode != "heading" or seg.window is None or rec.countries:
+        if seg.mode != "heading" or rec.countries:
             continue
+        named = f"{rec.title} pilot: " if rec.title else None  # its pilots, "X pilot: Kenya", wherever they sit
         for other_seg, other in made:
-            if other is not rec and seg.first < other_seg.first <= seg.last and other_seg.mode != "prose":
+            if other is not rec and other_seg.mode != "prose" and (
+                    seg.window is not None and seg.first < other_seg.first <= seg.last
+                    or named and (other.title or "").startswith(named)):
                 for code in other.countries:
                     if code not in rec.countries:
                         rec.countries.append(code)
                         rec.sources.setdefault("countries", []).extend(
                             sp for sp in other.sources.get("countries", []) if sp.text and
                             country_names.lookup(sp.text, fuzzy=False) == code)
+
+
+def _pilots_led_as_programme(made: list[tuple[Segment, Initiative]]) -> None:
+    """"X pilot: Kenya" with no lead of its own is led by whoever leads programme X."""
+    leads = {rec.title: [p for p in rec.partners if p.role == "lead"][:1] for _s, rec in made
+             if rec.title and rec.kind == "programme"}
+    for _seg, rec in made:
+        name, sep, _place = (rec.title or "").partition(" pilot: ")
+        if rec.kind == "pilot" and sep and leads.get(name) and not any(p.role == "lead" for p in rec.partners):
+            rec.partners = [*leads[name], *rec.partners]
 
 
 def _lead_subject(text: str, dateline: Any) -> tuple[str, str] | None:
@@ -445,11 +486,30 @@ _TITLE_DATES = re.compile(r"^(?P<t>.+?)\s*\((?P<when>[^()]*\b(?:19|20)\d{2}\b[^(
 _FIELD_HEAD = re.compile(r"^[A-Z][\w .()/&-]{0,30}:\s*[\w./-]*\d[\w./-]*\s*$")
 
 
+_BARE_CODE = re.compile(r"[ \t]*[*_]{0,2}([A-Z]{1,6}[-/ ]?\d{2,8}[A-Z]?|\d{5,10})[*_]{0,2}[ \t]*$")
+
+
+def _code_under(text: str, title_span: tuple[int, int]) -> tuple[int, int] | None:
+    """"# Resilient Coastal Livelihoods" with "FP241" alone on the next line: the project's code."""
+    nl = text.find("\n", title_span[1])
+    if nl < 0:
+        return None
+    m = re.compile(r"\n*").match(text, nl + 1)
+    start = m.end() if m else nl + 1
+    line_end = text.find("\n", start)
+    cm = _BARE_CODE.fullmatch(text, start, len(text) if line_end < 0 else line_end)
+    if cm is None or re.fullmatch(r"(?:19|20)\d{2}", cm.group(1)):
+        return None
+    return cm.start(1), cm.end(1)
+
+
 def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions: list[OrgMention], book: OrgBook,
             dominant: OrgMention | None, dateline: Any, titles: list[str], index: TextIndex) -> Initiative | None:
     d = Draft(default_currency=_doc_currency(text))
     if seg.code:
         d.set("code", seg.code, seg.code_span)
+    elif seg.mode in ("heading", "entry") and seg.title_span and (under := _code_under(text, seg.title_span)):
+        d.set("code", text[under[0]:under[1]], under)
     # an entry headed by one of its fields ("Output Ref: 00112233") is named by its Title label when it has one
     field_head = bool(seg.title and seg.mode == "entry" and _FIELD_HEAD.match(seg.title))
     dated = _TITLE_DATES.match(seg.title or "") if seg.title_span else None
@@ -484,7 +544,7 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
     if seg.lead_span:
         _part_signatories(text, seg, mentions, d)
     if seg.place and not d.values.get("countries"):
-        for code, s, e in countries_in_line(text[seg.place[0]:seg.place[1]]):
+        for code, s, e in _place_countries(text[seg.place[0]:seg.place[1]]):
             d.add("countries", code, (seg.place[0] + s, seg.place[0] + e))
     if seg.dated and not d.values.get("date_announced"):
         day = normalise.parse_date(text[seg.dated[0]:seg.dated[1]])
@@ -492,6 +552,11 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
             d.set("date_announced", str(day), seg.dated)
         elif day and seg.kind == "event" and not d.values.get("start"):
             d.set("start", str(day), seg.dated)  # an event's date line is when it takes place
+            first, last = normalise.parse_range(text[seg.dated[0]:seg.dated[1]])
+            if first and not d.values.get("end"):  # "8-9 April 2024": two days; "15 October 2024": one
+                d.set("end", str(last or first), seg.dated)
+            if not d.values.get("location") and (where := _cell_place(text, seg.dated)) is not None:
+                d.set("location", text[where[0]:where[1]], where)
     for name, role, s, e in seg.hints:
         d.partner(name, role, org_type(name, name if name.isupper() else None), None, (s, e))
     prose_fields(text, seg, d, mentions, has_labels=has_labels, taken_spans=[], record_titles=titles,
@@ -674,7 +739,7 @@ def press_kind(text: str, seg: Segment, dateline: Any) -> str:
     if invest.search(seg.title or ""):
         return "investment"
     # "Tidewater Partners" is a name, not a partnership
-    if re.search(r"\b(?:partnership|partner(?:s|ed|ing)? (?:with|on|to)|agreement|memorandum|MoU|alliance|sign\w*|"
+    if re.search(r"\b(?:partnership|partner(?:s|ed|ing)? (?:with|on|to)|agreement|memorandum|MoU|alliance|sign\w*|deal|"
                  r"join(?:s|ed)? forces|team(?:s|ed)? up)\b", re.sub(r"\b[A-Z]\w+ Partners?\b", "", head), re.I):
         return "partnership"
     if re.search(r"\bpilot(?:s|ed|ing)?\b", seg.title or "", re.I):
@@ -721,7 +786,7 @@ def _investee_fields(text: str, seg: Segment, d: Draft, index: TextIndex) -> Non
 
 
 _ADJ_BEFORE = re.compile(r"\b(?P<adj>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[ \t]+(?:[a-z][\w-]*[ \t]+){0,3}$")
-_ADJ_AFTER = re.compile(r"^(?:[ \t]*\([^)]{1,12}\))?,[ \t]+an?[ \t]+(?P<adj>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[\s-]")
+_ADJ_AFTER = re.compile(r"^[*_]{0,2}(?:[ \t]*\([^)]{1,12}\))?,[ \t]+an?[ \t]+(?P<adj>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[\s-]")  # "**Pesca Fria**, a Senegalese"
 
 
 def adjective_country(text: str, a: int, b: int) -> tuple[str, tuple[int, int]] | None:
@@ -762,7 +827,7 @@ def _press_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> bool:
     date = _dateline_date(text, ln, m)
     if date is not None and date.precision == "day":
         d.set("date_announced", str(date), (ln.start + m.start("date"), ln.start + m.end("date")))
-    loc = m.group("loc").split(",")[0].strip()
+    loc = re.split(r"\s*/\s*", m.group("loc").split(",")[0].strip())[0]  # "Brussels / Geneva": the first city
     d.set("location", loc.title() if loc.isupper() else loc, (ln.start + m.start("loc"), ln.start + m.start("loc")
                                                               + len(loc)))
     d.set("kind", press_kind(text, seg, dateline), None)
@@ -851,7 +916,44 @@ def _organizations(book: OrgBook, records: list[Initiative]) -> list[Organizatio
                 continue
             _put(out, re.sub(r"\s*\(([^)]*)\)\s*$", "", p.name) or p.name,
                  p.acronym or _paren(p.name), p.type, None, [], idx)
-    return list(out.values())
+    return _without_comma_cuts(list(out.values()))
+
+
+def _cell_place(text: str, dated: tuple[int, int]) -> tuple[int, int] | None:
+    """"Name | 8-9 April 2024 | Santiago, Chile | held": the city of the cell beside an event's date that names a
+    city and its country."""
+    a = text.rfind("\n", 0, dated[0]) + 1
+    b = text.find("\n", dated[1])
+    b = len(text) if b < 0 else b
+    for m in re.finditer(r"(?:^|\|)\s*([A-Z][\w .'-]{1,30}),\s*([A-Z][\w .'-]{2,30}?)\s*(?=\||$)", text[a:b]):
+        if country_names.lookup(m.group(2), fuzzy=False):
+            return a + m.start(1), a + m.end(1)
+    return None
+
+
+def _place_countries(place: str) -> list[tuple[str, int, int]]:
+    """Countries of a line naming a place: "KENYA", "Zambia and Zimbabwe", or a region of one ("Northern Kenya",
+    "Ethiopian highlands")."""
+    found = countries_in_line(place) or country_names.find_in_text(place)
+    if found:
+        return found
+    for m in re.finditer(r"[A-Z][a-z]+", place):
+        code = country_names.ADJECTIVES.get(m.group(0).lower())
+        if code:
+            return [(code, m.start(), m.end())]
+    return []
+
+
+def _without_comma_cuts(orgs: list[Organization]) -> list[Organization]:
+    """"Ministry of Gender" beside "Ministry of Gender, Community Development and Social Welfare": a name cut at
+    its first comma (a list read as several names) is the longer one."""
+    names = sorted(o.name for o in orgs)
+    cut = set()
+    for o in orgs:
+        k = bisect.bisect_left(names, o.name + ",")
+        if not o.acronym and k < len(names) and names[k].startswith(o.name + ","):
+            cut.add(o.name)
+    return [o for o in orgs if o.name not in cut] if cut else orgs
 
 
 class _OrgIndex:

@@ -96,11 +96,12 @@ def read_html(data: bytes, name: str) -> str:
     repeated: dict[int, bool] = {}
     paired: set[int] = set()
     grids: dict[int, dict[int, list[str] | None]] = {}
+    pair_runs: dict[int, bool] = {}
     for node in root.traverse(include_text=False):
         tag = node.tag
         if node.mem_id in paired:
             continue  # the value of a "label | value" pair already written
-        pair = _label_value_pair(node) if tag in ("div", "li", "p") else None
+        pair = _label_value_pair(node, pair_runs) if tag in ("div", "li", "p") else None
         if pair is not None:  # <div><div>Country</div><div>Mali</div></div>: one labelled field
             lines.append(f"{pair[0]}: {pair[1]}")
             paired.update(c.mem_id for c in node.traverse(include_text=False))
@@ -172,18 +173,48 @@ def _in_card(node, repeated: dict[int, bool]) -> bool:  # type: ignore[no-untype
     return False
 
 
-def _label_value_pair(node) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
-    """An element holding exactly two leaf elements, a field label and its value ("Country" / "Mali, Niger")."""
-    from initiatives.ingest.labels import label_of
-
+def _two_leaves(node) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
+    """The texts of an element holding exactly two leaf elements ("Country" / "Mali, Niger")."""
     kids = [c for c in node.iter() if c.tag != "-text"]
     if len(kids) != 2 or any(any(g.tag in _BLOCK_TAGS for g in c.iter()) for c in kids):
         return None
     label, value = (_squash(c.text(separator=" ")) for c in kids)
     label = label.rstrip(":：").strip()
-    if not label or not value or len(label.split()) > 5 or label_of(f"{label}: {value}") is None:
+    if not label or not value or len(label.split()) > 5:
         return None
     return label, value
+
+
+def _label_value_pair(node, runs: dict[int, bool]) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
+    """An element holding exactly two leaf elements, a field label and its value ("Country" / "Mali, Niger"): a
+    known label, or any label in a run of such pairs of which others are known (a project's "key facts" grid:
+    "Accredited entity" / "CABEI" beside "Countries" / "El Salvador, Honduras")."""
+    from initiatives.ingest.labels import label_of
+
+    pair = _two_leaves(node)
+    if pair is None:
+        return None
+    if label_of(f"{pair[0]}: {pair[1]}") is not None or _field_grid(node, runs):
+        return pair
+    return None
+
+
+def _field_grid(node, runs: dict[int, bool]) -> bool:  # type: ignore[no-untyped-def]
+    """True for one of three or more like siblings (same tag and class) that each hold a label and a value, two
+    or a third of whose labels are known field labels."""
+    from initiatives.ingest.labels import label_of
+
+    parent = node.parent
+    if parent is None:
+        return False
+    shape = (node.tag, (node.attributes.get("class") or "").strip())
+    key = hash((parent.mem_id, shape))
+    if key not in runs:
+        pairs = [_two_leaves(c) for c in parent.iter()
+                 if c.tag == shape[0] and (c.attributes.get("class") or "").strip() == shape[1]]
+        known = sum(1 for p in pairs if p is not None and label_of(f"{p[0]}: {p[1]}") is not None)
+        runs[key] = len(pairs) >= 3 and all(p is not None for p in pairs) and (known >= 2 or known * 3 >= len(pairs))
+    return runs[key]
 
 
 def _join_blocks(lines: list[str]) -> str:

@@ -27,7 +27,7 @@ from initiatives.reference import country_names
 
 _MD, _RULE, _SETEXT = MD_HEAD, RULE, SETEXT  # the headings and separator lines the layout rules read
 _TABLE = re.compile(r"^\s*\|")
-_BULLET = re.compile(r"^\s*(?:[-*•]\s+|(?:\d{1,3}|[a-z]|[IVX]{1,4})[.)]\s+|\((?:\d{1,3}|[a-z]|[ivx]{1,4})\)\s+)")
+_BULLET = re.compile(r"^\s*(?:[-*•]\s+|(?:>>|[»►▶▸‣▪◦→])\s*|(?:\d{1,3}|[a-z]|[IVX]{1,4})[.)]\s+|\((?:\d{1,3}|[a-z]|[ivx]{1,4})\)\s+)")
 _RUNIN = re.compile(r"^\s*(?:[-*•]\s+|\d{1,3}[.)]\s+)?(?P<m>\*\*|__)(?P<t>[^*_\n]{3,120}?)(?P=m)\s*[.:–—-]?\s*(?=\S)")
 _EMPH = re.compile(r"^\s*(?P<m>\*\*|__|\*|_)(?P<t>[^*_\n]{3,120}?)(?P=m)\s*:?\s*$")
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|" \
@@ -74,6 +74,7 @@ class Entry:
     code_span: tuple[int, int] | None = None
     dated: tuple[int, int] | None = None
     place: tuple[int, int] | None = None  # a line naming only countries above the title ("KENYA")
+    status: str | None = None  # a cell saying it: "held", "upcoming", "ongoing"
     cues: set[str] = field(default_factory=set)
     group: int = 0  # entries of one repeated shape share it
 
@@ -123,6 +124,10 @@ def line_shape(s: str) -> str:
     if _DATE_TITLE.match(s):
         return "datetitle"
     bare = _BULLET.sub("", s, count=1) if not s.startswith(("**", "__")) else s
+    if "|" in bare and len(bare) <= 200:
+        cells = _CELL_SEP.split(bare)
+        if len(cells) >= 3 and any(_YEAR.search(c) for c in cells[1:]) and not _YEAR.search(cells[0]):
+            return "datetitle"  # "Santiago Dialogue on Digital Identity | 8-9 April 2024 | Santiago, Chile": a name, its date
     if _CODE_TITLE.match(bare) and label_of(bare) is None:
         return "code"
     if len(bare) <= 60 and _country_line(bare):
@@ -149,7 +154,7 @@ def _marker(s: str) -> str:
         return "#" * len(m.group(1))
     if re.match(r"^\s*\d{1,3}[.)]\s", s) or re.match(r"^\s*\((?:\d{1,3}|[a-z]|[ivx]{1,4})\)\s", s):
         return "num"  # "1.", "2)", "(3)", "(a)", "(iv)"
-    if re.match(r"^\s*[-*•]\s", s) and not s.strip().startswith(("**", "__")):
+    if re.match(r"^\s*(?:[-*•]\s|>>|[»►▶▸‣▪◦→])", s) and not s.strip().startswith(("**", "__")):
         return "bullet"
     return ""
 
@@ -441,13 +446,27 @@ def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
 _TITLE_SENTENCE = re.compile(r"^([A-Z][^.!?]{2,100}?)\.\s+(?=[A-Z])")
 
 
+_DATE_CELL = re.compile(rf"^(?:\d{{1,2}}\s*[-–]\s*)?\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}$|^{_MONTH}\s+\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?,?\s+\d{{4}}$")
+
+
+_STATUS_CELLS = {"held": "completed", "completed": "completed", "closed": "completed", "past": "completed",
+                 "ongoing": "ongoing", "active": "ongoing", "running": "ongoing",
+                 "upcoming": "planned", "planned": "planned", "forthcoming": "planned"}
+
+
 def _cells_title(lines: list[str], offsets: list[int], row: int, e: Entry) -> bool:
     """A line of cells ("Ghana — Cocoa Traceability — 1,200,000", "**15 May 2025** | Nairobi, Kenya | Data
     Summit"): the title is the cell that names a kind, else the first longer cell that is not a date, an amount or a
     place; a cell of countries only is the entry's place."""
-    cells = [c.strip(" *_") for c in _CELL_SEP.split(lines[row].strip())]
+    cells = [c.strip(" *_") for c in _CELL_SEP.split(_BULLET.sub("", lines[row].strip(), count=1))]
     names = []
     for c in cells:
+        if e.dated is None and _DATE_CELL.match(c):  # "8-9 April 2024": when it takes place
+            e.dated = _line_span(lines, offsets, row, c)
+            continue
+        if c.lower() in _STATUS_CELLS:  # "| held", "| upcoming": where it stands
+            e.status = _STATUS_CELLS[c.lower()]
+            continue
         if countries_in_line(c):
             if e.place is None:
                 e.place = _line_span(lines, offsets, row, c)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,7 +147,7 @@ _STATUS_WORDS = [
 ]
 _SECTION_NOUNS = (r"projects|programmes|programs|initiatives|partnerships|pilots|activities|funds|investments|"
                   r"events|grants|portfolio|engagements|collaborations|work|investees|grantees|awardees|"
-                  r"start-?ups|portfolio companies|companies|ventures|winners|cohort|schemes")
+                  r"start-?ups|portfolio companies|companies|ventures|winners|cohort|schemes|sites|locations")
 # investees, grantees, start-ups ... named under such a heading: each item is one investment
 _INVESTEE_NOUNS = re.compile(r"investees|grantees|awardees|start-?ups|portfolio companies|companies|ventures|"
                              r"winners|cohort")
@@ -162,6 +163,8 @@ KIND_NOUNS: list[tuple[str, str]] = [
     (r"\binvestments?\b", "investment"),
     (r"\bpilots\b", "programme"),
     (r"\bpilot\b", "pilot"),
+    # "Regional Dialogues on Digital Public Infrastructure": a series of events is a programme
+    (r"\b(?:dialogues|webinars|roundtables|summits|conferences)\b", "programme"),
     (r"\b(?:summit|forum|conference|workshop|hackathon|symposium|congress|expo|festival|webinar|dialogue|"
      r"meeting|roundtable|week)\b", "event"),
     (r"\b(?:partnership|coalition|compact|consortium|memorandum|agreement|mou|network)\b", "partnership"),
@@ -309,6 +312,12 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
     taken: set[int] = set()
 
     entries = _listing_entries(lines, heads)
+    _pilot_places(entries, lines, heads)
+    columns = _column_entries(lines, set())
+    if columns:  # a two-column table flattened to text: its entries replace what the rules cut from its lines
+        spans = [(s.first, s.last) for s in columns]
+        entries = [e for e in entries if not any(a <= e.first <= b or e.first <= a <= e.last for a, b in spans)]
+        entries.extend(columns)
     for seg in entries:
         taken.update(range(seg.first, seg.last + 1))
     segs.extend(entries)
@@ -358,6 +367,90 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
 
 
 _RECORD_MODES = ("entry", "heading", "item", "teaser", "row")
+
+# "Clean cooking for rural households         Period: FY2022-FY2024": a name, a wide gap, a field
+_COLUMNS = re.compile(r"^(?P<left>\S(?:.*?\S)?)[ \t]{3,}(?P<right>[A-Z][^\n]*)$")
+_CODE_TAIL = re.compile(r"\s*\((?P<c>[A-Z0-9][\w./-]{2,24})\)$")
+
+
+def _column_rows(lines: list[Line]) -> dict[int, tuple[str, int, int]]:
+    """0-based index -> (left text, its offset, right column's offset) for the lines of a two-column layout
+    whose right column holds labelled fields, at the column most of them share."""
+    rows: dict[int, tuple[str, int, int]] = {}
+    for i, ln in enumerate(lines):
+        t = ln.text
+        if "   " not in t:
+            continue
+        m = _COLUMNS.match(t)
+        if m and label_of(m.group("right")) is not None and label_of(m.group("left")) is None:
+            rows[i] = (m.group("left"), m.start("left"), m.start("right"))
+        elif t[:1] == " " and len(t) - len(t.lstrip()) >= 20 and label_of(t) is not None:
+            rows[i] = ("", 0, len(t) - len(t.lstrip()))
+    if len(rows) < 4:
+        return {}
+    col = Counter(r[2] for r in rows.values()).most_common(1)[0][0]
+    return {i: r for i, r in rows.items() if abs(r[2] - col) <= 2}
+
+
+def _column_entries(lines: list[Line], taken: set[int]) -> list[Segment]:
+    """Entries of a two-column table flattened to text (a PDF's "Project | Key facts"): each run of lines whose
+    right column holds fields and whose first line has a name on the left is one entry, titled by its left
+    column ("Climate-smart value chains in the" / "northern uplands" / "(00123456)": the title and its code)."""
+    rows = _column_rows(lines)
+    runs: list[list[int]] = []
+    for i in sorted(rows):
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    runs = [r for r in runs if rows[r[0]][0] and len(r) >= 2 and not any(lines[k].no in taken for k in r)]
+    if len(runs) < 2:
+        return []
+    segs: list[Segment] = []
+    for run in runs:
+        head = lines[run[0]]
+        title = " ".join(rows[k][0] for k in run if rows[k][0])
+        code = code_span = None
+        cm = _CODE_TAIL.search(title)
+        if cm and re.search(r"\d", cm.group("c")):
+            code, title = cm.group("c"), title[:cm.start()].strip()
+            at = next(k for k in run if code in rows[k][0])
+            pos = lines[at].text.find(code)
+            code_span = (lines[at].start + pos, lines[at].start + pos + len(code))
+        left = rows[run[0]]
+        tspan = (head.start + left[1], head.start + left[1] + len(left[0]))
+        last = lines[run[-1]]
+        segs.append(Segment("entry", head.no, last.no, head.start, last.end, title=title, title_span=tspan,
+                            code=code, code_span=code_span, kind=_entry_kind(title), cue="columns"))
+    return segs
+
+
+def _place_named(title: str) -> bool:
+    """"Northern Kenya", "Ethiopian highlands": a title that is a place (a country, its adjective, a region)."""
+    from initiatives.reference import country_names
+
+    words = title.split()
+    if not 1 <= len(words) <= 4 or kind_of(title):
+        return False
+    return bool(country_names.find_in_text(title)) or any(
+        country_names.ADJECTIVES.get(w.lower()) for w in words)
+
+
+def _pilot_places(entries: list[Segment], lines: list[Line], heads: dict[int, Heading]) -> None:
+    """Entries headed by a place under a "Pilot sites" / "Country pilots" section: the page's programme there,
+    "Anticipatory Cash pilot: Northern Kenya" (as a table's rows are titled)."""
+    for seg in entries:
+        h = heads.get(seg.first)
+        if h is None or seg.code or not seg.title or not _place_named(seg.title):
+            continue
+        up = _enclosing(heads, seg.first)
+        if up is None or not SECTION_HEAD.match(up.text) or section_kind(up.text) != "pilot":
+            continue
+        page = next((x.text for no, x in sorted(heads.items()) if x.level == 1 and no < up.line.no), None)
+        seg.kind = "pilot"
+        seg.place = seg.title_span  # its country is the place it is headed by
+        if page:
+            seg.title = f"{clean_heading(page)} pilot: {seg.title}"
 
 
 # a section that lists other pages, not initiatives of this one
@@ -420,7 +513,7 @@ def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], 
             st, ctx = _status_context(lines, heads, e.first)
             kind = kind_of(e.title or "") if e.title else None
             seg = Segment("entry", e.first, e.last, first.start, last.end, title=e.title, title_span=e.title_span,
-                          code=e.code, code_span=e.code_span, kind=kind or "project", status=st, context=ctx,
+                          code=e.code, code_span=e.code_span, kind=kind or "project", status=st or e.status, context=ctx,
                           dated=e.dated, place=e.place, cue="repetition")
             segs.append(seg)
     return segs
@@ -513,7 +606,8 @@ _DOC_PART = re.compile(r"^(?:\d+[.)]\s*)?(?:what (?:the|this|our) (?:project|pro
                        r"background|context|rationale|objectives?|purpose|aims?|overview|description|"
                        r"summary|(?:draft |provisional )?(?:programme|program|agenda)|participants|participation|"
                        r"format|expected (?:outcomes|results|outputs)|outcomes|results|outputs|activities|approach|"
-                       r"methodology|target audience|partners|organi[sz]ers|logistics|venue|contacts?|"
+                       r"methodology|target audience|(?:(?:implementing|executing|delivery|local|project|key) )?"  # "Executing entities"
+                       r"(?:partners|entities|agencies)|organi[sz]ers|logistics|venue|contacts?|"
                        r"key (?:facts|dates|information|figures)|(?:[\w-]+ )?at a glance|in brief|in numbers|"
                        r"fact ?sheet|where (?:we|it) works?|locations?|countries|coverage|donors|funding|"
                        r"funding and (?:timeline|partners)|timeline|budget|results(?: so far)?|achievements|"
@@ -615,6 +709,17 @@ def _entry_kind(title: str) -> str:
     return kind if kind in ("pilot", "fund") else "project"
 
 
+_FIELD_SHAPE = re.compile(r"^[A-Z][A-Za-z]+(?: [A-Za-z]+){0,2}:\s+\S")  # "Approved: ...", a short label and a value
+
+
+def _field_above(lines: list[Line], i: int) -> bool:
+    """True when the nearest non-blank line above (one blank line at most between) is a labelled field."""
+    for prev in reversed(lines[max(0, i - 2):i]):
+        if not prev.blank:
+            return label_of(prev.text) is not None
+    return False
+
+
 def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bool:
     ln = lines[i]
     s = ln.s
@@ -627,6 +732,8 @@ def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bo
         return False
     if s.startswith(("-", "*", "•", "|", "#")) or (i > 0 and not lines[i - 1].blank):
         return False
+    if _FIELD_SHAPE.match(s) and not kind_of(s.partition(":")[0]) and _field_above(lines, i):
+        return False  # "Approved: B.38, 14 March 2024" among a card's fields: a field of an unknown label, no title
     if (ln.no in heads and SECTION_HEAD.match(heads[ln.no].text)) or status_of(s) and len(s.split()) <= 4:
         return False
     seen = 0
@@ -646,15 +753,18 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
     segs: list[Segment] = []
     i = 0
     while i < len(lines):
-        if not (TABLE_ROW.match(lines[i].text) and i + 1 < len(lines) and TABLE_SEP.match(lines[i + 1].text)):
+        if TABLE_ROW.match(lines[i].text) and i + 1 < len(lines) and TABLE_SEP.match(lines[i + 1].text):
+            header = _cells(lines[i])
+            j = i + 2
+            body = []
+            while j < len(lines) and TABLE_ROW.match(lines[j].text):
+                body.append(lines[j])
+                j += 1
+        elif (bare := _bare_pipe_table(lines, i)) is not None:
+            header, body, j = bare
+        else:
             i += 1
             continue
-        header = _cells(lines[i])
-        j = i + 2
-        body = []
-        while j < len(lines) and TABLE_ROW.match(lines[j].text):
-            body.append(lines[j])
-            j += 1
         names = [h[0].lower() for h in header]
         title_cols = [k for k, n in enumerate(names) if re.fullmatch(
             r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment)"
@@ -719,6 +829,26 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
     return segs
 
 
+def _bare_pipe_row(text: str) -> bool:
+    """"a|b|c": three or more cells with no outer bars (string tests: a regex here backtracked on long lines)."""
+    return text.count("|") >= 2 and bool(text.split("|", 1)[0].strip())
+
+
+def _bare_pipe_table(lines: list[Line], i: int) -> tuple[list[tuple[str, int, int]], list[Line], int] | None:
+    """An export written as a pipe list with no outer bars and no separator row ("Project code|Organization|
+    Amount" over "SSD-24/001|Nile Hope|620,000"): a header of short word cells over two or more rows of as many
+    cells. Returns the header's cells, the body rows and the index after them."""
+    if not _bare_pipe_row(lines[i].text) or (i and _bare_pipe_row(lines[i - 1].text)):
+        return None
+    header = _cells(lines[i])
+    if any(not c[0] or len(c[0]) > 40 or re.search(r"\d", c[0]) for c in header):
+        return None
+    j = i + 1
+    while j < len(lines) and _bare_pipe_row(lines[j].text) and len(_cells(lines[j])) == len(header):
+        j += 1
+    return (header, lines[i + 1:j], j) if j - i >= 3 else None
+
+
 def _field_table_lines(lines: list[Line]) -> set[int]:
     """0-based indexes of the lines of field tables (a heading's own facts, not a list of records)."""
     out: set[int] = set()
@@ -781,7 +911,8 @@ def _field_table(rows: list[Line]) -> bool:
 def _cells(line: Line) -> list[tuple[str, int, int]]:
     out = []
     text = line.text
-    first = text.find("|")
+    # "| a | b |" opens with a bar; a bare pipe list ("a|b|c") starts with its first cell
+    first = text.find("|") if text.lstrip().startswith("|") else -1
     pos = first + 1
     for part in text[first + 1:].split("|")[:-1] if text.rstrip().endswith("|") else text[first + 1:].split("|"):
         raw_start = pos
@@ -822,7 +953,7 @@ def section_kind(heading: str) -> str | None:
     if _INVESTEE_NOUNS.search(heading.lower()):
         return "investment"
     kind = kind_of(re.sub(r"s\b", "", noun.group(0)))
-    if kind == "programme" and re.search(r"\bpilot", heading, re.I):  # "Country pilots", "Pilot schemes"
+    if kind in ("programme", None) and re.search(r"\bpilot", heading, re.I):  # "Country pilots", "Pilot sites"
         return "pilot"
     return kind
 
@@ -908,6 +1039,10 @@ def _name_part(heading: str) -> str:
     return head
 
 
+# "SOUTH SUDAN HUMANITARIAN FUND" over "2024 Second Standard Allocation - approved projects": the masthead of a list
+_LIST_SUBTITLE = re.compile(r"(?:^|[-–—:|]\s*)(?:list of|approved|funded|selected|awarded)\s+(?:\w+\s+)?"
+                            r"(?:projects|grants|awards|allocations|proposals)\s*$", re.I)
+
 _PLURAL_KINDS = re.compile(r"\b(?:grants|funds|projects|programmes|programs|partnerships|initiatives|pilots|"
                            r"investments|events|facilities)\b", re.I)
 
@@ -938,7 +1073,7 @@ def _heading_records(lines: list[Line], heads: dict[int, Heading], taken: set[in
         if kind is None or (len(name.split()) < 2 and not owner) or re.search(r"\b(?:and|&) the\b", name):
             continue
         if re.search(r"\blist of\b|^(?:annex|appendix|table|figure|schedule)\b|\b(?:news|newsletter|bulletin|digest)\b|"
-                     r"\bissue\s+\d", name, re.I):
+                     r"\bissue\s+\d", name, re.I) or _LIST_SUBTITLE.search(lines[no].text if no < len(lines) else ""):
             continue  # "ANNEX II. LIST OF PROJECTS FUNDED UNDER THE TRUST FUND": a list's title
         if re.match(r"^(?:about|our|contact|for more|news|related|see also|more)\b", name, re.I) or \
                 re.match(r"^the\b", name, re.I) and len(name.split()) < 4:  # "The team"; not "The X Growth Fund"
@@ -986,7 +1121,7 @@ _PRESS_END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:About\s+(?!the\s+(?:partners
                         re.I)
 
 
-_LOC = r"[A-Z][A-Za-z’'.\-]+(?:[ /][A-Z][A-Za-z’'.\-]+){0,4}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){0,3})?"
+_LOC = r"[A-Z][A-Za-z’'.\-]+(?:(?:[ /]| / )[A-Z][A-Za-z’'.\-]+){0,4}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][a-z]+){0,3})?"  # "Brussels / Geneva": two cities
 _DAY_DATE = rf"\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}"
 # Other dateline shapes: "GENEVA (22 March 2016) –", "22 March 2016, Geneva –", "LONDON, March 22 (Reuters) -"
 DATELINES = [
@@ -995,7 +1130,7 @@ DATELINES = [
     re.compile(rf"^\s*(?P<date>{_DAY_DATE})\s*[,–—-]\s*(?P<loc>{_LOC})\s*[–—:-]+\s*"),
     re.compile(rf"^\s*(?P<loc>[A-Z][A-Z .'/\-]{{2,40}}),\s*(?P<date>{_MONTHS}\s+\d{{1,2}})\s*\([A-Z][\w ]+\)\s*[–—-]+\s*"),
     # a line of its own: "**Press release — Accra, 5 March 2024**", "*Nairobi, 4 May 2023*"
-    re.compile(rf"^\s*[*_]{{0,2}}\s*(?:(?:[Pp]ress|[Nn]ews|[Mm]edia)\s+[Rr]elease\s*[—–:|-]\s*)?(?P<loc>{_LOC}),\s*"
+    re.compile(rf"^\s*[*_]{{0,2}}\s*(?:(?:[Pp]ress|[Nn]ews|[Mm]edia)\s+[Rr]elease\s*[*_]{{0,2}}\s*[—–:|-]\s*)?(?P<loc>{_LOC}),\s*"
                rf"(?P<date>{_DAY_DATE})\s*[*_]{{0,2}}\s*$"),
 ]
 # a news article's byline with no place: "Thursday 9 May 2024 — by Wanjiru Kamau, Business Desk"

@@ -64,6 +64,13 @@ ADJECTIVES: dict[str, str] = {
     "turkish": "TUR", "ugandan": "UGA", "ukrainian": "UKR", "uruguayan": "URY", "uzbek": "UZB",
     "venezuelan": "VEN", "vietnamese": "VNM", "yemeni": "YEM", "zambian": "ZMB", "zimbabwean": "ZWE",
     "american": "USA", "canadian ": "CAN", "emirati": "ARE", "saudi": "SAU", "qatari": "QAT",
+    "togolese": "TGO", "ivorian": "CIV", "beninese": "BEN", "guinean": "GIN", "mauritanian": "MRT",
+    "gabonese": "GAB", "angolan": "AGO", "eritrean": "ERI", "djiboutian": "DJI", "south sudanese": "SSD",
+    "salvadoran": "SLV", "honduran": "HND", "nicaraguan": "NIC", "costa rican": "CRI", "cuban": "CUB",
+    "paraguayan": "PRY", "barbadian": "BRB", "trinidadian": "TTO", "guyanese": "GUY", "surinamese": "SUR",
+    "belizean": "BLZ", "samoan": "WSM", "tongan": "TON", "timorese": "TLS", "burmese": "MMR",
+    "singaporean": "SGP", "azerbaijani": "AZE", "armenian": "ARM", "moldovan": "MDA", "turkmen": "TKM",
+    "omani": "OMN", "bahraini": "BHR", "kuwaiti": "KWT", "botswanan": "BWA", "basotho": "LSO",
 }
 
 _STRIP_PREFIX = re.compile(r"^(?:the\s+)?(?:(?:republic|kingdom|state|commonwealth|federation|"
@@ -167,9 +174,12 @@ def find_in_text(text: str) -> list[tuple[str, int, int]]:
     out = []
     for m in _scanner().finditer(text):
         code = lookup(m.group(0), fuzzy=False)
-        if code:
+        if code and not _SEA_OF.search(text, max(0, m.start() - 12), m.start()):
             out.append((code, m.start(), m.end()))
     return out
+
+
+_SEA_OF = re.compile(r"\b(?:Gulf|Bay|Sea|Strait|Straits)\s+of\s+(?:the\s+)?$")  # "the Gulf of Guinea" is a sea
 
 
 class _AndNames:
