@@ -228,3 +228,17 @@ def test_a_release_counting_the_initiatives_it_announces_has_no_record_of_its_ow
         assert (str(r.date_announced), r.location) == ("2025-06-03", "Rome")
         assert {"Food and Agriculture Organization", "World Food Programme"} <= {p.name for p in r.partners
                                                                                   if p.role == "lead"}
+
+
+def test_a_news_item_opened_by_its_dateline_is_not_titled_by_the_place(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "digest.md", (
+        "# Innovation Digest\n\n"
+        "### Drone maps for flood planning\n\n"
+        "KATHMANDU — A project mapping 1,200 hectares with drones started in March 2024 with USD 85,000.\n\n"
+        "### Price alerts for market traders\n\n"
+        "ACCRA — A service sending weekly price alerts started in June 2024 with USD 40,000.\n\n"
+        "### Solar cold rooms for markets\n\n"
+        "DHAKA — A project installing solar cold rooms started in January 2025 with USD 60,000.\n"))
+    titles = {r.title for r in recs}
+    assert not titles & {"KATHMANDU", "ACCRA", "DHAKA"}
+    assert "Price alerts for market traders" in titles

@@ -380,8 +380,24 @@ def row_of(second: str) -> int:
     return 1 if second == "t" else 0
 
 
+_PLACE_DASH = re.compile(r"^\s*[A-Z][A-Z.'’/-]+(?:[ ,]+[A-Z][A-Za-z.'’/-]+){0,3}\s+[—–-]\s+\S")  # "NAIROBI — The ..."
+_MD_HEAD_LINE = re.compile(r"^\s{0,3}#{1,6}\s+(?P<t>\S.*?)\s*#*\s*$")
+
+
 def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
     head = lines[b.first]
+    if _PLACE_DASH.match(head):
+        # "### A new fund for women-led start-ups", then "NAIROBI — The ... Fund": a news item opened by its
+        # dateline is titled by its headline above it (the place names no initiative)
+        k = b.first - 1
+        while k >= 0 and not lines[k].strip():
+            k -= 1
+        hm = _MD_HEAD_LINE.match(lines[k]) if k >= 0 else None
+        if hm is not None:
+            title = hm.group("t").strip(" *_")
+            e.first = k + 1
+            e.title, e.title_span = title, _line_span(lines, offsets, k, title)
+        return
     if b.sig[0] == "item":
         _item_title(lines, offsets, b, e)
         return
