@@ -137,7 +137,10 @@ HELDOUT = FIXTURE_GOLD.parent / "heldout"
                                            (FIXTURE_GOLD.parent / "heldout20", 0.90),
                                            (FIXTURE_GOLD.parent / "heldout21", 0.80),
                                            (FIXTURE_GOLD.parent / "heldout22", 0.90),
-                                           (FIXTURE_GOLD.parent / "heldout23", 0.90)], ids=lambda p: str(p)[-9:])
+                                           (FIXTURE_GOLD.parent / "heldout23", 0.90),
+                                           # blind sets run once on the session's final code (first runs 0.25, 0.71)
+                                           (FIXTURE_GOLD.parent / "heldout24", 0.70),
+                                           (FIXTURE_GOLD.parent / "heldout25", 0.70)], ids=lambda p: str(p)[-9:])
 def test_heldout_documents_score_against_their_gold(folder: Path, floor: float) -> None:
     docs = sorted((folder / "docs").iterdir())
     result = bench.score(_export(docs), folder / "gold")

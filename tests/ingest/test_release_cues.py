@@ -242,3 +242,23 @@ def test_a_news_item_opened_by_its_dateline_is_not_titled_by_the_place(tmp_path:
     titles = {r.title for r in recs}
     assert not titles & {"KATHMANDU", "ACCRA", "DHAKA"}
     assert "Price alerts for market traders" in titles
+
+
+def test_a_numbered_entry_headed_by_its_code_alone_is_titled_by_the_next_line(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "allocation.txt", (
+        "COUNTRY POOLED FUND\nFirst allocation - approved projects\n\n"
+        "1. CPF-24/SA1/WASH/0101\n   Water trucking for displaced families\n"
+        "   Partner: Water Relief | Budget: US$ 850,000 | Duration: 12 months (March 2024 - February 2025)\n\n"
+        "2. CPF-24/SA1/HEALTH/0114\n   Mobile health clinics in the east\n"
+        "   Partner: Health Now | Budget: US$ 620,000 | Duration: 9 months (March 2024 - November 2024)\n"))
+    by_code = {r.code: r.title for r in recs}
+    assert by_code == {"CPF-24/SA1/WASH/0101": "Water trucking for displaced families",
+                       "CPF-24/SA1/HEALTH/0114": "Mobile health clinics in the east"}
+
+
+def test_the_documents_genre_is_no_part_of_a_title(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "note.md", (
+        "# Digital Farm Services Programme – Concept Note\n\n"
+        "The Digital Farm Services Programme will give 250,000 farmers weather advice in Malawi from January 2025 "
+        "to December 2028 with EUR 6.8 million.\n"))
+    assert [r.title for r in recs] == ["Digital Farm Services Programme"]

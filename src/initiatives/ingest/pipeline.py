@@ -9,6 +9,7 @@ import bisect
 import functools
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,12 @@ def extract_document(doc: Document) -> Batch:
     lines = split_lines(text)
     index = TextIndex(text)
     segs = segment(text, lines, index)
+    for k, seg in enumerate(segs):
+        genre = _DOC_TYPE.search(seg.title or "") if seg.title_span and seg.mode in ("heading", "entry") else None
+        if genre and genre.start() > 0:
+            # "Digital Agriculture Services Programme – Concept Note": the document's genre is no part of the name
+            segs[k] = replace(seg, title=seg.title[:genre.start()],
+                              title_span=(seg.title_span[0], seg.title_span[0] + genre.start()))
     excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") and not _untitled_block(s) for n in
                 (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
     press = next((s for s in segs if s.mode == "press"), None)
@@ -489,6 +496,25 @@ _FIELD_HEAD = re.compile(r"^[A-Z][\w .()/&-]{0,30}:\s*[\w./-]*\d[\w./-]*\s*$")
 _BARE_CODE = re.compile(r"[ \t]*[*_]{0,2}([A-Z]{1,6}[-/ ]?\d{2,8}[A-Z]?|\d{5,10})[*_]{0,2}[ \t]*$")
 
 
+_DOC_TYPE = re.compile(r"\s*(?:[–—:|]|\s-)\s*(?:concept note|project document|project brief|fact ?sheet|brochure|"
+                      r"terms of reference|progress report|annual report|one-pager|information note)\s*$", re.I)
+_CODE_HEAD_ALONE = re.compile(r"(?:\d{1,3}[.)]\s+)?(?P<code>[A-Z][A-Z0-9]*(?:[-/.][A-Z0-9]+){2,})")
+
+
+def _title_below(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    """The next line after a span when it reads as a title (not a labelled field, not a sentence's end)."""
+    nl = text.find("\n", span[1])
+    if nl < 0:
+        return None
+    end = text.find("\n", nl + 1)
+    line = text[nl + 1:len(text) if end < 0 else end]
+    title = line.strip(" \t*_")
+    if not title or label_of(title) is not None or len(title.split()) > 20 or not title[:1].isupper():
+        return None
+    start = nl + 1 + line.find(title)
+    return start, start + len(title)
+
+
 def _code_under(text: str, title_span: tuple[int, int]) -> tuple[int, int] | None:
     """"# Resilient Coastal Livelihoods" with "FP241" alone on the next line: the project's code."""
     nl = text.find("\n", title_span[1])
@@ -510,6 +536,12 @@ def _record(doc: Document, text: str, lines: list[Line], seg: Segment, mentions:
         d.set("code", seg.code, seg.code_span)
     elif seg.mode in ("heading", "entry") and seg.title_span and (under := _code_under(text, seg.title_span)):
         d.set("code", text[under[0]:under[1]], under)
+    coded = _CODE_HEAD_ALONE.fullmatch(seg.title or "") if seg.title_span else None
+    if coded and (below := _title_below(text, seg.title_span)) is not None:
+        # "1. SDN-24/HSD20/SA1/WASH/INGO/0101", and the project's title on the next line
+        a = seg.title_span[0] + coded.start("code")
+        d.set("code", coded.group("code"), (a, a + len(coded.group("code"))))
+        seg = replace(seg, title=text[below[0]:below[1]], title_span=below)
     # an entry headed by one of its fields ("Output Ref: 00112233") is named by its Title label when it has one
     field_head = bool(seg.title and seg.mode == "entry" and _FIELD_HEAD.match(seg.title))
     dated = _TITLE_DATES.match(seg.title or "") if seg.title_span else None

@@ -384,8 +384,19 @@ _PLACE_DASH = re.compile(r"^\s*[A-Z][A-Z.'’/-]+(?:[ ,]+[A-Z][A-Za-z.'’/-]+){
 _MD_HEAD_LINE = re.compile(r"^\s{0,3}#{1,6}\s+(?P<t>\S.*?)\s*#*\s*$")
 
 
+_CODE_ALONE = re.compile(r"^\s*(?:\d{1,3}[.)]\s+)?(?P<code>[A-Z][A-Z0-9]*(?:[-/.][A-Z0-9]+){2,}|[A-Z]{2,8}-?\d[\w-]*)\s*$")
+
+
 def _title(lines: list[str], offsets: list[int], b: Block, e: Entry) -> None:
     head = lines[b.first]
+    code = _CODE_ALONE.match(head)
+    if code and b.last > b.first and lines[b.first + 1].strip() and label_of(lines[b.first + 1]) is None:
+        # "1. SDN-24/HSD20/SA1/WASH/INGO/0101", then the project's title on the next line
+        e.code, e.code_span = code.group("code"), _line_span(lines, offsets, b.first, code.group("code"))
+        title = lines[b.first + 1].strip(" *_")
+        if len(title.split()) <= 20:
+            e.title, e.title_span = title, _line_span(lines, offsets, b.first + 1, title)
+        return
     if _PLACE_DASH.match(head):
         # "### A new fund for women-led start-ups", then "NAIROBI — The ... Fund": a news item opened by its
         # dateline is titled by its headline above it (the place names no initiative)
