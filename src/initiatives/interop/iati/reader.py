@@ -824,19 +824,10 @@ class _Window:
 
     def locate(self, pos: int) -> tuple[int, int] | None:
         """(start, end) in buf of the next `<iati-activity ...>...</iati-activity>` from pos, reading on as needed."""
-        while True:
-            m = _ACT_START.search(self.buf, pos)
-            if m is not None:
-                start = m.start()
-                gt = self.buf.find(">", start)
-                if gt != -1:
-                    if self.buf[gt - 1] == "/":
-                        return start, gt + 1
-                    close = self.buf.find("</iati-activity>", gt)
-                    if close != -1:
-                        return start, close + 16
+        while (found := locate(self.buf, pos)) is None:
             if not self.more():
                 return None
+        return found
 
 
 def text_blocks(path: Path) -> Iterator[str]:
@@ -904,15 +895,20 @@ def _walk(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], N
                     cut = buf.rfind("\n", 0, pos) + 1 or pos  # `line` is the line of pos, which stays
                     win.release(cut)
                     pos -= cut
-                el.clear(keep_tail=False)
-                parent = el.getparent()
-                if parent is not None:
-                    while el.getprevious() is not None:
-                        del parent[0]
+                _forget(el)
                 yield item
         except etree.XMLSyntaxError as exc:
             raise InputError(f"malformed XML: {exc.msg}", file=str(path), line=exc.lineno) from None
         win.finish()
+
+
+def _forget(el: Any) -> None:
+    """Free a parsed activity and the siblings before it: memory stays flat in the file size."""
+    el.clear(keep_tail=False)
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
 
 
 def _walk_unlocated(path: Path, ctx: _Ctx, make: Callable[[_Mapper, str], Any]) -> Iterator[Any]:
@@ -924,11 +920,7 @@ def _walk_unlocated(path: Path, ctx: _Ctx, make: Callable[[_Mapper, str], Any]) 
                                                              **_parser_args())):
                 ctx.act = n
                 item = make(_Mapper(ctx, el, 0, 0, 0, 0), "")
-                el.clear(keep_tail=False)
-                parent = el.getparent()
-                if parent is not None:
-                    while el.getprevious() is not None:
-                        del parent[0]
+                _forget(el)
                 yield item
         except etree.XMLSyntaxError as exc:
             raise InputError(f"malformed XML: {exc.msg}", file=str(path), line=exc.lineno) from None
@@ -936,7 +928,7 @@ def _walk_unlocated(path: Path, ctx: _Ctx, make: Callable[[_Mapper, str], Any]) 
 
 def locate(text: str, pos: int) -> tuple[int, int] | None:
     """(start, end) in text of the first whole `<iati-activity ...>...</iati-activity>` from pos, or None when
-    the text holds no whole one from there (what `_Window.locate` finds, without reading on)."""
+    the text holds no whole one from there (`_Window.locate` reads on until it does)."""
     m = _ACT_START.search(text, pos)
     if m is None:
         return None
