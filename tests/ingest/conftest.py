@@ -26,3 +26,12 @@ FIXTURE_GOLD = Path(__file__).parent / "fixtures" / "gold"
 @pytest.fixture(scope="session")
 def seeds() -> Path:
     return SEEDS  # tests/conftest.py refuses to run without the shared data
+
+
+def records_in(tmp_path: Path, name: str, text: str) -> list:
+    """The records `extract` finds in a small document written for a test (saved as `name` in tmp_path)."""
+    from initiatives.ingest.pipeline import extract
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return extract(path).initiatives

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from initiatives.ingest.pipeline import extract
-
-
-def _records(tmp_path: Path, name: str, text: str) -> list:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return extract(path).initiatives
+from .conftest import records_in as _records
 
 
 def test_a_pipe_list_without_outer_bars_is_a_table_of_records(tmp_path: Path) -> None:

@@ -6,13 +6,8 @@ from pathlib import Path
 
 from initiatives.ingest.labels import family_of
 from initiatives.ingest.orgs import find_orgs
-from initiatives.ingest.pipeline import extract
 
-
-def _records(tmp_path: Path, name: str, text: str) -> list:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return extract(path).initiatives
+from .conftest import records_in as _records
 
 
 def test_a_column_whose_unit_is_a_currency_holds_budgets(tmp_path: Path) -> None:
