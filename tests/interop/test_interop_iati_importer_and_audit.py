@@ -11,7 +11,7 @@ from initiatives.audit import iati_rules
 from initiatives.audit.base import AuditContext, Rule
 from initiatives.errors import InputError
 from initiatives.interop import formats
-from initiatives.interop.iati import importer
+from initiatives.interop.iati import importer, kept
 from initiatives.store import Store
 from interop_paths import ACTIVITIES
 
@@ -33,7 +33,13 @@ def test_streaming_import_stores_what_read_and_save_batch_store(tmp_path: Path) 
     batched.save_batch(batch)
     assert result.summary.created == 401 and result.findings == len(batch.findings)
     strip = lambda r: r.model_dump(exclude={"id", "created_at", "updated_at", "partners"})  # noqa: E731
-    assert [strip(r) for r in streamed.list_initiatives()] == [strip(r) for r in batched.list_initiatives()]
+    stored = streamed.list_initiatives()
+    # transactions, results ... stay in the stored document (only their kinds are listed), and come back whole
+    assert all("transaction_list" not in r.extras for r in stored)
+    whole = batched.list_initiatives()
+    assert sum("transaction_list" in r.extras.get(kept.MARKER, []) for r in stored) == sum(
+        "transaction_list" in r.extras for r in whole) > 200
+    assert [strip(r) for r in kept.restore(streamed, stored)] == [strip(r) for r in whole]
     key = lambda f: (f.rule, f.record, f.evidence_text, f.message)  # noqa: E731
     assert sorted(map(key, streamed.findings())) == sorted(map(key, batched.findings()))
     assert all(f.initiative_ids for f in streamed.findings())
@@ -303,3 +309,56 @@ def test_an_imported_activity_is_found_by_every_description_not_by_its_markup_or
     store.update_initiative(rec.id, {"status": "suspended"}, author="t")
     with store.transaction() as s:
         assert s.scalar(select(SearchEntryRow.body).where(SearchEntryRow.initiative_id == rec.id)) == body
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "reader-process"])
+def test_an_export_after_a_streaming_import_writes_the_elements_left_in_the_document(store: Store,
+                                                                                      parallel: bool) -> None:
+    """SQLite and PostgreSQL: the importer keeps transactions, results, policy markers and document links in the
+    stored text only; the IATI export reads them back and writes them as the file had them."""
+    import io
+
+    from lxml import etree
+
+    from initiatives.interop.iati import reader, writer
+    from initiatives.store import InitiativeQuery
+
+    path = ACTIVITIES / "netherlands-mfa-xm-dac-7-v2.03.xml"
+    importer.import_file(store, path, chunk=4, text_chunk=4096, parallel=parallel)
+    assert all(not set(writer.KEPT_KEYS) & set(r.extras) for r in store.list_initiatives())
+    buf = io.StringIO()
+    formats.writer_for("iati")(formats.select(store, InitiativeQuery(), filtered=False), buf)
+    assert writer.validate(buf.getvalue()) == []
+    parsed = etree.fromstring(buf.getvalue().encode(), etree.XMLParser(remove_blank_text=True))
+    exported = {a.findtext("iati-identifier"): a for a in parsed}
+    source = {r.code: r for r in reader.read(path).initiatives}
+    assert exported.keys() == source.keys()
+    n = 0
+    for code, act in exported.items():
+        for tag, key in reader.KEPT.items():
+            written = [etree.tostring(e, encoding="unicode", with_tail=False) for e in act.iterchildren(tag)]
+            assert written == source[code].extras.get(key, [])
+            n += len(written)
+    assert n > 50
+
+
+def test_the_elements_left_in_the_document_come_from_the_version_a_record_was_read_from(tmp_path: Path) -> None:
+    """Two versions of a file share its name: each record's transactions are read from its own version."""
+    from initiatives.interop.iati import writer
+
+    path = ACTIVITIES / "netherlands-mfa-xm-dac-7-v2.03.xml"
+    text = path.read_text(encoding="utf-8")
+    first, second = tmp_path / "v1" / path.name, tmp_path / "v2" / path.name
+    first.parent.mkdir(), second.parent.mkdir()
+    first.write_text(text, encoding="utf-8")
+    assert text.count("<value value-date=\"2014-01-01\">2000000</value>") == 1
+    second.write_text(text.replace("<value value-date=\"2014-01-01\">2000000</value>",
+                                   "<value value-date=\"2014-01-01\">2500000</value>"), encoding="utf-8")
+    store = Store.open(str(tmp_path / "v.db"))
+    importer.import_file(store, first)
+    importer.import_file(store, second)  # the changed activity is updated; its spans point into the second file
+    restored = kept.restore(store, store.list_initiatives())
+    changed = [r for r in restored if any("2500000" in t for t in r.extras.get("transaction_list", []))]
+    assert len(changed) == 1 and not any("2000000" in t for t in changed[0].extras["transaction_list"])
+    assert all(kept.MARKER not in r.extras for r in restored)
+    assert sum(len(r.extras.get(k, [])) for r in restored for k in writer.KEPT_KEYS) > 50

@@ -35,14 +35,20 @@ class AuditContext:
     pieces: LineReader | None = None  # reads the lines of a large document kept in pieces (not loaded whole)
 
     def document_of(self, rec: Initiative) -> Document | None:
-        """The document a record was read from, if it is stored."""
-        if rec.source_document and rec.source_document in self.documents:
-            return self.documents[rec.source_document]
+        """The document a record was read from, if it is stored: of its spans' documents (named by sha256: two
+        versions of a file share its name) the one called `source_document`, else the document of that name,
+        else the first of its spans'."""
+        other = None
         for spans in rec.sources.values():
             for s in spans:
-                if s.document in self.documents:
-                    return self.documents[s.document]
-        return None
+                doc = self.documents.get(s.document)
+                if doc is not None:
+                    if not rec.source_document or doc.name == rec.source_document:
+                        return doc
+                    other = other or doc
+        if rec.source_document and rec.source_document in self.documents:
+            return self.documents[rec.source_document]
+        return other
 
     def window(self, rec: Initiative) -> tuple[str, int] | None:
         """The record's lines (`source_lines`) of its document and the character offset where they start;

@@ -105,6 +105,9 @@ class Selection:
     findings: list[Finding] = field(default_factory=list)
     # IATI: who publishes the records that did not come from IATI ({"ref", "name", "type"}); see reporting_org
     reporting_org: dict[str, str] | None = None
+    # where the records are stored: an IATI export reads the elements imported activities left in their
+    # document from there (`iati.kept.restore`)
+    store: Store | None = None
 
 
 def reporting_org(value: str) -> dict[str, str]:
@@ -131,12 +134,12 @@ def select(store: Store, q: InitiativeQuery, *, filtered: bool) -> Selection:
     """The records a query selects, with their organisations and findings (all of them when unfiltered)."""
     records = store.list_initiatives(q)
     if not filtered:
-        return Selection(records, store.organizations(), store.findings())
+        return Selection(records, store.organizations(), store.findings(), store=store)
     ids = {r.id for r in records}
     org_ids = {p.organization_id for r in records for p in r.partners}
     orgs = [o for o in store.organizations() if o.id in org_ids]
     findings = [f for f in store.findings() if ids & set(f.initiative_ids)]
-    return Selection(records, orgs, findings)
+    return Selection(records, orgs, findings, store=store)
 
 
 def _write_json(sel: Selection, out: IO[str]) -> None:
@@ -154,9 +157,10 @@ def _write_csv(sel: Selection, out: IO[str]) -> None:
 
 
 def _write_iati(sel: Selection, out: IO[str]) -> None:
-    from initiatives.interop.iati import writer
+    from initiatives.interop.iati import kept, writer
 
-    writer.write(sel.initiatives, out, reporting_org=sel.reporting_org)
+    records = kept.restore(sel.store, sel.initiatives) if sel.store is not None else sel.initiatives
+    writer.write(records, out, reporting_org=sel.reporting_org)
 
 
 def _write_dpg(sel: Selection, out: IO[str]) -> None:

@@ -146,7 +146,7 @@ def _parts(path: Path, sha: str, chunk: int, encode: bool, parallel: bool, findi
     are added to `findings` and the text handed to `writer` as the records go by."""
     if not parallel:
         items = stream_packed(path, sha, findings, writer.add if writer is not None else None, encode=encode,
-                              compact=True)
+                              compact=True, keep_xml=False)
         while part := list(islice(items, chunk)):
             yield part
         return

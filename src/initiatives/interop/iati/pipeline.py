@@ -53,7 +53,8 @@ def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
         packs: list[Packed] = []
         first = 0
         size = min(chunk, FIRST_CHUNK)  # a small first part: the importing process starts writing sooner
-        for packed in stream_packed(Path(path), sha, findings, encode=encode, compact=True, defer_spans=True):
+        for packed in stream_packed(Path(path), sha, findings, encode=encode, compact=True, defer_spans=True,
+                                    keep_xml=False):
             packs.append(packed)
             if len(packs) >= size:
                 size = chunk

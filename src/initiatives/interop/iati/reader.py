@@ -75,6 +75,9 @@ class _Ctx:
     # (`Packed.span_recipe`); this process only parses and maps, and its findings wait as `Pending`
     defer_spans: bool = False
     act: int = 0  # the activity being mapped: its place in the file (0-based)
+    # KEPT elements as their XML in extras (True), or only the kinds present, `extras["kept_in_source"]`, the
+    # elements staying in the stored document they came from (`kept.restore` reads them back for an export)
+    keep_xml: bool = True
 
 
 _DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
@@ -385,6 +388,8 @@ class _Mapper:
         locations: list[str] = []
         sdgs: list[int] = []
         kept: dict[str, list[str]] = {}  # KEPT elements, whole
+        keep_xml = ctx.keep_xml
+        in_source: set[str] = set()  # the kinds of KEPT elements left in the document (without keep_xml)
         n_partner = n_country = n_date = 0
         date_at: dict[str, int] = {}  # activity-date type -> which activity-date element it is
         for key in ("hierarchy", "last-updated-datetime", "humanitarian"):
@@ -400,10 +405,16 @@ class _Mapper:
             if tag == "transaction":  # the most frequent child: first
                 self._transaction(child, tx, default_currency)
                 if not self.v1:  # 1.0x elements are not 2.03 XML: only their sums are kept
-                    kept.setdefault("transaction_list", []).append(_xml(child))
+                    if keep_xml:
+                        kept.setdefault("transaction_list", []).append(_xml(child))
+                    else:
+                        in_source.add("transaction_list")
             elif tag in KEPT:
                 if not self.v1:
-                    kept.setdefault(KEPT[tag], []).append(_xml(child))
+                    if keep_xml:
+                        kept.setdefault(KEPT[tag], []).append(_xml(child))
+                    else:
+                        in_source.add(KEPT[tag])
             elif tag == "iati-identifier":
                 self.ident = (child.text or "").strip() or None
             elif tag == "title":
@@ -581,6 +592,8 @@ class _Mapper:
             data["location"] = "; ".join(locations)
             extras["locations"] = locations
         extras.update(kept)
+        if in_source:
+            extras["kept_in_source"] = sorted(in_source)
         if related:
             extras["related_activities"] = related
             if any(r["type"] == "2" for r in related):
@@ -856,23 +869,26 @@ def stream(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], 
 
 
 def stream_packed(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None = None, *,
-                  encode: bool = True, compact: bool = False, defer_spans: bool = False) -> Iterator[Packed]:
+                  encode: bool = True, compact: bool = False, defer_spans: bool = False,
+                  keep_xml: bool = True) -> Iterator[Packed]:
     """`stream`, yielding each activity as the rows of a new record (`bulk.Packed`, JSON encoded with
     `encode`): what the parallel import's worker sends. `compact=True` gives the spans as one
     `initiatives.source_spans` value (`Packed.spans_json`); `defer_spans=True` leaves them to be found by
     whoever has the text at hand (`Packed.span_recipe`, `find_spans`: the parallel import's inserting process,
-    which decodes the file anyway to store it)."""
+    which decodes the file anyway to store it). `keep_xml=False` leaves transactions, results, policy markers
+    and document links in the document (`extras["kept_in_source"]`), for an importer that stores the text."""
     return _walk(path, sha, findings, sink, lambda mapper, _source: mapper.packed(encode, compact),
-                 defer_spans=defer_spans)
+                 defer_spans=defer_spans, keep_xml=keep_xml)
 
 
 def _walk(path: Path, sha: str, findings: list[Finding], sink: Callable[[str], None] | None,
-          make: Callable[[_Mapper, str], Any], *, defer_spans: bool = False) -> Iterator[Any]:
+          make: Callable[[_Mapper, str], Any], *, defer_spans: bool = False, keep_xml: bool = True) -> Iterator[Any]:
     """Parse the file one activity at a time; yield `make(mapper of the activity, its text)` for each."""
     tag, attrs, _line = _head(path)
     version = check_root(path)
     ctx = _Ctx(path=path, sha=sha, text="", version=version,
-               lang=(attrs.get(XML_LANG) or "").lower() or None, findings=findings, defer_spans=defer_spans)
+               lang=(attrs.get(XML_LANG) or "").lower() or None, findings=findings, defer_spans=defer_spans,
+               keep_xml=keep_xml)
     if defer_spans:
         yield from _walk_unlocated(path, ctx, make)
         return

@@ -31,11 +31,11 @@ def selection(request: Request, q: facets.ExploreQuery) -> formats.Selection:
     query.prepare_mode(store, q)
     records = facets.all_matching(store, q)
     if not q.is_filtered():
-        return formats.Selection(records, store.organizations(), store.findings())
+        return formats.Selection(records, store.organizations(), store.findings(), store=store)
     ids = {r.id for r in records}
     org_ids = {p.organization_id for r in records for p in r.partners}
     return formats.Selection(records, [o for o in store.organizations() if o.id in org_ids],
-                             [f for f in store.findings() if ids & set(f.initiative_ids)])
+                             [f for f in store.findings() if ids & set(f.initiative_ids)], store=store)
 
 
 @router.get("/export")
