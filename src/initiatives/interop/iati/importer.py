@@ -140,38 +140,37 @@ def _bulk_pragmas(s: Session) -> Iterator[_FullText]:
         raw.execute(f"PRAGMA cache_size={int(before)}")
 
 
-def _parts(path: Path, sha: str, chunk: int, encode: bool, parallel: bool, findings: list[Finding],
-           writer: document_chunks.ChunkWriter | None) -> Iterator[list[bulk.Packed]]:
-    """The file's records as packed rows, `chunk` at a time, read here or by a worker process; the findings
-    are added to `findings` and the text handed to `writer` as the records go by."""
-    if not parallel:
+def _parts(path: Path, sha: str, chunk: int, encode: bool, reading: pipeline.Reading | None,
+           findings: list[Finding], writer: document_chunks.ChunkWriter | None) -> Iterator[list[bulk.Packed]]:
+    """The file's records as packed rows, `chunk` at a time, read here or by a worker process (`reading`); the
+    findings are added to `findings` and the text handed to `writer` as the records go by."""
+    if reading is None:
         items = stream_packed(path, sha, findings, writer.add if writer is not None else None, encode=encode,
                               compact=True, keep_xml=False)
         while part := list(islice(items, chunk)):
             yield part
         return
-    with closing(pipeline.parts(path, sha, chunk=chunk, encode=encode)) as parts:
-        # the text, decoded here, keeps pace with the records: each activity is located in it (offsets, lines),
-        # and its spans and the reader's findings are completed from there
-        text = _Text(text_blocks(path), writer)
-        first_at, last_at = bulk.ROW_COLS.index("source_first_line"), bulk.ROW_COLS.index("source_last_line")
-        doc_at = bulk.ROW_COLS.index("source_document")
-        for part in parts:
-            packs, where = [], []
-            for p in part.packs:
-                start, end, line, end_line = text.locate()
-                where.append((start, end, line, end_line))
-                row = (*p.row[:first_at], line, end_line, *p.row[last_at + 1:])
-                items = p.span_recipe[2] if p.span_recipe is not None else ()
-                packs.append(p._replace(
-                    row=row, key=p.key if p.key is not None else line_key(row[doc_at], line),
-                    spans_json=source_spans.encode(sha, text.spans((start, end, items))) if items else p.spans_json,
-                    span_recipe=None))
-            first_act = part.first_act
-            findings.extend(f.complete(path.name, sha, *where[f.act - first_act]) if isinstance(f, Pending) else f
-                            for f in part.findings)
-            yield packs
-        text.finish()
+    # the text, decoded here, keeps pace with the records: each activity is located in it (offsets, lines),
+    # and its spans and the reader's findings are completed from there
+    text = _Text(text_blocks(path), writer)
+    first_at, last_at = bulk.ROW_COLS.index("source_first_line"), bulk.ROW_COLS.index("source_last_line")
+    doc_at = bulk.ROW_COLS.index("source_document")
+    for part in reading:  # (the worker's parts, in file order)
+        packs, where = [], []
+        for p in part.packs:
+            start, end, line, end_line = text.locate()
+            where.append((start, end, line, end_line))
+            row = (*p.row[:first_at], line, end_line, *p.row[last_at + 1:])
+            items = p.span_recipe[2] if p.span_recipe is not None else ()
+            packs.append(p._replace(
+                row=row, key=p.key if p.key is not None else line_key(row[doc_at], line),
+                spans_json=source_spans.encode(sha, text.spans((start, end, items))) if items else p.spans_json,
+                span_recipe=None))
+        first_act = part.first_act
+        findings.extend(f.complete(path.name, sha, *where[f.act - first_act]) if isinstance(f, Pending) else f
+                        for f in part.findings)
+        yield packs
+    text.finish()
 
 
 class _Text:
@@ -219,6 +218,19 @@ class _Text:
 
 def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int,
             text_chunk: int, parallel: bool) -> ImportResult:
+    encode = store.engine.dialect.name == "sqlite"  # JSON columns as text, made where the rows are
+    # the worker starts reading at once: it needs no sha256, which this process computes meanwhile
+    reading = pipeline.Reading(path, chunk=chunk, encode=encode) if parallel else None
+    try:
+        return _import_read(store, path, author=author, reason=reason, chunk=chunk, text_chunk=text_chunk,
+                            encode=encode, reading=reading)
+    finally:
+        if reading is not None:
+            reading.close()
+
+
+def _import_read(store: Store, path: Path, *, author: str, reason: str | None, chunk: int, text_chunk: int,
+                 encode: bool, reading: pipeline.Reading | None) -> ImportResult:
     findings: list[Finding] = []
     summary = SaveSummary()
     document = document_for(path, file_sha256(path), "")
@@ -231,16 +243,15 @@ def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk:
         labels: dict[str, list[int]] = {}
         reason = reason or f"import {path.name}"
         code_at, line_at = bulk.ROW_COLS.index("code"), bulk.ROW_COLS.index("source_first_line")
-        encode = s.connection().dialect.name == "sqlite"  # JSON columns as text, made where the rows are
-        with closing(_parts(path, document.sha256, chunk, encode, parallel, findings, writer)) as parts:
-            # (closing: an error in this loop stops the worker at once)
+        with closing(_parts(path, document.sha256, chunk, encode, reading, findings, writer)) as parts:
+            # (closing: an error in this loop ends the text reading; `_import` stops the worker)
             for n_chunks, packs in enumerate(parts, 1):
                 ids = bulk.save_packed(store, s, packs, orgs, summary, author=author, reason=reason,
                                        document_ids=doc_ids)
                 summary.initiative_ids.extend(ids)
                 for p, rid in zip(packs, ids, strict=True):
                     labels.setdefault(p.row[code_at] or f"line {p.row[line_at] or 0}", []).append(rid)
-                if parallel and ids and max(ids) - fts.next >= FTS_EVERY:  # indexed while the worker reads on
+                if reading is not None and ids and max(ids) - fts.next >= FTS_EVERY:  # while the worker reads on
                     fts.catch_up(max(ids))
                 del packs
                 if n_chunks % 10 == 0:  # the few cycles (ORM organisation rows) are collected now and then

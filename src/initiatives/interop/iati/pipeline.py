@@ -44,8 +44,10 @@ def _context() -> Any:
     return mp.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
-    """The worker: stream the file, pack the records a chunk at a time, report a problem as a message."""
+def _work(path: str, chunk: int, encode: bool, out: Any) -> None:
+    """The worker: stream the file, pack the records a chunk at a time, report a problem as a message. It needs
+    no sha256 of the file (its spans are found, and its findings completed, by the importing process), so it
+    starts before the importing process has hashed the file."""
     from initiatives.interop.iati.reader import stream_packed
 
     try:
@@ -53,7 +55,7 @@ def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
         packs: list[Packed] = []
         first = 0
         size = min(chunk, FIRST_CHUNK)  # a small first part: the importing process starts writing sooner
-        for packed in stream_packed(Path(path), sha, findings, encode=encode, compact=True, defer_spans=True,
+        for packed in stream_packed(Path(path), "", findings, encode=encode, compact=True, defer_spans=True,
                                     keep_xml=False):
             packs.append(packed)
             if len(packs) >= size:
@@ -70,15 +72,21 @@ def _work(path: str, sha: str, chunk: int, encode: bool, out: Any) -> None:
         out.put(("crash", traceback.format_exc()))
 
 
-def parts(path: Path, sha: str, *, chunk: int, encode: bool) -> Iterator[Part]:
-    """Yield the file's parts in order as the worker makes them; raises its InputError here. Leaving the loop
-    early (the importer failed) stops the worker."""
-    ctx = _context()
-    out = ctx.Queue(maxsize=IN_FLIGHT)
-    proc = ctx.Process(target=_work, args=(str(path), sha, chunk, encode, out), daemon=True,
-                       name="iati-reader")
-    proc.start()
-    try:
+class Reading:
+    """A worker process reading and mapping a file, started at once. Iterating yields the file's parts in order
+    as the worker makes them and raises its InputError; `close` (also when the importer fails and leaves the
+    loop early) stops the worker."""
+
+    def __init__(self, path: Path, *, chunk: int, encode: bool) -> None:
+        self.path = path
+        ctx = _context()
+        self.out = ctx.Queue(maxsize=IN_FLIGHT)
+        self.proc = ctx.Process(target=_work, args=(str(path), chunk, encode, self.out), daemon=True,
+                                name="iati-reader")
+        self.proc.start()
+
+    def __iter__(self) -> Iterator[Part]:
+        path, out, proc = self.path, self.out, self.proc
         while True:
             try:
                 kind, payload = out.get(timeout=POLL_S)
@@ -97,9 +105,10 @@ def parts(path: Path, sha: str, *, chunk: int, encode: bool) -> Iterator[Part]:
             else:
                 raise RuntimeError(f"the IATI reader process failed on {path.name}:\n{payload}")
         proc.join()
-    finally:
-        if proc.is_alive():
-            proc.terminate()
-            proc.join()
-        out.close()
-        out.cancel_join_thread()
+
+    def close(self) -> None:
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join()
+        self.out.close()
+        self.out.cancel_join_thread()
