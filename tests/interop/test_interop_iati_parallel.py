@@ -35,6 +35,22 @@ def test_packed_rows_are_the_rows_of_the_mapped_record(path: Path, encode: bool)
     assert [f.message for f in f_packed] == [f.message for f in f_records]
 
 
+@pytest.mark.parametrize("encode", [True, False])
+def test_packed_rows_cross_the_pipe_unchanged(encode: bool) -> None:
+    """What the worker sends (MessagePack) decodes to the very rows it packed, budget amounts as Decimal."""
+    from decimal import Decimal
+
+    from initiatives.interop.iati import pipeline
+
+    for path in FILES:
+        packed = list(reader.stream_packed(path, "", [], encode=encode, compact=True, defer_spans=True,
+                                           keep_xml=False))
+        back = pipeline.decode_packs(pipeline.encode_packs(packed))
+        assert back == packed and all(type(a) is type(b) for p, q in zip(back, packed) for a, b in zip(p.row, q.row))
+    amounts = [p.row[bulk.ROW_COLS.index("budget_amount")] for p in back]
+    assert any(isinstance(a, Decimal) for a in amounts)
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_unpack_gives_the_record_back(path: Path) -> None:
     for rec, source in reader.stream(path, reader.file_sha256(path), []):

@@ -19,14 +19,41 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from decimal import Decimal
+
+import msgspec
+
 from initiatives.errors import InputError
 from initiatives.interop.iati.reader import Pending
 from initiatives.model import Finding
-from initiatives.store.bulk import Packed
+from initiatives.store.bulk import ROW_COLS, Packed
 
 IN_FLIGHT = 4  # chunks queued between the processes at most
 FIRST_CHUNK = 50  # records in the first part (the importing process waits for it)
 POLL_S = 1.0
+
+
+# The packed rows cross the pipe as MessagePack (msgspec): the worker, the busier process, encodes them in less
+# than half the time pickle takes; the typed decoder gives back the same Packed tuples (budget amounts, which
+# MessagePack carries as text, are made Decimal again).
+_ENCODE = msgspec.msgpack.Encoder().encode
+_DECODE = msgspec.msgpack.Decoder(list[Packed]).decode
+_AMOUNT_AT = ROW_COLS.index("budget_amount")
+
+
+def encode_packs(packs: list[Packed]) -> bytes:
+    return _ENCODE(packs)
+
+
+def decode_packs(data: bytes) -> list[Packed]:
+    packs = _DECODE(data)
+    for i, p in enumerate(packs):
+        amount = p.row[_AMOUNT_AT]
+        if amount is not None and not isinstance(amount, Decimal):
+            row = list(p.row)
+            row[_AMOUNT_AT] = Decimal(amount)
+            packs[i] = p._replace(row=tuple(row))
+    return packs
 
 
 @dataclass
@@ -60,11 +87,11 @@ def _work(path: str, chunk: int, encode: bool, out: Any) -> None:
             packs.append(packed)
             if len(packs) >= size:
                 size = chunk
-                out.put(("part", Part(packs, findings[:], first)))
+                out.put(("part", (encode_packs(packs), findings[:], first)))
                 first += len(packs)
                 packs = []
                 findings.clear()  # the reader appends to this very list
-        out.put(("part", Part(packs, findings[:], first)))
+        out.put(("part", (encode_packs(packs), findings[:], first)))
         out.put(("end", None))
     except InputError as exc:
         out.put(("input-error", (exc.detail, exc.file, exc.line, exc.field, exc.record)))
@@ -96,7 +123,8 @@ class Reading:
                                        f"(exit code {proc.exitcode})") from None
                 continue
             if kind == "part":
-                yield payload
+                data, findings, first = payload
+                yield Part(decode_packs(data), findings, first)
             elif kind == "end":
                 break
             elif kind == "input-error":
