@@ -18,6 +18,7 @@ from sqlalchemy import select
 from initiatives.audit.base import LineReader
 from initiatives.model import Document
 from initiatives.store import Store
+from initiatives.store import document_chunks
 from initiatives.store.tables import DocumentChunkRow, DocumentRow
 
 KEEP_PIECES = 32  # pieces held in memory (about 1 MB each: a `substr` of a piece reads as much of the row)
@@ -108,8 +109,9 @@ class _PieceReader:
             self.texts.move_to_end(key)
             return text
         with self.store.engine.connect() as conn:  # (a pooled connection: cheaper than a session per piece)
-            text = conn.scalar(select(DocumentChunkRow.text).where(DocumentChunkRow.document_id == doc_id,
-                                                                    DocumentChunkRow.seq == seq)) or ""
+            row = conn.execute(select(DocumentChunkRow.text, DocumentChunkRow.packed).where(
+                DocumentChunkRow.document_id == doc_id, DocumentChunkRow.seq == seq)).first()
+            text = document_chunks.piece_text(row.text, row.packed) if row is not None else ""
         self.texts[key] = text
         while len(self.texts) > KEEP_PIECES:
             self.texts.popitem(last=False)

@@ -41,6 +41,8 @@ class DocumentChunkRow(Base):
     first_line: Mapped[int] = mapped_column(Integer)
     last_line: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    # revision 0008: the piece's text compressed (zstd, UTF-8), `text` then "" (`document_chunks.piece_text`)
+    packed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class InitiativeRow(Base):

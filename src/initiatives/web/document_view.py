@@ -81,14 +81,16 @@ def _line_span(s, row: DocumentRow, chunked: bool, first: int, last: int) -> tup
         a = sum(len(x) + 1 for x in lines[:first - 1])
         b = sum(len(x) + 1 for x in lines[:last]) - 1
         return a, max(a + 1, b)
-    piece = s.execute(select(DocumentChunkRow.char_start, DocumentChunkRow.first_line, DocumentChunkRow.text)
+    piece = s.execute(select(DocumentChunkRow.char_start, DocumentChunkRow.first_line, DocumentChunkRow.text,
+                             DocumentChunkRow.packed)
                       .where(DocumentChunkRow.document_id == row.id, DocumentChunkRow.first_line <= first,
                              DocumentChunkRow.last_line >= first)).first()
     if piece is None:
         return None
+    text = document_chunks.piece_text(piece.text, piece.packed)
     pos = 0
     for _ in range(first - piece.first_line):
-        pos = piece.text.index("\n", pos) + 1
+        pos = text.index("\n", pos) + 1
     a = piece.char_start + pos
     width = sum(len(x) + 1 for x in document_chunks.lines(s, row.id, first, last)) - 1
     return a, a + max(1, width)
