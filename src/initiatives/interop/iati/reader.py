@@ -136,10 +136,12 @@ def _alpha3(code: str) -> str | None:
 def _narratives(el: Any, default_lang: str | None) -> list[dict[str, str]]:
     """The narratives of an element (2.0x `narrative` children, or the 1.0x plain text), language kept."""
     out = []
+    default = (default_lang or "").lower()
     for n in el.iterchildren("narrative"):
         text = n.text  # (each read of .text or .get makes a new string: read once)
         if text and (text := text.strip()):
-            out.append({"lang": (n.get(XML_LANG) or default_lang or "").lower(), "text": text})
+            lang = n.get(XML_LANG)
+            out.append({"lang": lang.lower() if lang else default, "text": text})
     if not out:
         text = el.text
         if text and (text := text.strip()):
@@ -399,37 +401,11 @@ class _Mapper:
             extras["default_currency"] = self.currency(default_currency, field="budget") or default_currency
         if self.lang:
             extras["default_lang"] = self.lang
-        # only the mapped children (lxml filters the rest, contact info, conditions..., without making objects)
+        # only the mapped children (lxml filters the rest, contact info, conditions..., without making objects);
+        # the branches go from the most frequent element in real files to the least (transaction before KEPT)
         for child in el.iterchildren(*_HANDLED):
             tag = child.tag
-            if tag == "transaction":  # the most frequent child: first
-                self._transaction(child, tx, default_currency)
-                if not self.v1:  # 1.0x elements are not 2.03 XML: only their sums are kept
-                    if keep_xml:
-                        kept.setdefault("transaction_list", []).append(_xml(child))
-                    else:
-                        in_source.add("transaction_list")
-            elif tag in KEPT:
-                if not self.v1:
-                    if keep_xml:
-                        kept.setdefault(KEPT[tag], []).append(_xml(child))
-                    else:
-                        in_source.add(KEPT[tag])
-            elif tag == "iati-identifier":
-                self.ident = (child.text or "").strip() or None
-            elif tag == "title":
-                titles.extend(_narratives(child, self.lang))
-            elif tag == "description":
-                narrs = _narratives(child, self.lang)
-                if narrs:
-                    descriptions.append({"type": child.get("type") or "1", "narratives": narrs})
-            elif tag == "activity-status":
-                code = child.get("code")
-                if self.code("ActivityStatus", code, field="status", what="activity-status"):
-                    data["status"] = STATUS[code]
-                    extras["activity_status"] = code
-                    sources["status"] = [self.span("activity-status")]
-            elif tag == "activity-date":
+            if tag == "activity-date":
                 raw_type = child.get("type") or ""
                 dtype = DATE_TYPE_V1.get(raw_type, raw_type)
                 date_at.setdefault(dtype, n_date)
@@ -440,11 +416,6 @@ class _Mapper:
                 d = self.date(raw, field="start" if dtype in ("1", "2") else "end", what=f"activity-date {dtype}")
                 if d is not None:
                     dates[dtype] = d
-            elif tag == "reporting-org":
-                extras["reporting_org"] = {k: v for k, v in {
-                    "ref": child.get("ref"), "type": child.get("type"),
-                    "secondary_reporter": child.get("secondary-reporter"),
-                    "narratives": _narratives(child, self.lang)}.items() if v}
             elif tag == "participating-org":
                 raw_role = child.get("role") or ""
                 role = ROLE_V1.get(raw_role.lower(), raw_role)
@@ -463,26 +434,13 @@ class _Mapper:
                                      "type": ORG_TYPE.get(otype or "", "unknown")})
                     sources.setdefault("partners", []).append(self.span("participating-org", n_partner))
                 n_partner += 1
-            elif tag == "recipient-country":
-                code = (child.get("code") or "").strip().upper()
-                item = {k: v for k, v in {"code": code, "percentage": child.get("percentage")}.items() if v}
-                iso3 = _alpha3(code) if code else None
-                if iso3:
-                    rc.append(item)
-                    countries.append(iso3)
-                    sources.setdefault("countries", []).append(self.span("recipient-country", n_country))
-                else:
-                    self.problem("iati-codelist", "recipient-country code is not in the IATI Country codelist",
-                                 field="countries", value=code)
-                n_country += 1
-            elif tag == "recipient-region":
-                vocab = child.get("vocabulary") or "1"
-                code = child.get("code") or ""
-                rr.append({k: v for k, v in {"code": code, "vocabulary": vocab,
-                                             "percentage": child.get("percentage")}.items() if v})
-                if vocab == "1" and self.code("Region", code, field="region", what="recipient-region"):
-                    data.setdefault("region", codelists.label("Region", code))
-                    sources.setdefault("region", [self.span("recipient-region")])
+            elif tag == "transaction":
+                self._transaction(child, tx, default_currency)
+                if not self.v1:  # 1.0x elements are not 2.03 XML: only their sums are kept
+                    if keep_xml:
+                        kept.setdefault("transaction_list", []).append(_xml(child))
+                    else:
+                        in_source.add("transaction_list")
             elif tag == "sector":
                 raw_vocab = child.get("vocabulary") or "1"
                 vocab = SECTOR_VOCABULARY_V1.get(raw_vocab, raw_vocab)
@@ -506,6 +464,15 @@ class _Mapper:
                         sources.setdefault("sdgs", [self.span("sector")])
                 elif vocab == "9" and code.split(".")[0].isdigit() and 1 <= int(code.split(".")[0]) <= 17:
                     sdgs.append(int(code.split(".")[0]))
+            elif tag in KEPT:
+                if not self.v1:
+                    if keep_xml:
+                        kept.setdefault(KEPT[tag], []).append(_xml(child))
+                    else:
+                        in_source.add(KEPT[tag])
+            elif tag == "related-activity":
+                if child.get("ref"):
+                    related.append({"ref": child.get("ref"), "type": child.get("type") or ""})
             elif tag == "budget":
                 value_el, p_start, p_end = _first(child, _BUDGET_PARTS)
                 if value_el is None:
@@ -521,15 +488,51 @@ class _Mapper:
                     "value": format(amount, "f"), "currency": cur, "value_date": value_el.get("value-date"),
                 }.items() if v})
                 sources.setdefault("budget", [self.span("budget")])
+            elif tag == "description":
+                narrs = _narratives(child, self.lang)
+                if narrs:
+                    descriptions.append({"type": child.get("type") or "1", "narratives": narrs})
+            elif tag == "iati-identifier":
+                self.ident = (child.text or "").strip() or None
+            elif tag == "reporting-org":
+                extras["reporting_org"] = {k: v for k, v in {
+                    "ref": child.get("ref"), "type": child.get("type"),
+                    "secondary_reporter": child.get("secondary-reporter"),
+                    "narratives": _narratives(child, self.lang)}.items() if v}
+            elif tag == "title":
+                titles.extend(_narratives(child, self.lang))
+            elif tag == "activity-status":
+                code = child.get("code")
+                if self.code("ActivityStatus", code, field="status", what="activity-status"):
+                    data["status"] = STATUS[code]
+                    extras["activity_status"] = code
+                    sources["status"] = [self.span("activity-status")]
+            elif tag == "recipient-country":
+                code = (child.get("code") or "").strip().upper()
+                item = {k: v for k, v in {"code": code, "percentage": child.get("percentage")}.items() if v}
+                iso3 = _alpha3(code) if code else None
+                if iso3:
+                    rc.append(item)
+                    countries.append(iso3)
+                    sources.setdefault("countries", []).append(self.span("recipient-country", n_country))
+                else:
+                    self.problem("iati-codelist", "recipient-country code is not in the IATI Country codelist",
+                                 field="countries", value=code)
+                n_country += 1
             elif tag == "location":
                 name_el = child.find("name")
                 name = _pick(_narratives(name_el, self.lang)) if name_el is not None else None
                 if name and name not in locations:
                     locations.append(name)
                     sources.setdefault("location", [self.span("location")])
-            elif tag == "related-activity":
-                if child.get("ref"):
-                    related.append({"ref": child.get("ref"), "type": child.get("type") or ""})
+            elif tag == "recipient-region":
+                vocab = child.get("vocabulary") or "1"
+                code = child.get("code") or ""
+                rr.append({k: v for k, v in {"code": code, "vocabulary": vocab,
+                                             "percentage": child.get("percentage")}.items() if v})
+                if vocab == "1" and self.code("Region", code, field="region", what="recipient-region"):
+                    data.setdefault("region", codelists.label("Region", code))
+                    sources.setdefault("region", [self.span("recipient-region")])
         # ----- assemble
         if not self.ident:
             self.problem("iati-identifier", "the activity has no iati-identifier", field="code", severity="high")
