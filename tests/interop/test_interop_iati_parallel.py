@@ -172,7 +172,7 @@ def test_imported_spans_are_kept_on_the_row_and_read_back_everywhere(tmp_path: P
 
 def test_downgrade_from_0006_turns_compact_spans_into_rows(tmp_path: Path) -> None:
     from alembic import command
-    from sqlalchemy import func, text
+    from sqlalchemy import text
 
     from initiatives.store.migrate import alembic_config
 

@@ -1,11 +1,10 @@
 """Read and map an IATI file in a worker process while the importing process writes (2 cores, not 1).
 
 The worker runs `reader.stream` and turns each record into `bulk.Packed` rows (plain values, JSON encoded
-once): what crosses the process boundary pickles cheaply, and the importing process only resolves
-organisations and runs the inserts. Messages go through a bounded queue (memory stays flat: a few chunks in
-flight), each one chunk of packed records with the findings and the document text the reader passed over
-meanwhile, in file order (the document's text does not cross: the importing process decodes the file itself,
-`reader.text_blocks`). A critical problem (malformed XML at line N) reaches the importing process as the
+once): what crosses the process boundary is MessagePack (`encode_packs`), and the importing process only
+resolves organisations and runs the inserts. Messages go through a bounded queue (memory stays flat: a few
+chunks in flight), each one chunk of packed records with the findings made meanwhile, in file order (the
+document's text does not cross: the importing process decodes the file itself, `reader.text_blocks`). A critical problem (malformed XML at line N) reaches the importing process as the
 same InputError, file and line, and the importer's transaction stores nothing of the file.
 """
 
@@ -16,10 +15,9 @@ import queue
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-from decimal import Decimal
 
 import msgspec
 
