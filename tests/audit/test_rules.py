@@ -128,6 +128,17 @@ def test_country_group_mismatch_uses_membership_at_the_time():
     assert "Bhutan" in found["B"].message and "Chile" in found["C"].message
 
 
+def test_an_events_one_country_is_its_host_not_a_member_of_the_group_it_serves():
+    forum = Initiative(code="E-1", kind="event", title="Regional forum with a session for island States",
+                       country_groups=["SIDS"], countries=["THA"], start="2023-06-12")
+    tour = Initiative(code="E-2", kind="event", title="Study tour", country_groups=["SIDS"],
+                      countries=["FJI", "THA"], start="2023-06-12")
+    project = Initiative(code="P-1", title="Island resilience", country_groups=["SIDS"], countries=["THA"],
+                         start="2023-06-12")
+    found = _by_record(audit([forum, tour, project], only={"country-group-mismatch"}), "country-group-mismatch")
+    assert set(found) == {"E-2", "P-1"} and "Thailand" in found["E-2"].message
+
+
 def test_country_group_mismatch_checks_named_regions():
     text = "R-9: Coastal resilience\nObjective: Support small countries in West Africa with early warning.\n"
     rec = Initiative(code="R-9", title="Coastal resilience", countries=["FJI", "TON"], source_document="r.txt",

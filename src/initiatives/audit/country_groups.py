@@ -140,6 +140,8 @@ def _group_members(ctx: AuditContext, rec: Initiative, lay: DocLayout | None, to
             named.setdefault(c, m.group(1))
     if not named or not rec.countries:
         return
+    if rec.kind == "event" and len(rec.countries) == 1:
+        return  # an event's one country is where it takes place, not whom it serves (a SIDS session in Bangkok)
     start, end = _frame(rec, today)
     outside = {c: [iso for iso in rec.countries if not groups.was_member_during(iso, c, start, end)] for c in named}
     if not all(outside.values()):
