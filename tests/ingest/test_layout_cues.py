@@ -238,3 +238,59 @@ def test_a_fund_name_over_a_subtitle_of_approved_projects_is_the_list_masthead(t
         "LR-01|Shore Aid|Boat repairs for fishing families|USD 30,000\n"
         "LR-02|Reed Works|Reed-bed restoration on the north shore|USD 45,000\n"))
     assert sorted(r.code or "" for r in recs) == ["LR-01", "LR-02"]
+
+
+def test_a_tab_separated_export_is_a_table_and_its_header_row_no_record(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "export.txt", (
+        "Awards register\n\n"
+        "Grant ref\tGrant title\tCountry\tAmount awarded (EUR)\n"
+        "AW-2021-07\tSolar pumps for school gardens\tMalawi\t120,000\n"
+        "AW-2022-11\tRadio lessons for nomadic children\tNiger\t95,500\n"))
+    by_code = {r.code: r for r in recs}
+    assert set(by_code) == {"AW-2021-07", "AW-2022-11"}  # rows, not "CODE | Title" entries; no "Grant ref" record
+    assert by_code["AW-2021-07"].title == "Solar pumps for school gardens"
+    assert by_code["AW-2022-11"].countries == ["NER"]
+    assert by_code["AW-2022-11"].budget is not None and by_code["AW-2022-11"].budget.currency == "EUR"
+
+
+def test_an_agreement_column_titles_rows_and_a_year_in_a_currency_column_header_is_no_obstacle(
+        tmp_path: Path) -> None:
+    recs = _records(tmp_path, "report.md", (
+        "## Contributions by country\n\n"
+        "| Country | Agreement | Agreement period | Paid 2023 (SEK) |\n"
+        "|---|---|---|---|\n"
+        "| Laos | Rural Broadband Mapping | Jan 2021 – Dec 2024 | 800,000 |\n"
+        "| Laos | Open School Statistics | Mar 2022 – Feb 2025 | 650,000 |\n"))
+    by_title = {r.title: r for r in recs}
+    assert set(by_title) == {"Rural Broadband Mapping", "Open School Statistics"}
+    r = by_title["Open School Statistics"]
+    assert r.kind == "project" and str(r.start) == "2022-03" and str(r.end) == "2025-02"
+    assert r.budget is not None and (r.budget.amount, r.budget.currency) == (650000, "SEK")
+
+
+def test_front_matter_fields_in_snake_case_with_quoted_values_and_lists(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "dump.md", (
+        "---\n"
+        'title: "Mangrove Nurseries for Coastal Villages"\n'
+        "country: Madagascar\n"
+        "start_date: 2022-05-01\n"
+        "end_date: 2025-04-30\n"
+        "budget_usd: 310000\n"
+        "lead_agency: UNEP\n"
+        'partners: ["Blue Coast Trust (BCT)", "Ministry of Fisheries"]\n'
+        "---\n\n"
+        "Village groups raise mangrove seedlings and replant degraded shores.\n\n"
+        "---\n"
+        'title: "Reef Monitoring by Volunteer Divers"\n'
+        "country: Mauritius\n"
+        "start_date: 2023-01-01\n"
+        "budget_usd: 80000\n"
+        "lead_agency: UNEP\n"
+        "---\n\n"
+        "Divers log coral health on a shared map every month.\n"))
+    by_title = {r.title: r for r in recs}
+    assert set(by_title) == {"Mangrove Nurseries for Coastal Villages", "Reef Monitoring by Volunteer Divers"}
+    r = by_title["Mangrove Nurseries for Coastal Villages"]
+    assert (str(r.start), str(r.end)) == ("2022-05-01", "2025-04-30")
+    assert r.budget is not None and (r.budget.amount, r.budget.currency) == (310000, "USD")
+    assert {p.name for p in r.partners} >= {"Blue Coast Trust (BCT)", "Ministry of Fisheries"}

@@ -228,6 +228,11 @@ def _merge_and_names(items: list[tuple[str, int, int]]) -> list[tuple[str, int, 
 
 
 def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> None:
+    if value[:1] in "[\"" and value[-1:] in "]\"" and len(value) > 2 and '"' in value:
+        # front matter's quoted values and lists: 'partners: ["A (AA)", "B"]', 'donor: "X"'
+        inner = re.sub(r'[\[\]"]', " ", value)
+        vstart += len(inner) - len(inner.lstrip())
+        value = inner.strip()
     span = (vstart, vstart + len(value))
     if family == "time":
         # "starts March 2025", "starting from June 2024": a start date only

@@ -105,6 +105,9 @@ def extract_document(doc: Document) -> Batch:
             # "Digital Agriculture Services Programme – Concept Note": the document's genre is no part of the name
             segs[k] = replace(seg, title=seg.title[:genre.start()],
                               title_span=(seg.title_span[0], seg.title_span[0] + genre.start()))
+        quoted = re.fullmatch(r'"([^"]{3,})"', seg.title or "")
+        if quoted and seg.title_span:  # 'title: "Solar Schools"' in front matter: the quotes are no part of the name
+            segs[k] = replace(seg, title=quoted.group(1), title_span=(seg.title_span[0] + 1, seg.title_span[1] - 1))
     excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") and not _untitled_block(s) for n in
                 (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
     press = next((s for s in segs if s.mode == "press"), None)
@@ -755,6 +758,8 @@ def _row_fields(seg: Segment, d: Draft) -> None:
         if not value:
             continue
         lab = label_of(f"{header}: x")
+        if lab is None and re.search(r"\s(?:19|20)\d{2}\b", header):  # "Disbursed 2024 (NOK)": the year qualifies it
+            lab = label_of(re.sub(r"\s(?:19|20)\d{2}\b", "", header) + ": x")
         if lab is None or lab.family == "description":
             if re.search(r"\b(?:activit|description|details|summary|notes?)\w*", header):
                 d.set("summary", value, (s, e))

@@ -246,7 +246,14 @@ def _separated_rows(lines: list[str], b: Block) -> list[Block]:
     counts = {len(_CELL_SEP.split(lines[i].strip())) for i in range(b.first, b.last + 1)}
     if len(counts) != 1 or counts.pop() < 3:
         return []
-    return [Block(i, i, ("item", "cells", "row")) for i in range(b.first, b.last + 1)]
+    first = b.first
+    # a header row of column names ("Grant ref | Grant title | Country") over rows with figures names no entry
+    head = _CELL_SEP.split(lines[first].strip())
+    if not any(ch.isdigit() for ch in lines[first]) and all(0 < len(c) <= 40 for c in head) and \
+            all(any(ch.isdigit() for ch in lines[i]) for i in range(first + 1, b.last + 1)):
+        first += 1
+    rows = [Block(i, i, ("item", "cells", "row")) for i in range(first, b.last + 1)]
+    return ([Block(b.first, b.first, ("cells", "header"))] if first > b.first else []) + rows
 
 
 # a long first line broken off mid-sentence ("(c) Mobile birth registration. Technical assistance from"): the next

@@ -312,6 +312,9 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
     taken: set[int] = set()
 
     entries = _listing_entries(lines, heads)
+    pipe_rows = _bare_table_lines(lines)
+    if pipe_rows:  # "CODE | Title | Org | ..." rows of an export: table rows, not "CODE | Title" entries
+        entries = [e for e in entries if e.first not in pipe_rows]
     _pilot_places(entries, lines, heads)
     columns = _column_entries(lines, set())
     if columns:  # a two-column table flattened to text: its entries replace what the rules cut from its lines
@@ -767,8 +770,8 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
             continue
         names = [h[0].lower() for h in header]
         title_cols = [k for k, n in enumerate(names) if re.fullmatch(
-            r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment)"
-            r"(?:\s+(?:name|title))?|title|name|(?:winner|grantee|awardee|investee|company|start-?up|"
+            r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment|grant|"
+            r"award|agreement|contract)s?(?:\s+(?:name|title))?|title|name|(?:winner|grantee|awardee|investee|company|start-?up|"
             r"recipient)s?(?:\s+name)?)", n.strip())]
         # a column naming the work ("Project") titles the row before one naming who does it ("Grantee")
         title_col = next((k for k in title_cols if not re.match(
@@ -785,7 +788,9 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
         parent = _parent_heading(heads, lines[i].no)
         owner, parent_name = _owner(parent.text if parent else "")
         kind = kind_of(parent_name.replace("Pilots", "Pilot").replace("pilots", "pilot")) if parent_name else None
-        if title_col is not None and not investee_table and kind_of(names[title_col]):
+        # a "Grant title" or "Agreement" column names the funded work, whatever kind the word suggests
+        if title_col is not None and not investee_table and kind_of(names[title_col]) and not _FUNDING_COL.match(
+                names[title_col].strip()):
             kind = kind_of(names[title_col])  # a "Project" column: each row is a project, whatever the page calls it
         if investee_table:
             kind = "investment"
@@ -829,6 +834,9 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
     return segs
 
 
+_FUNDING_COL = re.compile(r"(?:grant|award|agreement|contract)s?\b")
+
+
 def _bare_pipe_row(text: str) -> bool:
     """"a|b|c": three or more cells with no outer bars (string tests: a regex here backtracked on long lines)."""
     return text.count("|") >= 2 and bool(text.split("|", 1)[0].strip())
@@ -847,6 +855,20 @@ def _bare_pipe_table(lines: list[Line], i: int) -> tuple[list[tuple[str, int, in
     while j < len(lines) and _bare_pipe_row(lines[j].text) and len(_cells(lines[j])) == len(header):
         j += 1
     return (header, lines[i + 1:j], j) if j - i >= 3 else None
+
+
+def _bare_table_lines(lines: list[Line]) -> set[int]:
+    """Line numbers of the body rows of bare pipe tables (see `_bare_pipe_table`)."""
+    out: set[int] = set()
+    i = 0
+    while i < len(lines):
+        bare = _bare_pipe_table(lines, i) if "|" in lines[i].text else None
+        if bare is None:
+            i += 1
+            continue
+        out.update(ln.no for ln in bare[1])
+        i = bare[2]
+    return out
 
 
 def _field_table_lines(lines: list[Line]) -> set[int]:
