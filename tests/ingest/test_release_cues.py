@@ -257,3 +257,39 @@ def test_the_documents_genre_is_no_part_of_a_title(tmp_path: Path) -> None:
         "The Digital Farm Services Programme will give 250,000 farmers weather advice in Malawi from January 2025 "
         "to December 2028 with EUR 6.8 million.\n"))
     assert [r.title for r in recs] == ["Digital Farm Services Programme"]
+
+
+def test_a_post_with_a_posted_by_byline_and_pictogram_fields_is_one_release(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "post.txt", (
+        "Big news: we are joining hands with UNICEF on school meals 🍲\n\n"
+        "Posted by Harvest Kitchens Uganda · 2 March 2025 · 4 min read\n\n"
+        "Harvest Kitchens Uganda and UNICEF have signed a partnership to serve hot meals in 300 schools.\n\n"
+        "📍 Where: Uganda\n"
+        "📅 When: April 2025 – March 2027\n"
+        "💰 Budget: USD 900,000\n\n"
+        "\"Children learn better when they are not hungry,\" said our founder.\n"))
+    assert [r.title for r in recs] == ["Big news: we are joining hands with UNICEF on school meals"]
+    r = recs[0]
+    assert str(r.date_announced) == "2025-03-02" and r.countries == ["UGA"]
+    assert (str(r.start), str(r.end)) == ("2025-04", "2027-03")
+
+
+def test_a_byline_run_into_a_weekday_date_and_time_dates_a_news_copy(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "copy.txt", (
+        "Fishers in Mwanza to sell catch through mobile auctions under WFP scheme\n\n"
+        "By Amina Said Thursday, March 6, 2025 09:15\n\n"
+        "Fishers on the lake shore will sell their catch through a mobile auction app, under a deal signed with "
+        "WFP on Wednesday.\n"))
+    assert len(recs) == 1 and str(recs[0].date_announced) == "2025-03-06"
+
+
+def test_a_release_naming_its_own_partnership_in_the_next_sentence_gives_one_record_and_its_term(
+        tmp_path: Path) -> None:
+    recs = _records(tmp_path, "release.txt", (
+        "Ghana and ITU join forces on rural broadband for clinics\n\n"
+        "ACCRA, 3 February 2025 - The Government of Ghana and ITU today signed an agreement to connect 500 rural "
+        "clinics. The four-year Clinic Broadband Partnership will be funded by the European Union.\n\n"
+        "Work will begin in May 2025 and end in April 2029.\n\n"
+        "\"Every clinic online,\" said the minister.\n"))
+    assert [r.title for r in recs] == ["Ghana and ITU join forces on rural broadband for clinics"]
+    assert (str(recs[0].start), str(recs[0].end)) == ("2025-05", "2029-04")

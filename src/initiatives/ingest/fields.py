@@ -468,7 +468,7 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
 
 _PROSE_UNTIL = re.compile(r"\b(?:(?:runs?|running|lasts?|lasting|continues?|valid|extended)\s+(?:until|till|through|to)|"
                           # "starting in January 2025 and ending in December 2028", "will close in June 2027"
-                          r"(?:ending|ends|will end|to end|closing|will close|concluding|will conclude)\s+(?:in|on|by))\s+("
+                          r"(?:ending|ends|will end|to end|and end|closing|will close|concluding|will conclude)\s+(?:in|on|by))\s+("
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
                            r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle|deal|agreement)\b", re.I)

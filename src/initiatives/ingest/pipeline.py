@@ -79,6 +79,33 @@ def _words_in(name: str, headline: str) -> bool:
 _STOP_WORDS = frozenset("the a an of for and in on to with by at from".split())
 
 
+_PICTOGRAMS = re.compile(r"\s*[\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+\s*$")
+_PAST_NAME = re.compile(r"\b(?:builds? on|built on|follows|followed|earlier|previous|former|predecessor|ended|"
+                        r"completed|closed)\b", re.I)
+
+
+def _opening_lines(lines: list[Line], first: int, paragraphs: int) -> int:
+    """The number of the last line of the first `paragraphs` paragraphs from line `first` on (1-based)."""
+    seen, last, blank = 0, first, True
+    for ln in lines[first - 1:]:
+        if ln.blank:
+            blank = True
+            continue
+        if blank:
+            seen += 1
+            if seen > paragraphs:
+                break
+            blank = False
+        last = ln.no
+    return last
+
+
+def _sentence_of(text: str, span: tuple[int, int]) -> str:
+    a = max(text.rfind(". ", 0, span[0]), text.rfind("\n\n", 0, span[0])) + 1
+    b = text.find(". ", span[1])
+    return text[a:len(text) if b < 0 else b]
+
+
 def _untitled_block(seg: Segment) -> bool:
     return seg.cue in ("repetition", "boundaries") and not seg.title
 
@@ -105,6 +132,10 @@ def extract_document(doc: Document) -> Batch:
             # "Digital Agriculture Services Programme – Concept Note": the document's genre is no part of the name
             segs[k] = replace(seg, title=seg.title[:genre.start()],
                               title_span=(seg.title_span[0], seg.title_span[0] + genre.start()))
+        pict = _PICTOGRAMS.search(seg.title or "") if seg.title_span else None
+        if pict and pict.start() > 0:  # "Our new partnership is live 🌱": a post's pictograms are no part of the title
+            seg = segs[k] = replace(seg, title=seg.title[:pict.start()],
+                                    title_span=(seg.title_span[0], seg.title_span[0] + pict.start()))
         quoted = re.fullmatch(r'"([^"]{3,})"', seg.title or "")
         if quoted and seg.title_span:  # 'title: "Solar Schools"' in front matter: the quotes are no part of the name
             segs[k] = replace(seg, title=quoted.group(1), title_span=(seg.title_span[0] + 1, seg.title_span[1] - 1))
@@ -146,9 +177,18 @@ def extract_document(doc: Document) -> Batch:
         # "WHO and Rwanda launch national digital health records partnership" ... "The Rwanda Digital Health
         # Records Partnership will connect ...": the headline's own subject, named
         headlined = [p for p in prose if p.kind == kind and p.title and _words_in(p.title, press.title or "")]
+        # "The three-year Smart Markets Partnership will be funded by ...": a name of the release's own kind, with
+        # the definite article, in its first paragraphs and not in the past, is what the release announces
+        opening = _opening_lines(lines, dateline[0].no, 4)
+        definite = [p for p in prose if p.kind == kind and p.title_span and press.first <= p.first <= opening
+                    and re.search(r"\b(?:partnership|alliance|fund|facility|programme|program|initiative|pilot|"
+                                  r"project|coalition|compact)$", p.title or "", re.I)
+                    and re.search(r"\b(?:the|this)\s+(?:[\w-]+\s+){0,2}$",
+                                  text[max(0, p.title_span[0] - 40):p.title_span[0]], re.I)
+                    and not _PAST_NAME.search(_sentence_of(text, p.title_span))]
         prose = [p for p in prose if not (p.kind == kind and p.title_span and
                                           0 <= p.title_span[0] - lead_start <= 6) and p not in launched
-                 and p not in known and p not in headlined]
+                 and p not in known and p not in headlined and p not in definite]
     # "financed by the Global Fund to Fight AIDS, ...": a name inside a known organisation's is not an initiative
     known_spans = [(m.start, m.end) for m in mentions if m.cue == "known"]
     prose = [p for p in prose if not (p.title_span and any(s <= p.title_span[0] < e for s, e in known_spans))]

@@ -123,6 +123,9 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             before = t[max(0, m.start() - 40):m.start()].lower()
             if re.search(r"\b(?:said|says|vision|motto|slogan|theme|titled|entitled|called for)\W*$", before):
                 continue
+            if re.match(r"\s*(?:,|[.!?])?\s*(?:said|says|added|adds|noted|notes|explained|explains|according to)\b",
+                        t[m.end():m.end() + 30]):
+                continue  # '"Good data first," said the director': a quotation, not a name
             kind = kind_of(name) or "programme"
             out.append(Mention(name, kind, ln.start + m.start("name"), ln.start + m.start("name") + len(name),
                                ln.no, "quoted"))

@@ -739,6 +739,8 @@ def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bo
         return False  # "Approved: B.38, 14 March 2024" among a card's fields: a field of an unknown label, no title
     if (ln.no in heads and SECTION_HEAD.match(heads[ln.no].text)) or status_of(s) and len(s.split()) <= 4:
         return False
+    if BYLINE_FIRST.match(s) or POSTED.match(s) or BYLINE.match(s):
+        return False  # "Posted by X · 11 June 2024" above a post's fields: its byline, not an entry's title
     seen = 0
     for nxt in lines[i + 1:i + 8]:
         if nxt.blank:
@@ -1159,8 +1161,13 @@ DATELINES = [
 BYLINE = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
                     rf"(?P<date>{_DAY_DATE})\s*[,|—–-]+\s*[Bb]y\s+[A-Z][^\n]{{2,80}}$")
 # "By Priya Nair | 18 November 2024"
-BYLINE_FIRST = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)[Bb]y\s+[A-Z][\w.’' -]{{1,60}}?\s*[|·,—–-]\s*(?P<date>{_DAY_DATE})"
-                          rf"\s*[*_]{{0,2}}\s*$")
+# ... "Posted by Agri Hub · 11 June 2024 · 3 min read" (a blog or social post), and a page's author and time elements
+# run together: "By Jane Doe Tuesday, September 10, 2024 06:30"
+BYLINE_FIRST = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted\s+)?[Bb]y\s+[A-Z][\w.’'& -]{{1,60}}?"
+                          rf"(?:\s*[|·,—–-]\s*|\s+(?=(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b))"
+                          rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?P<date>{_DAY_DATE})"
+                          rf"(?:,?\s+\d{{1,2}}[:.]\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+                          rf"(?:\s*[|·]\s*\d{{1,2}}\s+min(?:ute)?s?\s+read)?\s*[*_]{{0,2}}\s*$")
 # ... or a labelled date above the headline: "Posted: 2 September 2024 | Health"
 POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date|Updated)(?:\s*:|\s+on)?\s*(?P<date>{_DAY_DATE})\s*"
                     rf"(?:,?\s*(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*[A-Z]{{2,4}})?\s*)?"  # ", 09:14 GMT"
