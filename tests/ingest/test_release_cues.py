@@ -293,3 +293,34 @@ def test_a_release_naming_its_own_partnership_in_the_next_sentence_gives_one_rec
         "\"Every clinic online,\" said the minister.\n"))
     assert [r.title for r in recs] == ["Ghana and ITU join forces on rural broadband for clinics"]
     assert (str(recs[0].start), str(recs[0].end)) == ("2025-05", "2029-04")
+
+
+def test_a_plain_text_newsletter_with_a_banner_and_a_contents_list(tmp_path: Path) -> None:
+    rule = "-" * 60
+    recs = _records(tmp_path, "issue.txt", (
+        "=" * 60 + "\n"
+        "  RIVER BASIN NOTES  ·  No. 7  ·  May 2025\n"
+        "  News from the Zambezi Water Network\n"
+        + "=" * 60 + "\n\n"
+        "IN THIS ISSUE\n"
+        "  1. Malawi and Zambia sign a flood-warning agreement\n"
+        "  2. Water Data Sprint in Harare, 10-11 June\n"
+        "  3. A new fund for irrigation co-operatives opens its first call\n\n"
+        + rule + "\n1. MALAWI AND ZAMBIA SIGN A FLOOD-WARNING AGREEMENT\n" + rule + "\n"
+        "Lusaka, 5 May 2025 - The water ministries of Malawi and Zambia signed an agreement to share river gauge\n"
+        "readings every hour during the rainy season.\n\n"
+        "Read more: https://example.org/a\n\n"
+        + rule + "\n2. WATER DATA SPRINT IN HARARE, 10-11 JUNE\n" + rule + "\n"
+        "The Water Data Sprint brings 60 hydrologists to Harare, Zimbabwe, on 10 and 11 June 2025.\n\n"
+        + rule + "\n3. A NEW FUND FOR IRRIGATION CO-OPERATIVES OPENS ITS FIRST CALL\n" + rule + "\n"
+        "The Smallholder Irrigation Fund, financed by the Nordic Development Fund, opened a USD 2 million call\n"
+        "for co-operatives in Mozambique and Malawi. Applications close on 30 June 2025.\n\n"
+        + rule + "\n"
+        "You are receiving this email because you joined the network.\n"
+        "Unsubscribe | Update preferences\n"))
+    titles = [r.title for r in recs]
+    assert "MALAWI AND ZAMBIA SIGN A FLOOD-WARNING AGREEMENT" in titles  # the item's heading, without its number
+    assert "A NEW FUND FOR IRRIGATION CO-OPERATIVES OPENS ITS FIRST CALL" in titles
+    assert not any("Zambezi Water Network" in (t or "") or (t or "").startswith(("1.", "Malawi and Zambia sign"))
+                   for t in titles)  # neither the banner nor the contents list is a record
+    assert len(recs) == 3

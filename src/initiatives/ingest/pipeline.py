@@ -22,7 +22,7 @@ from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
 from initiatives.ingest.repetition import countries_in_line
-from initiatives.ingest.segment import (_COUNTED, Line, Segment, find_dateline, kind_of, learned_entries, segment, split_lines,
+from initiatives.ingest.segment import (_COUNTED, Line, Segment, contents_lines, find_dateline, kind_of, learned_entries, segment, split_lines,
                                         unwrap)
 from initiatives.reference import country_names
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
@@ -132,6 +132,11 @@ def extract_document(doc: Document) -> Batch:
             # "Digital Agriculture Services Programme – Concept Note": the document's genre is no part of the name
             segs[k] = replace(seg, title=seg.title[:genre.start()],
                               title_span=(seg.title_span[0], seg.title_span[0] + genre.start()))
+        num = re.match(r"\d{1,2}[.)]\s+(?=[A-Z“\"'])", seg.title or "") if seg.title_span and seg.mode in (
+            "press", "heading") else None
+        if num:  # "1. LAOS AND CAMBODIA TEAM UP ...": a newsletter item's number is no part of its headline
+            seg = segs[k] = replace(seg, title=seg.title[num.end():],
+                                    title_span=(seg.title_span[0] + num.end(), seg.title_span[1]))
         pict = _PICTOGRAMS.search(seg.title or "") if seg.title_span else None
         if pict and pict.start() > 0:  # "Our new partnership is live 🌱": a post's pictograms are no part of the title
             seg = segs[k] = replace(seg, title=seg.title[:pict.start()],
@@ -142,6 +147,7 @@ def extract_document(doc: Document) -> Batch:
     excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") and not _untitled_block(s) for n in
                 (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
     press = next((s for s in segs if s.mode == "press"), None)
+    excluded.update(contents_lines(lines))
     if press is not None:  # the boilerplate after a press release ("About X", contacts) describes no initiative
         excluded.update(range(press.last + 1, len(lines) + 1))
     mentions = find_orgs(unwrap(text, lines))  # names broken over a wrapped line are still found

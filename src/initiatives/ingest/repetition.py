@@ -352,7 +352,10 @@ def _line_cues(text: str, lines: list[str], money: list[int] | None, countries: 
 _STRONG = {"money", "date", "country", "label"}  # what an initiative's entry states; names and nouns alone do not
 _END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:about\s|for (?:more|further)\b|contacts?\b|media\b|press contact|"
                   r"read more|related\b|share\b|subscribe\b|follow us|older\b|see also|back to|prepared by|"
-                  r"source:|notes?:|©|\(c\))", re.I)
+                  r"source:|notes?:|©|\(c\)|"
+                  # an email newsletter's footer
+                  r"you (?:are )?receiv(?:e|ed|ing) this|unsubscribe\b|update (?:your )?preferences|"
+                  r"view (?:this email|it) in (?:your|a) browser|all rights reserved|privacy policy)", re.I)
 
 
 def _runs(lines: list[str], blks: list[Block], starts: list[int]) -> list[tuple[int, int]]:

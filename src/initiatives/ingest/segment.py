@@ -311,7 +311,11 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
     segs: list[Segment] = []
     taken: set[int] = set()
 
-    entries = _listing_entries(lines, heads)
+    contents = contents_lines(lines)
+    if contents:  # a newsletter's "In this issue" list repeats the headings below it: it heads nothing itself
+        heads = {no: h for no, h in heads.items() if no not in contents}
+        taken.update(contents)
+    entries = [e for e in _listing_entries(lines, heads) if e.first not in contents]
     pipe_rows = _bare_table_lines(lines)
     if pipe_rows:  # "CODE | Title | Org | ..." rows of an export: table rows, not "CODE | Title" entries
         entries = [e for e in entries if e.first not in pipe_rows]
@@ -501,17 +505,19 @@ def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], 
         above = _parent_heading(heads, lo)
         if above is not None and _OTHER_PAGES.match(above.text):
             continue
-        if press is not None and press.first <= lo <= press.last and len(group) < 3:
+        if press is not None and press.first <= lo and hi <= press.last and len(group) < 3:
             continue  # two like paragraphs in a release (photo captions) are not a listing
         # where a rule found a titled record on the same line, it stays (the rules know their layouts' titles and
         # fields); the repeated shape adds what they missed and replaces what they cut wrongly
         firsts = {e.first for e in group}
         kept = {s.first: s for s in old if s.title and s.first in firsts}
-        dropped = {id(s) for s in old if s.first not in kept}
+        # a record in a gap between the entries (an item of another shape: "2. SAVE THE DATE: ...") stays
+        inside = [(e.first, e.last) for e in group]
+        dropped = {id(s) for s in old if s.first not in kept and any(a <= s.first <= b for a, b in inside)}
         segs = [s for s in segs if id(s) not in dropped]
         for e in group:
-            if e.first in kept:
-                continue
+            if e.first in kept or press is not None and press.first == e.first and press.title:
+                continue  # (a news item's release, titled by its heading, is that entry)
             first, last = lines[e.first - 1], lines[e.last - 1]
             st, ctx = _status_context(lines, heads, e.first)
             kind = kind_of(e.title or "") if e.title else None
@@ -859,6 +865,32 @@ def _bare_pipe_table(lines: list[Line], i: int) -> tuple[list[tuple[str, int, in
     return (header, lines[i + 1:j], j) if j - i >= 3 else None
 
 
+_CONTENTS = re.compile(r"^\s*[#*_]*\s*(?:in this (?:issue|edition|newsletter|bulletin)|inside this (?:issue|edition)|"
+                       r"(?:table of )?contents|what'?s inside|highlights of this issue)\s*[*_]*:?\s*$", re.I)
+
+
+def contents_lines(lines: list[Line]) -> set[int]:
+    """Line numbers of a newsletter's front matter: the masthead banner between two like rules at the top, and a
+    contents list ("IN THIS ISSUE" over "1. Title", "2. Title"...), its heading and its items up to a blank line."""
+    out: set[int] = set()
+    first = next((i for i, ln in enumerate(lines[:10]) if not ln.blank), None)
+    if first is not None and re.match(r"^\s*(?:={3,}|\*{3,}|#{5,})\s*$", lines[first].text):
+        # a newsletter's banner: the masthead between two rules of "=" at the top ("THE CONNECTOR · Issue 42")
+        close = next((k for k in range(first + 1, min(first + 7, len(lines))) if lines[k].text.strip()
+                      and lines[k].text.strip() == lines[first].text.strip()), None)
+        if close is not None:
+            out.update(ln.no for ln in lines[first:close + 1])
+    for i, ln in enumerate(lines[:80]):
+        if not ln.blank and _CONTENTS.match(ln.text):
+            out.add(ln.no)
+            for nxt in lines[i + 1:i + 30]:
+                if nxt.blank:
+                    break
+                out.add(nxt.no)
+            break
+    return out
+
+
 def _bare_table_lines(lines: list[Line]) -> set[int]:
     """Line numbers of the body rows of bare pipe tables (see `_bare_pipe_table`)."""
     out: set[int] = set()
@@ -1203,7 +1235,12 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
         return None
     dl, _ = found
     headline = None
-    for ln in lines[: dl.no - 1]:
+    above = next((ln for ln in reversed(lines[: dl.no - 1]) if not ln.blank and not RULE.match(ln.text)
+                  and not SETEXT.match(ln.text)), None)
+    if above is not None and above.no in heads and above.no not in taken and len(heads[above.no].text.split()) >= 4 \
+            and any(h < above.no for h in heads) and not re.search(_DAY_DATE + r"|\|", heads[above.no].text):
+        headline = above  # an item of a newsletter under its own heading, below the page's masthead and headings
+    for ln in ([] if headline else lines[: dl.no - 1]):
         s = ln.s.lstrip("#").strip()
         if len(s.split()) >= 5 and not s.endswith(".") and ln.no not in taken and not re.match(
                 r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I) and not _CHROME.search(s) \
