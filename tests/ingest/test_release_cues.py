@@ -324,3 +324,18 @@ def test_a_plain_text_newsletter_with_a_banner_and_a_contents_list(tmp_path: Pat
     assert not any("Zambezi Water Network" in (t or "") or (t or "").startswith(("1.", "Malawi and Zambia sign"))
                    for t in titles)  # neither the banner nor the contents list is a record
     assert len(recs) == 3
+
+
+def test_investees_each_named_with_a_country_in_one_sentence_make_a_round(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "round.txt", (
+        "Harbour Ventures backs two ocean start-ups in East Africa\n\n"
+        "MOMBASA, 12 May 2025 - Harbour Ventures has invested USD 700,000 in two young companies: "
+        "NetMend (Kenya), which recycles fishing nets, receives USD 400,000; and Kelp Works (Tanzania), a seaweed "
+        "processor, receives USD 300,000.\n\n"
+        "Related: Harbour Ventures opens its second call\n"))
+    by_title = {r.title: r for r in recs}
+    assert set(by_title) == {"Harbour Ventures backs two ocean start-ups in East Africa", "NetMend", "Kelp Works"}
+    assert by_title["Harbour Ventures backs two ocean start-ups in East Africa"].kind == "investment"
+    assert by_title["NetMend"].countries == ["KEN"]
+    kelp = by_title["Kelp Works"]
+    assert kelp.countries == ["TZA"] and kelp.budget is not None and kelp.budget.amount == 300000

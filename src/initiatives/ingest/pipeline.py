@@ -420,8 +420,19 @@ def _lead_subject(text: str, dateline: Any) -> tuple[str, str] | None:
 def _link_investment_round(records: list[Initiative], text: str, dateline: Any) -> None:
     """An announced investment round: its investor funds each listed investment, and the investees are the
     round's beneficiaries."""
-    press = next((r for r in records if r.extras.get("segment") == "press" and r.kind == "investment"), None)
     items = [r for r in records if r.extras.get("segment") == "item" and r.kind == "investment"]
+    press = next((r for r in records if r.extras.get("segment") == "press" and r.kind == "investment"), None)
+    if press is None and len(items) >= 2:
+        # "X Fund backs three start-ups" over the companies it names, each with its amount: the headline is the
+        # round, not the fund (its "Fund" is the investor's name)
+        press = next((r for r in records if r.extras.get("segment") == "press" and r.kind == "fund" and r.source_lines
+                      and all(r.source_lines[0] <= (i.source_lines or (0, 0))[0] <= r.source_lines[1] for i in items)
+                      and re.search(r"\b(?:backs|invests|bets|disburses|awards|funds|makes|announces)\b.*\b(?:start-?ups|"
+                                    r"companies|firms|ventures|grants|investments|businesses|enterprises)\b",
+                                    r.title or "", re.I)), None)
+        if press is not None:
+            press.kind = "investment"
+            press.status = None
     if press is None or not items:
         return
     subject = _lead_subject(text, dateline)

@@ -1173,7 +1173,7 @@ DATELINE = re.compile(  # (in bold too: "**GENEVA, 3 June 2025** –")
 _PRESS_END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
                         r"alliance|event))|For (?:further|more) information|Media contacts?|Press contacts?|"
                         r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us|\(Reporting by|\(Writing by|"
-                        r"Related (?:coverage|stories|articles|news|content)\b|Read more\b|Subscribe to\b|Share this\b)",
+                        r"Related (?:coverage|stories|articles|news|content)\b|Related\s*:|Read more\b|Subscribe to\b|Share this\b)",
                         re.I)
 
 
