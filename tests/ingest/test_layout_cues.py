@@ -294,3 +294,24 @@ def test_front_matter_fields_in_snake_case_with_quoted_values_and_lists(tmp_path
     assert (str(r.start), str(r.end)) == ("2022-05-01", "2025-04-30")
     assert r.budget is not None and (r.budget.amount, r.budget.currency) == (310000, "USD")
     assert {p.name for p in r.partners} >= {"Blue Coast Trust (BCT)", "Ministry of Fisheries"}
+
+
+def test_an_faq_page_is_the_programme_its_title_names_and_its_term_is_read_from_a_later_answer(
+        tmp_path: Path) -> None:
+    recs = _records(tmp_path, "faq.html", (
+        "<html><body><main><h1>Village Seed Vaults – FAQ</h1><p>Last updated 4 May 2025</p>"
+        "<details><summary>What are Village Seed Vaults?</summary>"
+        "<p>Village Seed Vaults is a programme that helps farmer groups store local seed varieties.</p></details>"
+        "<details><summary>How long will it last?</summary>"
+        "<p>It runs from June 2023 to May 2027. Its first village vault opened in August 2023.</p></details>"
+        "</main></body></html>"))
+    assert [(r.title, r.kind) for r in recs] == [("Village Seed Vaults", "programme")]
+    assert (str(recs[0].start), str(recs[0].end)) == ("2023-06", "2027-05")
+
+
+def test_the_html_reader_keeps_a_details_summary() -> None:
+    from initiatives.ingest.readers import read_html
+
+    text = read_html(b"<html><body><details><summary>Who funds it?</summary><p>The EU.</p></details></body></html>",
+                     "x.html")
+    assert "Who funds it?" in text and "The EU." in text

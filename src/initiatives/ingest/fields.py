@@ -482,6 +482,8 @@ _PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will sta
                           r"to begin|(?:is|are|was|were) due to (?:start|begin)|kicked off|"
                           r"since its launch|established|founded|created|set up)\s+(?:in|on|from)\s+("
                           + normalise.DATE + ")", re.I)
+_RUNS_RANGE = re.compile(r"\b(?:runs?|running|ran|will run|lasts?|will last|operates?|is implemented)\s+from\s+("
+                         + normalise.DATE + r")\s+(?:to|until|till|through|–|-)\s+(" + normalise.DATE + ")", re.I)
 _PROSE_RANGE = re.compile(r"\b(?:from|between)\s+(" + normalise.DATE + r")\s+(?:to|until|and|through|–|-)\s+("
                           + normalise.DATE + ")", re.I)
 
@@ -677,6 +679,13 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
     for n, s, e in [(n, s - a, e - a) for n, s, e in index.within(index.sdgs, a, b)]:
         d.add("sdgs", n, (s + a, e + a))
     # a time frame written in prose: "will run from June 2023 to May 2028", "runs until December 2023"
+    if "start" not in d.values and "end" not in d.values:
+        rr = _RUNS_RANGE.search(window)  # "It runs from March 2024 to February 2028" (its own term, before milestones)
+        if rr:
+            start, end = normalise.parse_range(f"{rr.group(1)} - {rr.group(2)}")
+            if start and end and start.precision != "year" and end.precision != "year":
+                d.set("start", str(start), (a + rr.start(1), a + rr.end(1)))
+                d.set("end", str(end), (a + rr.start(2), a + rr.end(2)))
     if "end" not in d.values:
         um = _PROSE_UNTIL.search(window)
         if um:

@@ -557,7 +557,8 @@ _BARE_CODE = re.compile(r"[ \t]*[*_]{0,2}([A-Z]{1,6}[-/ ]?\d{2,8}[A-Z]?|\d{5,10}
 
 
 _DOC_TYPE = re.compile(r"\s*(?:[–—:|]|\s-)\s*(?:concept note|project document|project brief|fact ?sheet|brochure|"
-                      r"terms of reference|progress report|annual report|one-pager|information note)\s*$", re.I)
+                      r"terms of reference|progress report|annual report|one-pager|information note|"
+                      r"frequently asked questions|faqs?|questions and answers|q\s?&\s?a)\s*$", re.I)
 _CODE_HEAD_ALONE = re.compile(r"(?:\d{1,3}[.)]\s+)?(?P<code>[A-Z][A-Z0-9]*(?:[-/.][A-Z0-9]+){2,})")
 
 

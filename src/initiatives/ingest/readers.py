@@ -152,7 +152,7 @@ def read_html(data: bytes, name: str) -> str:
                 lines.append(f"{term}: {value}" if value else term)
         elif tag == "dd":
             continue
-        elif tag in {"p", "li", "blockquote", "pre", "figcaption"}:
+        elif tag in {"p", "li", "blockquote", "pre", "figcaption", "summary"}:  # (<summary>: an FAQ's question)
             if node.parent is not None and _inside(node, {"p", "li", "td", "th", "blockquote"}):
                 continue
             text = _squash(node.text(separator=" "))

@@ -934,21 +934,32 @@ _ROLLOUT = re.compile(r"^(?:(?:roll-?out|deployment|implementation|expansion|sca
 
 def _kind_from_lead(lines: list[Line], no: int) -> str | None:
     """"# Cash Plus Nutrition" followed by "A social protection programme that ...": the heading names one."""
-    for ln in lines[no:no + 4]:
-        if ln.blank:
-            continue
+    for ln in lines[no:no + 8]:
+        if ln.blank or _PAGE_DATE.match(ln.text) or ln.s.endswith("?"):
+            continue  # "Page updated 3 February 2025", an FAQ's question: the answer below it says what it is
         m = _LEAD_NOUN.match(ln.text)
         if m:
             return kind_of(m.group("noun"))
         # "Smart Water Meters helps utilities ... The programme started in February 2023": the page's own name
         # opens its first paragraph, and the paragraph calls it a programme
-        name = lines[no - 1].text.lstrip("# ").strip()
+        name = _PAGE_GENRE.sub("", lines[no - 1].text.lstrip("# ").strip())
         if len(name.split()) >= 2 and ln.text.lstrip(" *_").startswith(name):
+            isa = _IS_A_KIND.match(ln.text.lstrip(" *_")[len(name):])
+            if isa:  # "Clinic Links is a programme that ..."
+                return kind_of(isa.group("noun"))
             para = " ".join(x.text for x in lines[ln.no - 1:ln.no + 5] if not x.blank)
             ref = _THE_KIND.search(para)
             return kind_of(ref.group("noun")) if ref else None
         return None
     return None
+
+
+_PAGE_DATE = re.compile(r"^\s*[*_]{0,2}(?:page\s+|last\s+)?(?:updated|published|posted|modified)\b", re.I)
+# "X: frequently asked questions", "X – FAQ": the page's genre after its subject's name
+_PAGE_GENRE = re.compile(r"\s*(?:[–—:|]|\s-)\s*(?:frequently asked questions|faqs?|questions and answers|q\s?&\s?a)\s*$",
+                         re.I)
+_IS_A_KIND = re.compile(r"^(?:\s*\([^)]{1,40}\))?\s+(?:is|was)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,4}?(?P<noun>programme|"
+                        r"program|project|initiative|fund|facility|platform|partnership|pilot|campaign|alliance)\b")
 
 
 _THE_KIND = re.compile(r"\b(?:The|This)\s+(?P<noun>programme|program|project|initiative|fund|facility|platform|"
