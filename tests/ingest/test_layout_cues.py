@@ -315,3 +315,17 @@ def test_the_html_reader_keeps_a_details_summary() -> None:
     text = read_html(b"<html><body><details><summary>Who funds it?</summary><p>The EU.</p></details></body></html>",
                      "x.html")
     assert "Who funds it?" in text and "The EU." in text
+
+
+def test_pilots_named_by_country_in_a_programme_page_sentences(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "page.md", (
+        "# School Meals Data Programme\n\n"
+        "The School Meals Data Programme is a programme that tracks meals served in primary schools. "
+        "It is led by WFP.\n\n"
+        "Two pilots are running. The Malawi pilot started in March 2024 in Dedza. The Zambia pilot began in "
+        "July 2024 with the Ministry of Education.\n"))
+    by_title = {r.title: r for r in recs}
+    assert set(by_title) >= {"School Meals Data Programme pilot: Malawi", "School Meals Data Programme pilot: Zambia"}
+    zm = by_title["School Meals Data Programme pilot: Zambia"]
+    assert zm.kind == "pilot" and zm.countries == ["ZMB"] and str(zm.start) == "2024-07"
+    assert str(by_title["School Meals Data Programme pilot: Malawi"].start) == "2024-03"

@@ -338,7 +338,9 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
         taken.update(range(seg.first, seg.last + 1))
         segs.append(seg)
 
-    segs.extend(_heading_records(lines, heads, taken))
+    heading_recs = _heading_records(lines, heads, taken)
+    segs.extend(heading_recs)
+    segs.extend(_sentence_pilots(text, lines, heading_recs))
     coded = cues.coded_names(lines, taken)
     taken.update(s.first for s in coded)
     segs.extend(coded)
@@ -952,6 +954,39 @@ def _kind_from_lead(lines: list[Line], no: int) -> str | None:
             return kind_of(ref.group("noun")) if ref else None
         return None
     return None
+
+
+# "The Ghana pilot started in May 2024 in ...": a programme's pilot named by its country in a sentence
+_COUNTRY_PILOT = re.compile(r"(?:^|(?<=\.\s))(?:The|Its|A|Our)\s+(?P<place>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2})\s+pilot\b"
+                            r"(?!s)(?=\s+(?:started|began|starts|begins|will|is|was|has|had|ran|runs|opened|launched|"
+                            r"covers|covered|works|worked|reached|reaches|in|with|,))")
+
+
+def _sentence_pilots(text: str, lines: list[Line], recs: list[Segment]) -> list[Segment]:
+    """Pilots a programme's page names in its sentences, each by its country ("The Ghana pilot started in May 2024
+    with the Ghana Health Service. The Senegal pilot ..."): one record each, read from its own sentence and
+    titled like a pilots table's rows ("<Programme> pilot: Ghana")."""
+    from initiatives.reference import country_names
+
+    out: list[Segment] = []
+    for rec in recs:
+        if rec.kind not in ("programme", "project", "partnership") or not rec.title or " pilot" not in \
+                text[rec.start:rec.end]:
+            continue
+        name = _PAGE_GENRE.sub("", rec.title)
+        for ln in lines[rec.first:rec.last]:
+            if " pilot" not in ln.text:
+                continue
+            for m in _COUNTRY_PILOT.finditer(ln.text):
+                place = m.group("place")
+                if not country_names.lookup(place, fuzzy=False):
+                    continue
+                end = ln.text.find(". ", m.end())
+                end = len(ln.text) if end < 0 else end + 1
+                out.append(Segment("item", ln.no, ln.no, ln.start, ln.end, title=f"{name} pilot: {place}",
+                                   title_span=(ln.start + m.start("place"), ln.start + m.end("place")), kind="pilot",
+                                   context="pilots", window=(ln.start + m.start(), ln.start + end)))
+    return out
 
 
 _PAGE_DATE = re.compile(r"^\s*[*_]{0,2}(?:page\s+|last\s+)?(?:updated|published|posted|modified)\b", re.I)
