@@ -329,3 +329,23 @@ def test_pilots_named_by_country_in_a_programme_page_sentences(tmp_path: Path) -
     zm = by_title["School Meals Data Programme pilot: Zambia"]
     assert zm.kind == "pilot" and zm.countries == ["ZMB"] and str(zm.start) == "2024-07"
     assert str(by_title["School Meals Data Programme pilot: Malawi"].start) == "2024-03"
+
+
+def test_a_listing_funding_source_given_once_goes_to_every_row(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "rows.txt", (
+        "Ref|Organization|Project title|Amount\n"
+        "KE-01|Lake Aid|Boreholes for schools in Turkana|USD 40,000\n"
+        "KE-02|Dry Lands Trust|Fodder banks for herders in Marsabit|USD 55,000\n\n"
+        "Source of funds for these grants: Kenya Resilience Window of the Africa Climate Fund.\n"))
+    assert sorted(r.code or "" for r in recs) == ["KE-01", "KE-02"]  # the funding line names no record of its own
+    assert {r.funding_source for r in recs} == {"Kenya Resilience Window of the Africa Climate Fund"}
+
+
+def test_a_fund_masthead_over_a_list_subtitle_is_the_funding_source_of_the_rows(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "alloc.txt", (
+        "HIGHLANDS EMERGENCY FUND\n"
+        "2025 Reserve Allocation - approved projects\n\n"
+        "Code|Organization|Project title|Amount\n"
+        "HE-01|Peak Relief|Winter shelter kits for mountain villages|USD 70,000\n"
+        "HE-02|Valley Health|Mobile clinics for snowbound districts|USD 90,000\n"))
+    assert {r.funding_source for r in recs} == {"Highlands Emergency Fund"}

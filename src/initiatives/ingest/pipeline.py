@@ -22,7 +22,7 @@ from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
 from initiatives.ingest.repetition import countries_in_line
-from initiatives.ingest.segment import (_COUNTED, Line, Segment, contents_lines, find_dateline, kind_of, learned_entries, segment, split_lines,
+from initiatives.ingest.segment import (_COUNTED, _LIST_SUBTITLE, Line, Segment, contents_lines, find_dateline, kind_of, learned_entries, segment, split_lines,
                                         unwrap)
 from initiatives.reference import country_names
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
@@ -148,6 +148,7 @@ def extract_document(doc: Document) -> Batch:
                 (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
     press = next((s for s in segs if s.mode == "press"), None)
     excluded.update(contents_lines(lines))
+    excluded.update(ln.no for ln in lines if ":" in ln.text and _LIST_FUNDING.match(ln.text))
     if press is not None:  # the boilerplate after a press release ("About X", contacts) describes no initiative
         excluded.update(range(press.last + 1, len(lines) + 1))
     mentions = find_orgs(unwrap(text, lines))  # names broken over a wrapped line are still found
@@ -232,6 +233,7 @@ def extract_document(doc: Document) -> Batch:
     _pilots_led_as_programme(made)
     _page_country(doc, lines, made)
     _listing_start(doc, text, made)
+    _listing_funding(doc, lines, made)
     _link_investment_round(records, text, dateline)
     _link_release_events(doc, records, dateline, mentions)
     _status_as_of(doc, records)
@@ -353,6 +355,48 @@ def _listing_start(doc: Document, text: str, made: list[tuple[Segment, Initiativ
         if seg.mode in ("entry", "row") and seg.start > m.end() and rec.start is None:
             rec.start = day
             rec.sources["start"] = [span]
+
+
+# a listing's funding source given once for all its entries: "Funding source for all rows: X", "Donor: X" on a line
+# of its own outside every entry
+_LIST_FUNDING = re.compile(r"^\s*[*_]{0,2}(?:funding source|source of fund(?:s|ing)|funded by|donors?|funders?)"
+                           r"(?:\s+(?:for|of)\s+(?:all|every|each|these|the)\b[^:]{0,30})?[*_]{0,2}\s*:\s*(?P<v>\S.{2,150}?)"
+                           r"\s*\.?\s*$", re.I)
+_FUND_NAME = re.compile(r"\b(?:fund|facility|trust fund|financing facility)\s*$", re.I)
+
+
+def _listing_funding(doc: Document, lines: list[Line], made: list[tuple[Segment, Initiative]]) -> None:
+    """The funding source of a listing's rows and entries, when the page gives it once for all of them: a line
+    "Funding source for all rows: X" outside every entry, or a masthead naming a fund ("SUDAN HUMANITARIAN FUND")
+    over a subtitle naming the list ("2024 First Standard Allocation - approved projects")."""
+    listed = [(seg, rec) for seg, rec in made if seg.mode in ("entry", "row")]
+    if len(listed) < 2:
+        return
+    inside = [(seg.first, seg.last) for seg, _rec in made if seg.mode in ("entry", "row", "heading", "press")]
+    value = span = None
+    for ln in lines:
+        low = ln.text.lower()
+        if ln.blank or ":" not in low or "fund" not in low and "donor" not in low:
+            continue
+        m = _LIST_FUNDING.match(ln.text)
+        if m and not any(a <= ln.no <= b for a, b in inside):
+            value, span = m.group("v"), (ln.start + m.start("v"), ln.start + m.end("v"))
+            break
+    if value is None:
+        texts = [ln for ln in lines[:4] if not ln.blank]
+        if len(texts) >= 2 and _FUND_NAME.search(texts[0].s.strip("#*_ ")) and _LIST_SUBTITLE.search(texts[1].s) \
+                and not any(a <= texts[0].no <= b for a, b in inside):
+            value = texts[0].s.strip("#*_ ")
+            off = texts[0].text.find(value)
+            span = (texts[0].start + off, texts[0].start + off + len(value))
+    if value is None:
+        return
+    if value.isupper():
+        value = value.title()
+    for _seg, rec in listed:
+        if not rec.funding_source:
+            rec.funding_source = value
+            rec.sources["funding_source"] = [_span(doc, *span)]
 
 
 _DOC_CURRENCY = re.compile(r"\b(?:figures|amounts|budgets|values|costs)\b[^.\n]{0,30}?\b(?:are\s+|given\s+|shown\s+)?"
