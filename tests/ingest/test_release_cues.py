@@ -339,3 +339,17 @@ def test_investees_each_named_with_a_country_in_one_sentence_make_a_round(tmp_pa
     assert by_title["NetMend"].countries == ["KEN"]
     kelp = by_title["Kelp Works"]
     assert kelp.countries == ["TZA"] and kelp.budget is not None and kelp.budget.amount == 300000
+
+
+def test_a_digest_item_is_one_record_even_when_its_paragraph_names_the_thing(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "digest.md", (
+        "# Regional Roundup — April 2025\n\n"
+        "### Coders gather in Quito for a water-data weekend\n\n"
+        "QUITO — Eighty coders joined the Andes Water Data Hackathon, held on 5-6 April 2025 at a city university. "
+        "It was organised by UNDP Ecuador.\n\n"
+        "### Mobile clinics piloted along the Napo river\n\n"
+        "TENA — A pilot that runs boat clinics for river villages started in February 2025 with the provincial "
+        "health office.\n"))
+    titles = sorted(r.title for r in recs)
+    assert titles == ["Coders gather in Quito for a water-data weekend", "Mobile clinics piloted along the Napo river"]
+    assert {r.title: r.kind for r in recs}["Mobile clinics piloted along the Napo river"] == "pilot"

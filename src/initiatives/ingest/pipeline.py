@@ -22,7 +22,7 @@ from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
 from initiatives.ingest.repetition import countries_in_line
-from initiatives.ingest.segment import (_COUNTED, _LIST_SUBTITLE, Line, Segment, contents_lines, find_dateline, kind_of, learned_entries, segment, split_lines,
+from initiatives.ingest.segment import (_COUNTED, _LIST_SUBTITLE, Line, Segment, contents_lines, find_dateline, headings as segment_headings, kind_of, learned_entries, segment, split_lines,
                                         unwrap)
 from initiatives.reference import country_names
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
@@ -104,6 +104,40 @@ def _sentence_of(text: str, span: tuple[int, int]) -> str:
     a = max(text.rfind(". ", 0, span[0]), text.rfind("\n\n", 0, span[0])) + 1
     b = text.find(". ", span[1])
     return text[a:len(text) if b < 0 else b]
+
+
+def _headline_like(title: str) -> bool:
+    """"Coders gather in Quito for a data weekend": a sentence-case headline, not a name."""
+    words = title.split()
+    return len(words) >= 5 and title[:1].isupper() and sum(w[:1].isupper() for w in words[1:]) * 2 < len(words)
+
+
+def _headlined_items(lines: list[Line], segs: list[Segment], prose: list[Segment]) -> list[Segment]:
+    """A digest's items: under each of two or more like headings a paragraph naming the initiative it reports
+    ("### Coders gather in Quito ..." / "QUITO — Eighty coders joined the Andes Water Data Hackathon, ..."). The
+    item is one record titled by its headline (as a release is), not one named after the thing."""
+    if not prose:
+        return prose
+    heads = segment_headings(lines)
+    levels = Counter(h.level for h in heads.values() if _headline_like(h.text))
+    taken = {s.first for s in segs}
+    out: list[Segment] = []
+    used: set[int] = set()
+    for p in prose:
+        no = max((n for n in heads if n < p.first), default=None)
+        h = heads.get(no) if no is not None else None
+        if h is None or no in taken or no in used or levels[h.level] < 2 or not _headline_like(h.text) or \
+                p.first > _opening_lines(lines, no + 1, 1) or h.level > 4:
+            out.append(p)
+            continue
+        used.add(no)
+        ln = lines[no - 1]
+        off = ln.text.find(h.text)
+        last = _opening_lines(lines, no + 1, 1)
+        out.append(replace(p, first=no, last=max(p.last, last), start=ln.start, title=h.text,
+                           title_span=(ln.start + off, ln.start + off + len(h.text)) if off >= 0 else None,
+                           window=(ln.start, lines[last - 1].end)))
+    return out
 
 
 def _untitled_block(seg: Segment) -> bool:
@@ -196,6 +230,13 @@ def extract_document(doc: Document) -> Batch:
         prose = [p for p in prose if not (p.kind == kind and p.title_span and
                                           0 <= p.title_span[0] - lead_start <= 6) and p not in launched
                  and p not in known and p not in headlined and p not in definite]
+    # a digest's item headlined "Open data hackathon for cleaner air in X", then "... took part in the Clean Air Data
+    # Hackathon, held on ...": the name in the item's first paragraph, of the kind its headline gives, is the item
+    headlines = [(s.first, _opening_lines(lines, s.first + 1, 1), s.kind) for s in segs
+                 if s.mode == "heading" and s.kind and s.title and len(s.title.split()) >= 5
+                 and s.title[:1].isupper() and sum(w[:1].isupper() for w in s.title.split()[1:]) * 2 < len(s.title.split())]
+    prose = [p for p in prose if not any(a < p.first <= b and p.kind == k for a, b, k in headlines)]
+    prose = _headlined_items(lines, segs, prose)
     # "financed by the Global Fund to Fight AIDS, ...": a name inside a known organisation's is not an initiative
     known_spans = [(m.start, m.end) for m in mentions if m.cue == "known"]
     prose = [p for p in prose if not (p.title_span and any(s <= p.title_span[0] < e for s, e in known_spans))]

@@ -939,7 +939,7 @@ def _kind_from_lead(lines: list[Line], no: int) -> str | None:
     for ln in lines[no:no + 8]:
         if ln.blank or _PAGE_DATE.match(ln.text) or ln.s.endswith("?"):
             continue  # "Page updated 3 February 2025", an FAQ's question: the answer below it says what it is
-        m = _LEAD_NOUN.match(ln.text)
+        m = _LEAD_NOUN.match(_PLACE_LEAD.sub("", ln.text, count=1))  # (after a news item's "DHAKA — ")
         if m:
             return kind_of(m.group("noun"))
         # "Smart Water Meters helps utilities ... The programme started in February 2023": the page's own name
@@ -989,6 +989,7 @@ def _sentence_pilots(text: str, lines: list[Line], recs: list[Segment]) -> list[
     return out
 
 
+_PLACE_LEAD = re.compile(r"^\s*[A-Z][A-Z.'’ -]{2,30}[A-Z.]\s+[—–-]+\s+(?=[A-Z])")
 _PAGE_DATE = re.compile(r"^\s*[*_]{0,2}(?:page\s+|last\s+)?(?:updated|published|posted|modified)\b", re.I)
 # "X: frequently asked questions", "X – FAQ": the page's genre after its subject's name
 _PAGE_GENRE = re.compile(r"\s*(?:[–—:|]|\s-)\s*(?:frequently asked questions|faqs?|questions and answers|q\s?&\s?a)\s*$",
