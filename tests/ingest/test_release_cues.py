@@ -353,3 +353,13 @@ def test_a_digest_item_is_one_record_even_when_its_paragraph_names_the_thing(tmp
     titles = sorted(r.title for r in recs)
     assert titles == ["Coders gather in Quito for a water-data weekend", "Mobile clinics piloted along the Napo river"]
     assert {r.title: r.kind for r in recs}["Mobile clinics piloted along the Napo river"] == "pilot"
+
+
+def test_the_sentences_after_a_named_programme_that_speak_of_it_again_give_its_fields(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "news.txt", (
+        "Partner news\n\n"
+        "This spring WHO will launch Clinic Radio Plus, a programme that trains nurses by community radio.\n\n"
+        "It runs from April 2025 to March 2028. The programme is funded by the Wellcome Trust.\n"))
+    r = next(r for r in recs if r.title == "Clinic Radio Plus")
+    assert (str(r.start), str(r.end)) == ("2025-04", "2028-03")
+    assert any(p.name == "Wellcome Trust" and p.role == "funder" for p in r.partners)
