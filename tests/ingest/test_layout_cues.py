@@ -349,3 +349,11 @@ def test_a_fund_masthead_over_a_list_subtitle_is_the_funding_source_of_the_rows(
         "HE-01|Peak Relief|Winter shelter kits for mountain villages|USD 70,000\n"
         "HE-02|Valley Health|Mobile clinics for snowbound districts|USD 90,000\n"))
     assert {r.funding_source for r in recs} == {"Highlands Emergency Fund"}
+
+
+def test_numeric_dates_are_read_when_the_day_cannot_be_the_month() -> None:
+    from initiatives.ingest.normalise import parse_date
+
+    assert str(parse_date("28/02/2023")) == "2023-02-28"  # day first
+    assert str(parse_date("11/30/2025")) == "2025-11-30"  # month first
+    assert str(parse_date("03/04/2024")) == "2024"  # either: the year only, as before
