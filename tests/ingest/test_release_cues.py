@@ -363,3 +363,12 @@ def test_the_sentences_after_a_named_programme_that_speak_of_it_again_give_its_f
     r = next(r for r in recs if r.title == "Clinic Radio Plus")
     assert (str(r.start), str(r.end)) == ("2025-04", "2028-03")
     assert any(p.name == "Wellcome Trust" and p.role == "funder" for p in r.partners)
+
+
+def test_an_event_held_from_one_day_to_another_of_the_same_month(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "event.md", (
+        "# Andean Open Data Week\n\n"
+        "Andean Open Data Week returns to La Paz, Bolivia, from 7 to 11 April 2025. The event is co-hosted by "
+        "UNDP and the national statistics office.\n"))
+    ev = next(r for r in recs if r.kind == "event")
+    assert (str(ev.start), str(ev.end)) == ("2025-04-07", "2025-04-11")

@@ -838,6 +838,10 @@ _HELD_ON = re.compile(r"(?:took place|was held|were held|is held|will be held|wi
                       + normalise.DATE + ")", re.I)
 
 
+_DAY_SPAN = re.compile(r"\b(?:from|on|between)\s+(?P<first>\d{1,2})\s+(?:to|and|until|-|–)\s+(?P<last>\d{1,2}\s+"
+                       r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+(?:19|20)\d{2})\b")
+
+
 def _event_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
     """An event's month and year ("In November, 2015", "last October" counted back from the dateline)."""
     a, b = seg.text_range
@@ -850,6 +854,17 @@ def _event_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
             d.set("end", str(end or start), (a + held.start("when"), a + held.end("when")))
             if seg.status is None and re.match(r"(?:took|was|were)\b", held.group(0)):
                 seg.status = "completed"
+    days = _DAY_SPAN.search(window) if "start" not in d.values else None
+    if days:  # "from 18 to 22 November 2024", "on 10 and 11 June 2025": the event's first and last days
+        last = normalise.parse_date(re.sub(r"\s+", " ", days.group("last")))
+        if last is not None and last.day is not None:
+            try:
+                first = normalise.PartialDate(last.year, last.month, int(days.group("first")))
+            except ValueError:
+                first = None
+            if first is not None:
+                d.set("start", str(first), (a + days.start("first"), a + days.end("first")))
+                d.set("end", str(last), (a + days.start("last"), a + days.end("last")))
     if "start" not in d.values:
         m = re.search(r"\b(?:in|on|during|from)\s+(" + normalise.DATE + ")", window, re.I)
         dt = normalise.parse_date(m.group(1)) if m else None
