@@ -357,3 +357,14 @@ def test_numeric_dates_are_read_when_the_day_cannot_be_the_month() -> None:
     assert str(parse_date("28/02/2023")) == "2023-02-28"  # day first
     assert str(parse_date("11/30/2025")) == "2025-11-30"  # month first
     assert str(parse_date("03/04/2024")) == "2024"  # either: the year only, as before
+
+
+def test_a_scheme_named_above_a_table_funds_its_rows(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "annex.md", (
+        "# Annual results 2024\n\n"
+        "The table lists the grants the agency awarded in 2024 under its Rural Connectivity Challenge Fund.\n\n"
+        "| Country | Project | Period |\n|---|---|---|\n"
+        "| Chad | Solar radio masts | Jan 2023 – Dec 2025 |\n"
+        "| Niger | Village Wi-Fi kiosks | Mar 2024 – Feb 2026 |\n"))
+    assert {r.title for r in recs} == {"Solar radio masts", "Village Wi-Fi kiosks"}
+    assert {r.funding_source for r in recs} == {"Rural Connectivity Challenge Fund"}

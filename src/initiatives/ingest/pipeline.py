@@ -237,6 +237,10 @@ def extract_document(doc: Document) -> Batch:
                  and s.title[:1].isupper() and sum(w[:1].isupper() for w in s.title.split()[1:]) * 2 < len(s.title.split())]
     prose = [p for p in prose if not any(a < p.first <= b and p.kind == k for a, b, k in headlines)]
     prose = _headlined_items(lines, segs, prose)
+    listed = [x.start for x in segs if x.mode in ("entry", "row")]
+    if len(listed) >= 2:  # the scheme a listing's rows were funded under is their funding source, not a record
+        schemes = [m.span("name") for m in _UNDER_SCHEME.finditer(text, 0, min(listed))]
+        prose = [p for p in prose if not (p.title_span and any(a <= p.title_span[0] < b for a, b in schemes))]
     # "financed by the Global Fund to Fight AIDS, ...": a name inside a known organisation's is not an initiative
     known_spans = [(m.start, m.end) for m in mentions if m.cue == "known"]
     prose = [p for p in prose if not (p.title_span and any(s <= p.title_span[0] < e for s, e in known_spans))]
@@ -403,6 +407,9 @@ def _listing_start(doc: Document, text: str, made: list[tuple[Segment, Initiativ
 _LIST_FUNDING = re.compile(r"^\s*[*_]{0,2}(?:funding source|source of fund(?:s|ing)|funded by|donors?|funders?)"
                            r"(?:\s+(?:for|of)\s+(?:all|every|each|these|the)\b[^:]{0,30})?[*_]{0,2}\s*:\s*(?P<v>\S.{2,150}?)"
                            r"\s*\.?\s*$", re.I)
+_UNDER_SCHEME = re.compile(r"\b(?:funded|financed|supported|awarded|granted|made)\b[^.\n]{0,60}?\bunder\s+(?:its|the|their|our)\s+"
+                           r"(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,5}?\s+(?i:grant scheme|grants? programme|scheme|"
+                           r"window|facility|fund|trust fund|programme))\b")
 _FUND_NAME = re.compile(r"\b(?:fund|facility|trust fund|financing facility)\s*$", re.I)
 
 
@@ -423,6 +430,11 @@ def _listing_funding(doc: Document, lines: list[Line], made: list[tuple[Segment,
         if m and not any(a <= ln.no <= b for a, b in inside):
             value, span = m.group("v"), (ln.start + m.start("v"), ln.start + m.end("v"))
             break
+    if value is None:  # "This annex lists the agreements X funded in 2024 under its Digital Public Goods grant scheme."
+        first = min(seg.start for seg, _rec in listed)
+        um = _UNDER_SCHEME.search(doc.text, 0, first)
+        if um:
+            value, span = um.group("name"), (um.start("name"), um.end("name"))
     if value is None:
         texts = [ln for ln in lines[:4] if not ln.blank]
         if len(texts) >= 2 and _FUND_NAME.search(texts[0].s.strip("#*_ ")) and _LIST_SUBTITLE.search(texts[1].s) \
