@@ -120,11 +120,15 @@ def _headlined_items(lines: list[Line], segs: list[Segment], prose: list[Segment
         return prose
     heads = segment_headings(lines)
     levels = Counter(h.level for h in heads.values() if _headline_like(h.text))
+    if not any(n >= 2 for n in levels.values()):
+        return prose
     taken = {s.first for s in segs}
     out: list[Segment] = []
     used: set[int] = set()
+    nos = sorted(heads)
     for p in prose:
-        no = max((n for n in heads if n < p.first), default=None)
+        at = bisect.bisect_left(nos, p.first)
+        no = nos[at - 1] if at else None
         h = heads.get(no) if no is not None else None
         if h is None or no in taken or no in used or levels[h.level] < 2 or not _headline_like(h.text) or \
                 p.first > _opening_lines(lines, no + 1, 1) or h.level > 4:
