@@ -372,3 +372,13 @@ def test_an_event_held_from_one_day_to_another_of_the_same_month(tmp_path: Path)
         "UNDP and the national statistics office.\n"))
     ev = next(r for r in recs if r.kind == "event")
     assert (str(ev.start), str(ev.end)) == ("2025-04-07", "2025-04-11")
+
+
+def test_an_amount_with_a_conversion_in_brackets_before_deal_is_the_budget(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "copy.txt", (
+        "Mombasa port workers to get digital pay slips under ILO pact\n\n"
+        "By Hassan Ali | 14 May 2025\n\n"
+        "Port workers will receive digital pay slips after the county signed a USD 1.5 million (about KSh194 million) "
+        "deal with the ILO on Tuesday.\n"))
+    assert recs and recs[0].budget is not None
+    assert (recs[0].budget.amount, recs[0].budget.currency) == (1500000, "USD")

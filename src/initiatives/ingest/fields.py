@@ -728,7 +728,8 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)(?:\s+(?:will\s+)?(?:receives?|gets?))?\s*$",
                          before, re.I) or re.search(r"\beach\b", before[-45:], re.I):  # "each receive 125 ETH, about $200,000"
                 continue
-            after = window[h.end:h.end + 40]
+            after = window[h.end:h.end + 70]
+            after = re.sub(r"^\s*\([^()\n]{1,40}\)", "", after)[:40]  # "USD 3.2 million (about Sh413 million) deal"
             if _BUDGET_CUE.search(before) or _BUDGET_AFTER.match(after) or sole:
                 d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start + a, h.end + a))
                 break
