@@ -238,3 +238,133 @@ def test_a_fund_name_over_a_subtitle_of_approved_projects_is_the_list_masthead(t
         "LR-01|Shore Aid|Boat repairs for fishing families|USD 30,000\n"
         "LR-02|Reed Works|Reed-bed restoration on the north shore|USD 45,000\n"))
     assert sorted(r.code or "" for r in recs) == ["LR-01", "LR-02"]
+
+
+def test_a_tab_separated_export_is_a_table_and_its_header_row_no_record(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "export.txt", (
+        "Awards register\n\n"
+        "Grant ref\tGrant title\tCountry\tAmount awarded (EUR)\n"
+        "AW-2021-07\tSolar pumps for school gardens\tMalawi\t120,000\n"
+        "AW-2022-11\tRadio lessons for nomadic children\tNiger\t95,500\n"))
+    by_code = {r.code: r for r in recs}
+    assert set(by_code) == {"AW-2021-07", "AW-2022-11"}  # rows, not "CODE | Title" entries; no "Grant ref" record
+    assert by_code["AW-2021-07"].title == "Solar pumps for school gardens"
+    assert by_code["AW-2022-11"].countries == ["NER"]
+    assert by_code["AW-2022-11"].budget is not None and by_code["AW-2022-11"].budget.currency == "EUR"
+
+
+def test_an_agreement_column_titles_rows_and_a_year_in_a_currency_column_header_is_no_obstacle(
+        tmp_path: Path) -> None:
+    recs = _records(tmp_path, "report.md", (
+        "## Contributions by country\n\n"
+        "| Country | Agreement | Agreement period | Paid 2023 (SEK) |\n"
+        "|---|---|---|---|\n"
+        "| Laos | Rural Broadband Mapping | Jan 2021 – Dec 2024 | 800,000 |\n"
+        "| Laos | Open School Statistics | Mar 2022 – Feb 2025 | 650,000 |\n"))
+    by_title = {r.title: r for r in recs}
+    assert set(by_title) == {"Rural Broadband Mapping", "Open School Statistics"}
+    r = by_title["Open School Statistics"]
+    assert r.kind == "project" and str(r.start) == "2022-03" and str(r.end) == "2025-02"
+    assert r.budget is not None and (r.budget.amount, r.budget.currency) == (650000, "SEK")
+
+
+def test_front_matter_fields_in_snake_case_with_quoted_values_and_lists(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "dump.md", (
+        "---\n"
+        'title: "Mangrove Nurseries for Coastal Villages"\n'
+        "country: Madagascar\n"
+        "start_date: 2022-05-01\n"
+        "end_date: 2025-04-30\n"
+        "budget_usd: 310000\n"
+        "lead_agency: UNEP\n"
+        'partners: ["Blue Coast Trust (BCT)", "Ministry of Fisheries"]\n'
+        "---\n\n"
+        "Village groups raise mangrove seedlings and replant degraded shores.\n\n"
+        "---\n"
+        'title: "Reef Monitoring by Volunteer Divers"\n'
+        "country: Mauritius\n"
+        "start_date: 2023-01-01\n"
+        "budget_usd: 80000\n"
+        "lead_agency: UNEP\n"
+        "---\n\n"
+        "Divers log coral health on a shared map every month.\n"))
+    by_title = {r.title: r for r in recs}
+    assert set(by_title) == {"Mangrove Nurseries for Coastal Villages", "Reef Monitoring by Volunteer Divers"}
+    r = by_title["Mangrove Nurseries for Coastal Villages"]
+    assert (str(r.start), str(r.end)) == ("2022-05-01", "2025-04-30")
+    assert r.budget is not None and (r.budget.amount, r.budget.currency) == (310000, "USD")
+    assert {p.name for p in r.partners} >= {"Blue Coast Trust (BCT)", "Ministry of Fisheries"}
+
+
+def test_an_faq_page_is_the_programme_its_title_names_and_its_term_is_read_from_a_later_answer(
+        tmp_path: Path) -> None:
+    recs = _records(tmp_path, "faq.html", (
+        "<html><body><main><h1>Village Seed Vaults – FAQ</h1><p>Last updated 4 May 2025</p>"
+        "<details><summary>What are Village Seed Vaults?</summary>"
+        "<p>Village Seed Vaults is a programme that helps farmer groups store local seed varieties.</p></details>"
+        "<details><summary>How long will it last?</summary>"
+        "<p>It runs from June 2023 to May 2027. Its first village vault opened in August 2023.</p></details>"
+        "</main></body></html>"))
+    assert [(r.title, r.kind) for r in recs] == [("Village Seed Vaults", "programme")]
+    assert (str(recs[0].start), str(recs[0].end)) == ("2023-06", "2027-05")
+
+
+def test_the_html_reader_keeps_a_details_summary() -> None:
+    from initiatives.ingest.readers import read_html
+
+    text = read_html(b"<html><body><details><summary>Who funds it?</summary><p>The EU.</p></details></body></html>",
+                     "x.html")
+    assert "Who funds it?" in text and "The EU." in text
+
+
+def test_pilots_named_by_country_in_a_programme_page_sentences(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "page.md", (
+        "# School Meals Data Programme\n\n"
+        "The School Meals Data Programme is a programme that tracks meals served in primary schools. "
+        "It is led by WFP.\n\n"
+        "Two pilots are running. The Malawi pilot started in March 2024 in Dedza. The Zambia pilot began in "
+        "July 2024 with the Ministry of Education.\n"))
+    by_title = {r.title: r for r in recs}
+    assert set(by_title) >= {"School Meals Data Programme pilot: Malawi", "School Meals Data Programme pilot: Zambia"}
+    zm = by_title["School Meals Data Programme pilot: Zambia"]
+    assert zm.kind == "pilot" and zm.countries == ["ZMB"] and str(zm.start) == "2024-07"
+    assert str(by_title["School Meals Data Programme pilot: Malawi"].start) == "2024-03"
+
+
+def test_a_listing_funding_source_given_once_goes_to_every_row(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "rows.txt", (
+        "Ref|Organization|Project title|Amount\n"
+        "KE-01|Lake Aid|Boreholes for schools in Turkana|USD 40,000\n"
+        "KE-02|Dry Lands Trust|Fodder banks for herders in Marsabit|USD 55,000\n\n"
+        "Source of funds for these grants: Kenya Resilience Window of the Africa Climate Fund.\n"))
+    assert sorted(r.code or "" for r in recs) == ["KE-01", "KE-02"]  # the funding line names no record of its own
+    assert {r.funding_source for r in recs} == {"Kenya Resilience Window of the Africa Climate Fund"}
+
+
+def test_a_fund_masthead_over_a_list_subtitle_is_the_funding_source_of_the_rows(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "alloc.txt", (
+        "HIGHLANDS EMERGENCY FUND\n"
+        "2025 Reserve Allocation - approved projects\n\n"
+        "Code|Organization|Project title|Amount\n"
+        "HE-01|Peak Relief|Winter shelter kits for mountain villages|USD 70,000\n"
+        "HE-02|Valley Health|Mobile clinics for snowbound districts|USD 90,000\n"))
+    assert {r.funding_source for r in recs} == {"Highlands Emergency Fund"}
+
+
+def test_numeric_dates_are_read_when_the_day_cannot_be_the_month() -> None:
+    from initiatives.ingest.normalise import parse_date
+
+    assert str(parse_date("28/02/2023")) == "2023-02-28"  # day first
+    assert str(parse_date("11/30/2025")) == "2025-11-30"  # month first
+    assert str(parse_date("03/04/2024")) == "2024"  # either: the year only, as before
+
+
+def test_a_scheme_named_above_a_table_funds_its_rows(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "annex.md", (
+        "# Annual results 2024\n\n"
+        "The table lists the grants the agency awarded in 2024 under its Rural Connectivity Challenge Fund.\n\n"
+        "| Country | Project | Period |\n|---|---|---|\n"
+        "| Chad | Solar radio masts | Jan 2023 – Dec 2025 |\n"
+        "| Niger | Village Wi-Fi kiosks | Mar 2024 – Feb 2026 |\n"))
+    assert {r.title for r in recs} == {"Solar radio masts", "Village Wi-Fi kiosks"}
+    assert {r.funding_source for r in recs} == {"Rural Connectivity Challenge Fund"}

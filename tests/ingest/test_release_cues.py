@@ -257,3 +257,128 @@ def test_the_documents_genre_is_no_part_of_a_title(tmp_path: Path) -> None:
         "The Digital Farm Services Programme will give 250,000 farmers weather advice in Malawi from January 2025 "
         "to December 2028 with EUR 6.8 million.\n"))
     assert [r.title for r in recs] == ["Digital Farm Services Programme"]
+
+
+def test_a_post_with_a_posted_by_byline_and_pictogram_fields_is_one_release(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "post.txt", (
+        "Big news: we are joining hands with UNICEF on school meals 🍲\n\n"
+        "Posted by Harvest Kitchens Uganda · 2 March 2025 · 4 min read\n\n"
+        "Harvest Kitchens Uganda and UNICEF have signed a partnership to serve hot meals in 300 schools.\n\n"
+        "📍 Where: Uganda\n"
+        "📅 When: April 2025 – March 2027\n"
+        "💰 Budget: USD 900,000\n\n"
+        "\"Children learn better when they are not hungry,\" said our founder.\n"))
+    assert [r.title for r in recs] == ["Big news: we are joining hands with UNICEF on school meals"]
+    r = recs[0]
+    assert str(r.date_announced) == "2025-03-02" and r.countries == ["UGA"]
+    assert (str(r.start), str(r.end)) == ("2025-04", "2027-03")
+
+
+def test_a_byline_run_into_a_weekday_date_and_time_dates_a_news_copy(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "copy.txt", (
+        "Fishers in Mwanza to sell catch through mobile auctions under WFP scheme\n\n"
+        "By Amina Said Thursday, March 6, 2025 09:15\n\n"
+        "Fishers on the lake shore will sell their catch through a mobile auction app, under a deal signed with "
+        "WFP on Wednesday.\n"))
+    assert len(recs) == 1 and str(recs[0].date_announced) == "2025-03-06"
+
+
+def test_a_release_naming_its_own_partnership_in_the_next_sentence_gives_one_record_and_its_term(
+        tmp_path: Path) -> None:
+    recs = _records(tmp_path, "release.txt", (
+        "Ghana and ITU join forces on rural broadband for clinics\n\n"
+        "ACCRA, 3 February 2025 - The Government of Ghana and ITU today signed an agreement to connect 500 rural "
+        "clinics. The four-year Clinic Broadband Partnership will be funded by the European Union.\n\n"
+        "Work will begin in May 2025 and end in April 2029.\n\n"
+        "\"Every clinic online,\" said the minister.\n"))
+    assert [r.title for r in recs] == ["Ghana and ITU join forces on rural broadband for clinics"]
+    assert (str(recs[0].start), str(recs[0].end)) == ("2025-05", "2029-04")
+
+
+def test_a_plain_text_newsletter_with_a_banner_and_a_contents_list(tmp_path: Path) -> None:
+    rule = "-" * 60
+    recs = _records(tmp_path, "issue.txt", (
+        "=" * 60 + "\n"
+        "  RIVER BASIN NOTES  ·  No. 7  ·  May 2025\n"
+        "  News from the Zambezi Water Network\n"
+        + "=" * 60 + "\n\n"
+        "IN THIS ISSUE\n"
+        "  1. Malawi and Zambia sign a flood-warning agreement\n"
+        "  2. Water Data Sprint in Harare, 10-11 June\n"
+        "  3. A new fund for irrigation co-operatives opens its first call\n\n"
+        + rule + "\n1. MALAWI AND ZAMBIA SIGN A FLOOD-WARNING AGREEMENT\n" + rule + "\n"
+        "Lusaka, 5 May 2025 - The water ministries of Malawi and Zambia signed an agreement to share river gauge\n"
+        "readings every hour during the rainy season.\n\n"
+        "Read more: https://example.org/a\n\n"
+        + rule + "\n2. WATER DATA SPRINT IN HARARE, 10-11 JUNE\n" + rule + "\n"
+        "The Water Data Sprint brings 60 hydrologists to Harare, Zimbabwe, on 10 and 11 June 2025.\n\n"
+        + rule + "\n3. A NEW FUND FOR IRRIGATION CO-OPERATIVES OPENS ITS FIRST CALL\n" + rule + "\n"
+        "The Smallholder Irrigation Fund, financed by the Nordic Development Fund, opened a USD 2 million call\n"
+        "for co-operatives in Mozambique and Malawi. Applications close on 30 June 2025.\n\n"
+        + rule + "\n"
+        "You are receiving this email because you joined the network.\n"
+        "Unsubscribe | Update preferences\n"))
+    titles = [r.title for r in recs]
+    assert "MALAWI AND ZAMBIA SIGN A FLOOD-WARNING AGREEMENT" in titles  # the item's heading, without its number
+    assert "A NEW FUND FOR IRRIGATION CO-OPERATIVES OPENS ITS FIRST CALL" in titles
+    assert not any("Zambezi Water Network" in (t or "") or (t or "").startswith(("1.", "Malawi and Zambia sign"))
+                   for t in titles)  # neither the banner nor the contents list is a record
+    assert len(recs) == 3
+
+
+def test_investees_each_named_with_a_country_in_one_sentence_make_a_round(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "round.txt", (
+        "Harbour Ventures backs two ocean start-ups in East Africa\n\n"
+        "MOMBASA, 12 May 2025 - Harbour Ventures has invested USD 700,000 in two young companies: "
+        "NetMend (Kenya), which recycles fishing nets, receives USD 400,000; and Kelp Works (Tanzania), a seaweed "
+        "processor, receives USD 300,000.\n\n"
+        "Related: Harbour Ventures opens its second call\n"))
+    by_title = {r.title: r for r in recs}
+    assert set(by_title) == {"Harbour Ventures backs two ocean start-ups in East Africa", "NetMend", "Kelp Works"}
+    assert by_title["Harbour Ventures backs two ocean start-ups in East Africa"].kind == "investment"
+    assert by_title["NetMend"].countries == ["KEN"]
+    kelp = by_title["Kelp Works"]
+    assert kelp.countries == ["TZA"] and kelp.budget is not None and kelp.budget.amount == 300000
+
+
+def test_a_digest_item_is_one_record_even_when_its_paragraph_names_the_thing(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "digest.md", (
+        "# Regional Roundup — April 2025\n\n"
+        "### Coders gather in Quito for a water-data weekend\n\n"
+        "QUITO — Eighty coders joined the Andes Water Data Hackathon, held on 5-6 April 2025 at a city university. "
+        "It was organised by UNDP Ecuador.\n\n"
+        "### Mobile clinics piloted along the Napo river\n\n"
+        "TENA — A pilot that runs boat clinics for river villages started in February 2025 with the provincial "
+        "health office.\n"))
+    titles = sorted(r.title for r in recs)
+    assert titles == ["Coders gather in Quito for a water-data weekend", "Mobile clinics piloted along the Napo river"]
+    assert {r.title: r.kind for r in recs}["Mobile clinics piloted along the Napo river"] == "pilot"
+
+
+def test_the_sentences_after_a_named_programme_that_speak_of_it_again_give_its_fields(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "news.txt", (
+        "Partner news\n\n"
+        "This spring WHO will launch Clinic Radio Plus, a programme that trains nurses by community radio.\n\n"
+        "It runs from April 2025 to March 2028. The programme is funded by the Wellcome Trust.\n"))
+    r = next(r for r in recs if r.title == "Clinic Radio Plus")
+    assert (str(r.start), str(r.end)) == ("2025-04", "2028-03")
+    assert any(p.name == "Wellcome Trust" and p.role == "funder" for p in r.partners)
+
+
+def test_an_event_held_from_one_day_to_another_of_the_same_month(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "event.md", (
+        "# Andean Open Data Week\n\n"
+        "Andean Open Data Week returns to La Paz, Bolivia, from 7 to 11 April 2025. The event is co-hosted by "
+        "UNDP and the national statistics office.\n"))
+    ev = next(r for r in recs if r.kind == "event")
+    assert (str(ev.start), str(ev.end)) == ("2025-04-07", "2025-04-11")
+
+
+def test_an_amount_with_a_conversion_in_brackets_before_deal_is_the_budget(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "copy.txt", (
+        "Mombasa port workers to get digital pay slips under ILO pact\n\n"
+        "By Hassan Ali | 14 May 2025\n\n"
+        "Port workers will receive digital pay slips after the county signed a USD 1.5 million (about KSh194 million) "
+        "deal with the ILO on Tuesday.\n"))
+    assert recs and recs[0].budget is not None
+    assert (recs[0].budget.amount, recs[0].budget.currency) == (1500000, "USD")

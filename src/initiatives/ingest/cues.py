@@ -81,20 +81,38 @@ def prose_investees(lines: list[Line], press: Segment, taken: set[int]) -> list[
             sent_start = max(t.rfind(". ", 0, m.start()) + 2, 0)
             if find_money(t[sent_start:m.start()]):
                 hits.append(m)
-        for m in hits:
-            name = m.group("name")
+        named = [(m.group("name"), m.start("name"), m.end("name")) for m in hits]
+        seen = {n for n, _s, _e in named}
+        # "... in three companies: A (Viet Nam), which sells sensors, receives USD 600,000; B (Indonesia) receives
+        # USD 450,000 ...; and C (Philippines), a marketplace, receives USD 300,000": each clause opens with a
+        # company and its country, and says what it receives further on
+        for c in _CLAUSE_INVESTEE.finditer(t):
+            end = t.find("; ", c.end())
+            end = len(t) if end < 0 else end
+            stop = t.find(". ", c.end())
+            end = end if stop < 0 else min(end, stop)
+            r = _RECEIVES_VERB.search(t, c.end(), end)
+            if r and c.group("name") not in seen and (money := find_money(t[r.end():r.end() + 40])) and \
+                    money[0].start <= 12:
+                named.append((c.group("name"), c.start("name"), c.end("name")))
+                seen.add(c.group("name"))
+        for name, ns, ne in named:
             if _NOT_INVESTEE.match(name) or name.isupper() and len(name) <= 5 or kind_of(name):
                 continue
             # the clause: from the sentence (or ", while") before the name to the next one
-            a = max(t.rfind(". ", 0, m.start("name")) + 2, t.rfind(", while ", 0, m.start("name")) + 2,
-                    t.rfind("; ", 0, m.start("name")) + 2, 0)
-            ends = [i for i in (t.find(". ", m.end("name")), t.find(", while ", m.end("name")),
-                                t.find("; ", m.end("name"))) if i >= 0]
+            a = max(t.rfind(". ", 0, ns) + 2, t.rfind(", while ", 0, ns) + 2, t.rfind("; ", 0, ns) + 2,
+                    t.rfind(": ", 0, ns) + 2 if t.rfind(": ", 0, ns) > t.rfind(". ", 0, ns) else 0, 0)
+            ends = [i for i in (t.find(". ", ne), t.find(", while ", ne), t.find("; ", ne)) if i >= 0]
             b = min(ends) + 1 if ends else len(t)
             out.append(Segment("item", ln.no, ln.no, ln.start, ln.end, title=name,
-                               title_span=(ln.start + m.start("name"), ln.start + m.end("name")), kind="investment",
+                               title_span=(ln.start + ns, ln.start + ne), kind="investment",
                                context="investees", window=(ln.start + a, ln.start + b)))
     return out
+
+
+_CLAUSE_INVESTEE = re.compile(rf"(?:(?<=: )|(?<=; )|(?<=; and )|(?<=, and )){_NAME}[ \t]*\([A-Z][^()]{{1,30}}\)")
+_RECEIVES_VERB = re.compile(r"\b(?:receives|received|gets|got|secures|secured|wins|won|is awarded|was awarded|"
+                            r"takes|took)[ \t]+(?:an?[ \t]+)?(?=\S)")
 
 
 # "**Solar Irrigation for Smallholders** (FP232), a US$85 million project led by ...": a name set in bold with

@@ -228,6 +228,11 @@ def _merge_and_names(items: list[tuple[str, int, int]]) -> list[tuple[str, int, 
 
 
 def _apply_label(family: str, label: str, value: str, vstart: int, d: Draft) -> None:
+    if value[:1] in "[\"" and value[-1:] in "]\"" and len(value) > 2 and '"' in value:
+        # front matter's quoted values and lists: 'partners: ["A (AA)", "B"]', 'donor: "X"'
+        inner = re.sub(r'[\[\]"]', " ", value)
+        vstart += len(inner) - len(inner.lstrip())
+        value = inner.strip()
     span = (vstart, vstart + len(value))
     if family == "time":
         # "starts March 2025", "starting from June 2024": a start date only
@@ -463,7 +468,7 @@ _CLAUSE_CUES: list[tuple[re.Pattern[str], str]] = [
 
 _PROSE_UNTIL = re.compile(r"\b(?:(?:runs?|running|lasts?|lasting|continues?|valid|extended)\s+(?:until|till|through|to)|"
                           # "starting in January 2025 and ending in December 2028", "will close in June 2027"
-                          r"(?:ending|ends|will end|to end|closing|will close|concluding|will conclude)\s+(?:in|on|by))\s+("
+                          r"(?:ending|ends|will end|to end|and end|closing|will close|concluding|will conclude)\s+(?:in|on|by))\s+("
                           + normalise.DATE + ")", re.I)
 _BUDGET_AFTER = re.compile(r"^\s*(?:[\w\-]+\s+){0,2}(?:fund|facility|programme|program|budget|investment|grant|"
                            r"initiative|project|commitment|pledge|contribution|loan|financing|vehicle|deal|agreement)\b", re.I)
@@ -477,6 +482,8 @@ _PROSE_START = re.compile(r"\b(?:starting|beginning|commencing|to start|will sta
                           r"to begin|(?:is|are|was|were) due to (?:start|begin)|kicked off|"
                           r"since its launch|established|founded|created|set up)\s+(?:in|on|from)\s+("
                           + normalise.DATE + ")", re.I)
+_RUNS_RANGE = re.compile(r"\b(?:runs?|running|ran|will run|lasts?|will last|operates?|is implemented)\s+from\s+("
+                         + normalise.DATE + r")\s+(?:to|until|till|through|–|-)\s+(" + normalise.DATE + ")", re.I)
 _PROSE_RANGE = re.compile(r"\b(?:from|between)\s+(" + normalise.DATE + r")\s+(?:to|until|and|through|–|-)\s+("
                           + normalise.DATE + ")", re.I)
 
@@ -672,6 +679,13 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
     for n, s, e in [(n, s - a, e - a) for n, s, e in index.within(index.sdgs, a, b)]:
         d.add("sdgs", n, (s + a, e + a))
     # a time frame written in prose: "will run from June 2023 to May 2028", "runs until December 2023"
+    if "start" not in d.values and "end" not in d.values:
+        rr = _RUNS_RANGE.search(window)  # "It runs from March 2024 to February 2028" (its own term, before milestones)
+        if rr:
+            start, end = normalise.parse_range(f"{rr.group(1)} - {rr.group(2)}")
+            if start and end and start.precision != "year" and end.precision != "year":
+                d.set("start", str(start), (a + rr.start(1), a + rr.end(1)))
+                d.set("end", str(end), (a + rr.start(2), a + rr.end(2)))
     if "end" not in d.values:
         um = _PROSE_UNTIL.search(window)
         if um:
@@ -714,7 +728,8 @@ def prose_fields(text: str, seg: Segment, d: Draft, orgs: list[OrgMention], *, h
             if re.search(r"\b(?:up to|each|per|of up to|maximum of|at most)(?:\s+(?:will\s+)?(?:receives?|gets?))?\s*$",
                          before, re.I) or re.search(r"\beach\b", before[-45:], re.I):  # "each receive 125 ETH, about $200,000"
                 continue
-            after = window[h.end:h.end + 40]
+            after = window[h.end:h.end + 70]
+            after = re.sub(r"^\s*\([^()\n]{1,40}\)", "", after)[:40]  # "USD 3.2 million (about Sh413 million) deal"
             if _BUDGET_CUE.search(before) or _BUDGET_AFTER.match(after) or sole:
                 d.set("budget", {"amount": h.amount, "currency": h.currency}, (h.start + a, h.end + a))
                 break

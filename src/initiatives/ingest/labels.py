@@ -69,7 +69,10 @@ for _fam, _names in FAMILIES.items():
     for _n in _names:
         _LOOKUP.setdefault(_n, _fam)
 
-LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?[*_]{0,2}(?P<label>[A-Za-z][A-Za-z/()\-&'.$€£ ]{1,45}?)[*_]{0,2}\s*"
+# a label may follow a pictogram ("🌍 Where: Nepal", "📅 When: ..."; social posts and newsletters) and be written
+# in snake case ("start_date: 2023-04-01", a CMS export's front matter)
+LABEL_RE = re.compile(r"^\s*(?:[-*•]\s*)?(?:[\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+\s*)?[*_]{0,2}"
+                      r"(?P<label>[A-Za-z](?:[A-Za-z/()\-&'.$€£ ]|(?<=[a-z])_(?=[a-z])){1,45}?)[*_]{0,2}\s*"
                       r"(?:[:：]|\s[-–—]\s|\t|\s\.{3,}\s*|\s…+\s*)[*_]{0,2}\s*(?P<value>.*?)\s*$")  # "Country ...... Kenya"
 
 # a two-cell table row "| Duration | March 2021 – February 2025 |": a field table (HTML, Word and Markdown
@@ -88,7 +91,7 @@ class Label:
 
 def _norm(label: str) -> str:
     """Lower case, single spaces, no full stops ("Ref. no." -> "ref no")."""
-    return re.sub(r"\s+", " ", label.replace(".", " ").strip().lower()).strip()
+    return re.sub(r"\s+", " ", label.replace(".", " ").replace("_", " ").strip().lower()).strip()
 
 
 # inline fields side by side: "Budget — USD 1.2m | Duration 2019–2022 | Where: Fiji, Tonga"
@@ -148,7 +151,7 @@ def family_of(label: str) -> str | None:
     if 2 <= len(words) <= 3 and words[-1] in _LAST_WORD:
         return _LAST_WORD[words[-1]]
     # "Approved (USD)", "Disbursed (US$)": a column whose unit is a currency holds amounts
-    unit = re.fullmatch(r"[a-z][a-z ]{2,30}\(\s*([^()]{1,5}?)\s*\)", label)
+    unit = re.fullmatch(r"[a-z][a-z0-9 ]{2,30}\(\s*([^()]{1,5}?)\s*\)", label)  # also "Disbursed 2024 (NOK)"
     if unit and _currency_unit(unit.group(1)):
         return "budget"
     # "Grant period from" / "Period end": the start or end of a time field
@@ -160,7 +163,7 @@ def family_of(label: str) -> str | None:
 
 _LAST_WORD = {"partner": "partners", "partners": "partners", "city": "location", "site": "location",
               "town": "location", "country": "countries", "countries": "countries", "donor": "donor",
-              "donors": "donor", "budget": "budget"}
+              "donors": "donor", "budget": "budget", "ref": "code", "reference": "code", "period": "time"}
 
 
 def _currency_unit(text: str) -> bool:

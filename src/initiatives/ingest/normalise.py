@@ -48,6 +48,14 @@ def parse_date(text: str, *, end: bool = False) -> PartialDate | None:
     m = re.fullmatch(rf"(\d{{1,2}})/({_YEAR})", t)
     if m:
         return _safe(int(m[2]), int(m[1]), None)
+    m = re.fullmatch(rf"(\d{{1,2}})[/.](\d{{1,2}})[/.]({_YEAR})", t)
+    if m:  # "30/06/2024" (day first) or "12/31/2024" (month first); "01/07/2022" could be either: its year only
+        a, b = int(m[1]), int(m[2])
+        if a > 12 >= b:
+            return _safe(int(m[3]), b, a)
+        if b > 12 >= a:
+            return _safe(int(m[3]), a, b)
+        return PartialDate(int(m[3]))
     year_m = re.search(_YEAR, t)
     if not year_m:
         return None

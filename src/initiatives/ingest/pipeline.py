@@ -22,7 +22,7 @@ from initiatives.ingest.orgs import OrgBook, OrgMention, find_orgs, org_type
 from initiatives.ingest.prose import prose_segments
 from initiatives.ingest.readers import read_document
 from initiatives.ingest.repetition import countries_in_line
-from initiatives.ingest.segment import (_COUNTED, Line, Segment, find_dateline, kind_of, learned_entries, segment, split_lines,
+from initiatives.ingest.segment import (_COUNTED, _LIST_SUBTITLE, Line, Segment, contents_lines, find_dateline, headings as segment_headings, kind_of, learned_entries, segment, split_lines,
                                         unwrap)
 from initiatives.reference import country_names
 from initiatives.model import Batch, Document, Initiative, Organization, PartnerRef, Span
@@ -79,6 +79,71 @@ def _words_in(name: str, headline: str) -> bool:
 _STOP_WORDS = frozenset("the a an of for and in on to with by at from".split())
 
 
+_PICTOGRAMS = re.compile(r"\s*[\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+\s*$")
+_PAST_NAME = re.compile(r"\b(?:builds? on|built on|follows|followed|earlier|previous|former|predecessor|ended|"
+                        r"completed|closed)\b", re.I)
+
+
+def _opening_lines(lines: list[Line], first: int, paragraphs: int) -> int:
+    """The number of the last line of the first `paragraphs` paragraphs from line `first` on (1-based)."""
+    seen, last, blank = 0, first, True
+    for ln in lines[first - 1:]:
+        if ln.blank:
+            blank = True
+            continue
+        if blank:
+            seen += 1
+            if seen > paragraphs:
+                break
+            blank = False
+        last = ln.no
+    return last
+
+
+def _sentence_of(text: str, span: tuple[int, int]) -> str:
+    a = max(text.rfind(". ", 0, span[0]), text.rfind("\n\n", 0, span[0])) + 1
+    b = text.find(". ", span[1])
+    return text[a:len(text) if b < 0 else b]
+
+
+def _headline_like(title: str) -> bool:
+    """"Coders gather in Quito for a data weekend": a sentence-case headline, not a name."""
+    words = title.split()
+    return len(words) >= 5 and title[:1].isupper() and sum(w[:1].isupper() for w in words[1:]) * 2 < len(words)
+
+
+def _headlined_items(lines: list[Line], segs: list[Segment], prose: list[Segment]) -> list[Segment]:
+    """A digest's items: under each of two or more like headings a paragraph naming the initiative it reports
+    ("### Coders gather in Quito ..." / "QUITO — Eighty coders joined the Andes Water Data Hackathon, ..."). The
+    item is one record titled by its headline (as a release is), not one named after the thing."""
+    if not prose:
+        return prose
+    heads = segment_headings(lines)
+    levels = Counter(h.level for h in heads.values() if _headline_like(h.text))
+    if not any(n >= 2 for n in levels.values()):
+        return prose
+    taken = {s.first for s in segs}
+    out: list[Segment] = []
+    used: set[int] = set()
+    nos = sorted(heads)
+    for p in prose:
+        at = bisect.bisect_left(nos, p.first)
+        no = nos[at - 1] if at else None
+        h = heads.get(no) if no is not None else None
+        if h is None or no in taken or no in used or levels[h.level] < 2 or not _headline_like(h.text) or \
+                p.first > _opening_lines(lines, no + 1, 1) or h.level > 4:
+            out.append(p)
+            continue
+        used.add(no)
+        ln = lines[no - 1]
+        off = ln.text.find(h.text)
+        last = _opening_lines(lines, no + 1, 1)
+        out.append(replace(p, first=no, last=max(p.last, last), start=ln.start, title=h.text,
+                           title_span=(ln.start + off, ln.start + off + len(h.text)) if off >= 0 else None,
+                           window=(ln.start, lines[last - 1].end)))
+    return out
+
+
 def _untitled_block(seg: Segment) -> bool:
     return seg.cue in ("repetition", "boundaries") and not seg.title
 
@@ -105,9 +170,23 @@ def extract_document(doc: Document) -> Batch:
             # "Digital Agriculture Services Programme – Concept Note": the document's genre is no part of the name
             segs[k] = replace(seg, title=seg.title[:genre.start()],
                               title_span=(seg.title_span[0], seg.title_span[0] + genre.start()))
+        num = re.match(r"\d{1,2}[.)]\s+(?=[A-Z“\"'])", seg.title or "") if seg.title_span and seg.mode in (
+            "press", "heading") else None
+        if num:  # "1. LAOS AND CAMBODIA TEAM UP ...": a newsletter item's number is no part of its headline
+            seg = segs[k] = replace(seg, title=seg.title[num.end():],
+                                    title_span=(seg.title_span[0] + num.end(), seg.title_span[1]))
+        pict = _PICTOGRAMS.search(seg.title or "") if seg.title_span else None
+        if pict and pict.start() > 0:  # "Our new partnership is live 🌱": a post's pictograms are no part of the title
+            seg = segs[k] = replace(seg, title=seg.title[:pict.start()],
+                                    title_span=(seg.title_span[0], seg.title_span[0] + pict.start()))
+        quoted = re.fullmatch(r'"([^"]{3,})"', seg.title or "")
+        if quoted and seg.title_span:  # 'title: "Solar Schools"' in front matter: the quotes are no part of the name
+            segs[k] = replace(seg, title=quoted.group(1), title_span=(seg.title_span[0] + 1, seg.title_span[1] - 1))
     excluded = {n for s in segs if s.mode in ("entry", "teaser", "row", "heading") and not _untitled_block(s) for n in
                 (range(s.first, s.last + 1) if s.mode != "heading" else [s.first])}
     press = next((s for s in segs if s.mode == "press"), None)
+    excluded.update(contents_lines(lines))
+    excluded.update(ln.no for ln in lines if ":" in ln.text and _LIST_FUNDING.match(ln.text))
     if press is not None:  # the boilerplate after a press release ("About X", contacts) describes no initiative
         excluded.update(range(press.last + 1, len(lines) + 1))
     mentions = find_orgs(unwrap(text, lines))  # names broken over a wrapped line are still found
@@ -143,9 +222,29 @@ def extract_document(doc: Document) -> Batch:
         # "WHO and Rwanda launch national digital health records partnership" ... "The Rwanda Digital Health
         # Records Partnership will connect ...": the headline's own subject, named
         headlined = [p for p in prose if p.kind == kind and p.title and _words_in(p.title, press.title or "")]
+        # "The three-year Smart Markets Partnership will be funded by ...": a name of the release's own kind, with
+        # the definite article, in its first paragraphs and not in the past, is what the release announces
+        opening = _opening_lines(lines, dateline[0].no, 4)
+        definite = [p for p in prose if p.kind == kind and p.title_span and press.first <= p.first <= opening
+                    and re.search(r"\b(?:partnership|alliance|fund|facility|programme|program|initiative|pilot|"
+                                  r"project|coalition|compact)$", p.title or "", re.I)
+                    and re.search(r"\b(?:the|this)\s+(?:[\w-]+\s+){0,2}$",
+                                  text[max(0, p.title_span[0] - 40):p.title_span[0]], re.I)
+                    and not _PAST_NAME.search(_sentence_of(text, p.title_span))]
         prose = [p for p in prose if not (p.kind == kind and p.title_span and
                                           0 <= p.title_span[0] - lead_start <= 6) and p not in launched
-                 and p not in known and p not in headlined]
+                 and p not in known and p not in headlined and p not in definite]
+    # a digest's item headlined "Open data hackathon for cleaner air in X", then "... took part in the Clean Air Data
+    # Hackathon, held on ...": the name in the item's first paragraph, of the kind its headline gives, is the item
+    headlines = [(s.first, _opening_lines(lines, s.first + 1, 1), s.kind) for s in segs
+                 if s.mode == "heading" and s.kind and s.title and len(s.title.split()) >= 5
+                 and s.title[:1].isupper() and sum(w[:1].isupper() for w in s.title.split()[1:]) * 2 < len(s.title.split())]
+    prose = [p for p in prose if not any(a < p.first <= b and p.kind == k for a, b, k in headlines)]
+    prose = _headlined_items(lines, segs, prose)
+    listed = [x.start for x in segs if x.mode in ("entry", "row")]
+    if len(listed) >= 2:  # the scheme a listing's rows were funded under is their funding source, not a record
+        schemes = [m.span("name") for m in _UNDER_SCHEME.finditer(text, 0, min(listed))]
+        prose = [p for p in prose if not (p.title_span and any(a <= p.title_span[0] < b for a, b in schemes))]
     # "financed by the Global Fund to Fight AIDS, ...": a name inside a known organisation's is not an initiative
     known_spans = [(m.start, m.end) for m in mentions if m.cue == "known"]
     prose = [p for p in prose if not (p.title_span and any(s <= p.title_span[0] < e for s, e in known_spans))]
@@ -183,6 +282,7 @@ def extract_document(doc: Document) -> Batch:
     _pilots_led_as_programme(made)
     _page_country(doc, lines, made)
     _listing_start(doc, text, made)
+    _listing_funding(doc, lines, made)
     _link_investment_round(records, text, dateline)
     _link_release_events(doc, records, dateline, mentions)
     _status_as_of(doc, records)
@@ -306,6 +406,56 @@ def _listing_start(doc: Document, text: str, made: list[tuple[Segment, Initiativ
             rec.sources["start"] = [span]
 
 
+# a listing's funding source given once for all its entries: "Funding source for all rows: X", "Donor: X" on a line
+# of its own outside every entry
+_LIST_FUNDING = re.compile(r"^\s*[*_]{0,2}(?:funding source|source of fund(?:s|ing)|funded by|donors?|funders?)"
+                           r"(?:\s+(?:for|of)\s+(?:all|every|each|these|the)\b[^:]{0,30})?[*_]{0,2}\s*:\s*(?P<v>\S.{2,150}?)"
+                           r"\s*\.?\s*$", re.I)
+_UNDER_SCHEME = re.compile(r"\b(?:funded|financed|supported|awarded|granted|made)\b[^.\n]{0,60}?\bunder\s+(?:its|the|their|our)\s+"
+                           r"(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,5}?\s+(?i:grant scheme|grants? programme|scheme|"
+                           r"window|facility|fund|trust fund|programme))\b")
+_FUND_NAME = re.compile(r"\b(?:fund|facility|trust fund|financing facility)\s*$", re.I)
+
+
+def _listing_funding(doc: Document, lines: list[Line], made: list[tuple[Segment, Initiative]]) -> None:
+    """The funding source of a listing's rows and entries, when the page gives it once for all of them: a line
+    "Funding source for all rows: X" outside every entry, or a masthead naming a fund ("SUDAN HUMANITARIAN FUND")
+    over a subtitle naming the list ("2024 First Standard Allocation - approved projects")."""
+    listed = [(seg, rec) for seg, rec in made if seg.mode in ("entry", "row")]
+    if len(listed) < 2:
+        return
+    inside = [(seg.first, seg.last) for seg, _rec in made if seg.mode in ("entry", "row", "heading", "press")]
+    value = span = None
+    for ln in lines:
+        low = ln.text.lower()
+        if ln.blank or ":" not in low or "fund" not in low and "donor" not in low:
+            continue
+        m = _LIST_FUNDING.match(ln.text)
+        if m and not any(a <= ln.no <= b for a, b in inside):
+            value, span = m.group("v"), (ln.start + m.start("v"), ln.start + m.end("v"))
+            break
+    if value is None:  # "This annex lists the agreements X funded in 2024 under its Digital Public Goods grant scheme."
+        first = min(seg.start for seg, _rec in listed)
+        um = _UNDER_SCHEME.search(doc.text, 0, first)
+        if um:
+            value, span = um.group("name"), (um.start("name"), um.end("name"))
+    if value is None:
+        texts = [ln for ln in lines[:4] if not ln.blank]
+        if len(texts) >= 2 and _FUND_NAME.search(texts[0].s.strip("#*_ ")) and _LIST_SUBTITLE.search(texts[1].s) \
+                and not any(a <= texts[0].no <= b for a, b in inside):
+            value = texts[0].s.strip("#*_ ")
+            off = texts[0].text.find(value)
+            span = (texts[0].start + off, texts[0].start + off + len(value))
+    if value is None:
+        return
+    if value.isupper():
+        value = value.title()
+    for _seg, rec in listed:
+        if not rec.funding_source:
+            rec.funding_source = value
+            rec.sources["funding_source"] = [_span(doc, *span)]
+
+
 _DOC_CURRENCY = re.compile(r"\b(?:figures|amounts|budgets|values|costs)\b[^.\n]{0,30}?\b(?:are\s+|given\s+|shown\s+)?"
                            r"(?:in|of)\s+(?P<ccy>US dollars|United States dollars|U\.S\. dollars|USD|US\$|euros?|EUR|"
                            r"pounds sterling|GBP|Swiss francs|CHF)\b", re.I)
@@ -371,8 +521,19 @@ def _lead_subject(text: str, dateline: Any) -> tuple[str, str] | None:
 def _link_investment_round(records: list[Initiative], text: str, dateline: Any) -> None:
     """An announced investment round: its investor funds each listed investment, and the investees are the
     round's beneficiaries."""
-    press = next((r for r in records if r.extras.get("segment") == "press" and r.kind == "investment"), None)
     items = [r for r in records if r.extras.get("segment") == "item" and r.kind == "investment"]
+    press = next((r for r in records if r.extras.get("segment") == "press" and r.kind == "investment"), None)
+    if press is None and len(items) >= 2:
+        # "X Fund backs three start-ups" over the companies it names, each with its amount: the headline is the
+        # round, not the fund (its "Fund" is the investor's name)
+        press = next((r for r in records if r.extras.get("segment") == "press" and r.kind == "fund" and r.source_lines
+                      and all(r.source_lines[0] <= (i.source_lines or (0, 0))[0] <= r.source_lines[1] for i in items)
+                      and re.search(r"\b(?:backs|invests|bets|disburses|awards|funds|makes|announces)\b.*\b(?:start-?ups|"
+                                    r"companies|firms|ventures|grants|investments|businesses|enterprises)\b",
+                                    r.title or "", re.I)), None)
+        if press is not None:
+            press.kind = "investment"
+            press.status = None
     if press is None or not items:
         return
     subject = _lead_subject(text, dateline)
@@ -497,7 +658,8 @@ _BARE_CODE = re.compile(r"[ \t]*[*_]{0,2}([A-Z]{1,6}[-/ ]?\d{2,8}[A-Z]?|\d{5,10}
 
 
 _DOC_TYPE = re.compile(r"\s*(?:[–—:|]|\s-)\s*(?:concept note|project document|project brief|fact ?sheet|brochure|"
-                      r"terms of reference|progress report|annual report|one-pager|information note)\s*$", re.I)
+                      r"terms of reference|progress report|annual report|one-pager|information note|"
+                      r"frequently asked questions|faqs?|questions and answers|q\s?&\s?a)\s*$", re.I)
 _CODE_HEAD_ALONE = re.compile(r"(?:\d{1,3}[.)]\s+)?(?P<code>[A-Z][A-Z0-9]*(?:[-/.][A-Z0-9]+){2,})")
 
 
@@ -692,6 +854,10 @@ _HELD_ON = re.compile(r"(?:took place|was held|were held|is held|will be held|wi
                       + normalise.DATE + ")", re.I)
 
 
+_DAY_SPAN = re.compile(r"\b(?:from|on|between)\s+(?P<first>\d{1,2})\s+(?:to|and|until|-|–)\s+(?P<last>\d{1,2}\s+"
+                       r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+(?:19|20)\d{2})\b")
+
+
 def _event_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
     """An event's month and year ("In November, 2015", "last October" counted back from the dateline)."""
     a, b = seg.text_range
@@ -704,6 +870,17 @@ def _event_fields(text: str, seg: Segment, d: Draft, dateline: Any) -> None:
             d.set("end", str(end or start), (a + held.start("when"), a + held.end("when")))
             if seg.status is None and re.match(r"(?:took|was|were)\b", held.group(0)):
                 seg.status = "completed"
+    days = _DAY_SPAN.search(window) if "start" not in d.values else None
+    if days:  # "from 18 to 22 November 2024", "on 10 and 11 June 2025": the event's first and last days
+        last = normalise.parse_date(re.sub(r"\s+", " ", days.group("last")))
+        if last is not None and last.day is not None:
+            try:
+                first = normalise.PartialDate(last.year, last.month, int(days.group("first")))
+            except ValueError:
+                first = None
+            if first is not None:
+                d.set("start", str(first), (a + days.start("first"), a + days.end("first")))
+                d.set("end", str(last), (a + days.start("last"), a + days.end("last")))
     if "start" not in d.values:
         m = re.search(r"\b(?:in|on|during|from)\s+(" + normalise.DATE + ")", window, re.I)
         dt = normalise.parse_date(m.group(1)) if m else None
@@ -755,6 +932,8 @@ def _row_fields(seg: Segment, d: Draft) -> None:
         if not value:
             continue
         lab = label_of(f"{header}: x")
+        if lab is None and re.search(r"\s(?:19|20)\d{2}\b", header):  # "Disbursed 2024 (NOK)": the year qualifies it
+            lab = label_of(re.sub(r"\s(?:19|20)\d{2}\b", "", header) + ": x")
         if lab is None or lab.family == "description":
             if re.search(r"\b(?:activit|description|details|summary|notes?)\w*", header):
                 d.set("summary", value, (s, e))

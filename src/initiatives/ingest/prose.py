@@ -123,6 +123,9 @@ def find_mentions(text: str, lines: list[Line], excluded: set[int],
             before = t[max(0, m.start() - 40):m.start()].lower()
             if re.search(r"\b(?:said|says|vision|motto|slogan|theme|titled|entitled|called for)\W*$", before):
                 continue
+            if re.match(r"\s*(?:,|[.!?])?\s*(?:said|says|added|adds|noted|notes|explained|explains|according to)\b",
+                        t[m.end():m.end() + 30]):
+                continue  # '"Good data first," said the director': a quotation, not a name
             kind = kind_of(name) or "programme"
             out.append(Mention(name, kind, ln.start + m.start("name"), ln.start + m.start("name") + len(name),
                                ln.no, "quoted"))
@@ -283,6 +286,7 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
             right = len(text) if para_end < 0 else para_end
             right = min([right, *[s for s, _e in spans if s > m.end]])
             window = (window[0], max(window[1], right))
+        window = _back_references(text, window, m.kind, [x for x, _e in spans if x > m.end])
         seg = Segment("prose", m.line, m.line, ln.start, ln.end, title=m.name, title_span=(m.start, m.end),
                       kind=m.kind, window=window)
         if re.search(r"\b(?:will|plans? to|intends? to|are to|is to|agreed to)\s+(?:launch|set up|create|establish|start|open)"
@@ -301,6 +305,36 @@ def prose_segments(text: str, lines: list[Line], excluded: set[int], existing: l
         _index_suffixes(k, by_last)
         segs.append(seg)
     return segs
+
+
+_NOUN_OF = {"fund": r"fund|facility", "programme": r"programme|program", "project": r"project",
+            "partnership": r"partnership|alliance|agreement", "pilot": r"pilot", "event": r"event|summit|forum|conference",
+            "investment": r"investment", "product": r"platform|tool|app"}
+
+
+def _back_references(text: str, window: tuple[int, int], kind: str, later_names: list[int]) -> tuple[int, int]:
+    """The sentences right after a name's own that speak of it again ("The fund is managed by X and capitalised by
+    Y.", "It runs from March 2024 to February 2028.") describe it too: up to three, across one paragraph break,
+    and never past the next initiative named."""
+    noun = _NOUN_OF.get(kind)
+    if noun is None:
+        return window
+    opener = re.compile(rf"(?:The|This)\s+(?:[\w-]+\s+)?(?:{noun})\b(?!\s+(?:of|for)\b)|It\s+(?:is|was|will|runs|ran|has|"
+                        rf"had|aims|works|plans|began|started|ends)\b|Its\s")
+    stop = min(later_names, default=len(text))
+    a, b = window
+    for _ in range(3):
+        gap = re.match(r"[ \t]*\n?[ \t]*\n?[ \t]*", text[b:b + 8])
+        nxt = b + (gap.end() if gap else 0)
+        if nxt >= stop or not opener.match(text, nxt):
+            break
+        end = text.find(". ", nxt)
+        para = text.find("\n\n", nxt)
+        end = min(x for x in (end + 1 if end >= 0 else len(text), para if para >= 0 else len(text), len(text)))
+        if end > stop:
+            break
+        b = end
+    return (a, b)
 
 
 @functools.lru_cache(maxsize=8192)  # pure, and called for the same names many times

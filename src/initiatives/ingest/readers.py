@@ -61,8 +61,32 @@ def _dehyphenate(text: str) -> str:
     return _HYPHENATED.sub(lambda m: m.group(1) + "\n", text)
 
 
+def _tab_rows(text: str) -> str:
+    """A tab-separated export (a spreadsheet or a CMS's "Export as TSV" saved as text): three or more lines in a
+    row that each hold the same number (two or more) of tabs between cells become pipe lists ("a | b | c"), which
+    the segmenter reads as a table. Tabs that indent a line, or lines whose tab counts differ, stay as written.
+    Only characters on each line change, so line numbers still match the file."""
+    if "\t" not in text:
+        return text
+    lines = text.split("\n")
+    counts = [ln.count("\t") if ln.strip() and not ln.startswith("\t") and "|" not in ln else 0 for ln in lines]
+    i = 0
+    while i < len(lines):
+        n = counts[i]
+        j = i
+        while j < len(lines) and n >= 2 and counts[j] == n:
+            j += 1
+        if j - i >= 3:
+            for k in range(i, j):
+                lines[k] = " | ".join(c.strip() for c in lines[k].split("\t"))
+            i = j
+        else:
+            i += 1
+    return "\n".join(lines)
+
+
 def read_text(data: bytes, name: str) -> str:
-    return _dehyphenate(_tidy(_decode(data, name)))
+    return _tab_rows(_dehyphenate(_tidy(_decode(data, name))))
 
 
 _BLOCK_TAGS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "br",
@@ -128,7 +152,7 @@ def read_html(data: bytes, name: str) -> str:
                 lines.append(f"{term}: {value}" if value else term)
         elif tag == "dd":
             continue
-        elif tag in {"p", "li", "blockquote", "pre", "figcaption"}:
+        elif tag in {"p", "li", "blockquote", "pre", "figcaption", "summary"}:  # (<summary>: an FAQ's question)
             if node.parent is not None and _inside(node, {"p", "li", "td", "th", "blockquote"}):
                 continue
             text = _squash(node.text(separator=" "))

@@ -246,7 +246,14 @@ def _separated_rows(lines: list[str], b: Block) -> list[Block]:
     counts = {len(_CELL_SEP.split(lines[i].strip())) for i in range(b.first, b.last + 1)}
     if len(counts) != 1 or counts.pop() < 3:
         return []
-    return [Block(i, i, ("item", "cells", "row")) for i in range(b.first, b.last + 1)]
+    first = b.first
+    # a header row of column names ("Grant ref | Grant title | Country") over rows with figures names no entry
+    head = _CELL_SEP.split(lines[first].strip())
+    if not any(ch.isdigit() for ch in lines[first]) and all(0 < len(c) <= 40 for c in head) and \
+            all(any(ch.isdigit() for ch in lines[i]) for i in range(first + 1, b.last + 1)):
+        first += 1
+    rows = [Block(i, i, ("item", "cells", "row")) for i in range(first, b.last + 1)]
+    return ([Block(b.first, b.first, ("cells", "header"))] if first > b.first else []) + rows
 
 
 # a long first line broken off mid-sentence ("(c) Mobile birth registration. Technical assistance from"): the next
@@ -345,7 +352,10 @@ def _line_cues(text: str, lines: list[str], money: list[int] | None, countries: 
 _STRONG = {"money", "date", "country", "label"}  # what an initiative's entry states; names and nouns alone do not
 _END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:about\s|for (?:more|further)\b|contacts?\b|media\b|press contact|"
                   r"read more|related\b|share\b|subscribe\b|follow us|older\b|see also|back to|prepared by|"
-                  r"source:|notes?:|©|\(c\))", re.I)
+                  r"source:|notes?:|©|\(c\)|"
+                  # an email newsletter's footer
+                  r"you (?:are )?receiv(?:e|ed|ing) this|unsubscribe\b|update (?:your )?preferences|"
+                  r"view (?:this email|it) in (?:your|a) browser|all rights reserved|privacy policy)", re.I)
 
 
 def _runs(lines: list[str], blks: list[Block], starts: list[int]) -> list[tuple[int, int]]:

@@ -311,7 +311,14 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
     segs: list[Segment] = []
     taken: set[int] = set()
 
-    entries = _listing_entries(lines, heads)
+    contents = contents_lines(lines)
+    if contents:  # a newsletter's "In this issue" list repeats the headings below it: it heads nothing itself
+        heads = {no: h for no, h in heads.items() if no not in contents}
+        taken.update(contents)
+    entries = [e for e in _listing_entries(lines, heads) if e.first not in contents]
+    pipe_rows = _bare_table_lines(lines)
+    if pipe_rows:  # "CODE | Title | Org | ..." rows of an export: table rows, not "CODE | Title" entries
+        entries = [e for e in entries if e.first not in pipe_rows]
     _pilot_places(entries, lines, heads)
     columns = _column_entries(lines, set())
     if columns:  # a two-column table flattened to text: its entries replace what the rules cut from its lines
@@ -331,7 +338,9 @@ def segment(text: str, lines: list[Line] | None = None, index: Any = None) -> li
         taken.update(range(seg.first, seg.last + 1))
         segs.append(seg)
 
-    segs.extend(_heading_records(lines, heads, taken))
+    heading_recs = _heading_records(lines, heads, taken)
+    segs.extend(heading_recs)
+    segs.extend(_sentence_pilots(text, lines, heading_recs))
     coded = cues.coded_names(lines, taken)
     taken.update(s.first for s in coded)
     segs.extend(coded)
@@ -498,17 +507,19 @@ def _prefer_repetition(text: str, lines: list[Line], heads: dict[int, Heading], 
         above = _parent_heading(heads, lo)
         if above is not None and _OTHER_PAGES.match(above.text):
             continue
-        if press is not None and press.first <= lo <= press.last and len(group) < 3:
+        if press is not None and press.first <= lo and hi <= press.last and len(group) < 3:
             continue  # two like paragraphs in a release (photo captions) are not a listing
         # where a rule found a titled record on the same line, it stays (the rules know their layouts' titles and
         # fields); the repeated shape adds what they missed and replaces what they cut wrongly
         firsts = {e.first for e in group}
         kept = {s.first: s for s in old if s.title and s.first in firsts}
-        dropped = {id(s) for s in old if s.first not in kept}
+        # a record in a gap between the entries (an item of another shape: "2. SAVE THE DATE: ...") stays
+        inside = [(e.first, e.last) for e in group]
+        dropped = {id(s) for s in old if s.first not in kept and any(a <= s.first <= b for a, b in inside)}
         segs = [s for s in segs if id(s) not in dropped]
         for e in group:
-            if e.first in kept:
-                continue
+            if e.first in kept or press is not None and press.first == e.first and press.title:
+                continue  # (a news item's release, titled by its heading, is that entry)
             first, last = lines[e.first - 1], lines[e.last - 1]
             st, ctx = _status_context(lines, heads, e.first)
             kind = kind_of(e.title or "") if e.title else None
@@ -736,6 +747,8 @@ def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bo
         return False  # "Approved: B.38, 14 March 2024" among a card's fields: a field of an unknown label, no title
     if (ln.no in heads and SECTION_HEAD.match(heads[ln.no].text)) or status_of(s) and len(s.split()) <= 4:
         return False
+    if BYLINE_FIRST.match(s) or POSTED.match(s) or BYLINE.match(s):
+        return False  # "Posted by X · 11 June 2024" above a post's fields: its byline, not an entry's title
     seen = 0
     for nxt in lines[i + 1:i + 8]:
         if nxt.blank:
@@ -767,8 +780,8 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
             continue
         names = [h[0].lower() for h in header]
         title_cols = [k for k, n in enumerate(names) if re.fullmatch(
-            r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment)"
-            r"(?:\s+(?:name|title))?|title|name|(?:winner|grantee|awardee|investee|company|start-?up|"
+            r"(?:(?:project|programme|program|initiative|pilot|fund|partnership|event|activity|investment|grant|"
+            r"award|agreement|contract)s?(?:\s+(?:name|title))?|title|name|(?:winner|grantee|awardee|investee|company|start-?up|"
             r"recipient)s?(?:\s+name)?)", n.strip())]
         # a column naming the work ("Project") titles the row before one naming who does it ("Grantee")
         title_col = next((k for k in title_cols if not re.match(
@@ -785,7 +798,9 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
         parent = _parent_heading(heads, lines[i].no)
         owner, parent_name = _owner(parent.text if parent else "")
         kind = kind_of(parent_name.replace("Pilots", "Pilot").replace("pilots", "pilot")) if parent_name else None
-        if title_col is not None and not investee_table and kind_of(names[title_col]):
+        # a "Grant title" or "Agreement" column names the funded work, whatever kind the word suggests
+        if title_col is not None and not investee_table and kind_of(names[title_col]) and not _FUNDING_COL.match(
+                names[title_col].strip()):
             kind = kind_of(names[title_col])  # a "Project" column: each row is a project, whatever the page calls it
         if investee_table:
             kind = "investment"
@@ -829,6 +844,9 @@ def _table_rows(lines: list[Line], heads: dict[int, Heading], taken: set[int]) -
     return segs
 
 
+_FUNDING_COL = re.compile(r"(?:grant|award|agreement|contract)s?\b")
+
+
 def _bare_pipe_row(text: str) -> bool:
     """"a|b|c": three or more cells with no outer bars (string tests: a regex here backtracked on long lines)."""
     return text.count("|") >= 2 and bool(text.split("|", 1)[0].strip())
@@ -847,6 +865,46 @@ def _bare_pipe_table(lines: list[Line], i: int) -> tuple[list[tuple[str, int, in
     while j < len(lines) and _bare_pipe_row(lines[j].text) and len(_cells(lines[j])) == len(header):
         j += 1
     return (header, lines[i + 1:j], j) if j - i >= 3 else None
+
+
+_CONTENTS = re.compile(r"^\s*[#*_]*\s*(?:in this (?:issue|edition|newsletter|bulletin)|inside this (?:issue|edition)|"
+                       r"(?:table of )?contents|what'?s inside|highlights of this issue)\s*[*_]*:?\s*$", re.I)
+
+
+def contents_lines(lines: list[Line]) -> set[int]:
+    """Line numbers of a newsletter's front matter: the masthead banner between two like rules at the top, and a
+    contents list ("IN THIS ISSUE" over "1. Title", "2. Title"...), its heading and its items up to a blank line."""
+    out: set[int] = set()
+    first = next((i for i, ln in enumerate(lines[:10]) if not ln.blank), None)
+    if first is not None and re.match(r"^\s*(?:={3,}|\*{3,}|#{5,})\s*$", lines[first].text):
+        # a newsletter's banner: the masthead between two rules of "=" at the top ("THE CONNECTOR · Issue 42")
+        close = next((k for k in range(first + 1, min(first + 7, len(lines))) if lines[k].text.strip()
+                      and lines[k].text.strip() == lines[first].text.strip()), None)
+        if close is not None:
+            out.update(ln.no for ln in lines[first:close + 1])
+    for i, ln in enumerate(lines[:80]):
+        if not ln.blank and _CONTENTS.match(ln.text):
+            out.add(ln.no)
+            for nxt in lines[i + 1:i + 30]:
+                if nxt.blank:
+                    break
+                out.add(nxt.no)
+            break
+    return out
+
+
+def _bare_table_lines(lines: list[Line]) -> set[int]:
+    """Line numbers of the body rows of bare pipe tables (see `_bare_pipe_table`)."""
+    out: set[int] = set()
+    i = 0
+    while i < len(lines):
+        bare = _bare_pipe_table(lines, i) if "|" in lines[i].text else None
+        if bare is None:
+            i += 1
+            continue
+        out.update(ln.no for ln in bare[1])
+        i = bare[2]
+    return out
 
 
 def _field_table_lines(lines: list[Line]) -> set[int]:
@@ -878,21 +936,66 @@ _ROLLOUT = re.compile(r"^(?:(?:roll-?out|deployment|implementation|expansion|sca
 
 def _kind_from_lead(lines: list[Line], no: int) -> str | None:
     """"# Cash Plus Nutrition" followed by "A social protection programme that ...": the heading names one."""
-    for ln in lines[no:no + 4]:
-        if ln.blank:
-            continue
-        m = _LEAD_NOUN.match(ln.text)
+    for ln in lines[no:no + 8]:
+        if ln.blank or _PAGE_DATE.match(ln.text) or ln.s.endswith("?"):
+            continue  # "Page updated 3 February 2025", an FAQ's question: the answer below it says what it is
+        m = _LEAD_NOUN.match(_PLACE_LEAD.sub("", ln.text, count=1))  # (after a news item's "DHAKA — ")
         if m:
             return kind_of(m.group("noun"))
         # "Smart Water Meters helps utilities ... The programme started in February 2023": the page's own name
         # opens its first paragraph, and the paragraph calls it a programme
-        name = lines[no - 1].text.lstrip("# ").strip()
+        name = _PAGE_GENRE.sub("", lines[no - 1].text.lstrip("# ").strip())
         if len(name.split()) >= 2 and ln.text.lstrip(" *_").startswith(name):
+            isa = _IS_A_KIND.match(ln.text.lstrip(" *_")[len(name):])
+            if isa:  # "Clinic Links is a programme that ..."
+                return kind_of(isa.group("noun"))
             para = " ".join(x.text for x in lines[ln.no - 1:ln.no + 5] if not x.blank)
             ref = _THE_KIND.search(para)
             return kind_of(ref.group("noun")) if ref else None
         return None
     return None
+
+
+# "The Ghana pilot started in May 2024 in ...": a programme's pilot named by its country in a sentence
+_COUNTRY_PILOT = re.compile(r"(?:^|(?<=\.\s))(?:The|Its|A|Our)\s+(?P<place>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2})\s+pilot\b"
+                            r"(?!s)(?=\s+(?:started|began|starts|begins|will|is|was|has|had|ran|runs|opened|launched|"
+                            r"covers|covered|works|worked|reached|reaches|in|with|,))")
+
+
+def _sentence_pilots(text: str, lines: list[Line], recs: list[Segment]) -> list[Segment]:
+    """Pilots a programme's page names in its sentences, each by its country ("The Ghana pilot started in May 2024
+    with the Ghana Health Service. The Senegal pilot ..."): one record each, read from its own sentence and
+    titled like a pilots table's rows ("<Programme> pilot: Ghana")."""
+    from initiatives.reference import country_names
+
+    out: list[Segment] = []
+    for rec in recs:
+        if rec.kind not in ("programme", "project", "partnership") or not rec.title or " pilot" not in \
+                text[rec.start:rec.end]:
+            continue
+        name = _PAGE_GENRE.sub("", rec.title)
+        for ln in lines[rec.first:rec.last]:
+            if " pilot" not in ln.text:
+                continue
+            for m in _COUNTRY_PILOT.finditer(ln.text):
+                place = m.group("place")
+                if not country_names.lookup(place, fuzzy=False):
+                    continue
+                end = ln.text.find(". ", m.end())
+                end = len(ln.text) if end < 0 else end + 1
+                out.append(Segment("item", ln.no, ln.no, ln.start, ln.end, title=f"{name} pilot: {place}",
+                                   title_span=(ln.start + m.start("place"), ln.start + m.end("place")), kind="pilot",
+                                   context="pilots", window=(ln.start + m.start(), ln.start + end)))
+    return out
+
+
+_PLACE_LEAD = re.compile(r"^\s*[A-Z][A-Z.'’ -]{2,30}[A-Z.]\s+[—–-]+\s+(?=[A-Z])")
+_PAGE_DATE = re.compile(r"^\s*[*_]{0,2}(?:page\s+|last\s+)?(?:updated|published|posted|modified)\b", re.I)
+# "X: frequently asked questions", "X – FAQ": the page's genre after its subject's name
+_PAGE_GENRE = re.compile(r"\s*(?:[–—:|]|\s-)\s*(?:frequently asked questions|faqs?|questions and answers|q\s?&\s?a)\s*$",
+                         re.I)
+_IS_A_KIND = re.compile(r"^(?:\s*\([^)]{1,40}\))?\s+(?:is|was)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,4}?(?P<noun>programme|"
+                        r"program|project|initiative|fund|facility|platform|partnership|pilot|campaign|alliance)\b")
 
 
 _THE_KIND = re.compile(r"\b(?:The|This)\s+(?P<noun>programme|program|project|initiative|fund|facility|platform|"
@@ -1117,7 +1220,7 @@ DATELINE = re.compile(  # (in bold too: "**GENEVA, 3 June 2025** –")
 _PRESS_END = re.compile(r"^\s*(?:#+\s*)?[*_]{0,2}(?:About\s+(?!the\s+(?:partnership|initiative|programme|program|fund|project|"
                         r"alliance|event))|For (?:further|more) information|Media contacts?|Press contacts?|"
                         r"Contacts?:|#{3}\s*$|-?\s*ENDS\s*-?$|Follow us|\(Reporting by|\(Writing by|"
-                        r"Related (?:coverage|stories|articles|news|content)\b|Read more\b|Subscribe to\b|Share this\b)",
+                        r"Related (?:coverage|stories|articles|news|content)\b|Related\s*:|Read more\b|Subscribe to\b|Share this\b)",
                         re.I)
 
 
@@ -1137,8 +1240,13 @@ DATELINES = [
 BYLINE = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
                     rf"(?P<date>{_DAY_DATE})\s*[,|—–-]+\s*[Bb]y\s+[A-Z][^\n]{{2,80}}$")
 # "By Priya Nair | 18 November 2024"
-BYLINE_FIRST = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)[Bb]y\s+[A-Z][\w.’' -]{{1,60}}?\s*[|·,—–-]\s*(?P<date>{_DAY_DATE})"
-                          rf"\s*[*_]{{0,2}}\s*$")
+# ... "Posted by Agri Hub · 11 June 2024 · 3 min read" (a blog or social post), and a page's author and time elements
+# run together: "By Jane Doe Tuesday, September 10, 2024 06:30"
+BYLINE_FIRST = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted\s+)?[Bb]y\s+[A-Z][\w.’'& -]{{1,60}}?"
+                          rf"(?:\s*[|·,—–-]\s*|\s+(?=(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b))"
+                          rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?P<date>{_DAY_DATE})"
+                          rf"(?:,?\s+\d{{1,2}}[:.]\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+                          rf"(?:\s*[|·]\s*\d{{1,2}}\s+min(?:ute)?s?\s+read)?\s*[*_]{{0,2}}\s*$")
 # ... or a labelled date above the headline: "Posted: 2 September 2024 | Health"
 POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date|Updated)(?:\s*:|\s+on)?\s*(?P<date>{_DAY_DATE})\s*"
                     rf"(?:,?\s*(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*[A-Z]{{2,4}})?\s*)?"  # ", 09:14 GMT"
@@ -1174,7 +1282,12 @@ def _press_release(lines: list[Line], heads: dict[int, Heading], taken: set[int]
         return None
     dl, _ = found
     headline = None
-    for ln in lines[: dl.no - 1]:
+    above = next((ln for ln in reversed(lines[: dl.no - 1]) if not ln.blank and not RULE.match(ln.text)
+                  and not SETEXT.match(ln.text)), None)
+    if above is not None and above.no in heads and above.no not in taken and len(heads[above.no].text.split()) >= 4 \
+            and any(h < above.no for h in heads) and not re.search(_DAY_DATE + r"|\|", heads[above.no].text):
+        headline = above  # an item of a newsletter under its own heading, below the page's masthead and headings
+    for ln in ([] if headline else lines[: dl.no - 1]):
         s = ln.s.lstrip("#").strip()
         if len(s.split()) >= 5 and not s.endswith(".") and ln.no not in taken and not re.match(
                 r"^(?:sorry|please|skip|press release|media|news)\b", s, re.I) and not _CHROME.search(s) \
