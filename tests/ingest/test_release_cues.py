@@ -382,3 +382,13 @@ def test_an_amount_with_a_conversion_in_brackets_before_deal_is_the_budget(tmp_p
         "deal with the ILO on Tuesday.\n"))
     assert recs and recs[0].budget is not None
     assert (recs[0].budget.amount, recs[0].budget.currency) == (1500000, "USD")
+
+
+def test_a_section_kicker_with_the_date_above_the_headline_dates_the_story(tmp_path: Path) -> None:
+    recs = _records(tmp_path, "story.txt", (
+        "FEATURE | 3 June 2024\n\n"
+        "Two years on, mobile clinics reach 40,000 patients in northern Peru\n\n"
+        "PIURA - The Mobile Health Units programme, run by PAHO with the Ministry of Health of Peru, now visits "
+        "60 villages a month. It is funded by the Government of Canada.\n"))
+    assert len(recs) == 1
+    assert recs[0].title.startswith("Two years on, mobile clinics") and str(recs[0].date_announced) == "2024-06-03"

@@ -747,7 +747,7 @@ def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bo
         return False  # "Approved: B.38, 14 March 2024" among a card's fields: a field of an unknown label, no title
     if (ln.no in heads and SECTION_HEAD.match(heads[ln.no].text)) or status_of(s) and len(s.split()) <= 4:
         return False
-    if BYLINE_FIRST.match(s) or POSTED.match(s) or BYLINE.match(s):
+    if BYLINE_FIRST.match(s) or POSTED.match(s) or BYLINE.match(s) or KICKER.match(s):
         return False  # "Posted by X · 11 June 2024" above a post's fields: its byline, not an entry's title
     seen = 0
     for nxt in lines[i + 1:i + 8]:
@@ -1247,6 +1247,10 @@ BYLINE_FIRST = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted\s+)?[Bb]y\s+[A
                           rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?P<date>{_DAY_DATE})"
                           rf"(?:,?\s+\d{{1,2}}[:.]\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?)?"
                           rf"(?:\s*[|·]\s*\d{{1,2}}\s+min(?:ute)?s?\s+read)?\s*[*_]{{0,2}}\s*$")
+# ... or a section kicker with the date on a line of its own above the headline: "NEWS | 14 October 2025",
+# "Feature · 3 May 2024" (one to three words, nothing after the date)
+KICKER = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)[A-Z][A-Za-z]+(?:\s+[A-Za-z]+){{0,2}}\s*[|·—–-]\s*"
+                    rf"(?P<date>{_DAY_DATE})\s*[*_]{{0,2}}\s*$")
 # ... or a labelled date above the headline: "Posted: 2 September 2024 | Health"
 POSTED = re.compile(rf"^\s*[*_]{{0,2}}\s*(?P<loc>)(?:Posted|Published|Date|Updated)(?:\s*:|\s+on)?\s*(?P<date>{_DAY_DATE})\s*"
                     rf"(?:,?\s*(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*[A-Z]{{2,4}})?\s*)?"  # ", 09:14 GMT"
@@ -1263,7 +1267,7 @@ def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
             if m and (m.group("loc").isupper() or "," in m.group("loc") or len(m.group("loc").split()) <= 3):
                 return ln, m
     for ln in lines[:12]:  # no dateline: a dated byline under the headline ("9 May 2024 — by A. Writer")
-        m = BYLINE.match(ln.text) or POSTED.match(ln.text) or BYLINE_FIRST.match(ln.text)
+        m = BYLINE.match(ln.text) or POSTED.match(ln.text) or BYLINE_FIRST.match(ln.text) or KICKER.match(ln.text)
         if m:
             return ln, m
     return None
