@@ -237,8 +237,7 @@ def extract_document(doc: Document) -> Batch:
     # a digest's item headlined "Open data hackathon for cleaner air in X", then "... took part in the Clean Air Data
     # Hackathon, held on ...": the name in the item's first paragraph, of the kind its headline gives, is the item
     headlines = [(s.first, _opening_lines(lines, s.first + 1, 1), s.kind) for s in segs
-                 if s.mode == "heading" and s.kind and s.title and len(s.title.split()) >= 5
-                 and s.title[:1].isupper() and sum(w[:1].isupper() for w in s.title.split()[1:]) * 2 < len(s.title.split())]
+                 if s.mode == "heading" and s.kind and s.title and _headline_like(s.title)]
     prose = [p for p in prose if not any(a < p.first <= b and p.kind == k for a, b, k in headlines)]
     prose = _headlined_items(lines, segs, prose)
     listed = [x.start for x in segs if x.mode in ("entry", "row")]
