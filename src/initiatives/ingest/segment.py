@@ -747,7 +747,7 @@ def _title_only_head(lines: list[Line], i: int, heads: dict[int, Heading]) -> bo
         return False  # "Approved: B.38, 14 March 2024" among a card's fields: a field of an unknown label, no title
     if (ln.no in heads and SECTION_HEAD.match(heads[ln.no].text)) or status_of(s) and len(s.split()) <= 4:
         return False
-    if BYLINE_FIRST.match(s) or POSTED.match(s) or BYLINE.match(s) or KICKER.match(s):
+    if dated_byline(s):
         return False  # "Posted by X · 11 June 2024" above a post's fields: its byline, not an entry's title
     seen = 0
     for nxt in lines[i + 1:i + 8]:
@@ -1267,10 +1267,15 @@ def find_dateline(lines: list[Line]) -> tuple[Line, re.Match[str]] | None:
             if m and (m.group("loc").isupper() or "," in m.group("loc") or len(m.group("loc").split()) <= 3):
                 return ln, m
     for ln in lines[:12]:  # no dateline: a dated byline under the headline ("9 May 2024 — by A. Writer")
-        m = BYLINE.match(ln.text) or POSTED.match(ln.text) or BYLINE_FIRST.match(ln.text) or KICKER.match(ln.text)
+        m = dated_byline(ln.text)
         if m:
             return ln, m
     return None
+
+
+def dated_byline(text: str) -> re.Match[str] | None:
+    """A line that dates a story without a place: a byline, a "Posted:" date or a section kicker."""
+    return BYLINE.match(text) or POSTED.match(text) or BYLINE_FIRST.match(text) or KICKER.match(text)
 
 
 # a page's navigation copied with its text: "Home > Business > Tech", "Share on Facebook | Share on X"
