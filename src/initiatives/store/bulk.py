@@ -58,7 +58,10 @@ class Packed(NamedTuple):
     sdgs: list[int]
     partners: list[tuple[str, str | None, str, str]]  # name, acronym, type, role
     sources: list[tuple[str, str, int, int, str | None]]  # field, document sha256, start, end, text
-    search: tuple[str, str, str, str]  # title, body before the partners, body after them, plain source text
+    # title, body before the partners, body after them, plain source text; a title of None: the rest made from
+    # the row by the process inserting it (`complete_search`; the body parts hold only the themes and the
+    # kept narratives)
+    search: tuple[str | None, str, str, str]
     encoded: bool
     # the spans already as one `initiatives.source_spans` value (then `sources` is empty): what the IATI reader
     # makes, all its spans pointing into the file it reads (`spans_of` gives them back as `sources` tuples)
@@ -66,6 +69,25 @@ class Packed(NamedTuple):
     # the spans still to be found in the document's text (`reader.find_spans`): (start, end, ((field, tag, nth),
     # ...)), turned into `spans_json` by the process that decodes the text before the rows are inserted
     span_recipe: tuple[int, int, tuple[tuple[str, str, int], ...]] | None = None
+
+
+_COL = {c: i for i, c in enumerate(ROW_COLS)}
+_CODE, _TITLE, _SUMMARY = _COL["code"], _COL["title"], _COL["summary"]
+_LOCATION, _FUNDING, _REGION = _COL["location"], _COL["funding_source"], _COL["region"]
+
+
+def complete_search(p: Packed) -> tuple[str, str, str, str]:
+    """The search text of a pack whose title and body were left to the inserting process (`search[0]` None: the
+    IATI worker sends only the themes and kept narratives, the rest being in the row already); as `pack` makes
+    it for a structured record."""
+    if p.search[0] is not None:
+        return p.search  # type: ignore[return-value]
+    _none, themes, kept, plain = p.search
+    row = p.row
+    pre = [row[_SUMMARY] or "", themes, *(f"{c} {countries.name(c)}" for c in p.countries)]
+    post = [row[_LOCATION] or "", row[_FUNDING] or "", row[_REGION] or "", kept]
+    return (" ".join(filter(None, [row[_CODE], row[_TITLE]])), "\n".join(x for x in pre if x),
+            "\n".join(x for x in post if x), plain)
 
 
 class _OrgRef(NamedTuple):
@@ -280,8 +302,8 @@ def insert_packed(s: Session, packs: list[Packed], orgs: Any, *, author: str, re
         compact = _compact_spans(s, chunk, doc_of, doc_shas)
         rows = [(*p.row, d, p.key, 1, now, now, c) for p, d, c in zip(chunk, doc_of, compact, strict=True)]
         encoded = chunk[0].encoded
-        if any(p.encoded != encoded or p.span_recipe is not None for p in chunk):
-            raise ValueError("a chunk mixes JSON-encoded and plain rows, or has spans not yet found")
+        if any(p.encoded != encoded or p.span_recipe is not None or p.search[0] is None for p in chunk):
+            raise ValueError("a chunk mixes JSON-encoded and plain rows, or has spans or search text not yet made")
         chunk_ids = _insert_rows(s, table, rows, JSON_COLS if encoded else frozenset())
         del rows
         if not index:

@@ -165,7 +165,7 @@ def _parts(path: Path, sha: str, chunk: int, encode: bool, reading: pipeline.Rea
             packs.append(p._replace(
                 row=row, key=p.key if p.key is not None else line_key(row[doc_at], line),
                 spans_json=source_spans.encode(sha, text.spans((start, end, items))) if items else p.spans_json,
-                span_recipe=None))
+                span_recipe=None, search=bulk.complete_search(p)))
         first_act = part.first_act
         findings.extend(f.complete(path.name, sha, *where[f.act - first_act]) if isinstance(f, Pending) else f
                         for f in part.findings)

@@ -731,15 +731,20 @@ def _pack_data(data: dict[str, Any], sha: str, encode: bool, compact: bool = Fal
            region, "[]" if encode else [], bulk.dumps(themes) if encode else list(themes),
            "[]" if encode else [], bulk.dumps(extras) if encode else extras, data.get("source_document"),
            first, last)
-    pre = [summary or "", *themes, *(f"{c} {_countries.name(c)}" for c in countries)]
-    post = [location or "", funding or "", region or "", *kept_narratives(extras, title, summary)]
+    if recipe is not None:  # the importing process makes the search text from the row (`bulk.complete_search`)
+        search: tuple[str | None, str, str, str] = (
+            None, "\n".join(themes), "\n".join(kept_narratives(extras, title, summary)), "")
+    else:
+        pre = [summary or "", *themes, *(f"{c} {_countries.name(c)}" for c in countries)]
+        post = [location or "", funding or "", region or "", *kept_narratives(extras, title, summary)]
+        search = (" ".join(filter(None, [code, title])), "\n".join(p for p in pre if p),
+                  "\n".join(p for p in post if p), "")  # (search_index.is_structured: no document lines)
     return bulk.Packed(
         _key(data, recipe),
         row, countries, list(dict.fromkeys(data.get("sdgs", ()))),
         [(p["name"], None, p["type"], p["role"]) for p in data.get("partners", ())],
         [] if compact else [(field, sha, s, e, None) for field, spans in data["sources"].items() for s, e in spans],
-        (" ".join(filter(None, [code, title])), "\n".join(p for p in pre if p), "\n".join(p for p in post if p),
-         ""),  # (search_index.is_structured: no document lines in the search text)
+        search,
         encode,
         None if recipe is not None else
         source_spans.encode(sha, [(field, s, e) for field, spans in data["sources"].items() for s, e in spans])
