@@ -282,3 +282,48 @@ def test_activities_the_reader_leaves_to_be_located_store_what_the_sequential_re
     doc = stores[1].get_document("odd.xml")
     span = by_title["Piped water for towns"].sources["countries"][0]
     assert doc.text[span.start:span.end] == '<recipient-country code="KE"/>'
+
+
+@pytest.mark.parametrize("one_line", [False, True])
+def test_pieces_stored_from_the_files_bytes_read_back_as_its_text(tmp_path: Path, monkeypatch, one_line: bool
+                                                                   ) -> None:
+    """The parallel import stores a UTF-8 file's pieces from the bytes it read, without encoding the text again:
+    blocks are cut after their last newline, or, on a one-line file, before a character a block may have cut in
+    two. An odd block size cuts inside the Spanish file's accented letters; the document and its lines read back
+    as the file, and each span still quotes its element."""
+    from initiatives.store import document_chunks
+    from initiatives.store.tables import DocumentRow
+
+    text = (ACTIVITIES / "spain-maec-indonesia-v2.01.xml").read_text(encoding="utf-8")
+    if one_line:
+        text = " ".join(text.split())
+    path = tmp_path / "es.xml"
+    path.write_bytes(text.encode("utf-8"))
+    assert len(text.encode("utf-8")) > len(text)  # multi-byte characters
+    monkeypatch.setattr(reader._Window, "BLOCK", 4093)
+    store = Store.open(str(tmp_path / "es.db"))
+    result = importer.import_file(store, path, chunk=20, parallel=True, text_chunk=8192)
+    assert result.summary.created > 0
+    doc = store.get_document(path.name)
+    assert doc.text == text.strip()
+    with store.transaction() as s:
+        doc_id = s.scalar(select(DocumentRow.id))
+        assert document_chunks.full_text(s, doc_id) == text
+        if not one_line:
+            assert document_chunks.lines(s, doc_id, 40, 44) == text.split("\n")[39:44]
+    for rec in store.list_initiatives():
+        code = rec.sources["code"][0]
+        assert doc.text[code.start:code.end] == f"<iati-identifier>{rec.code}</iati-identifier>"
+
+
+def test_a_file_that_is_not_utf8_is_stored_from_its_decoded_text(tmp_path: Path) -> None:
+    """A file in another encoding (here ISO-8859-1, as declared) has no UTF-8 bytes to store: its pieces are the
+    decoded text encoded, and it reads back the same."""
+    text = (ACTIVITIES / "spain-maec-indonesia-v2.01.xml").read_text(encoding="utf-8")
+    text = text.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"', 1)
+    assert 'encoding="ISO-8859-1"' in text
+    path = tmp_path / "latin.xml"
+    path.write_bytes(text.encode("latin-1", errors="replace"))
+    store = Store.open(str(tmp_path / "latin.db"))
+    importer.import_file(store, path, chunk=20, parallel=True, text_chunk=8192)
+    assert store.get_document(path.name).text == path.read_bytes().decode("latin-1").strip()

@@ -179,17 +179,19 @@ class _Text:
     and maps; this one, which decodes the text anyway, locates each activity in it (`locate`: offsets and
     lines, as the sequential reader counts them) and finds its spans (`reader.find_spans`)."""
 
-    def __init__(self, blocks: Iterator[str], writer: document_chunks.ChunkWriter | None) -> None:
+    def __init__(self, blocks: Iterator[tuple[str, bytes | None]], writer: document_chunks.ChunkWriter | None
+                 ) -> None:
         self.blocks, self.writer = blocks, writer
         self.text, self.base = "", 0  # self.text begins at offset self.base of the whole text
         self.pos, self.line = 0, 1  # where the last activity ended, and the line there
 
     def _more(self) -> bool:
-        block = next(self.blocks, None)
-        if block is None:
+        got = next(self.blocks, None)
+        if got is None:
             return False
+        block, raw = got
         if self.writer is not None:
-            self.writer.add(block)
+            self.writer.add(block, raw)
         self.text += block
         return True
 
@@ -211,9 +213,9 @@ class _Text:
         return find_spans(self.text, self.base, recipe)
 
     def finish(self) -> None:
-        for block in self.blocks:
+        for block, raw in self.blocks:
             if self.writer is not None:
-                self.writer.add(block)
+                self.writer.add(block, raw)
 
 
 def _import(store: Store, path: Path, *, author: str, reason: str | None, chunk: int,

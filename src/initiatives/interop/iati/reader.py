@@ -873,15 +873,52 @@ class _Window:
         return found
 
 
-def text_blocks(path: Path) -> Iterator[str]:
-    """The decoded text of the file a block (about 1 MB) at a time: joined, what `stream` passes to its sink."""
+def text_blocks(path: Path) -> Iterator[tuple[str, bytes | None]]:
+    """The decoded text of the file a block (about 1 MB) at a time: joined, what `stream` passes to its sink.
+    With each block its bytes, when the file is UTF-8 (no BOM) and the block decoded without a replaced byte:
+    the document's pieces are then stored from them instead of encoding the text again."""
     with path.open("rb") as fh:
-        win = _Window(fh, _encoding(fh.read(200)), None)
+        encoding = _encoding(fh.read(200))
         fh.seek(0)
+        if _is_utf8(encoding):
+            yield from _utf8_blocks(fh)
+            return
+        win = _Window(fh, encoding, None)
         while win.more():
             text, win.buf = win.buf, ""
             if text:
-                yield text
+                yield text, None
+
+
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return True  # (the decoder falls back to UTF-8 too: `_Window`)
+
+
+def _utf8_blocks(fh: Any) -> Iterator[tuple[str, bytes | None]]:
+    """UTF-8 blocks cut after their last newline (a newline byte never lies inside a character), or on a
+    one-line file before the block's last character; each decoded alone, as the incremental decoder would."""
+    rest = b""
+    while data := fh.read(_Window.BLOCK):
+        if rest:
+            data, rest = rest + data, b""
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:  # no newline (a minified file): keep the last character, which may be cut, for the next
+            cut = len(data) - 1
+            while cut > 0 and 0x80 <= data[cut] < 0xC0:
+                cut -= 1
+        data, rest = data[:cut], data[cut:]
+        if data:
+            yield _decoded(data)
+    if rest:
+        yield _decoded(rest)
+
+
+def _decoded(raw: bytes) -> tuple[str, bytes | None]:
+    text = raw.decode("utf-8", errors="replace")
+    return text, None if "\ufffd" in text else raw
 
 
 def _encoding(head: bytes) -> str:
