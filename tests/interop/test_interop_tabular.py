@@ -132,3 +132,18 @@ def test_cells_beyond_the_header_are_reported(tmp_path: Path) -> None:
     batch = formats.read(p)
     assert [(f.field, f.evidence_text) for f in batch.findings] == [("(row)", "un)")]
     assert batch.initiatives[0].partners[0].name == "UNDP (lead"
+
+
+def test_a_quoted_cell_never_closed_refuses_the_file_naming_its_line(tmp_path: Path) -> None:
+    """An unclosed quote would make the rest of the file one cell (one record titled with every later row):
+    the file is refused, naming the line where the quote opened. A stray character after a closing quote is
+    read as the csv module reads it, and the other rows are kept."""
+    p = tmp_path / "open.csv"
+    p.write_text('code,title\nA-1,Water points\nA-2,"Seed banks, phase 2\nA-3,Clinics\nA-4,Roads\n', encoding="utf-8")
+    with pytest.raises(InputError, match="opened on line 3 is never closed") as err:
+        formats.read(p)
+    assert err.value.line == 3 and err.value.file == str(p)
+    quoted = tmp_path / "ok.csv"  # a cell may hold a newline when quoted and closed
+    quoted.write_text('code,title\nA-1,"Water points,\nnorth"\nA-2,"Seed ""banks"""x\n', encoding="utf-8")
+    batch = formats.read(quoted)
+    assert [r.title for r in batch.initiatives] == ["Water points,\nnorth", 'Seed "banks"x']

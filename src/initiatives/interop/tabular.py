@@ -271,7 +271,26 @@ def _rows_csv(path: Path, data: bytes) -> tuple[str, list[tuple[int, int, list[A
     line_starts = [0]
     for m in re.finditer("\n", text):
         line_starts.append(m.end())
-    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return text, _csv_rows(text, line_starts, strict=True)
+    except _Unclosed as exc:  # the rest of the file would be read as one cell: refuse it, naming the line
+        raise InputError(f"malformed CSV: the quoted cell opened on line {exc.line} is never closed",
+                         file=str(path), line=exc.line) from None
+    except csv.Error:  # a stray character after a closing quote and the like: read as the csv module reads it
+        pass
+    try:
+        return text, _csv_rows(text, line_starts, strict=False)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", file=str(path)) from None
+
+
+class _Unclosed(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _csv_rows(text: str, line_starts: list[int], *, strict: bool) -> list[tuple[int, int, list[Any], tuple[int, int]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=strict)
     rows = []
     prev_line = 0
     try:
@@ -282,8 +301,10 @@ def _rows_csv(path: Path, data: bytes) -> tuple[str, list[tuple[int, int, list[A
             rows.append((len(rows) + 1, first, list(cells), (start, max(start, end))))
             prev_line = last
     except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", file=str(path), line=reader.line_num) from None
-    return text, rows
+        if strict and "unexpected end of data" in str(exc):
+            raise _Unclosed(prev_line + 1) from None
+        raise
+    return rows
 
 
 def _rows_xlsx(path: Path, data: bytes) -> tuple[str, list[tuple[int, int, list[Any], tuple[int, int]]]]:
