@@ -56,6 +56,18 @@ def test_schema_problems_become_findings(tmp_path) -> None:
     assert batch.initiatives[0].title == "Rahat"
 
 
+def test_json_that_is_neither_registry_json_nor_a_nominee_is_refused(tmp_path) -> None:
+    """A nominee cut short (no SDGs nor licence) is no DPG record and has no 'records' list either: a clear
+    error naming the file and the keys it has, not an import of nothing."""
+    data = json.loads((DPG / "nominees" / "rahat.json").read_text())
+    p = tmp_path / "short.json"
+    p.write_text(json.dumps({k: data[k] for k in ("name", "description")}))
+    with pytest.raises(InputError, match=r"'records' list .* or a DPG nominee record .*its keys: description, name"
+                       ) as exc:
+        formats.read(p)
+    assert exc.value.file == str(p)
+
+
 def test_malformed_json_names_the_line(tmp_path) -> None:
     p = tmp_path / "broken.json"
     p.write_text('{\n "name": "X",\n "SDGs": [\n}')

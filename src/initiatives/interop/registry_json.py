@@ -35,8 +35,10 @@ def read(path: Path) -> Batch:
 def from_data(data: Any, *, origin: str) -> Batch:
     if isinstance(data, list):
         data = {"records": data}
-    if not isinstance(data, dict) or not isinstance(data.get("records", []), list):
-        raise InputError("expected an object with a 'records' list (see gold/SCHEMA.md)", file=origin)
+    if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+        keys = f" (its keys: {', '.join(sorted(map(str, data))[:8])})" if isinstance(data, dict) else ""
+        raise InputError("expected registry JSON, an object with a 'records' list (see gold/SCHEMA.md), or a DPG "
+                         f"nominee record (name, SDGs, license ...){keys}", file=origin)
     doc = data.get("doc")
     batch = Batch(origin=origin)
     for i, raw in enumerate(data.get("records", []), start=1):
